@@ -1,0 +1,45 @@
+"""The gateway's tables: the directory (accounts, roles, units) it owns (SPEC §3)."""
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
+
+from minyi_common.db import UTCDateTime, plumbing_tables
+
+metadata = MetaData()
+plumbing_tables(metadata)
+
+users = Table(
+    "users", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("display_name", String(100), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("unit_ids", JSON, nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("active", Boolean, nullable=False),
+    # Bumped when a password changes or an account is disabled: older tokens stop working.
+    Column("token_version", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,40 @@
+"""Passwords (argon2) and access tokens (JWT, HS256)."""
+import secrets
+import time
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from minyi_common.errors import Unauthorized
+
+TOKEN_LIFETIME = 8 * 3600  # one working day
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the answer time the same.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(secret: str, user_id: str, token_version: int, lifetime=TOKEN_LIFETIME) -> str:
+    now = int(time.time())
+    return jwt.encode({"sub": user_id, "ver": token_version, "iat": now, "exp": now + lifetime},
+                      secret, algorithm="HS256")
+
+
+def read_token(secret: str, token: str) -> dict:
+    try:
+        return jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("the access token has expired; log in again") from None
+    except jwt.InvalidTokenError:
+        raise Unauthorized("the access token is not valid") from None

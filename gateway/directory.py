@@ -1,0 +1,241 @@
+"""The directory's use cases: accounts, units, login. Framework-free."""
+import secrets
+import uuid
+from datetime import timedelta
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from sqlalchemy import delete, func, insert, select, update
+
+from minyi_common import events
+from minyi_common.db import decode_json, utcnow
+from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from minyi_common.schemas import ROLES, UNIT_KINDS
+
+from . import auth
+from .adapters.orm import login_failures, settings, units, users
+
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_WINDOW = timedelta(minutes=1)
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class UnitInput(Schema):
+    class Meta:
+        unknown = RAISE
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+
+
+class UserInput(Schema):
+    class Meta:
+        unknown = RAISE
+    username = fields.String(required=True, validate=[
+        validate.Length(min=2, max=64), validate.Regexp(r"^[A-Za-z0-9_.@-]+$",
+                                                        error="Letters, digits, _ . @ - only.")])
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8,
+                                                                                      max=200))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    unit_ids = fields.List(fields.String(), load_default=list)
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    active = fields.Boolean(load_default=True)
+
+
+class UserOutput(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class UnitOutput(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+def _load(schema: Schema, data, partial=False) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed("some fields are invalid", exc.messages) from None
+
+
+def _user_row(row) -> dict:
+    user = dict(row._mapping)
+    user["roles"] = decode_json(user["roles"])
+    user["unit_ids"] = decode_json(user["unit_ids"])
+    return user
+
+
+def _person_event(actor_id, user: dict) -> dict:
+    person = {k: user[k] for k in ("id", "username", "display_name", "roles", "unit_ids",
+                                   "email", "active")}
+    return events.new_event("directory.person_upserted", actor_id, person=person)
+
+
+# --- secret key ------------------------------------------------------------------------
+def secret_key(db, configured: str | None) -> str:
+    """MINYI_SECRET_KEY when set; otherwise one generated on first start and kept in the
+    gateway's database, so every gateway instance signs with the same key."""
+    if configured:
+        return configured
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(settings.c.value).where(settings.c.key == "secret_key")).first()
+        if row is None:
+            value = secrets.token_urlsafe(48)
+            uow.execute(insert(settings).values(key="secret_key", value=value))
+            uow.commit()
+            return value
+        return row.value
+
+
+# --- units -------------------------------------------------------------------------------
+def create_unit(db, actor_id, payload) -> dict:
+    data = _load(UnitInput(), payload)
+    with db.unit_of_work() as uow:
+        if uow.execute(select(units.c.id).where(units.c.name == data["name"])).first():
+            raise ValidationFailed("a unit with this name exists",
+                                   {"name": ["A unit with this name exists."]})
+        unit = {"id": str(uuid.uuid4()), **data}
+        uow.execute(insert(units).values(**unit, created_at=utcnow()))
+        uow.emit(events.new_event("directory.unit_upserted", actor_id, unit=unit))
+        uow.commit()
+    return UnitOutput().dump(unit)
+
+
+def list_units(db) -> list:
+    with db.unit_of_work() as uow:
+        rows = uow.execute(select(units).order_by(units.c.name)).mappings().all()
+    return UnitOutput(many=True).dump(rows)
+
+
+def _check_units_exist(uow, unit_ids) -> None:
+    if not unit_ids:
+        return
+    found = {r.id for r in uow.execute(select(units.c.id).where(units.c.id.in_(unit_ids)))}
+    missing = [u for u in unit_ids if u not in found]
+    if missing:
+        raise ValidationFailed("unknown units", {"unit_ids": [f"Unknown units: {', '.join(missing)}."]})
+
+
+# --- users -------------------------------------------------------------------------------
+def create_user(db, actor_id, payload) -> dict:
+    data = _load(UserInput(), payload)
+    with db.unit_of_work() as uow:
+        if uow.execute(select(users.c.id).where(users.c.username == data["username"])).first():
+            raise ValidationFailed("the username is taken",
+                                   {"username": ["This username is taken."]})
+        _check_units_exist(uow, data["unit_ids"])
+        now = utcnow()
+        user = {**data, "id": str(uuid.uuid4()), "created_at": now, "updated_at": now,
+                "token_version": 1}
+        password = user.pop("password")
+        uow.execute(insert(users).values(**user, password_hash=auth.hash_password(password)))
+        uow.emit(_person_event(actor_id, user))
+        uow.commit()
+    return UserOutput().dump(user)
+
+
+def update_user(db, actor_id, user_id, payload) -> dict:
+    data = _load(UserInput(), payload, partial=True)
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(users).where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFound(f"no user {user_id}")
+        current = _user_row(row)
+        if "username" in data and data["username"] != current["username"] and uow.execute(
+                select(users.c.id).where(users.c.username == data["username"])).first():
+            raise ValidationFailed("the username is taken",
+                                   {"username": ["This username is taken."]})
+        _check_units_exist(uow, data.get("unit_ids"))
+        values = dict(data)
+        if "password" in values:
+            values["password_hash"] = auth.hash_password(values.pop("password"))
+        if "password_hash" in values or values.get("active") is False:
+            values["token_version"] = current["token_version"] + 1
+        values["updated_at"] = utcnow()
+        uow.execute(update(users).where(users.c.id == user_id).values(**values))
+        user = _user_row(uow.execute(select(users).where(users.c.id == user_id)).first())
+        uow.emit(_person_event(actor_id, user))
+        uow.commit()
+    return UserOutput().dump(user)
+
+
+def list_users(db, page: int, page_size: int) -> dict:
+    with db.unit_of_work() as uow:
+        total = uow.execute(select(func.count()).select_from(users)).scalar_one()
+        rows = uow.execute(select(users).order_by(users.c.username)
+                           .limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": UserOutput(many=True).dump([_user_row(r) for r in rows]), "total": total,
+            "page": page, "page_size": page_size}
+
+
+def ensure_admin(db, username: str, password: str | None) -> bool:
+    """Create the first admin when absent (SPEC §10). Returns whether it was created."""
+    with db.unit_of_work() as uow:
+        exists = uow.execute(select(users.c.id).where(users.c.username == username)).first()
+    if exists or not password:
+        return False
+    create_user(db, None, {"username": username, "password": password,
+                           "display_name": "系统管理员", "roles": ["admin"]})
+    return True
+
+
+# --- login and principals ---------------------------------------------------------------
+def login(db, secret: str, payload) -> dict:
+    if not isinstance(payload, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    errors = {f: ["Missing data for required field."] for f in ("username", "password")
+              if not isinstance(payload.get(f), str) or not payload.get(f)}
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+    username, password = payload["username"], payload["password"]
+    now = utcnow()
+    window_start = now - LOGIN_FAILURE_WINDOW
+    with db.unit_of_work() as uow:
+        uow.execute(delete(login_failures).where(login_failures.c.at < window_start))
+        failures = uow.execute(select(login_failures.c.at).where(
+            login_failures.c.username == username).order_by(login_failures.c.at)).all()
+        if len(failures) >= LOGIN_FAILURE_LIMIT:
+            uow.commit()
+            retry_after = (failures[0].at + LOGIN_FAILURE_WINDOW - now).total_seconds()
+            raise TooManyAttempts(max(1, int(retry_after) + 1))
+        row = uow.execute(select(users).where(users.c.username == username)).first()
+        user = _user_row(row) if row else None
+        if not auth.verify_password(user and user["password_hash"], password) or not user["active"]:
+            uow.execute(insert(login_failures).values(username=username, at=now))
+            uow.commit()
+            raise Unauthorized("wrong username or password")
+        uow.execute(delete(login_failures).where(login_failures.c.username == username))
+        uow.commit()
+    token = auth.issue_token(secret, user["id"], user["token_version"])
+    return {"access_token": token, "token_type": "Bearer", "expires_in": auth.TOKEN_LIFETIME,
+            "user": UserOutput().dump(user)}
+
+
+def principal_for_token(db, secret: str, token: str) -> dict:
+    claims = auth.read_token(secret, token)
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(users).where(users.c.id == claims["sub"])).first()
+    if row is None:
+        raise Unauthorized("the account no longer exists")
+    user = _user_row(row)
+    if not user["active"] or user["token_version"] != claims.get("ver"):
+        raise Unauthorized("the access token is no longer valid; log in again")
+    return {"id": user["id"], "username": user["username"], "roles": user["roles"],
+            "unit_ids": user["unit_ids"], "display_name": user["display_name"]}

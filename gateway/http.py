@@ -1,0 +1,131 @@
+"""HTTP plumbing for the gateway on nameko's web entrypoint: JSON bodies with a size
+limit, problem+json for every error (also unknown routes and wrong methods), request ids."""
+import json
+import logging
+import uuid
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from minyi_common import errors
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+MAX_BODY = 64 * 1024
+PROBLEM = "application/problem+json"
+
+
+def json_response(data, status=200, headers=None) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers,
+                    mimetype="application/json")
+
+
+def problem(status: int, title: str, detail: str, errors_=None, headers=None, **extra):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    if errors_:
+        body["errors"] = errors_
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
+                    content_type=PROBLEM)
+
+
+class PayloadTooLarge(errors.DomainError):
+    status = 413
+    title = "Payload too large"
+
+
+class MalformedJson(errors.DomainError):
+    status = 400
+    title = "Malformed JSON"
+
+
+class RateLimited(errors.DomainError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail="", retry_after=60):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def read_json(request: Request):
+    """The request body as JSON, refusing more than 64 KiB before reading it all."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise PayloadTooLarge(f"the body may not exceed {MAX_BODY} bytes")
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise PayloadTooLarge(f"the body may not exceed {MAX_BODY} bytes")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson(f"the body is not valid JSON: {exc}") from None
+
+
+def response_for_error(exc: Exception, request_id: str) -> Response:
+    if isinstance(exc, errors.DomainError):
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, errors.Unauthorized):
+            headers["WWW-Authenticate"] = "Bearer"
+        return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+    log.error("unexpected error on request %s", request_id, exc_info=exc,
+              extra={"request_id": request_id})
+    return problem(500, "Internal server error",
+                   f"something went wrong on our side; quote request id {request_id}",
+                   request_id=request_id)
+
+
+class ProblemWsgiApp(WsgiApp):
+    """nameko's WsgiApp, answering problem+json where it would answer an HTML page."""
+
+    def __call__(self, environ, start_response):
+        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
+        environ["minyi.request_id"] = request_id
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            length = request.content_length
+            if length is not None and length > MAX_BODY:
+                raise PayloadTooLarge(f"the body may not exceed {MAX_BODY} bytes")
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            headers = {}
+            if exc.code == 405:
+                headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+            response = problem(exc.code, exc.name, exc.description, headers=headers)
+        except Exception as exc:
+            response = response_for_error(exc, request_id)
+        response.headers["X-Request-ID"] = request_id
+        return response(environ, start_response)
+
+
+class ProblemWebServer(WebServer):
+    def get_wsgi_app(self):
+        return ProblemWsgiApp(self)
+
+
+class ApiRoute(HttpRequestHandler):
+    """``@api("GET", "/reports/<id>")``: a route under /api/v1 answering JSON."""
+
+    server = ProblemWebServer()
+
+    def __init__(self, method, url, prefix=PREFIX, **kwargs):
+        kwargs.setdefault("expected_exceptions", (errors.DomainError,))
+        super().__init__(method, prefix + url, **kwargs)
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        return json_response(result)
+
+    def response_from_exception(self, exc):
+        # ProblemWsgiApp turns it into problem+json, with the request id in hand.
+        raise exc
+
+
+api = ApiRoute.decorator

@@ -1,0 +1,61 @@
+"""Publishing with publisher confirms, and the broker checks every process makes."""
+import socket
+
+from kombu import Connection
+from kombu.pools import ProducerPool
+
+from . import topology
+
+
+class ConfirmingPublisher:
+    """Publishes persistent messages and waits for the broker's confirm of each."""
+
+    def __init__(self, amqp_uri: str, pool_size: int = 10):
+        # A pool of its own: kombu's global pools are shared by every connection with the
+        # same URI, and closing one publisher would close them for all.
+        self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
+        self._producers = ProducerPool(self.connection.Pool(limit=pool_size), limit=pool_size)
+
+    def publish(self, body, exchange, routing_key: str, headers=None, message_id=None,
+                content_type="application/json", content_encoding="utf-8"):
+        with self._producers.acquire(block=True) as producer:
+            producer.publish(body, exchange=exchange, routing_key=routing_key,
+                             headers=headers or {}, delivery_mode=2,
+                             content_type=content_type, content_encoding=content_encoding,
+                             message_id=message_id, retry=True,
+                             retry_policy={"max_retries": 3, "interval_start": 0.2,
+                                           "interval_step": 0.5})
+
+    def publish_event(self, namespace: str, event_type: str, body_json: str, event_id=None):
+        self.publish(body_json.encode("utf-8"), topology.events_exchange(namespace), event_type,
+                     message_id=event_id)
+
+    def close(self):
+        self._producers.force_close_all()
+        self.connection.release()
+
+
+_declared = set()
+
+
+def ensure_topology(amqp_uri: str, namespace: str, retry_delays) -> None:
+    """Declare the whole topology once per process (it is idempotent on the broker)."""
+    key = (amqp_uri, namespace, tuple(retry_delays))
+    if key in _declared:
+        return
+    with Connection(amqp_uri) as connection:
+        topology.declare(connection, namespace, retry_delays)
+    _declared.add(key)
+
+
+def check_broker(amqp_uri: str, timeout: float = 5.0) -> str | None:
+    """None when the broker answers; otherwise one line saying what and how to start it."""
+    try:
+        with Connection(amqp_uri, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
+        return None
+    except (OSError, socket.error, Exception) as exc:  # kombu wraps many kinds
+        safe = Connection(amqp_uri).as_uri()  # hides the password
+        return (f"RabbitMQ is not answering at {safe} ({exc.__class__.__name__}: {exc}). "
+                "Start one with `rabbitmq-server -detached` (or `docker compose up rabbitmq`),"
+                " or point AMQP_URI at a running broker.")

@@ -1,0 +1,71 @@
+"""Settings from the environment (SPEC §10), one place for every process."""
+import os
+from dataclasses import dataclass, field
+
+SERVICES = ("intake", "review", "scoring", "notify", "gateway")
+LEVELS = ("county", "city", "province", "national")
+
+
+def data_dir() -> str:
+    return os.path.abspath(os.environ.get("MINYI_DATA_DIR", "./var"))
+
+
+def db_url(service: str) -> str:
+    explicit = os.environ.get(f"{service.upper()}_DB_URL")
+    if explicit:
+        return explicit
+    return f"sqlite:///{os.path.join(data_dir(), service + '.db')}"
+
+
+def _floats(text: str) -> tuple:
+    return tuple(float(part) for part in text.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    amqp_uri: str
+    db_url: str
+    namespace: str
+    level: str
+    rpc_timeout: float
+    retry_delays: tuple = field(default=(1.0, 5.0, 30.0))
+    max_attempts: int = 5
+    outbox_poll_interval: float = 1.0
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    secret_key: str | None = None
+
+    def nameko_config(self) -> dict:
+        """The config dict a nameko container of this service runs with."""
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "DB_URL": self.db_url,
+            # nameko's RPC exchange, namespaced like our event exchange so that two
+            # deployments (or two test runs) on one vhost never see each other.
+            "rpc_exchange": f"{self.namespace}.rpc",
+            "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
+            "max_workers": 10,
+            "MINYI": self,
+        }
+
+
+def load(service: str) -> Settings:
+    env = os.environ
+    level = env.get("MINYI_LEVEL", "county")
+    if level not in LEVELS:
+        raise SystemExit(f"MINYI_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
+    return Settings(
+        service=service,
+        amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@localhost:5672/"),
+        db_url=db_url(service),
+        namespace=env.get("MINYI_NAMESPACE", "minyi"),
+        level=level,
+        rpc_timeout=float(env.get("MINYI_RPC_TIMEOUT", "10")),
+        retry_delays=_floats(env.get("MINYI_RETRY_DELAYS", "1,5,30")),
+        max_attempts=int(env.get("MINYI_MAX_ATTEMPTS", "5")),
+        outbox_poll_interval=float(env.get("MINYI_OUTBOX_POLL", "1.0")),
+        gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
+        gateway_port=int(env.get("GATEWAY_PORT", "8000")),
+        secret_key=env.get("MINYI_SECRET_KEY") or None,
+    )

@@ -1,0 +1,240 @@
+"""Database plumbing, free of any framework: engines, the unit of work, the outbox
+and the processed-events table every service carries.
+
+A unit of work is one transaction. Services write their events through it
+(``uow.emit``) into the outbox table in the same transaction as the change, and
+consumers claim each event id in the same transaction as their writes (``uow.claim``),
+so a duplicate delivery changes nothing.
+"""
+import json
+import os
+import threading
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
+                        create_engine, event, func, insert, select, update)
+from sqlalchemy.engine import make_url
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(DateTime):
+    """Timezone-aware datetimes on every backend (SQLite keeps no zone of its own)."""
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(timezone=True)
+
+    def result_processor(self, dialect, coltype):
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value):
+            value = parent(value) if parent else value
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            return value
+        return process
+
+
+def plumbing_tables(metadata: MetaData) -> None:
+    """Add the outbox and processed-events tables to a service's metadata."""
+    Table("outbox", metadata,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("event_id", String(36), nullable=False, unique=True),
+          Column("event_type", String(80), nullable=False),
+          Column("body", Text, nullable=False),
+          Column("created_at", UTCDateTime(), nullable=False),
+          Column("published_at", UTCDateTime(), nullable=True, index=True))
+    Table("processed_events", metadata,
+          Column("consumer", String(120), primary_key=True),
+          Column("event_id", String(36), primary_key=True),
+          Column("processed_at", UTCDateTime(), nullable=False))
+
+
+def normalize_url(url: str):
+    """``postgresql://`` means psycopg2 here: SQLAlchemy 2.1 would pick psycopg 3, whose
+    blocking calls eventlet cannot green (ENGINEERING.md, trap 6)."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def make_engine(url: str, **options):
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 15, "check_same_thread": False},
+                               **options)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # pysqlite's own transaction handling is switched off so that SQLAlchemy's
+            # BEGIN is the only one; WAL lets readers in other processes go on.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **options)
+
+
+class Database:
+    """An engine plus the service's metadata; hands out units of work."""
+
+    def __init__(self, url: str, metadata: MetaData):
+        self.engine = make_engine(url)
+        self.metadata = metadata
+        self.outbox = metadata.tables["outbox"]
+        self.processed_events = metadata.tables["processed_events"]
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite takes one writer at a time. Inside one (green-threaded) process we queue
+        # transactions here rather than let a second one block the whole hub on the file
+        # lock while the first waits for its turn to run.
+        self._lock = threading.Lock() if self.is_sqlite else None
+        self.after_commit_with_events = []
+
+    def unit_of_work(self) -> "UnitOfWork":
+        return UnitOfWork(self)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    def __init__(self, database: Database):
+        self.db = database
+        self.connection = None
+        self._transaction = None
+        self._emitted = 0
+
+    def __enter__(self):
+        if self.db._lock is not None:
+            self.db._lock.acquire()
+        try:
+            self.connection = self.db.engine.connect()
+            self._transaction = self.connection.begin()
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self.connection.close()
+            self._release()
+
+    def _release(self):
+        if self.db._lock is not None:
+            self.db._lock.release()
+
+    def execute(self, statement, *args):
+        return self.connection.execute(statement, *args)
+
+    def commit(self) -> None:
+        self._transaction.commit()
+        if self._emitted:
+            for listener in self.db.after_commit_with_events:
+                listener()
+
+    def emit(self, event: dict) -> None:
+        """Write an already validated event (``events.new_event``) to the outbox."""
+        self.execute(insert(self.db.outbox).values(
+            event_id=event["event_id"], event_type=event["event_type"],
+            body=json.dumps(event, ensure_ascii=False), created_at=utcnow()))
+        self._emitted += 1
+
+    def claim(self, consumer: str, event_id: str) -> bool:
+        """Record that ``consumer`` handles ``event_id`` now; False if it already did.
+
+        A concurrent duplicate loses at commit on the primary key, is retried, and then
+        finds the claim.
+        """
+        table = self.db.processed_events
+        seen = self.execute(select(table.c.event_id).where(
+            table.c.consumer == consumer, table.c.event_id == event_id)).first()
+        if seen:
+            return False
+        self.execute(insert(table).values(consumer=consumer, event_id=event_id,
+                                          processed_at=utcnow()))
+        return True
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order and marks them published.
+
+    Rows are locked while they are published (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+    the writer lock on SQLite), so several instances of a service share the work. A
+    crash between publish and commit publishes a row twice, never zero times; consumers
+    are idempotent on ``event_id``.
+    """
+
+    def __init__(self, database: Database, publish, batch_size: int = 200):
+        self.db = database
+        self.publish = publish  # callable(event_type, body_json_text)
+        self.batch_size = batch_size
+
+    def relay_once(self) -> int:
+        outbox = self.db.outbox
+        query = (select(outbox.c.id, outbox.c.event_type, outbox.c.body)
+                 .where(outbox.c.published_at.is_(None))
+                 .order_by(outbox.c.id).limit(self.batch_size))
+        if not self.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        with self.db.unit_of_work() as uow:
+            rows = uow.execute(query).all()
+            for row in rows:
+                self.publish(row.event_type, row.body)
+            if rows:
+                uow.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
+                            .values(published_at=utcnow()))
+            uow.commit()
+        return len(rows)
+
+    def backlog(self) -> int:
+        outbox = self.db.outbox
+        with self.db.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(outbox).where(
+                outbox.c.published_at.is_(None))).scalar_one()
+
+
+def decode_json(value):
+    """JSON columns come back as text on some drivers and as objects on others."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+__all__ = ["Database", "UnitOfWork", "OutboxRelay", "plumbing_tables", "utcnow", "JSON",
+           "UTCDateTime", "decode_json"]
+
+
+def handle_once(database: Database, consumer: str, event: dict, handler) -> bool:
+    """Run ``handler(uow, event)`` unless ``consumer`` already handled this event id.
+
+    The claim and the handler's writes commit together: a redelivered or duplicated
+    event is acknowledged and changes nothing. Returns whether the handler ran.
+    """
+    with database.unit_of_work() as uow:
+        fresh = uow.claim(consumer, event["event_id"])
+        if fresh:
+            handler(uow, event)
+        uow.commit()
+    return fresh
+
+
+def upsert_row(uow: UnitOfWork, table, key, values: dict) -> None:
+    """Update the row with primary key ``id == key`` or insert it (directory copies)."""
+    done = uow.execute(update(table).where(table.c.id == key).values(**values))
+    if done.rowcount == 0:
+        uow.execute(insert(table).values(id=key, **values))

@@ -1,0 +1,143 @@
+"""Event contracts (SPEC §8): the envelope every event carries and each type's fields.
+
+Producers validate before writing to their outbox, consumers validate on arrival; both
+use these schemas, so a contract change is made here once. Consumers ignore fields they
+do not know (``EXCLUDE``) so that a producer may add fields without breaking them.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from .errors import ValidationFailed
+
+SCHEMA_VERSION = 1
+
+LEVELS = ("county", "city", "province", "national")
+MODES = ("single", "merged")
+OUTCOME_KINDS = ("forwarded", "upstream_adopted", "department_adopted", "instructed")
+
+
+class Envelope(Schema):
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    actor_id = fields.String(required=True, allow_none=True)
+    report_id = fields.String(load_default=None, allow_none=True)
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class PersonRecord(Schema):
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    unit_ids = fields.List(fields.String(), required=True)
+    email = fields.String(load_default=None, allow_none=True)
+    active = fields.Boolean(required=True)
+
+
+class UnitRecord(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+class ReportRecord(Schema):
+    """Who a report belongs to and what it says: enough for every consumer to act alone."""
+    id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    co_author_ids = fields.List(fields.String(), required=True)
+    unit_id = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True)
+    category = fields.String(required=True)
+    situation = fields.String(load_default="")
+    analysis = fields.String(load_default="")
+    suggestions = fields.String(load_default="")
+    consent_to_publish = fields.Boolean(load_default=True)
+    submitted_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class Outcome(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(OUTCOME_KINDS))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    date = fields.Date(required=True)
+    mode = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MODES))
+    target = fields.String(load_default=None, allow_none=True)
+    leader = fields.String(load_default=None, allow_none=True)
+    text = fields.String(load_default=None, allow_none=True)
+
+
+def _decision_fields(**extra):
+    return {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE),
+            "comment": fields.String(load_default=None, allow_none=True), **extra}
+
+
+PAYLOADS = {
+    "directory.person_upserted": {"person": fields.Nested(PersonRecord, required=True,
+                                                          unknown=EXCLUDE)},
+    "directory.unit_upserted": {"unit": fields.Nested(UnitRecord, required=True,
+                                                      unknown=EXCLUDE)},
+    "report_submitted": {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE)},
+    "report_resubmitted": {"report": fields.Nested(ReportRecord, required=True,
+                                                   unknown=EXCLUDE)},
+    "report_withdrawn": {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE)},
+    "report_returned": _decision_fields(),
+    "report_retained": _decision_fields(),
+    "report_rejected": _decision_fields(reason_code=fields.String(required=True)),
+    "report_adopted": _decision_fields(
+        mode=fields.String(required=True, validate=validate.OneOf(MODES)),
+        level=fields.String(required=True, validate=validate.OneOf(LEVELS)),
+        issue_id=fields.String(load_default=None, allow_none=True),
+        merged_into=fields.String(load_default=None, allow_none=True),
+        decided_on=fields.Date(required=True)),
+    "report_forwarded": _decision_fields(outcome=fields.Nested(Outcome, required=True)),
+    "report_outcome_recorded": _decision_fields(outcome=fields.Nested(Outcome, required=True)),
+}
+
+EVENT_TYPES = tuple(PAYLOADS)
+
+_SCHEMAS = {
+    event_type: Envelope.from_dict(dict(payload), name=f"Event[{event_type}]")
+    for event_type, payload in PAYLOADS.items()
+}
+
+
+def _schema(event_type: str, unknown) -> Schema:
+    try:
+        return _SCHEMAS[event_type](unknown=unknown)
+    except KeyError:
+        raise ValidationFailed(f"unknown event type {event_type!r}",
+                               {"event_type": ["Unknown event type."]}) from None
+
+
+def new_event(event_type: str, actor_id, report_id=None, **payload) -> dict:
+    """Build a validated event body ready to be written to an outbox."""
+    body = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "actor_id": actor_id,
+        "report_id": report_id,
+        "schema_version": SCHEMA_VERSION,
+        **payload,
+    }
+    schema = _schema(event_type, RAISE)
+    try:
+        # dump(load(...)) normalises dates and UUIDs to the JSON form consumers receive.
+        return schema.dump(schema.load(body))
+    except ValidationError as exc:
+        raise ValidationFailed(f"invalid {event_type} event", exc.messages) from None
+
+
+def parse_event(body: dict) -> dict:
+    """Validate an arriving event; returns it with dates and UUIDs as Python objects."""
+    if not isinstance(body, dict):
+        raise ValidationFailed("an event body must be a JSON object")
+    schema = _schema(body.get("event_type"), EXCLUDE)
+    try:
+        event = schema.load(body)
+    except ValidationError as exc:
+        raise ValidationFailed(f"invalid {body.get('event_type')} event", exc.messages) from None
+    event["event_id"] = str(event["event_id"])
+    return event

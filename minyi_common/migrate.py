@@ -1,0 +1,40 @@
+"""Alembic, driven from code: every service keeps its own ``migrations/`` folder."""
+import logging
+
+from alembic import command
+from alembic.config import Config
+
+from .db import make_engine
+
+
+def alembic_config(migrations_dir: str, db_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", migrations_dir)
+    # ConfigParser treats % as interpolation; URLs may carry escaped characters.
+    cfg.set_main_option("sqlalchemy.url", db_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(migrations_dir: str, db_url: str) -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    command.upgrade(alembic_config(migrations_dir, db_url), "head")
+
+
+def run_env(target_metadata) -> None:
+    """The body of every service's ``migrations/env.py``."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
+                          render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

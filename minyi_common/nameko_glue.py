@@ -1,0 +1,245 @@
+"""Everything of ours that touches nameko: the database dependency (with its outbox
+relay), the reliable event entrypoint, and RPC with a deadline.
+
+Service classes import these; domain and service-layer code never do.
+"""
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+
+import eventlet
+from nameko.exceptions import UnknownService, deserialize_to_instance
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from nameko.rpc import RpcProxy
+from nameko.rpc import rpc as _nameko_rpc
+
+from . import errors, topology
+from .amqp import ConfirmingPublisher, ensure_topology
+from .db import Database, OutboxRelay
+from .events import parse_event
+
+log = logging.getLogger(__name__)
+
+# Our errors travel through nameko RPC as themselves, not as RemoteError strings.
+for _error in errors.ALL:
+    deserialize_to_instance(_error)
+
+ATTEMPT_HEADER = "x-minyi-attempt"
+
+# nameko's @rpc, with our domain errors as expected: they are answers (a 404, a 409),
+# logged as warnings, not as failures with a traceback.
+rpc = _nameko_rpc(expected_exceptions=errors.ALL)
+
+
+def settings_of(container):
+    return container.config["MINYI"]
+
+
+class Settings(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return settings_of(self.container)
+
+
+class DatabaseProvider(DependencyProvider):
+    """Gives each worker the service's ``Database``; runs the outbox relay beside it.
+
+    Workers commit inside their method (``with db.unit_of_work() as uow: ...;
+    uow.commit()``), never in a hook: nameko acks before ``worker_teardown`` runs and
+    an exception in a hook kills the container.
+    """
+
+    def __init__(self, metadata, relay_outbox=True):
+        self.metadata = metadata
+        self.relay_outbox = relay_outbox
+        self.database = None
+        self.relay = None
+
+    def setup(self):
+        settings = settings_of(self.container)
+        self.database = Database(self.container.config["DB_URL"], self.metadata)
+        if self.relay_outbox:
+            self._publisher = ConfirmingPublisher(settings.amqp_uri)
+            ns = settings.namespace
+            self.relay = OutboxRelay(self.database, lambda event_type, body: (
+                self._publisher.publish_event(ns, event_type, body)))
+            self._wake = threading.Event()
+            self._running = True
+            self.database.after_commit_with_events.append(self._wake.set)
+
+    def start(self):
+        if self.relay is not None:
+            settings = settings_of(self.container)
+            ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
+            self._gt = self.container.spawn_managed_thread(self._relay_forever)
+
+    def _relay_forever(self):
+        poll = settings_of(self.container).outbox_poll_interval
+        failures = 0
+        while self._running:
+            self._wake.wait(poll if not failures else min(30.0, poll * 2 ** failures))
+            self._wake.clear()
+            try:
+                while self._running and self.relay.relay_once() == self.relay.batch_size:
+                    pass
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("outbox relay failed (attempt %s); the rows stay unpublished",
+                              failures)
+
+    def stop(self):
+        if self.relay is not None:
+            self._running = False
+            self._wake.set()
+            self._gt.wait()
+            self._publisher.close()
+        self.database.dispose()
+
+    def kill(self):
+        if self.relay is not None:
+            self._running = False
+            self._wake.set()
+        if self.database is not None:
+            self.database.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return self.database
+
+
+class EventConsumer(Consumer):
+    """Consumes one event type from this service's own durable queue.
+
+    Never drops a message: a failing handler's message goes to a retry tier (a queue
+    whose messages expire back into the main queue after a delay), with growing delays,
+    and after ``max_attempts`` to the dead-letter queue, where an operator inspects and
+    replays it (``python -m minyi_common.dlq``). The copy is published (with a confirm)
+    before the original is acked, so a crash in between duplicates, never loses. An event
+    that fails its contract cannot succeed later and goes to the dead-letter queue at once.
+    """
+
+    def __init__(self, event_type, **kwargs):
+        self.event_type = event_type
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        settings = settings_of(self.container)
+        service = self.container.service_name
+        if self.event_type not in topology.SUBSCRIPTIONS.get(service, ()):
+            raise RuntimeError(f"{service} consumes {self.event_type} but "
+                               "minyi_common.topology.SUBSCRIPTIONS does not say so")
+        self.settings = settings
+        self.queue = topology.consumer_queue(settings.namespace, service, self.event_type)
+        ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
+        self.publisher = ConfirmingPublisher(settings.amqp_uri)
+        super().setup()
+
+    def stop(self):
+        super().stop()
+        self.publisher.close()
+
+    def handle_message(self, body, message):
+        if isinstance(body, (bytes, str)):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                body = None
+        try:
+            event = parse_event(body)
+        except errors.ValidationFailed as exc:
+            log.error("dead-lettering an event that breaks its contract: %s %s",
+                      exc.detail, exc.errors)
+            self._park(message, f"contract: {exc.detail} {exc.errors}", attempt=1)
+            return
+        super().handle_message(event, message)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        error = f"{exc_info[0].__name__}: {exc_info[1]}"
+        if attempt < self.settings.max_attempts:
+            delays = self.settings.retry_delays
+            delay = delays[min(attempt - 1, len(delays) - 1)]
+            target = topology.retry_queue(self.settings.namespace, self.container.service_name,
+                                          self.event_type, delay)
+            log.warning("handler for %s failed (attempt %s, %s); retrying in %ss",
+                        self.event_type, attempt, error, delay)
+            self._republish(message, target.name, attempt, error)
+        else:
+            self._park(message, error, attempt)
+
+    def _park(self, message, error, attempt):
+        target = topology.dead_letter_queue(self.settings.namespace,
+                                            self.container.service_name, self.event_type)
+        log.error("dead-lettering %s after %s attempts: %s", self.event_type, attempt, error)
+        self._republish(message, target.name, attempt, error)
+
+    def _republish(self, message, queue_name, attempt, error):
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPT_HEADER: attempt, "x-minyi-error": error[:1000],
+                        "x-minyi-failed-at": datetime.now(timezone.utc).isoformat()})
+        try:
+            self.publisher.publish(message.body, exchange="", routing_key=queue_name,
+                                   headers=headers,
+                                   message_id=message.properties.get("message_id"),
+                                   content_type=message.content_type,
+                                   content_encoding=message.content_encoding)
+        except Exception:
+            # The broker would not take the copy: give the original back instead, so
+            # nothing is lost. It comes back after the channel's redelivery.
+            log.exception("could not park a failed %s; requeueing it", self.event_type)
+            eventlet.sleep(1)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+on_event = EventConsumer.decorator
+
+
+def consume_each(service_cls, event_types, handler_name: str) -> None:
+    """Give ``service_cls`` one consumer entrypoint per event type, each calling the
+    method ``handler_name(event)``: for services that treat several events alike."""
+    for event_type in event_types:
+        def consume(self, event):
+            return getattr(self, handler_name)(event)
+        consume.__name__ = consume.__qualname__ = "on_" + event_type.replace(".", "_")
+        setattr(service_cls, consume.__name__, on_event(event_type)(consume))
+
+
+class _DeadlineProxy:
+    def __init__(self, proxy, service, timeout):
+        self._proxy, self._service, self._timeout = proxy, service, timeout
+
+    def within(self, timeout: float) -> "_DeadlineProxy":
+        """The same proxy with another deadline (readiness probes want a short one)."""
+        return _DeadlineProxy(self._proxy, self._service, timeout)
+
+    def __getattr__(self, name):
+        method = getattr(self._proxy, name)
+
+        def call(*args, **kwargs):
+            timer = eventlet.Timeout(self._timeout)
+            try:
+                return method(*args, **kwargs)
+            except eventlet.Timeout as fired:
+                if fired is not timer:
+                    raise
+                raise errors.ServiceUnavailable(
+                    f"the {self._service} service did not answer within {self._timeout:g} s")
+            except UnknownService:
+                raise errors.ServiceUnavailable(f"the {self._service} service is not running")
+            finally:
+                timer.cancel()
+        return call
+
+
+class TimedRpcProxy(RpcProxy):
+    """nameko's RpcProxy waits forever for an answer; this one gives up with 503."""
+
+    def get_dependency(self, worker_ctx):
+        timeout = settings_of(self.container).rpc_timeout
+        return _DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, timeout)

@@ -1,0 +1,101 @@
+"""Run one Minyi service as a process: ``python -m minyi_common.serve intake``.
+
+Checks the broker and the database first (one clear line if either is missing),
+migrates the service's database, declares the broker topology, then runs the nameko
+container until SIGTERM or Ctrl-C.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (before anything opens a socket)
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from . import config, logs  # noqa: E402
+from .amqp import check_broker, ensure_topology  # noqa: E402
+from .db import make_engine  # noqa: E402
+from .migrate import upgrade  # noqa: E402
+
+SERVICE_CLASSES = {
+    "intake": "services.intake.service:IntakeService",
+    "review": "services.review.service:ReviewService",
+    "scoring": "services.scoring.service:ScoringService",
+    "notify": "services.notify.service:NotifyService",
+    "gateway": "gateway.service:GatewayService",
+}
+
+
+def service_class(name: str):
+    module, attr = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def migrations_dir(name: str) -> str:
+    module = importlib.import_module(SERVICE_CLASSES[name].split(":")[0])
+    return os.path.join(os.path.dirname(module.__file__), "migrations")
+
+
+def check_database(url: str) -> str | None:
+    try:
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        safe = make_url(url).render_as_string(hide_password=True)
+        hint = ("start PostgreSQL with `pg_ctlcluster --skip-systemctl-redirect "
+                "$(ls /etc/postgresql) main start` and create the database"
+                if safe.startswith("postgresql") else "check MINYI_DATA_DIR is writable")
+        return f"The database at {safe} is not answering ({exc.__class__.__name__}): {hint}."
+
+
+def prepare(settings) -> None:
+    """Everything a service needs before it starts; exits with one line on a problem."""
+    for problem in (check_broker(settings.amqp_uri), check_database(settings.db_url)):
+        if problem:
+            print(f"minyi {settings.service}: {problem}", file=sys.stderr)
+            raise SystemExit(2)
+    upgrade(migrations_dir(settings.service), settings.db_url)
+    ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
+    run_prepare_hook(settings)
+
+
+def run_prepare_hook(settings) -> None:
+    """A service module may define ``prepare(settings)``: first-start data (the bootstrap
+    admin, the default rule set), run after migrations and before the container starts."""
+    module = importlib.import_module(SERVICE_CLASSES[settings.service].split(":")[0])
+    if hasattr(module, "prepare"):
+        module.prepare(settings)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] not in SERVICE_CLASSES:
+        raise SystemExit(f"usage: python -m minyi_common.serve {{{','.join(SERVICE_CLASSES)}}}")
+    settings = config.load(argv[0])
+    logs.configure(settings.service)
+    prepare(settings)
+    runner = ServiceRunner(settings.nameko_config())
+    runner.add_service(service_class(settings.service))
+
+    def shutdown(signum, _frame):
+        logging.getLogger(__name__).info("stopping %s on signal %s", settings.service, signum)
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    logging.getLogger(__name__).info("%s started", settings.service)
+    runner.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""pytest fixtures shared by every service's tests and the cross-service tests.
+
+A test run takes the broker and PostgreSQL from ``AMQP_URI`` / ``MINYI_TEST_PG_URL``
+(defaults: the local services), starts testcontainers only when those do not answer
+and a Docker engine does, and otherwise fails with a clear message: it never skips.
+Each run gets its own RabbitMQ vhost (when it can make one) and each test its own
+namespace of exchanges and queues and its own databases, all removed afterwards.
+"""
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import replace
+
+import pytest
+from kombu import Connection
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from . import config, topology
+from .amqp import check_broker
+from .db import make_engine
+from .migrate import upgrade
+from .serve import migrations_dir, run_prepare_hook
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+def _vhost_tool(verb: str, vhost: str) -> bool:
+    """Create or delete a vhost with rabbitmqctl, when this machine has it."""
+    ctl = shutil.which("rabbitmqctl")
+    if not ctl:
+        return False
+    steps = ([[ctl, "add_vhost", vhost], [ctl, "set_permissions", "-p", vhost, "guest",
+                                          ".*", ".*", ".*"]]
+             if verb == "add" else [[ctl, "delete_vhost", vhost]])
+    for step in steps:
+        if subprocess.run(step, capture_output=True, timeout=60).returncode != 0:
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def broker_uri():
+    uri = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
+    problem = check_broker(uri, timeout=3)
+    if problem is None:
+        yield uri
+        return
+    if _docker_answers():
+        from testcontainers.rabbitmq import RabbitMqContainer
+        with RabbitMqContainer("rabbitmq:3.13-management") as rabbit:
+            params = rabbit.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}/"
+        return
+    pytest.fail(f"The tests need RabbitMQ. {problem}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(broker_uri):
+    """A vhost of this test run's own, removed at the end (the base vhost otherwise)."""
+    vhost = f"minyi-test-{uuid.uuid4().hex[:8]}"
+    base = Connection(broker_uri)
+    local = base.hostname in ("localhost", "127.0.0.1")
+    if local and _vhost_tool("add", vhost):
+        yield Connection(broker_uri, virtual_host=vhost).as_uri(include_password=True)
+        _vhost_tool("delete", vhost)
+    else:
+        yield broker_uri
+
+
+@pytest.fixture
+def namespace(amqp_uri):
+    name = f"t{uuid.uuid4().hex[:10]}"
+    yield name
+    try:
+        with Connection(amqp_uri) as connection:
+            topology.delete(connection, name, TEST_RETRY_DELAYS)
+    except Exception:
+        pass  # the vhost goes at the end of the run anyway
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    url = os.environ.get("MINYI_TEST_PG_URL", DEFAULT_PG)
+    try:
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        yield url
+        return
+    except Exception as exc:
+        error = exc
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+        with PostgresContainer("postgres:16") as pg:
+            yield pg.get_connection_url().replace("+psycopg2", "")
+        return
+    pytest.fail(f"The tests need PostgreSQL at {url} ({error.__class__.__name__}). Start it "
+                "with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main "
+                "start` or set MINYI_TEST_PG_URL.", pytrace=False)
+
+
+class DatabaseMaker:
+    """Makes fresh, migrated databases for a test and drops them afterwards."""
+
+    def __init__(self, backend, tmp_path, pg_server_url):
+        self.backend, self.tmp_path, self.pg_server_url = backend, tmp_path, pg_server_url
+        self.created = []
+
+    def url(self, service: str, migrate=True) -> str:
+        if self.backend == "sqlite":
+            url = f"sqlite:///{self.tmp_path / (service + '.db')}"
+        else:
+            name = f"minyi_t_{uuid.uuid4().hex[:12]}_{service}"
+            admin = make_engine(self.pg_server_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            self.created.append(name)
+            url = make_url(self.pg_server_url).set(database=name).render_as_string(
+                hide_password=False)
+        if migrate:
+            upgrade(migrations_dir(service), url)
+        return url
+
+    def drop_all(self):
+        if not self.created:
+            return
+        admin = make_engine(self.pg_server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def backend():
+    """SQLite unless a test asks for more with ``@both_backends``."""
+    return "sqlite"
+
+
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+
+@pytest.fixture
+def databases(request, backend, tmp_path):
+    pg = request.getfixturevalue("pg_server_url") if backend == "postgresql" else None
+    maker = DatabaseMaker(backend, tmp_path, pg)
+    yield maker
+    maker.drop_all()
+
+
+# Short delays so that retry and dead-letter tests run in seconds.
+TEST_RETRY_DELAYS = (0.2, 0.5)
+
+
+@pytest.fixture
+def make_settings(amqp_uri, namespace):
+    def make(service: str, db_url: str, **overrides) -> config.Settings:
+        base = config.Settings(service=service, amqp_uri=amqp_uri, db_url=db_url,
+                               namespace=namespace, level="county", rpc_timeout=5.0,
+                               retry_delays=TEST_RETRY_DELAYS, max_attempts=3,
+                               outbox_poll_interval=0.2)
+        return replace(base, **overrides)
+    return make
+
+
+@pytest.fixture
+def service_config(make_settings, databases):
+    """``service_config("intake")`` → a nameko config on a fresh, migrated database."""
+    def make(service: str, **overrides) -> dict:
+        settings = make_settings(service, databases.url(service), **overrides)
+        run_prepare_hook(settings)
+        return settings.nameko_config()
+    return make

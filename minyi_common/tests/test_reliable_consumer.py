@@ -1,0 +1,136 @@
+"""The event entrypoint against a real broker: retries with delay, dead-letters, never
+drops, never hot-loops; a killed consumer loses nothing; duplicates count once."""
+import json
+import time
+
+import eventlet
+from kombu import Connection
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from minyi_common import events, topology
+from minyi_common.amqp import ConfirmingPublisher
+from minyi_common.db import Database, handle_once, plumbing_tables
+from minyi_common.dlq import inspect, replay
+from minyi_common.nameko_glue import on_event
+from minyi_common.testing import both_backends
+
+CALLS = []
+
+
+def unit_event(name="测试单位"):
+    return events.new_event("directory.unit_upserted", "admin",
+                            unit={"id": f"u-{time.monotonic_ns()}", "name": name,
+                                  "kind": "party"})
+
+
+def publish(settings, event):
+    publisher = ConfirmingPublisher(settings.amqp_uri)
+    try:
+        publisher.publish_event(settings.namespace, event["event_type"], json.dumps(event))
+    finally:
+        publisher.close()
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        eventlet.sleep(interval)
+    return predicate()
+
+
+class AlwaysFailing:
+    """Borrows intake's subscription to unit events, and always fails."""
+    name = "intake"
+
+    @on_event("directory.unit_upserted")
+    def unit_upserted(self, event):
+        CALLS.append(time.monotonic())
+        raise RuntimeError("this handler always fails")
+
+
+def test_a_failing_handler_retries_with_delay_then_dead_letters(container_factory,
+                                                                 make_settings, tmp_path):
+    CALLS.clear()
+    settings = make_settings("intake", f"sqlite:///{tmp_path}/x.db")
+    container = container_factory(AlwaysFailing, settings.nameko_config())
+    container.start()
+    publish(settings, unit_event())
+
+    dlq = topology.dead_letter_queue(settings.namespace, "intake", "directory.unit_upserted")
+    assert wait_for(lambda: dict(inspect(settings.amqp_uri, settings.namespace)).get(dlq.name))
+    eventlet.sleep(1.0)  # would a hot loop go on?
+    assert len(CALLS) == settings.max_attempts  # 3 attempts, no more
+    gaps = [b - a for a, b in zip(CALLS, CALLS[1:])]
+    assert gaps[0] >= settings.retry_delays[0] * 0.9 and gaps[1] >= settings.retry_delays[1] * 0.9
+
+    # An operator replays it: it is tried again (and dead-letters again, still failing).
+    CALLS.clear()
+    assert replay(settings.amqp_uri, settings.namespace, "intake") == 1
+    assert wait_for(lambda: len(CALLS) == settings.max_attempts)
+
+
+# --- a small counting consumer on a real database --------------------------------------
+counter_metadata = MetaData()
+plumbing_tables(counter_metadata)
+seen_units = Table("seen_units", counter_metadata,
+                   Column("id", Integer, primary_key=True, autoincrement=True),
+                   Column("unit_id", String(60), nullable=False))
+
+
+class Counting:
+    name = "intake"
+
+    def __init__(self):
+        self.database = None
+
+    @on_event("directory.unit_upserted")
+    def unit_upserted(self, event):
+        eventlet.sleep(0.01)  # long enough for a kill to land mid-stream
+
+        def apply(uow, event):
+            uow.execute(insert(seen_units).values(unit_id=event["unit"]["id"]))
+        handle_once(COUNTING_DB["db"], "counting", event, apply)
+
+
+COUNTING_DB = {}
+
+
+def _count(db):
+    with db.engine.connect() as connection:
+        total = connection.execute(select(func.count()).select_from(seen_units)).scalar_one()
+        distinct = connection.execute(select(func.count(seen_units.c.unit_id.distinct()))
+                                      ).scalar_one()
+    return total, distinct
+
+
+@both_backends
+def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_factory,
+                                                                   make_settings, databases):
+    url = databases.url("intake", migrate=False)
+    db = Database(url, counter_metadata)
+    counter_metadata.create_all(db.engine)
+    COUNTING_DB["db"] = db
+    settings = make_settings("intake", url)
+
+    batch = [unit_event(f"单位{i}") for i in range(60)]
+    first = container_factory(Counting, settings.nameko_config())
+    first.start()
+    for event in batch:
+        publish(settings, event)
+    publish(settings, batch[0])  # a duplicate delivery
+    wait_for(lambda: _count(db)[0] >= 10)
+    first.kill()  # dies with messages in flight and unacked
+
+    second = container_factory(Counting, settings.nameko_config())
+    second.start()
+    for event in batch[:5]:
+        publish(settings, event)  # more duplicates after the restart
+    assert wait_for(lambda: _count(db)[1] == 60, timeout=20)
+    eventlet.sleep(0.5)
+    assert _count(db) == (60, 60)
+    queue = topology.consumer_queue(settings.namespace, "intake", "directory.unit_upserted")
+    with Connection(settings.amqp_uri) as connection:
+        assert queue(connection.channel()).queue_declare(passive=True).message_count == 0
+    db.dispose()

@@ -1,0 +1,75 @@
+"""Intake's tables: reports as their authors wrote them, and a copy of the directory."""
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text)
+
+from minyi_common.db import UTCDateTime, plumbing_tables
+
+metadata = MetaData()
+plumbing_tables(metadata)
+
+reports = Table(
+    "reports", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("author_id", String(36), nullable=False, index=True),
+    Column("unit_id", String(36), nullable=True, index=True),
+    Column("title", String(60), nullable=False),
+    Column("situation", Text, nullable=False),
+    Column("analysis", Text, nullable=False),
+    Column("suggestions", Text, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("consent_to_publish", Boolean, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    # The latest decision as review reported it ({kind, mode, reason_code, comment, ...}).
+    Column("decision", JSON, nullable=True),
+    Column("outcomes", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=True),
+    # When the status last changed by a decision: older decision events are not applied.
+    Column("status_at", UTCDateTime(), nullable=False),
+)
+
+report_co_authors = Table(
+    "report_co_authors", metadata,
+    Column("report_id", String(36), ForeignKey("reports.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_report_co_authors_person", "person_id"),
+)
+
+report_history = Table(
+    "report_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(36), ForeignKey("reports.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("comment", Text, nullable=True),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("report_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("display_name", String(100), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("unit_ids", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+)

@@ -1,0 +1,121 @@
+"""Reading and writing intake's tables inside a unit of work."""
+from sqlalchemy import delete, func, insert, or_, select, update
+
+from minyi_common.db import decode_json, upsert_row, utcnow
+
+from .orm import idempotency_keys, people, report_co_authors, report_history, reports, units
+
+
+class IntakeRepository:
+    def __init__(self, uow):
+        self.uow = uow
+
+    # --- reports -------------------------------------------------------------------
+    def add(self, report: dict) -> None:
+        co_authors = report["co_author_ids"]
+        row = {k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
+        self.uow.execute(insert(reports).values(**row))
+        self._set_co_authors(report["id"], co_authors)
+
+    def _set_co_authors(self, report_id: str, co_author_ids) -> None:
+        self.uow.execute(delete(report_co_authors).where(
+            report_co_authors.c.report_id == report_id))
+        if co_author_ids:
+            self.uow.execute(insert(report_co_authors), [
+                {"report_id": report_id, "person_id": pid, "position": i}
+                for i, pid in enumerate(co_author_ids)])
+
+    def update(self, report_id: str, co_author_ids=None, **values) -> None:
+        values["updated_at"] = utcnow()
+        self.uow.execute(update(reports).where(reports.c.id == report_id).values(**values))
+        if co_author_ids is not None:
+            self._set_co_authors(report_id, co_author_ids)
+
+    def get(self, report_id: str, with_history=False) -> dict | None:
+        row = self.uow.execute(select(reports).where(reports.c.id == report_id)).mappings().first()
+        if row is None:
+            return None
+        report = self._hydrate([row])[0]
+        if with_history:
+            report["history"] = [dict(h) for h in self.uow.execute(
+                select(report_history.c.at, report_history.c.actor_id, report_history.c.action,
+                       report_history.c.comment)
+                .where(report_history.c.report_id == report_id)
+                .order_by(report_history.c.id)).mappings()]
+        return report
+
+    def _hydrate(self, rows) -> list:
+        found = [dict(r) for r in rows]
+        if not found:
+            return []
+        co = {}
+        for link in self.uow.execute(
+                select(report_co_authors).where(report_co_authors.c.report_id.in_(
+                    [r["id"] for r in found])).order_by(report_co_authors.c.position)):
+            co.setdefault(link.report_id, []).append(link.person_id)
+        for report in found:
+            report["co_author_ids"] = co.get(report["id"], [])
+            report["decision"] = decode_json(report["decision"])
+            report["outcomes"] = decode_json(report["outcomes"]) or []
+        return found
+
+    def list_visible(self, principal: dict, see_all: bool, filters: dict, page: int,
+                     page_size: int):
+        query = select(reports)
+        if not see_all:
+            mine = or_(reports.c.author_id == principal["id"],
+                       reports.c.id.in_(select(report_co_authors.c.report_id).where(
+                           report_co_authors.c.person_id == principal["id"])))
+            if "unit_admin" in principal["roles"] and principal["unit_ids"]:
+                mine = or_(mine, reports.c.unit_id.in_(principal["unit_ids"]))
+            query = query.where(mine)
+        if filters.get("mine"):
+            query = query.where(reports.c.author_id == principal["id"])
+        for name in ("status", "category", "unit_id"):
+            if filters.get(name):
+                query = query.where(getattr(reports.c, name) == filters[name])
+        if filters.get("q"):
+            pattern = f"%{filters['q']}%"
+            query = query.where(or_(reports.c.title.like(pattern),
+                                    reports.c.situation.like(pattern),
+                                    reports.c.suggestions.like(pattern)))
+        total = self.uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = self.uow.execute(query.order_by(reports.c.created_at.desc(), reports.c.id)
+                                .limit(page_size).offset((page - 1) * page_size)).mappings()
+        return self._hydrate(rows), total
+
+    def add_history(self, report_id: str, action: str, actor_id, at=None, comment=None) -> None:
+        self.uow.execute(insert(report_history).values(
+            report_id=report_id, action=action, actor_id=actor_id, at=at or utcnow(),
+            comment=comment))
+
+    # --- idempotency keys -----------------------------------------------------------
+    def find_key(self, user_id: str, key: str):
+        return self.uow.execute(select(idempotency_keys).where(
+            idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)).first()
+
+    def add_key(self, user_id: str, key: str, digest: str, report_id: str) -> None:
+        self.uow.execute(insert(idempotency_keys).values(
+            user_id=user_id, key=key, body_hash=digest, report_id=report_id,
+            created_at=utcnow()))
+
+    def forget_keys_before(self, cutoff) -> None:
+        self.uow.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))
+
+    # --- directory copy -----------------------------------------------------------
+    def upsert_person(self, person: dict) -> None:
+        values = {"display_name": person["display_name"], "roles": person["roles"],
+                  "unit_ids": person["unit_ids"], "active": person["active"]}
+        upsert_row(self.uow, people, person["id"], values)
+
+    def upsert_unit(self, unit: dict) -> None:
+        upsert_row(self.uow, units, unit["id"], {"name": unit["name"], "kind": unit["kind"]})
+
+    def known_people(self, ids) -> set:
+        if not ids:
+            return set()
+        return {r.id for r in self.uow.execute(select(people.c.id).where(people.c.id.in_(ids)))}
+
+    def person_unit_ids(self, person_id: str) -> list:
+        row = self.uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
+        return decode_json(row.unit_ids) if row else []

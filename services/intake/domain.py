@@ -1,0 +1,80 @@
+"""Intake's rules, free of any framework: who may see and change a report, which
+status follows which, and the checks of a report against the directory."""
+import hashlib
+import json
+
+from minyi_common.errors import Conflict, Forbidden, ValidationFailed
+from minyi_common.schemas import has_role
+
+EDITABLE = ("draft", "returned")
+WITHDRAWABLE = ("submitted", "resubmitted", "returned")
+AUTHOR_ROLES = ("member", "officer", "unit_admin")
+
+# Review's decision events and the status each leaves a report in.
+DECISION_STATUS = {
+    "report_returned": "returned",
+    "report_retained": "retained",
+    "report_rejected": "rejected",
+    "report_adopted": "adopted",
+}
+OUTCOME_EVENTS = ("report_forwarded", "report_outcome_recorded")
+
+
+def check_against_directory(author_id: str, data: dict, known_people: set,
+                            author_unit_ids: list) -> None:
+    """SPEC §5: co-authors are existing people, not the author; the unit is the author's."""
+    errors = {}
+    co_authors = data.get("co_author_ids") or []
+    if author_id in co_authors:
+        errors["co_author_ids"] = ["The author cannot be a co-author."]
+    else:
+        unknown = [pid for pid in co_authors if pid not in known_people]
+        if unknown:
+            errors["co_author_ids"] = [f"Unknown people: {', '.join(unknown)}."]
+    unit_id = data.get("unit_id")
+    if unit_id is not None and unit_id not in author_unit_ids:
+        errors["unit_id"] = ["The author does not belong to this unit."]
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+
+
+def may_author(principal: dict) -> None:
+    if not has_role(principal, *AUTHOR_ROLES):
+        raise Forbidden("only members, officers and unit admins submit reports")
+
+
+def can_see(principal: dict, report: dict) -> bool:
+    if has_role(principal, "editor", "admin"):
+        return True
+    if principal["id"] == report["author_id"] or principal["id"] in report["co_author_ids"]:
+        return True
+    return (has_role(principal, "unit_admin") and report["unit_id"] is not None
+            and report["unit_id"] in principal["unit_ids"])
+
+
+def status_after_submit(current: str) -> str:
+    if current == "draft":
+        return "submitted"
+    if current == "returned":
+        return "resubmitted"
+    raise Conflict(f"a report in status {current!r} cannot be submitted")
+
+
+def check_editable(report: dict, principal: dict) -> None:
+    if report["author_id"] != principal["id"]:
+        raise Forbidden("only the author changes a report")
+    if report["status"] not in EDITABLE:
+        raise Conflict(f"a report in status {report['status']!r} cannot be edited")
+
+
+def check_withdrawable(report: dict, principal: dict) -> None:
+    if report["author_id"] != principal["id"]:
+        raise Forbidden("only the author withdraws a report")
+    if report["status"] not in WITHDRAWABLE:
+        raise Conflict(f"a report in status {report['status']!r} cannot be withdrawn")
+
+
+def body_hash(data: dict) -> str:
+    """A stable fingerprint of a submission, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()

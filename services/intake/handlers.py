@@ -1,0 +1,204 @@
+"""Intake's use cases. Each takes the ``Database`` and plain data and returns plain
+data; the nameko service class only wires them to RPC and events."""
+import uuid
+from datetime import timedelta
+
+from marshmallow import Schema, fields
+
+from minyi_common import events
+from minyi_common.db import handle_once, utcnow
+from minyi_common.errors import Conflict, NotFound
+from minyi_common.schemas import has_role, load_page, load_principal, load_report_input
+
+from . import domain
+from .adapters.repository import IntakeRepository
+
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+class HistorySchema(Schema):
+    at = fields.AwareDateTime()
+    actor_id = fields.String(allow_none=True)
+    action = fields.String()
+    comment = fields.String(allow_none=True)
+
+
+class ReportSchema(Schema):
+    """A report as intake answers it over RPC."""
+    id = fields.String()
+    status = fields.String()
+    author_id = fields.String()
+    co_author_ids = fields.List(fields.String())
+    unit_id = fields.String(allow_none=True)
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+    category = fields.String()
+    consent_to_publish = fields.Boolean()
+    decision = fields.Dict(allow_none=True)
+    outcomes = fields.List(fields.Dict())
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    history = fields.List(fields.Nested(HistorySchema))
+
+
+def _record(report: dict) -> dict:
+    """The report as events carry it (events.ReportRecord)."""
+    return {k: report[k] for k in ("id", "author_id", "co_author_ids", "unit_id", "title",
+                                   "category", "situation", "analysis", "suggestions",
+                                   "consent_to_publish")} | {
+        "submitted_at": report["submitted_at"].isoformat()}
+
+
+def create_report(db, principal, payload, idempotency_key=None) -> dict:
+    principal = load_principal(principal)
+    domain.may_author(principal)
+    data = load_report_input(payload)
+    digest = domain.body_hash(data)
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        if idempotency_key:
+            repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+            seen = repo.find_key(principal["id"], idempotency_key)
+            if seen is not None:
+                if seen.body_hash != digest:
+                    raise Conflict("this Idempotency-Key was used with a different body")
+                uow.commit()
+                return {"created": False, "report": ReportSchema().dump(
+                    repo.get(seen.report_id, with_history=True))}
+        domain.check_against_directory(principal["id"], data,
+                                       repo.known_people(data["co_author_ids"]),
+                                       principal["unit_ids"])
+        now = utcnow()
+        draft = data.pop("draft")
+        report = {**data, "id": str(uuid.uuid4()), "author_id": principal["id"],
+                  "status": "draft" if draft else "submitted", "decision": None,
+                  "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
+                  "submitted_at": None if draft else now}
+        repo.add(report)
+        repo.add_history(report["id"], "created" if draft else "submitted", principal["id"], now)
+        if not draft:
+            uow.emit(events.new_event("report_submitted", principal["id"], report["id"],
+                                      report=_record(report)))
+        if idempotency_key:
+            repo.add_key(principal["id"], idempotency_key, digest, report["id"])
+        uow.commit()
+    return {"created": True, "report": get_report(db, principal, report["id"])}
+
+
+def update_report(db, principal, report_id, payload) -> dict:
+    principal = load_principal(principal)
+    data = load_report_input(payload)
+    data.pop("draft")
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        report = _visible(repo, principal, report_id)
+        domain.check_editable(report, principal)
+        domain.check_against_directory(principal["id"], data,
+                                       repo.known_people(data["co_author_ids"]),
+                                       principal["unit_ids"])
+        repo.update(report_id, **data)
+        repo.add_history(report_id, "edited", principal["id"])
+        uow.commit()
+    return get_report(db, principal, report_id)
+
+
+def submit_report(db, principal, report_id) -> dict:
+    principal = load_principal(principal)
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        report = _visible(repo, principal, report_id)
+        domain.check_editable(report, principal)
+        status = domain.status_after_submit(report["status"])
+        now = utcnow()
+        repo.update(report_id, status=status, submitted_at=now, status_at=now)
+        repo.add_history(report_id, status, principal["id"], now)
+        report = repo.get(report_id)
+        uow.emit(events.new_event(f"report_{status}", principal["id"], report_id,
+                                  report=_record(report)))
+        uow.commit()
+    return get_report(db, principal, report_id)
+
+
+def withdraw_report(db, principal, report_id) -> dict:
+    principal = load_principal(principal)
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        report = _visible(repo, principal, report_id)
+        domain.check_withdrawable(report, principal)
+        now = utcnow()
+        repo.update(report_id, status="withdrawn", status_at=now)
+        repo.add_history(report_id, "withdrawn", principal["id"], now)
+        uow.emit(events.new_event("report_withdrawn", principal["id"], report_id,
+                                  report=_record(report)))
+        uow.commit()
+    return get_report(db, principal, report_id)
+
+
+def _visible(repo, principal, report_id) -> dict:
+    report = repo.get(report_id, with_history=True)
+    # Not-visible and unknown look the same from outside (SPEC §9: 404 for both).
+    if report is None or not domain.can_see(principal, report):
+        raise NotFound(f"no report {report_id}")
+    return report
+
+
+def get_report(db, principal, report_id) -> dict:
+    principal = load_principal(principal)
+    with db.unit_of_work() as uow:
+        report = _visible(IntakeRepository(uow), principal, report_id)
+    return ReportSchema().dump(report)
+
+
+def list_reports(db, principal, filters) -> dict:
+    principal = load_principal(principal)
+    filters = dict(filters or {})
+    paging = load_page(filters)
+    with db.unit_of_work() as uow:
+        items, total = IntakeRepository(uow).list_visible(
+            principal, has_role(principal, "editor", "admin"), filters, **paging)
+    return {"items": ReportSchema(many=True, exclude=("history",)).dump(items),
+            "total": total, **paging}
+
+
+# --- events ---------------------------------------------------------------------------
+CONSUMER = "intake"
+
+
+def on_directory_event(db, event) -> None:
+    def apply(uow, event):
+        repo = IntakeRepository(uow)
+        if event["event_type"] == "directory.person_upserted":
+            repo.upsert_person(event["person"])
+        else:
+            repo.upsert_unit(event["unit"])
+    handle_once(db, f"{CONSUMER}.{event['event_type']}", event, apply)
+
+
+def on_review_event(db, event) -> None:
+    """Show authors what review decided; decisions older than the status are history."""
+    def apply(uow, event):
+        repo = IntakeRepository(uow)
+        report = repo.get(event["report_id"])
+        if report is None:
+            raise NotFound(f"review decided on {event['report_id']}, which intake never saw")
+        kind = event["event_type"]
+        at = event["occurred_at"]
+        if kind in domain.OUTCOME_EVENTS:
+            outcome = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                       for k, v in event["outcome"].items()}
+            repo.update(report["id"], outcomes=report["outcomes"] + [outcome])
+            repo.add_history(report["id"], outcome["kind"], event["actor_id"], at,
+                             outcome.get("text"))
+            return
+        status = domain.DECISION_STATUS[kind]
+        decision = {"kind": status, "comment": event.get("comment")}
+        for name in ("mode", "issue_id", "merged_into", "reason_code"):
+            if event.get(name) is not None:
+                decision[name] = event[name]
+        repo.add_history(report["id"], status, event["actor_id"], at, event.get("comment"))
+        if at >= report["status_at"]:
+            repo.update(report["id"], status=status, decision=decision, status_at=at)
+    handle_once(db, f"{CONSUMER}.{event['event_type']}", event, apply)

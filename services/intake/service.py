@@ -1,0 +1,51 @@
+"""The intake service: reports as their authors submit them (SPEC §3)."""
+from minyi_common.nameko_glue import DatabaseProvider, consume_each, rpc
+
+from . import handlers
+from .adapters.orm import metadata
+
+
+class IntakeService:
+    name = "intake"
+    db = DatabaseProvider(metadata)
+
+    @rpc
+    def create_report(self, principal, payload, idempotency_key=None):
+        return handlers.create_report(self.db, principal, payload, idempotency_key)
+
+    @rpc
+    def update_report(self, principal, report_id, payload):
+        return handlers.update_report(self.db, principal, report_id, payload)
+
+    @rpc
+    def submit_report(self, principal, report_id):
+        return handlers.submit_report(self.db, principal, report_id)
+
+    @rpc
+    def withdraw_report(self, principal, report_id):
+        return handlers.withdraw_report(self.db, principal, report_id)
+
+    @rpc
+    def get_report(self, principal, report_id):
+        return handlers.get_report(self.db, principal, report_id)
+
+    @rpc
+    def list_reports(self, principal, filters=None):
+        return handlers.list_reports(self.db, principal, filters)
+
+    @rpc
+    def ping(self):
+        return "intake"
+
+    def on_directory_event(self, event):
+        handlers.on_directory_event(self.db, event)
+
+    def on_review_event(self, event):
+        handlers.on_review_event(self.db, event)
+
+
+consume_each(IntakeService, ["directory.person_upserted", "directory.unit_upserted"],
+             "on_directory_event")
+consume_each(IntakeService, ["report_returned", "report_retained", "report_rejected",
+                             "report_adopted", "report_forwarded", "report_outcome_recorded"],
+             "on_review_event")

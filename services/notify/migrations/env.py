@@ -1,0 +1,4 @@
+from minyi_common.migrate import run_env
+from services.notify.adapters.orm import metadata
+
+run_env(metadata)

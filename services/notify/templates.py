@@ -1,0 +1,50 @@
+"""What each notification says (SPEC §7), in Chinese. Pure functions of the event."""
+
+LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级", "national": "全国"}
+MODE_NAMES = {"single": "单篇采用", "merged": "综合采用"}
+OUTCOME_NAMES = {"forwarded": "报送", "upstream_adopted": "上级采用",
+                 "department_adopted": "部门采用", "instructed": "领导批示"}
+REJECT_NAMES = {
+    "petition": "属于信访事项", "litigation": "涉及诉讼", "personnel": "涉及人事",
+    "secret": "涉密", "privacy": "涉及个人隐私或商业秘密", "local_matter": "镇办可解决，不再上报",
+    "out_of_jurisdiction": "不属于政协职责范围", "duplicate": "内容重复", "plagiarism": "涉嫌抄袭",
+    "no_suggestion": "缺少分析和建议", "other": "其他原因",
+}
+
+
+def _comment(event) -> str:
+    return f"编辑意见：{event['comment']}。" if event.get("comment") else ""
+
+
+def render(event: dict) -> tuple:
+    """(kind, title, body) of the notification an event gives, or None."""
+    title = event["report"]["title"]
+    kind = event["event_type"]
+    if kind == "report_returned":
+        return ("returned", f"《{title}》已退回修改",
+                f"您的社情民意信息《{title}》已退回修改。{_comment(event)}"
+                "请按意见修改后重新提交。")
+    if kind == "report_retained":
+        return ("retained", f"《{title}》已留存",
+                f"您的社情民意信息《{title}》未予采用，已留存备查，计入基础分。{_comment(event)}")
+    if kind == "report_rejected":
+        reason = REJECT_NAMES.get(event.get("reason_code"), "其他原因")
+        return ("rejected", f"《{title}》不予采用",
+                f"您的社情民意信息《{title}》不予采用，原因：{reason}。{_comment(event)}")
+    if kind == "report_adopted":
+        mode = MODE_NAMES.get(event.get("mode"), "采用")
+        issue = f"，刊发于《社情民意》{event['issue_id']}" if event.get("issue_id") else ""
+        return ("adopted", f"《{title}》已被录用",
+                f"您的社情民意信息《{title}》已被{mode}{issue}。感谢您的辛勤付出！")
+    if kind in ("report_forwarded", "report_outcome_recorded"):
+        outcome = event["outcome"]
+        level = LEVEL_NAMES[outcome["level"]]
+        what = OUTCOME_NAMES[outcome["kind"]]
+        detail = ""
+        if outcome["kind"] == "instructed":
+            detail = f"，{outcome.get('leader')}作出批示"
+        elif outcome.get("target"):
+            detail = f"（{outcome['target']}）"
+        return ("outcome", f"《{title}》获{level}{what}",
+                f"您的社情民意信息《{title}》获{level}{what}{detail}，日期 {outcome['date']}。")
+    return None

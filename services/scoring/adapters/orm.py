@@ -1,0 +1,64 @@
+"""Scoring's tables: rule set versions, report records, score lines, directory copy."""
+from sqlalchemy import (JSON, Boolean, Column, Date, Index, Integer, MetaData, Numeric,
+                        String, Table)
+
+from minyi_common.db import UTCDateTime, plumbing_tables
+
+metadata = MetaData()
+plumbing_tables(metadata)
+
+rule_sets = Table(
+    "rule_sets", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("effective_from", Date, nullable=False),
+    Column("coauthor_share", Numeric(4, 3), nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+report_records = Table(
+    "report_records", metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("author_id", String(36), nullable=False, index=True),
+    Column("co_author_ids", JSON, nullable=False),
+    Column("unit_id", String(36), nullable=True),
+    Column("submitted_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    # When the status last changed, so that an older decision arriving late is ignored.
+    Column("status_at", UTCDateTime(), nullable=False),
+    Column("decision", JSON, nullable=True),
+    Column("outcomes", JSON, nullable=False),
+)
+
+score_lines = Table(
+    "score_lines", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(36), nullable=False, index=True),
+    Column("subject_kind", String(8), nullable=False),
+    Column("subject_id", String(36), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("mode", String(8), nullable=True),
+    Column("points", Numeric(10, 2), nullable=False),
+    Column("rule_version", Integer, nullable=False),
+    Column("event_date", Date, nullable=False),
+    Index("ix_score_lines_subject", "subject_kind", "subject_id", "event_date"),
+    Index("ix_score_lines_period", "event_date", "subject_kind"),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("display_name", String(100), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("unit_ids", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+)

@@ -1,0 +1,171 @@
+"""Scoring (SPEC §6), pure: a report's score lines are a function of its record and the
+rule set in force on each scoring event's date. Nothing here touches a database."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from minyi_common.errors import ValidationFailed
+
+LEVELS = ("county", "city", "province", "national")
+SCORING_EVENTS = ("accepted", "adopted", "forwarded", "upstream_adopted",
+                  "department_adopted", "instructed")
+
+
+@dataclass(frozen=True)
+class Rule:
+    event: str
+    level: str
+    mode: str | None
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: int
+    effective_from: date
+    coauthor_share: Decimal
+    rules: tuple
+
+    def points(self, event: str, level: str, mode: str | None) -> Decimal | None:
+        for rule in self.rules:
+            if rule.event == event and rule.level == level and rule.mode in (mode, None):
+                return rule.points
+        return None
+
+
+def _rules(rows) -> tuple:
+    return tuple(Rule(event, level, mode, Decimal(str(points)))
+                 for event, level, mode, points in rows)
+
+
+# SPEC §6's default table, drawn from published CPPCC rules.
+DEFAULT_RULES = _rules([
+    ("accepted", "county", None, 1),
+    ("adopted", "county", "single", 5),
+    ("adopted", "county", "merged", 2),
+    ("forwarded", "county", None, 1),
+    ("upstream_adopted", "city", "single", 10),
+    ("upstream_adopted", "province", "single", 15),
+    ("upstream_adopted", "national", "single", 20),
+    ("upstream_adopted", "city", "merged", 7),
+    ("upstream_adopted", "province", "merged", 10),
+    ("upstream_adopted", "national", "merged", 15),
+    ("department_adopted", "county", None, 2),
+    ("department_adopted", "city", None, 4),
+    ("department_adopted", "province", None, 6),
+    ("department_adopted", "national", None, 8),
+    ("instructed", "county", None, 5),
+    ("instructed", "city", None, 10),
+    ("instructed", "province", None, 15),
+    ("instructed", "national", None, 30),
+])
+DEFAULT_COAUTHOR_SHARE = Decimal("0.5")
+
+
+def rule_set_in_force(rule_sets, on: date) -> RuleSet | None:
+    """The newest version whose effective_from is on or before ``on``."""
+    candidates = [r for r in rule_sets if r.effective_from <= on]
+    return max(candidates, key=lambda r: (r.effective_from, r.version)) if candidates else None
+
+
+@dataclass
+class ReportRecord:
+    """What scoring knows of a report: who wrote it, what review decided, what followed."""
+    report_id: str
+    author_id: str
+    co_author_ids: list
+    unit_id: str | None
+    submitted_on: date
+    status: str = "submitted"
+    decision: dict | None = None       # {"kind": "adopted"|"retained", "mode", "on"}
+    outcomes: dict = field(default_factory=dict)  # event_id -> {kind, level, mode, date}
+
+
+@dataclass(frozen=True)
+class ScoringEvent:
+    event: str
+    level: str
+    mode: str | None
+    on: date
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    report_id: str
+    subject_kind: str  # "person" | "unit"
+    subject_id: str
+    role: str          # "author" | "co_author" | "unit"
+    event: str
+    level: str
+    mode: str | None
+    points: Decimal
+    rule_version: int
+    on: date
+
+
+def scoring_events(record: ReportRecord, own_level: str) -> list:
+    """The events that earn points, in the order they happened."""
+    found = []
+    if record.status in ("adopted", "retained") and record.decision:
+        on = record.decision["on"]
+        found.append(ScoringEvent("accepted", own_level, None, on))
+        if record.status == "adopted":
+            found.append(ScoringEvent("adopted", own_level, record.decision.get("mode"), on))
+    if record.status == "adopted":
+        for outcome in record.outcomes.values():
+            found.append(ScoringEvent(outcome["kind"], outcome["level"], outcome.get("mode"),
+                                      outcome["date"]))
+    return sorted(found, key=lambda e: (e.on, SCORING_EVENTS.index(e.event)))
+
+
+def score_lines(record: ReportRecord, rule_sets, own_level: str) -> list:
+    """Every score line of one report: author in full, each co-author by the share, the
+    unit named on the report in full (SPEC §6)."""
+    lines = []
+    for event in scoring_events(record, own_level):
+        rule_set = rule_set_in_force(rule_sets, event.on)
+        if rule_set is None:
+            continue
+        points = rule_set.points(event.event, event.level, event.mode)
+        if not points:
+            continue
+        subjects = [("person", record.author_id, "author", points)]
+        subjects += [("person", pid, "co_author", points * rule_set.coauthor_share)
+                     for pid in record.co_author_ids]
+        if record.unit_id:
+            subjects.append(("unit", record.unit_id, "unit", points))
+        lines += [ScoreLine(record.report_id, kind, subject, role, event.event, event.level,
+                            event.mode, share, rule_set.version, event.on)
+                  for kind, subject, role, share in subjects]
+    return lines
+
+
+def period_range(period: str) -> tuple:
+    """``2026-Q3``, ``2026`` or ``2025..2026`` → (first day, last day)."""
+    try:
+        if ".." in period:
+            first, last = period.split("..")
+            start, _ = period_range(first)
+            _, end = period_range(last)
+            if start > end:
+                raise ValueError
+            return start, end
+        if "-Q" in period:
+            year, quarter = period.split("-Q")
+            year, quarter = int(year), int(quarter)
+            if not 1 <= quarter <= 4:
+                raise ValueError
+            start = date(year, 3 * quarter - 2, 1)
+            end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+            return start, date.fromordinal(end.toordinal() - 1)
+        year = int(period)
+        if not 1900 < year < 3000:
+            raise ValueError
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        raise ValidationFailed("invalid period", {"period": [
+            "Use a quarter (2026-Q3), a year (2026) or a range of years (2025..2026)."]}) from None
+
+
+def current_quarter(today: date) -> str:
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"

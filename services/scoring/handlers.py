@@ -1,0 +1,150 @@
+"""Scoring's use cases: keep each report's record, recompute its lines, answer totals."""
+from datetime import date
+from decimal import Decimal
+
+from marshmallow import Schema, fields
+from sqlalchemy import delete, func, insert, select, update
+
+from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
+from minyi_common.errors import NotFound
+from minyi_common.schemas import has_role, load_principal
+
+from . import domain
+from .adapters.orm import people, report_records, rule_sets, score_lines, units
+
+DECISIONS = {"report_returned": "returned", "report_retained": "retained",
+             "report_rejected": "rejected", "report_adopted": "adopted",
+             "report_submitted": "submitted", "report_resubmitted": "resubmitted",
+             "report_withdrawn": "withdrawn"}
+OUTCOMES = ("report_forwarded", "report_outcome_recorded")
+
+
+class LineSchema(Schema):
+    report_id = fields.String()
+    role = fields.String()
+    event = fields.String()
+    level = fields.String()
+    mode = fields.String(allow_none=True)
+    points = fields.Float()
+    rule_version = fields.Integer()
+    date = fields.Date(attribute="event_date")
+
+
+def ensure_default_rules(db) -> None:
+    """Install SPEC §6's table as version 1 on first start."""
+    with db.unit_of_work() as uow:
+        if uow.execute(select(func.count()).select_from(rule_sets)).scalar_one():
+            return
+        uow.execute(insert(rule_sets).values(
+            version=1, effective_from=date(2000, 1, 1),
+            coauthor_share=domain.DEFAULT_COAUTHOR_SHARE, created_at=utcnow(),
+            rules=[{"event": r.event, "level": r.level, "mode": r.mode,
+                    "points": str(r.points)} for r in domain.DEFAULT_RULES]))
+        uow.commit()
+
+
+def load_rule_sets(uow) -> list:
+    return [domain.RuleSet(row.version, row.effective_from, Decimal(str(row.coauthor_share)),
+                           domain._rules((r["event"], r["level"], r.get("mode"), r["points"])
+                                         for r in decode_json(row.rules)))
+            for row in uow.execute(select(rule_sets))]
+
+
+def _to_domain(row) -> domain.ReportRecord:
+    decision = decode_json(row.decision)
+    if decision:
+        decision = {**decision, "on": date.fromisoformat(decision["on"])}
+    outcomes = {key: {**o, "date": date.fromisoformat(o["date"])}
+                for key, o in (decode_json(row.outcomes) or {}).items()}
+    return domain.ReportRecord(row.report_id, row.author_id, decode_json(row.co_author_ids),
+                               row.unit_id, row.submitted_on, row.status, decision, outcomes)
+
+
+def recompute(uow, report_id: str, own_level: str) -> list:
+    """Replace a report's lines by those its current record earns (one transaction)."""
+    row = uow.execute(select(report_records).where(
+        report_records.c.report_id == report_id)).first()
+    lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
+    uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
+    if lines:
+        uow.execute(insert(score_lines), [
+            {"report_id": l.report_id, "subject_kind": l.subject_kind,
+             "subject_id": l.subject_id, "role": l.role, "event": l.event, "level": l.level,
+             "mode": l.mode, "points": l.points, "rule_version": l.rule_version,
+             "event_date": l.on} for l in lines])
+    return lines
+
+
+def on_report_event(db, settings, event) -> None:
+    def apply(uow, event):
+        report, kind, at = event["report"], event["event_type"], event["occurred_at"]
+        row = uow.execute(select(report_records).where(
+            report_records.c.report_id == report["id"])).first()
+        who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
+               "unit_id": report["unit_id"], "submitted_on": report["submitted_at"].date()}
+        if row is None:
+            # Any event carries the whole record, so the first to arrive creates it.
+            uow.execute(insert(report_records).values(
+                report_id=report["id"], status="submitted", status_at=report["submitted_at"],
+                decision=None, outcomes={}, **who))
+            row = uow.execute(select(report_records).where(
+                report_records.c.report_id == report["id"])).first()
+        values = {}
+        if kind in OUTCOMES:
+            outcome = {k: (v.isoformat() if isinstance(v, date) else v)
+                       for k, v in event["outcome"].items()}
+            values["outcomes"] = {**(decode_json(row.outcomes) or {}),
+                                  event["event_id"]: outcome}
+        elif at >= row.status_at:
+            status = DECISIONS[kind]
+            values.update(status=status, status_at=at, **who)
+            if status in ("adopted", "retained"):
+                on = event.get("decided_on") or at.date()
+                values["decision"] = {"kind": status, "mode": event.get("mode"),
+                                      "on": on.isoformat()}
+            elif status in ("returned", "rejected", "withdrawn"):
+                values["decision"] = None
+        if values:
+            uow.execute(update(report_records).where(
+                report_records.c.report_id == report["id"]).values(**values))
+        recompute(uow, report["id"], settings.level)
+    handle_once(db, f"scoring.{event['event_type']}", event, apply)
+
+
+def on_directory_event(db, event) -> None:
+    def apply(uow, event):
+        if event["event_type"] == "directory.person_upserted":
+            p = event["person"]
+            upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
+                                              "roles": p["roles"], "unit_ids": p["unit_ids"],
+                                              "active": p["active"]})
+        else:
+            u = event["unit"]
+            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]})
+    handle_once(db, f"scoring.{event['event_type']}", event, apply)
+
+
+def _may_see_person(uow, principal, person_id) -> bool:
+    if principal["id"] == person_id or has_role(principal, "editor", "admin"):
+        return True
+    if not has_role(principal, "unit_admin"):
+        return False
+    row = uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
+    return bool(row and set(decode_json(row.unit_ids)) & set(principal["unit_ids"]))
+
+
+def person_scores(db, principal, person_id, period=None) -> dict:
+    principal = load_principal(principal)
+    period = period or domain.current_quarter(date.today())
+    start, end = domain.period_range(period)
+    with db.unit_of_work() as uow:
+        if not _may_see_person(uow, principal, person_id):
+            raise NotFound(f"no scores for {person_id} that you may see")
+        rows = uow.execute(select(score_lines).where(
+            score_lines.c.subject_kind == "person", score_lines.c.subject_id == person_id,
+            score_lines.c.event_date.between(start, end))
+            .order_by(score_lines.c.event_date, score_lines.c.id)).mappings().all()
+    total = sum((Decimal(str(r["points"])) for r in rows), Decimal(0))
+    return {"person_id": person_id, "period": period, "from": start.isoformat(),
+            "to": end.isoformat(), "points": float(total),
+            "lines": LineSchema(many=True).dump(rows)}
