@@ -15,7 +15,6 @@ EDITORS = ("editor", "admin")
 
 
 class CaseSchema(Schema):
-    report_id = fields.String()
     id = fields.String(attribute="report_id")
     status = fields.String()
     author_id = fields.String()

@@ -1,0 +1,120 @@
+"""Start the whole system the way `make run` does, and talk to it over HTTP."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import requests
+from kombu import Connection
+
+from minyi_common import topology
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADMIN_PASSWORD = "admin-pass-123"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Api:
+    """A small HTTP client for /api/v1 (nameko's web_session fixture breaks on Werkzeug 3)."""
+
+    def __init__(self, base: str, token: str | None = None):
+        self.base, self.token = base, token
+        self.http = requests.Session()
+
+    def call(self, method, path, json=None, headers=None, **kwargs):
+        headers = dict(headers or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = path if path.startswith("http") else self.base + "/api/v1" + path
+        return self.http.request(method, url, json=json, headers=headers, timeout=30, **kwargs)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.call("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.call("PUT", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.call("PATCH", path, json=json, **kw)
+
+    def login(self, username, password) -> "Api":
+        answer = self.post("/auth/login", {"username": username, "password": password})
+        assert answer.status_code == 200, answer.text
+        return Api(self.base, answer.json()["access_token"])
+
+
+class RunningSystem:
+    """`python -m minyi_common.launcher` in a process group of its own."""
+
+    def __init__(self, amqp_uri: str, data_dir: str, extra_env=None):
+        self.port = free_port()
+        self.namespace = f"e{uuid.uuid4().hex[:10]}"
+        self.amqp_uri = amqp_uri
+        self.env = {**os.environ, "AMQP_URI": amqp_uri, "MINYI_DATA_DIR": data_dir,
+                    "GATEWAY_PORT": str(self.port), "MINYI_NAMESPACE": self.namespace,
+                    "MINYI_ADMIN_USERNAME": "admin", "MINYI_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "MINYI_RETRY_DELAYS": "0.2,0.5", "MINYI_MAX_ATTEMPTS": "3",
+                    "MINYI_OUTBOX_POLL": "0.5", **(extra_env or {})}
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(data_dir, "system.log")
+        self.process = None
+
+    def start(self, timeout=60) -> "RunningSystem":
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "minyi_common.launcher"],
+                                        cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the system exited: {self.tail()}")
+            try:
+                if requests.get(self.base + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"the system did not get ready: {self.tail()}")
+
+    def tail(self, lines=40) -> str:
+        with open(self.log_path, "rb") as log:
+            return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
+
+    def stop(self, timeout=30) -> int:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+    def cleanup_broker(self) -> None:
+        with Connection(self.amqp_uri) as connection:
+            topology.delete(connection, self.namespace, (0.2, 0.5))
+
+    def admin(self) -> Api:
+        return Api(self.base).login("admin", ADMIN_PASSWORD)
+
+
+def eventually(check, timeout=5.0, interval=0.05):
+    """Poll ``check`` until it returns a truthy value; that value, or the last one."""
+    deadline = time.monotonic() + timeout
+    value = check()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = check()
+    return value

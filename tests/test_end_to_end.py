@@ -1,0 +1,143 @@
+"""The first slice through every service, over HTTP, on a system started like `make run`."""
+import time
+import uuid
+
+from .system import Api, eventually
+
+REPORT = {
+    "title": "关于加强农村饮水安全保障的建议",
+    "situation": "我县部分偏远山村仍依靠山泉水和浅井取水，旱季断水、雨季浑浊的情况时有发生。",
+    "analysis": "一是供水管网老化严重；二是管护经费不足；三是村级管水员缺少培训，水质检测频次偏低。",
+    "suggestions": "一是将农村供水管护经费纳入县级财政预算；二是建立村级管水员制度；三是每季度抽检水质并公开结果。",
+    "category": "rural",
+}
+
+
+def make_people(system):
+    admin = system.admin()
+    suffix = uuid.uuid4().hex[:6]
+    unit = admin.post("/units", {"name": f"民进县委会{suffix}", "kind": "party"})
+    assert unit.status_code == 201, unit.text
+    unit_id = unit.json()["id"]
+
+    def person(name, roles, units=(unit_id,)):
+        answer = admin.post("/users", {"username": f"{name}{suffix}", "password": "password-123",
+                                       "display_name": name, "roles": roles,
+                                       "unit_ids": list(units)})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"], Api(system.base).login(f"{name}{suffix}", "password-123")
+
+    return unit_id, {
+        "author": person("zhang", ["member"]),
+        "coauthor": person("li", ["officer"]),
+        "unit_admin": person("wang", ["unit_admin"]),
+        "editor": person("zhao", ["editor"], units=()),
+        "stranger": person("qian", ["member"], units=()),
+    }
+
+
+def test_a_report_goes_from_submission_to_score_and_inbox(system):
+    unit_id, people = make_people(system)
+    author_id, author = people["author"]
+    coauthor_id, coauthor = people["coauthor"]
+    _, editor = people["editor"]
+    _, unit_admin = people["unit_admin"]
+    _, stranger = people["stranger"]
+
+    # intake learns of the co-author from the directory events; then the report goes in.
+    def submit():
+        answer = author.post("/reports", dict(REPORT, unit_id=unit_id,
+                                              co_author_ids=[coauthor_id]))
+        return answer if answer.status_code == 201 else None
+    started = time.monotonic()
+    created = eventually(submit, timeout=5)
+    assert created, "the report was not accepted"
+    report = created.json()
+    assert report["status"] == "submitted" and report["co_author_ids"] == [coauthor_id]
+
+    # It reaches the review queue, oldest first.
+    def queued():
+        items = editor.get("/review/queue").json()["items"]
+        return [i for i in items if i["id"] == report["id"]]
+    assert eventually(queued, timeout=2)
+    assert time.monotonic() - started < 3
+
+    # Who may see it: author, co-author, unit admin, editor; nobody else.
+    for who in (author, coauthor, unit_admin, editor):
+        assert who.get(f"/reports/{report['id']}").status_code == 200
+    assert stranger.get(f"/reports/{report['id']}").status_code == 404
+    assert author.get("/review/queue").status_code == 403
+
+    # The editor adopts it with an edited title.
+    adopted = editor.post(f"/review/{report['id']}/adopt",
+                          {"title": "关于加强农村饮水安全的建议", "issue_id": "2026年第12期"})
+    assert adopted.status_code == 200, adopted.text
+    assert adopted.json()["status"] == "adopted"
+    decided = time.monotonic()
+
+    # The author sees the status, the score and the notice within a second or so.
+    assert eventually(lambda: author.get(f"/reports/{report['id']}").json()["status"]
+                      == "adopted", timeout=3)
+    period = time.strftime("%Y") + f"-Q{(int(time.strftime('%m')) - 1) // 3 + 1}"
+    scores = eventually(lambda: (lambda s: s if s["points"] else None)(
+        author.get(f"/scores/people/{author_id}?period={period}").json()), timeout=3)
+    assert scores["points"] == 6  # accepted 1 + adopted (single, county) 5
+    assert {(l["event"], l["points"]) for l in scores["lines"]} == {("accepted", 1),
+                                                                    ("adopted", 5)}
+    co_scores = coauthor.get(f"/scores/people/{coauthor_id}?period={period}").json()
+    assert co_scores["points"] == 3  # half of each
+    inbox = eventually(lambda: author.get("/notifications").json()["items"], timeout=3)
+    assert inbox[0]["kind"] == "adopted" and "2026年第12期" in inbox[0]["body"]
+    assert time.monotonic() - decided < 3
+    assert eventually(lambda: coauthor.get("/notifications").json()["total"] == 1)
+    assert eventually(lambda: unit_admin.get("/notifications").json()["total"] == 1)
+    assert stranger.get("/notifications").json()["total"] == 0
+
+    # Decisions are final: a second adoption is a conflict and changes nothing.
+    again = editor.post(f"/review/{report['id']}/adopt", {})
+    assert again.status_code == 409
+    assert again.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_returned_report_is_revised_and_resubmitted(system):
+    _, people = make_people(system)
+    _, author = people["author"]
+    _, editor = people["editor"]
+    report = author.post("/reports", REPORT).json()
+    assert eventually(lambda: editor.post(f"/review/{report['id']}/return",
+                                          {"comment": "请补充具体数据"}).status_code == 200)
+    assert eventually(lambda: author.get(f"/reports/{report['id']}").json()["status"]
+                      == "returned")
+    notice = eventually(lambda: author.get("/notifications").json()["items"])
+    assert notice[0]["kind"] == "returned" and "请补充具体数据" in notice[0]["body"]
+
+    revised = author.put(f"/reports/{report['id']}", dict(REPORT, title="关于保障农村饮水安全的建议"))
+    assert revised.status_code == 200, revised.text
+    assert author.post(f"/reports/{report['id']}/submit").json()["status"] == "resubmitted"
+    assert eventually(lambda: [i for i in editor.get("/review/queue?status=resubmitted")
+                               .json()["items"] if i["id"] == report["id"]])
+
+
+def test_bad_input_is_refused_with_problem_json_and_nothing_is_stored(system):
+    _, people = make_people(system)
+    _, author = people["author"]
+    before = author.get("/reports").json()["total"]
+
+    invalid = author.post("/reports", dict(REPORT, title="短", suggestions="", category="x"))
+    assert invalid.status_code == 422
+    assert invalid.headers["Content-Type"].startswith("application/problem+json")
+    assert set(invalid.json()["errors"]) == {"title", "suggestions", "category"}
+
+    malformed = author.call("POST", "/reports", data=b"{not json",
+                            headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 400
+
+    huge = author.call("POST", "/reports", data=b"x" * (65 * 1024),
+                       headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413
+
+    assert Api(system.base).get("/reports").status_code == 401
+    assert Api(system.base, "not-a-token").get("/reports").status_code == 401
+    assert author.get("/nowhere").status_code == 404
+    assert author.call("DELETE", "/reports").status_code == 405
+    assert author.get("/reports").json()["total"] == before
