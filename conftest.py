@@ -1,7 +1,3 @@
-import warnings
-
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
-
 # nameko 2.14 no longer monkey-patches by itself; everything below expects green sockets.
 import eventlet
 

@@ -118,3 +118,35 @@ def eventually(check, timeout=5.0, interval=0.05):
         time.sleep(interval)
         value = check()
     return value
+
+
+class ServiceProcess:
+    """One service as `make run` starts it (`python -m minyi_common.serve NAME`)."""
+
+    def __init__(self, service: str, env: dict, log_path: str):
+        self.service, self.env, self.log_path = service, {**os.environ, **env}, log_path
+        self.process = None
+
+    def start(self) -> "ServiceProcess":
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "minyi_common.serve",
+                                         self.service], cwd=ROOT, env=self.env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no acks, no last commit."""
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
+
+    def stop(self, timeout=20) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode

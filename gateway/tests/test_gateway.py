@@ -1,0 +1,94 @@
+"""The gateway in a real nameko container: auth, directory, deadlines."""
+import eventlet
+import pytest
+import requests
+
+from gateway.service import GatewayService
+from minyi_common.nameko_glue import rpc
+from tests.system import Api, free_port
+
+ADMIN = ("root", "root-password-1")
+
+
+@pytest.fixture
+def gateway(container_factory, service_config, monkeypatch):
+    monkeypatch.setenv("MINYI_ADMIN_USERNAME", ADMIN[0])
+    monkeypatch.setenv("MINYI_ADMIN_PASSWORD", ADMIN[1])
+    port = free_port()
+    cfg = service_config("gateway", gateway_port=port, rpc_timeout=0.5)
+    container = container_factory(GatewayService, cfg)
+    container.start()
+    return {"base": f"http://127.0.0.1:{port}", "config": cfg,
+            "admin": Api(f"http://127.0.0.1:{port}").login(*ADMIN)}
+
+
+class SlowIntake:
+    """Stands in for intake and answers too late."""
+    name = "intake"
+
+    @rpc
+    def list_reports(self, principal, filters=None):
+        eventlet.sleep(3)
+        return {"items": [], "total": 0, "page": 1, "page_size": 20}
+
+
+def test_a_service_that_does_not_answer_in_time_gives_503(gateway, container_factory):
+    container_factory(SlowIntake, gateway["config"]).start()
+    answer = gateway["admin"].get("/reports")
+    assert answer.status_code == 503
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert "intake" in answer.json()["detail"]
+
+
+def test_a_service_that_is_not_running_gives_503(gateway):
+    answer = gateway["admin"].get("/review/queue")
+    assert answer.status_code == 503
+
+
+def test_readyz_names_what_is_missing(gateway):
+    answer = requests.get(gateway["base"] + "/readyz", timeout=10)
+    assert answer.status_code == 503
+    checks = answer.json()["checks"]
+    assert checks["broker"] == "ok" and checks["intake"] != "ok"
+    assert requests.get(gateway["base"] + "/healthz", timeout=5).json() == {"status": "ok"}
+
+
+def test_login_and_roles(gateway):
+    admin = gateway["admin"]
+    unit = admin.post("/units", {"name": "农工党县委会", "kind": "party"}).json()
+    made = admin.post("/users", {"username": "member1", "password": "password-123",
+                                 "display_name": "成员一", "roles": ["member"],
+                                 "unit_ids": [unit["id"]]})
+    assert made.status_code == 201 and "password" not in made.json()
+    member = Api(gateway["base"]).login("member1", "password-123")
+    me = member.get("/me").json()
+    assert me["roles"] == ["member"] and me["unit_ids"] == [unit["id"]]
+    assert member.post("/units", {"name": "x", "kind": "party"}).status_code == 403
+    assert member.get("/users").status_code == 403
+
+    bad = admin.post("/users", {"username": "member1", "password": "short",
+                                "display_name": "", "roles": ["king"]})
+    assert bad.status_code == 422
+    assert set(bad.json()["errors"]) == {"password", "display_name", "roles"}
+    taken = admin.post("/users", {"username": "member1", "password": "password-123",
+                                  "display_name": "重名", "roles": ["member"]})
+    assert taken.status_code == 422 and set(taken.json()["errors"]) == {"username"}
+    assert admin.post("/units", {"name": "农工党县委会", "kind": "party"}).status_code == 422
+
+
+def test_wrong_passwords_are_throttled_and_disabled_accounts_lose_their_tokens(gateway):
+    admin = gateway["admin"]
+    user = admin.post("/users", {"username": "officer1", "password": "password-123",
+                                 "display_name": "信息员", "roles": ["officer"]}).json()
+    officer = Api(gateway["base"]).login("officer1", "password-123")
+    anonymous = Api(gateway["base"])
+    for _ in range(5):
+        assert anonymous.post("/auth/login", {"username": "officer1",
+                                              "password": "wrong"}).status_code == 401
+    throttled = anonymous.post("/auth/login", {"username": "officer1",
+                                               "password": "password-123"})
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+
+    assert officer.get("/me").status_code == 200
+    assert admin.patch(f"/users/{user['id']}", {"active": False}).status_code == 200
+    assert officer.get("/me").status_code == 401
