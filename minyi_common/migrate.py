@@ -1,10 +1,36 @@
 """Alembic, driven from code: every service keeps its own ``migrations/`` folder."""
 import logging
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
 
+from sqlalchemy import text
+
 from .db import make_engine
+
+# Any fixed number: instances of one service that start together take turns on it.
+_STARTUP_LOCK_KEY = 74_126_001
+
+
+@contextmanager
+def startup_lock(db_url: str):
+    """Serialise migrations and first-start data between instances of one service
+    (`--scale scoring=3` starts three at once) with a PostgreSQL advisory lock."""
+    engine = make_engine(db_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": _STARTUP_LOCK_KEY})
+    finally:
+        engine.dispose()
 
 
 def alembic_config(migrations_dir: str, db_url: str) -> Config:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from . import config, logs  # noqa: E402
 from .amqp import check_broker, ensure_topology  # noqa: E402
 from .db import make_engine  # noqa: E402
-from .migrate import upgrade  # noqa: E402
+from .migrate import startup_lock, upgrade  # noqa: E402
 
 SERVICE_CLASSES = {
     "intake": "services.intake.service:IntakeService",
@@ -63,9 +63,10 @@ def prepare(settings) -> None:
         if problem:
             print(f"minyi {settings.service}: {problem}", file=sys.stderr)
             raise SystemExit(2)
-    upgrade(migrations_dir(settings.service), settings.db_url)
+    with startup_lock(settings.db_url):
+        upgrade(migrations_dir(settings.service), settings.db_url)
+        run_prepare_hook(settings)
     ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
-    run_prepare_hook(settings)
 
 
 def run_prepare_hook(settings) -> None:

@@ -1,0 +1,6 @@
+-- One database per service: no service reads another's tables (SPEC §3).
+CREATE DATABASE intake;
+CREATE DATABASE review;
+CREATE DATABASE scoring;
+CREATE DATABASE notify;
+CREATE DATABASE gateway;

@@ -1,0 +1,68 @@
+"""The compose file users deploy with, checked by docker-compose itself, and the image."""
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from minyi_common import config
+
+from .system import ROOT
+
+SERVICES = ("intake", "review", "scoring", "notify", "gateway")
+
+
+@pytest.fixture(scope="module")
+def compose():
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.fail("docker-compose is not installed (Debian package docker-compose; "
+                    "`make test` installs it when run as root)", pytrace=False)
+    answer = subprocess.run([tool, "-f", os.path.join(ROOT, "docker-compose.yml"), "config"],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "MINYI_ADMIN_PASSWORD": "from-the-test"})
+    assert answer.returncode == 0, answer.stderr
+    return yaml.safe_load(answer.stdout)
+
+
+def test_every_service_and_its_infrastructure_is_there(compose):
+    assert set(compose["services"]) == {*SERVICES, "rabbitmq", "postgres"}
+    for name in SERVICES:
+        service = compose["services"][name]
+        assert service["command"] == [name]
+        env = service["environment"]
+        assert env["AMQP_URI"].startswith("amqp://") and "@rabbitmq:5672" in env["AMQP_URI"]
+        assert env[f"{name.upper()}_DB_URL"].endswith(f"/{name}")
+
+
+def test_services_can_be_scaled(compose):
+    for name in SERVICES:
+        service = compose["services"][name]
+        assert "container_name" not in service
+        for port in service.get("ports", []):
+            published = str(port.get("published", "")) if isinstance(port, dict) else port
+            assert name == "gateway" and "-" in published, f"{name} fixes a host port"
+
+
+def test_each_service_has_its_own_database():
+    with open(os.path.join(ROOT, "deploy", "postgres-init.sql")) as init:
+        created = {line.split()[2].rstrip(";") for line in init if line.startswith("CREATE")}
+    assert created == set(SERVICES)
+
+
+def test_the_image_runs_every_service():
+    with open(os.path.join(ROOT, "Dockerfile")) as dockerfile:
+        text = dockerfile.read()
+    assert 'ENTRYPOINT ["python", "-m", "minyi_common.serve"]' in text
+    for folder in ("minyi_common", "services", "gateway"):
+        assert f"COPY {folder} " in text
+    assert set(config.SERVICES) == set(SERVICES)
+
+
+def test_the_compose_admin_password_is_required():
+    answer = subprocess.run(["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"),
+                             "config", "-q"], capture_output=True, text=True, timeout=60,
+                            env={k: v for k, v in os.environ.items()
+                                 if k != "MINYI_ADMIN_PASSWORD"})
+    assert answer.returncode != 0 and "MINYI_ADMIN_PASSWORD" in answer.stderr
