@@ -1,10 +1,13 @@
 """The gateway: the HTTP API (SPEC §9) in front of the services, and the directory."""
+import base64
 import os
+from urllib.parse import quote
 
 import eventlet
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
+from werkzeug.wrappers import Response
 
 from minyi_common.errors import Unauthorized
 from minyi_common.db import Database
@@ -16,6 +19,7 @@ from .adapters.orm import metadata
 from .http import RateLimited, api, json_response, problem, read_json
 
 READY_DEADLINE = 2.0
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BACKENDS = ("intake", "review", "scoring", "notify")
 
 
@@ -171,6 +175,42 @@ class GatewayService:
     def review_queue(self, request):
         editor = self._staff(request, "editor", "admin")
         return self.review.queue(editor, request.args.to_dict())
+
+    @api("POST", "/review/merge")
+    def review_merge(self, request):
+        editor = self._staff(request, "editor", "admin")
+        return json_response(self.review.merge(editor, read_json(request)), status=201)
+
+    @api("GET", "/review/pieces")
+    def review_pieces(self, request):
+        editor = self._staff(request, "editor", "admin")
+        return self.review.list_pieces(editor, request.args.to_dict())
+
+    @api("POST", "/review/issues")
+    def create_issue(self, request):
+        editor = self._staff(request, "editor", "admin")
+        return json_response(self.review.create_issue(editor, read_json(request)), status=201)
+
+    @api("GET", "/review/issues")
+    def list_issues(self, request):
+        editor = self._staff(request, "editor", "admin")
+        return self.review.list_issues(editor, request.args.to_dict())
+
+    @api("GET", "/review/issues/<issue_id>")
+    def get_issue(self, request, issue_id):
+        return self.review.get_issue(self._staff(request, "editor", "admin"), issue_id)
+
+    @api("PUT", "/review/issues/<issue_id>/pieces")
+    def set_issue_pieces(self, request, issue_id):
+        editor = self._staff(request, "editor", "admin")
+        return self.review.set_issue_pieces(editor, issue_id, read_json(request))
+
+    @api("GET", "/review/issues/<issue_id>/docx")
+    def issue_docx(self, request, issue_id):
+        document = self.review.issue_docx(self._staff(request, "editor", "admin"), issue_id)
+        return Response(base64.b64decode(document["content_base64"]), mimetype=DOCX,
+                        headers={"Content-Disposition": "attachment; filename=issue.docx; "
+                                 f"filename*=UTF-8''{quote(document['filename'])}"})
 
     @api("POST", "/review/<report_id>/<action>")
     def review_decide(self, request, report_id, action):

@@ -35,6 +35,7 @@ class Settings:
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     secret_key: str | None = None
+    office_name: str = "政协委员会办公室"
 
     def nameko_config(self) -> dict:
         """The config dict a nameko container of this service runs with."""
@@ -68,4 +69,5 @@ def load(service: str) -> Settings:
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
         gateway_port=int(env.get("GATEWAY_PORT", "8000")),
         secret_key=env.get("MINYI_SECRET_KEY") or None,
+        office_name=env.get("MINYI_OFFICE_NAME", "政协委员会办公室"),
     )

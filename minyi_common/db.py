@@ -90,6 +90,14 @@ def make_engine(url: str, **options):
     return create_engine(parsed, **options)
 
 
+_SQLITE_LOCKS = {}
+
+
+def _sqlite_lock(path: str | None):
+    key = os.path.abspath(path) if path and path != ":memory:" else f"memory:{id(object())}"
+    return _SQLITE_LOCKS.setdefault(key, threading.Lock())
+
+
 class Database:
     """An engine plus the service's metadata; hands out units of work."""
 
@@ -101,8 +109,9 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite takes one writer at a time. Inside one (green-threaded) process we queue
         # transactions here rather than let a second one block the whole hub on the file
-        # lock while the first waits for its turn to run.
-        self._lock = threading.Lock() if self.is_sqlite else None
+        # lock while the first waits for its turn to run. One lock per file, so that two
+        # Database objects on one file in one process queue on it too.
+        self._lock = _sqlite_lock(self.engine.url.database) if self.is_sqlite else None
         self.after_commit_with_events = []
 
     def unit_of_work(self) -> "UnitOfWork":

@@ -68,9 +68,11 @@ def test_a_report_goes_from_submission_to_score_and_inbox(system):
     assert stranger.get(f"/reports/{report['id']}").status_code == 404
     assert author.get("/review/queue").status_code == 403
 
-    # The editor adopts it with an edited title.
+    # The editor adopts it with an edited title, into an issue of 《社情民意》.
+    number = int(uuid.uuid4().int % 900) + 1
+    issue = editor.post("/review/issues", {"year": 2026, "number": number}).json()
     adopted = editor.post(f"/review/{report['id']}/adopt",
-                          {"title": "关于加强农村饮水安全的建议", "issue_id": "2026年第12期"})
+                          {"title": "关于加强农村饮水安全的建议", "issue_id": issue["id"]})
     assert adopted.status_code == 200, adopted.text
     assert adopted.json()["status"] == "adopted"
     decided = time.monotonic()
@@ -87,7 +89,7 @@ def test_a_report_goes_from_submission_to_score_and_inbox(system):
     co_scores = coauthor.get(f"/scores/people/{coauthor_id}?period={period}").json()
     assert co_scores["points"] == 3  # half of each
     inbox = eventually(lambda: author.get("/notifications").json()["items"], timeout=3)
-    assert inbox[0]["kind"] == "adopted" and "2026年第12期" in inbox[0]["body"]
+    assert inbox[0]["kind"] == "adopted" and f"2026年第{number}期" in inbox[0]["body"]
     assert time.monotonic() - decided < 3
     assert eventually(lambda: coauthor.get("/notifications").json()["total"] == 1)
     assert eventually(lambda: unit_admin.get("/notifications").json()["total"] == 1)

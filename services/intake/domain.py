@@ -18,6 +18,8 @@ DECISION_STATUS = {
     "report_adopted": "adopted",
 }
 OUTCOME_EVENTS = ("report_forwarded", "report_outcome_recorded")
+# Decisions after which an author can no longer withdraw.
+FINAL = ("adopted", "retained", "rejected")
 
 
 def check_against_directory(author_id: str, data: dict, known_people: set,

@@ -194,11 +194,15 @@ def on_review_event(db, event) -> None:
                              outcome.get("text"))
             return
         status = domain.DECISION_STATUS[kind]
-        decision = {"kind": status, "comment": event.get("comment")}
-        for name in ("mode", "issue_id", "merged_into", "reason_code"):
+        decision = {"kind": status, "comment": event.get("comment"), "at": at.isoformat()}
+        for name in ("mode", "issue_id", "issue_label", "piece_id", "merged_into", "edited",
+                     "reason_code"):
             if event.get(name) is not None:
                 decision[name] = event[name]
         repo.add_history(report["id"], status, event["actor_id"], at, event.get("comment"))
-        if at >= report["status_at"]:
+        # The newest decision wins; and review's decision wins over a withdrawal it had
+        # not yet seen when it decided (review ignores withdrawals of decided reports).
+        overrides_withdrawal = report["status"] == "withdrawn" and status in domain.FINAL
+        if at >= report["status_at"] or overrides_withdrawal:
             repo.update(report["id"], status=status, decision=decision, status_at=at)
     handle_once(db, f"{CONSUMER}.{event['event_type']}", event, apply)

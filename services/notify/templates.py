@@ -33,7 +33,7 @@ def render(event: dict) -> tuple:
                 f"您的社情民意信息《{title}》不予采用，原因：{reason}。{_comment(event)}")
     if kind == "report_adopted":
         mode = MODE_NAMES.get(event.get("mode"), "采用")
-        issue = f"，刊发于《社情民意》{event['issue_id']}" if event.get("issue_id") else ""
+        issue = f"，刊发于《社情民意》{event['issue_label']}" if event.get("issue_label") else ""
         return ("adopted", f"《{title}》已被录用",
                 f"您的社情民意信息《{title}》已被{mode}{issue}。感谢您的辛勤付出！")
     if kind in ("report_forwarded", "report_outcome_recorded"):

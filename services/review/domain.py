@@ -8,6 +8,8 @@ from minyi_common.events import LEVELS, MODES, OUTCOME_KINDS
 from minyi_common.schemas import plain_text
 
 PENDING = ("submitted", "resubmitted")
+# What an author may still withdraw (SPEC §4); a decided report stays decided.
+WITHDRAWABLE = PENDING + ("returned",)
 REJECT_REASONS = {
     "petition": "信访", "litigation": "涉诉", "personnel": "人事", "secret": "涉密",
     "privacy": "个人隐私或商业秘密", "local_matter": "镇办可解决，不再上报",
@@ -80,8 +82,36 @@ class OutcomeInput(_Strict):
             raise ValidationError("The date cannot be in the future.", "date")
 
 
+class MergeInput(_Strict):
+    report_ids = fields.List(fields.String(), required=True,
+                             validate=validate.Length(min=2, max=50))
+    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), plain_text])
+    situation = fields.String(load_default=None, allow_none=True,
+                              validate=[validate.Length(min=1, max=6000), plain_text])
+    analysis = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
+                                                      plain_text])
+    suggestions = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
+                                                         plain_text])
+    issue_id = fields.String(load_default=None, allow_none=True)
+    comment = _comment(False)
+
+    @validates_schema
+    def _distinct(self, data, **_):
+        ids = data.get("report_ids") or []
+        if len(set(ids)) != len(ids):
+            raise ValidationError("A report can be merged only once.", "report_ids")
+
+
+class IssueInput(_Strict):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2999))
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
+    published_on = fields.Date(load_default=None, allow_none=True)
+    piece_ids = fields.List(fields.String(), load_default=list)
+
+
 INPUTS = {"return": ReturnInput, "retain": RetainInput, "reject": RejectInput,
-          "adopt": AdoptInput, "outcomes": OutcomeInput}
+          "adopt": AdoptInput, "outcomes": OutcomeInput, "merge": MergeInput,
+          "issue": IssueInput}
 
 
 def load_input(action: str, payload) -> dict:
@@ -91,6 +121,10 @@ def load_input(action: str, payload) -> dict:
         return INPUTS[action]().load(payload)
     except ValidationError as exc:
         raise ValidationFailed("some fields are invalid", exc.messages) from None
+
+
+def load_merge(payload) -> dict:
+    return load_input("merge", payload)
 
 
 def next_status(action: str, current: str) -> str:

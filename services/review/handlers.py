@@ -1,15 +1,18 @@
-"""Review's use cases: the queue, decisions with optimistic concurrency, outcomes, and
-keeping cases in step with intake's events."""
+"""Review's use cases: the queue with similarity hints, decisions with optimistic
+concurrency, merges, outcomes, and keeping cases in step with intake's events."""
+import uuid
+
 from marshmallow import Schema, fields
 from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import events
-from minyi_common.db import decode_json, handle_once, utcnow
-from minyi_common.errors import Conflict, NotFound
+from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
 
-from . import domain
-from .adapters.orm import cases, history
+from . import domain, similarity
+from .adapters.orm import cases, history, people, pieces, similarity_docs, similarity_hints, units
+from .publication import attach_to_issue
 
 EDITORS = ("editor", "admin")
 
@@ -30,7 +33,9 @@ class CaseSchema(Schema):
     decision = fields.Dict(allow_none=True)
     edited = fields.Dict(allow_none=True)
     outcomes = fields.List(fields.Dict())
+    piece_id = fields.String(allow_none=True)
     version = fields.Integer()
+    similar = fields.List(fields.Dict())
 
 
 def _case(row) -> dict:
@@ -49,95 +54,207 @@ def _record(case: dict) -> dict:
     return record
 
 
-def _load_case(uow, report_id: str) -> dict:
+def _load_case(uow, report_id: str) -> dict | None:
     row = uow.execute(select(cases).where(cases.c.report_id == report_id)).first()
-    if row is None:
-        raise NotFound(f"no report {report_id} in review")
-    return _case(row)
+    return _case(row) if row else None
 
 
-def queue(db, principal, filters) -> dict:
+def _editor(principal) -> dict:
     principal = load_principal(principal)
     require_role(principal, *EDITORS)
+    return principal
+
+
+# --- the queue -----------------------------------------------------------------------
+def queue(db, principal, filters) -> dict:
+    """Pending reports, oldest first, each with the reports most like it."""
+    _editor(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
     wanted = filters.get("status")
-    query = select(cases).where(cases.c.status.in_([wanted] if wanted in domain.PENDING
-                                                   else list(domain.PENDING)))
+    if wanted and wanted not in domain.PENDING:
+        raise ValidationFailed("not a pending status", {"status": [
+            f"The queue holds {' and '.join(domain.PENDING)} reports."]})
+    query = select(cases).where(cases.c.status.in_([wanted] if wanted else domain.PENDING))
     for name in ("category", "unit_id"):
         if filters.get(name):
             query = query.where(getattr(cases.c, name) == filters[name])
     if filters.get("q"):
         pattern = f"%{filters['q']}%"
-        query = query.where(or_(cases.c.title.like(pattern), cases.c.situation.like(pattern)))
+        query = query.where(or_(cases.c.title.like(pattern), cases.c.situation.like(pattern),
+                                cases.c.analysis.like(pattern),
+                                cases.c.suggestions.like(pattern)))
     with db.unit_of_work() as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = uow.execute(query.order_by(cases.c.submitted_at, cases.c.report_id)
-                           .limit(paging["page_size"])
-                           .offset((paging["page"] - 1) * paging["page_size"])).all()
-    return {"items": CaseSchema(many=True).dump([_case(r) for r in rows]), "total": total,
-            **paging}
+        items = [_case(r) for r in uow.execute(
+            query.order_by(cases.c.submitted_at, cases.c.report_id)
+            .limit(paging["page_size"]).offset((paging["page"] - 1) * paging["page_size"]))]
+        hints = _hints_for(uow, [i["report_id"] for i in items])
+    for item in items:
+        item["similar"] = hints.get(item["report_id"], [])
+    return {"items": CaseSchema(many=True).dump(items), "total": total, **paging}
+
+
+def _hints_for(uow, report_ids) -> dict:
+    if not report_ids:
+        return {}
+    similar = cases.alias("similar")
+    rows = uow.execute(
+        select(similarity_hints.c.report_id, similarity_hints.c.similar_report_id,
+               similarity_hints.c.score, similar.c.title, similar.c.status)
+        .join(similar, similar.c.report_id == similarity_hints.c.similar_report_id)
+        .where(similarity_hints.c.report_id.in_(report_ids))
+        .order_by(similarity_hints.c.score.desc()))
+    found = {}
+    for row in rows:
+        found.setdefault(row.report_id, []).append(
+            {"report_id": row.similar_report_id, "title": row.title, "status": row.status,
+             "score": row.score})
+    return found
+
+
+# --- decisions -----------------------------------------------------------------------
+def _save_transition(uow, principal, case, values, event_type, comment, history_action,
+                     **event_fields) -> None:
+    """Write one decision: the guarded update, the history line and the event."""
+    values = {**values, "updated_at": utcnow(), "version": case["version"] + 1}
+    # Optimistic concurrency: of two editors deciding at once, one updates the row and
+    # the other finds the version moved on.
+    changed = uow.execute(update(cases).where(
+        cases.c.report_id == case["report_id"], cases.c.version == case["version"])
+        .values(**values))
+    if changed.rowcount != 1:
+        raise Conflict("another editor changed this report just now; reload and retry")
+    uow.execute(insert(history).values(report_id=case["report_id"], at=values["updated_at"],
+                                       actor_id=principal["id"], action=history_action,
+                                       comment=comment))
+    uow.emit(events.new_event(event_type, principal["id"], case["report_id"],
+                              report=_record(case), comment=comment, **event_fields))
+    case.update(values)
+
+
+def _new_piece(uow, principal, mode, text: dict, source_ids, issue_id) -> dict:
+    piece = {"id": str(uuid.uuid4()), "mode": mode, "source_report_ids": list(source_ids),
+             "created_by": principal["id"], "created_at": utcnow(), "issue_id": None,
+             "position": None, **text}
+    uow.execute(insert(pieces).values(**piece))
+    if issue_id:
+        piece.update(attach_to_issue(uow, issue_id, piece["id"]))
+    return piece
+
+
+def _adoption_fields(settings, piece, mode, edited=None) -> dict:
+    return {"mode": mode, "level": settings.level, "piece_id": piece["id"],
+            "merged_into": piece["id"] if mode == "merged" else None,
+            "issue_id": piece["issue_id"], "issue_label": piece.get("issue_label"),
+            "edited": edited, "decided_on": utcnow().date().isoformat()}
 
 
 def decide(db, settings, principal, report_id, action, payload) -> dict:
     """Take one editorial decision, or record one outcome, on a report."""
-    principal = load_principal(principal)
-    require_role(principal, *EDITORS)
+    principal = _editor(principal)
     data = domain.load_input(action, payload)
-    now = utcnow()
     with db.unit_of_work() as uow:
         case = _load_case(uow, report_id)
-        values = {"updated_at": now, "version": case["version"] + 1}
-        comment = data.get("comment")
+        if case is None:
+            if action == "outcomes":
+                answer = _outcome_on_piece(uow, settings, principal, report_id, data)
+                uow.commit()
+                return answer
+            raise NotFound(f"no report {report_id} in review")
         if action == "outcomes":
-            domain.check_outcome(case["status"], data, settings.level)
-            outcome = {k: v for k, v in data.items() if v is not None}
-            outcome["date"] = data["date"].isoformat()
-            values["outcomes"] = case["outcomes"] + [outcome]
-            event_type = ("report_forwarded" if data["kind"] == "forwarded"
-                          else "report_outcome_recorded")
-            extra = {"outcome": outcome}
-            comment = data.get("text")
-            history_action = data["kind"]
+            _record_outcome(uow, settings, principal, case, data)
         else:
-            status = domain.next_status(action, case["status"])
-            decision = {"kind": status, "by": principal["id"], "at": now.isoformat(),
-                        "comment": comment}
-            extra = {}
-            if action == "reject":
-                decision["reason_code"] = extra["reason_code"] = data["reason_code"]
-            if action == "adopt":
-                edits = {k: data[k] for k in ("title", "analysis", "suggestions") if k in data}
-                values["edited"] = edits or None
-                decision.update(mode="single", issue_id=data["issue_id"])
-                extra = {"mode": "single", "level": settings.level,
-                         "issue_id": data["issue_id"], "decided_on": now.date().isoformat()}
-            values.update(status=status, decision=decision)
-            event_type = f"report_{status}"
-            history_action = status
-        # Optimistic concurrency: of two editors deciding at once, one updates the row
-        # and the other finds the version moved on and gets a 409.
-        changed = uow.execute(update(cases).where(
-            cases.c.report_id == report_id, cases.c.version == case["version"]).values(**values))
-        if changed.rowcount != 1:
-            raise Conflict("another editor changed this report just now; reload and retry")
-        uow.execute(insert(history).values(report_id=report_id, at=now, actor_id=principal["id"],
-                                           action=history_action, comment=comment))
-        uow.emit(events.new_event(event_type, principal["id"], report_id, report=_record(case),
-                                  comment=comment, **extra))
+            _decide(uow, settings, principal, case, action, data)
         uow.commit()
-        case.update(values)
     return CaseSchema().dump(case)
 
 
-# --- events ---------------------------------------------------------------------------
-def on_report_event(db, event) -> None:
+def _decide(uow, settings, principal, case, action, data) -> None:
+    status = domain.next_status(action, case["status"])
+    comment = data.get("comment")
+    decision = {"kind": status, "by": principal["id"], "at": utcnow().isoformat(),
+                "comment": comment}
+    values = {"status": status, "decision": decision}
+    extra = {}
+    if action == "reject":
+        decision["reason_code"] = extra["reason_code"] = data["reason_code"]
+    if action == "adopt":
+        edited = {k: data[k] for k in ("title", "analysis", "suggestions") if k in data} or None
+        text = {"title": case["title"], "situation": case["situation"],
+                "analysis": case["analysis"], "suggestions": case["suggestions"],
+                **(edited or {})}
+        piece = _new_piece(uow, principal, "single", text, [case["report_id"]],
+                           data["issue_id"])
+        values.update(edited=edited, piece_id=piece["id"])
+        decision.update(mode="single", piece_id=piece["id"], issue_id=piece["issue_id"],
+                        issue_label=piece.get("issue_label"))
+        extra = _adoption_fields(settings, piece, "single", edited)
+    _save_transition(uow, principal, case, values, f"report_{status}", comment, status, **extra)
+
+
+def _record_outcome(uow, settings, principal, case, data) -> None:
+    domain.check_outcome(case["status"], data, settings.level)
+    outcome = {k: v for k, v in data.items() if v is not None}
+    outcome.update(date=data["date"].isoformat(), recorded_by=principal["id"],
+                   recorded_at=utcnow().isoformat())
+    event_type = "report_forwarded" if data["kind"] == "forwarded" else "report_outcome_recorded"
+    published = {k: v for k, v in outcome.items() if k not in ("recorded_by", "recorded_at")}
+    _save_transition(uow, principal, case, {"outcomes": case["outcomes"] + [outcome]},
+                     event_type, data.get("text"), data["kind"], outcome=published)
+
+
+def _outcome_on_piece(uow, settings, principal, piece_id, data) -> dict:
+    """An outcome of a merged piece is an outcome of every report merged into it."""
+    row = uow.execute(select(pieces).where(pieces.c.id == piece_id)).first()
+    if row is None:
+        raise NotFound(f"no report or piece {piece_id} in review")
+    sources = []
+    for report_id in decode_json(row.source_report_ids):
+        case = _load_case(uow, report_id)
+        _record_outcome(uow, settings, principal, case, data)
+        sources.append(case)
+    return {"piece_id": piece_id, "reports": CaseSchema(many=True).dump(sources)}
+
+
+def merge(db, settings, principal, payload) -> dict:
+    """综合采用: 2+ pending reports become one published piece, each adopted (merged)."""
+    principal = _editor(principal)
+    data = domain.load_merge(payload)
+    with db.unit_of_work() as uow:
+        sources = []
+        for report_id in data["report_ids"]:
+            case = _load_case(uow, report_id)
+            if case is None:
+                raise ValidationFailed("unknown reports", {"report_ids": [
+                    f"No report {report_id} in review."]})
+            domain.next_status("adopt", case["status"])  # 409 unless each may be adopted
+            sources.append(case)
+        text = {"title": data["title"], "analysis": data["analysis"],
+                "suggestions": data["suggestions"],
+                "situation": data.get("situation") or "\n".join(c["situation"] for c in sources)}
+        piece = _new_piece(uow, principal, "merged", text, data["report_ids"], data["issue_id"])
+        for case in sources:
+            decision = {"kind": "adopted", "by": principal["id"], "at": utcnow().isoformat(),
+                        "comment": data.get("comment"), "mode": "merged",
+                        "piece_id": piece["id"], "merged_into": piece["id"],
+                        "issue_id": piece["issue_id"], "issue_label": piece.get("issue_label")}
+            _save_transition(uow, principal, case, {"status": "adopted", "decision": decision,
+                                                    "piece_id": piece["id"]},
+                             "report_adopted", f"综合采用：{data['title']}", "adopted",
+                             **_adoption_fields(settings, piece, "merged"))
+        uow.commit()
+    piece["created_at"] = piece["created_at"].isoformat()
+    return piece
+
+
+# --- events --------------------------------------------------------------------------
+def on_report_event(db, index, event, pause=lambda: None) -> None:
     def apply(uow, event):
         report = event["report"]
         kind = event["event_type"]
         now = utcnow()
-        existing = uow.execute(select(cases.c.version).where(
-            cases.c.report_id == report["id"])).first()
+        existing = _load_case(uow, report["id"])
         fields_ = {k: report[k] for k in ("author_id", "co_author_ids", "unit_id", "title",
                                           "situation", "analysis", "suggestions", "category",
                                           "consent_to_publish", "submitted_at")}
@@ -147,11 +264,71 @@ def on_report_event(db, event) -> None:
             uow.execute(insert(cases).values(report_id=report["id"], status=status,
                                              outcomes=[], version=1, updated_at=now,
                                              **fields_))
+        elif kind == "report_withdrawn" and existing["status"] not in domain.WITHDRAWABLE:
+            # An editor decided before the withdrawal arrived: the decision stands, and
+            # intake learns it from the decision's own event.
+            return
         else:
-            values = {"status": status, "updated_at": now, "version": existing.version + 1}
+            values = {"status": status, "updated_at": now, "version": existing["version"] + 1}
             if kind != "report_withdrawn":
                 values.update(fields_)
             uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
         uow.execute(insert(history).values(report_id=report["id"], at=event["occurred_at"],
                                            actor_id=event["actor_id"], action=status))
+        if kind != "report_withdrawn":
+            _note_similar(uow, index, report, pause)
     handle_once(db, f"review.{event['event_type']}", event, apply)
+
+
+def catch_up_batch(uow, index, batch=500) -> int:
+    """Add to the in-memory index up to ``batch`` cases it has not seen, in feed order."""
+    rows = uow.execute(
+        select(similarity_docs.c.seq, cases.c.report_id, cases.c.title, cases.c.situation,
+               cases.c.analysis, cases.c.suggestions)
+        .join(cases, cases.c.report_id == similarity_docs.c.report_id)
+        .where(similarity_docs.c.seq > index.last_seq)
+        .order_by(similarity_docs.c.seq).limit(batch)).all()
+    for row in rows:
+        index.add(row.report_id, similarity.grams(row.title, row.situation, row.analysis,
+                                                  row.suggestions))
+        index.last_seq = max(index.last_seq, row.seq)
+    return len(rows)
+
+
+def catch_up(db, index, pause=lambda: None, batch=500) -> None:
+    """Bring a fresh index up to date at start, a batch per transaction, pausing in
+    between so that neither the broker heartbeats nor other workers wait."""
+    while True:
+        with db.unit_of_work() as uow:
+            added = catch_up_batch(uow, index, batch)
+        if added < batch:
+            return
+        pause()
+
+
+def _note_similar(uow, index, report, pause) -> None:
+    while catch_up_batch(uow, index) == 500:
+        pause()
+    doc = similarity.grams(report["title"], report["situation"], report["analysis"],
+                           report["suggestions"])
+    hints = index.most_similar(doc, exclude=report["id"])
+    uow.execute(similarity_hints.delete().where(similarity_hints.c.report_id == report["id"]))
+    if hints:
+        uow.execute(insert(similarity_hints), [
+            {"report_id": report["id"], "similar_report_id": other, "score": score}
+            for other, score in hints])
+    if report["id"] not in index:
+        uow.execute(insert(similarity_docs).values(report_id=report["id"]))
+
+
+def on_directory_event(db, event) -> None:
+    def apply(uow, event):
+        if event["event_type"] == "directory.person_upserted":
+            p = event["person"]
+            upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
+                                              "unit_ids": p["unit_ids"]})
+        else:
+            u = event["unit"]
+            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]})
+    handle_once(db, f"review.{event['event_type']}", event, apply)
+

@@ -17,6 +17,7 @@ DECISIONS = {"report_returned": "returned", "report_retained": "retained",
              "report_submitted": "submitted", "report_resubmitted": "resubmitted",
              "report_withdrawn": "withdrawn"}
 OUTCOMES = ("report_forwarded", "report_outcome_recorded")
+FINAL = ("adopted", "retained", "rejected")
 
 
 class LineSchema(Schema):
@@ -95,7 +96,9 @@ def on_report_event(db, settings, event) -> None:
                        for k, v in event["outcome"].items()}
             values["outcomes"] = {**(decode_json(row.outcomes) or {}),
                                   event["event_id"]: outcome}
-        elif at >= row.status_at:
+        elif kind == "report_withdrawn" and row.status in FINAL:
+            pass  # review decided first and ignores the withdrawal; so do we
+        elif at >= row.status_at or (row.status == "withdrawn" and DECISIONS[kind] in FINAL):
             status = DECISIONS[kind]
             values.update(status=status, status_at=at, **who)
             if status in ("adopted", "retained"):

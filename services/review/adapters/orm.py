@@ -1,5 +1,6 @@
 """Review's tables: one case per report, its decisions, edits, outcomes and history."""
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import (JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table,
+                        Text, UniqueConstraint)
 
 from minyi_common.db import UTCDateTime, plumbing_tables
 
@@ -24,6 +25,8 @@ cases = Table(
     # The editor's edited text (核稿), kept beside the author's original.
     Column("edited", JSON, nullable=True),
     Column("outcomes", JSON, nullable=False),
+    # The published piece this report went into (its own, or a merged one).
+    Column("piece_id", String(36), nullable=True),
     # Optimistic concurrency: every decision updates WHERE version = the version read.
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -37,4 +40,62 @@ history = Table(
     Column("actor_id", String(36), nullable=True),
     Column("action", String(32), nullable=False),
     Column("comment", Text, nullable=True),
+)
+
+# A feed of every case in the order review learned of it: each instance's in-memory
+# similarity index catches up from here, also with cases other instances received.
+similarity_docs = Table(
+    "similarity_docs", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(36), nullable=False, unique=True),
+)
+
+# The most similar earlier reports, worked out when a report arrives.
+similarity_hints = Table(
+    "similarity_hints", metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("similar_report_id", String(36), primary_key=True),
+    Column("score", Float, nullable=False),
+)
+
+# What is published: one piece per single adoption, one per merge (综合采用).
+pieces = Table(
+    "pieces", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("mode", String(8), nullable=False),
+    Column("title", String(60), nullable=False),
+    Column("situation", Text, nullable=False),
+    Column("analysis", Text, nullable=False),
+    Column("suggestions", Text, nullable=False),
+    Column("source_report_ids", JSON, nullable=False),
+    Column("issue_id", String(36), nullable=True, index=True),
+    Column("position", Integer, nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Numbered issues of the office's 《社情民意》 (期).
+issues = Table(
+    "issues", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("published_on", Date, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("year", "number", name="uq_issues_year_number"),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("display_name", String(100), nullable=False),
+    Column("unit_ids", JSON, nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
 )

@@ -1,0 +1,203 @@
+"""Publication issues (期) of the office's 《社情民意》: composing them from adopted pieces
+and producing the .docx the office prints and sends."""
+import base64
+import uuid
+from datetime import date
+
+from marshmallow import Schema, fields
+from sqlalchemy import func, select, update
+
+from minyi_common.db import decode_json, utcnow
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.schemas import load_page, load_principal, require_role
+
+from . import domain
+from .adapters import docx_issue
+from .adapters.orm import cases, issues, people, pieces, units
+
+EDITORS = ("editor", "admin")
+
+
+def issue_label(year: int, number: int) -> str:
+    return f"{year}年第{number}期"
+
+
+class PieceSchema(Schema):
+    id = fields.String()
+    mode = fields.String()
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+    source_report_ids = fields.List(fields.String())
+    issue_id = fields.String(allow_none=True)
+    position = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class IssueSchema(Schema):
+    id = fields.String()
+    year = fields.Integer()
+    number = fields.Integer()
+    label = fields.Function(lambda i: issue_label(i["year"], i["number"]))
+    published_on = fields.Date()
+    created_at = fields.AwareDateTime()
+    pieces = fields.List(fields.Nested(PieceSchema))
+
+
+def _editor(principal):
+    principal = load_principal(principal)
+    require_role(principal, *EDITORS)
+    return principal
+
+
+def _piece(row) -> dict:
+    piece = dict(row._mapping)
+    piece["source_report_ids"] = decode_json(piece["source_report_ids"])
+    return piece
+
+
+def _issue_row(uow, issue_id):
+    row = uow.execute(select(issues).where(issues.c.id == issue_id)).first()
+    if row is None:
+        raise NotFound(f"no issue {issue_id}")
+    return row
+
+
+def attach_to_issue(uow, issue_id: str, piece_id: str) -> dict:
+    """Put a piece at the end of an issue (adoption may name the issue)."""
+    row = uow.execute(select(issues).where(issues.c.id == issue_id)).first()
+    if row is None:
+        raise ValidationFailed("unknown issue", {"issue_id": [f"No issue {issue_id}."]})
+    last = uow.execute(select(func.max(pieces.c.position)).where(
+        pieces.c.issue_id == issue_id)).scalar()
+    position = (last or 0) + 1
+    uow.execute(update(pieces).where(pieces.c.id == piece_id).values(issue_id=issue_id,
+                                                                   position=position))
+    return {"issue_id": issue_id, "position": position,
+            "issue_label": issue_label(row.year, row.number)}
+
+
+def _issue(uow, issue_id) -> dict:
+    issue = dict(_issue_row(uow, issue_id)._mapping)
+    issue["pieces"] = [_piece(r) for r in uow.execute(
+        select(pieces).where(pieces.c.issue_id == issue_id).order_by(pieces.c.position))]
+    return issue
+
+
+def _assign(uow, issue_id, piece_ids) -> None:
+    """Make ``piece_ids``, in this order, the issue's pieces."""
+    found = {r.id: r for r in uow.execute(select(pieces.c.id, pieces.c.issue_id)
+                                          .where(pieces.c.id.in_(piece_ids)))}
+    unknown = [p for p in piece_ids if p not in found]
+    taken = [p for p in piece_ids if p in found and found[p].issue_id not in (None, issue_id)]
+    if unknown or taken or len(set(piece_ids)) != len(piece_ids):
+        problems = [f"Unknown pieces: {', '.join(unknown)}."] if unknown else []
+        problems += [f"Already in another issue: {', '.join(taken)}."] if taken else []
+        problems += ["A piece is listed twice."] if len(set(piece_ids)) != len(piece_ids) else []
+        raise ValidationFailed("some pieces cannot go in this issue", {"piece_ids": problems})
+    uow.execute(update(pieces).where(pieces.c.issue_id == issue_id,
+                                     pieces.c.id.not_in(piece_ids or [""]))
+                .values(issue_id=None, position=None))
+    for position, piece_id in enumerate(piece_ids, start=1):
+        uow.execute(update(pieces).where(pieces.c.id == piece_id)
+                    .values(issue_id=issue_id, position=position))
+
+
+def create_issue(db, principal, payload) -> dict:
+    principal = _editor(principal)
+    data = domain.load_input("issue", payload)
+    with db.unit_of_work() as uow:
+        if uow.execute(select(issues.c.id).where(issues.c.year == data["year"],
+                                                 issues.c.number == data["number"])).first():
+            raise Conflict(f"{issue_label(data['year'], data['number'])} exists already")
+        issue_id = str(uuid.uuid4())
+        uow.execute(issues.insert().values(
+            id=issue_id, year=data["year"], number=data["number"],
+            published_on=data["published_on"] or date.today(), created_by=principal["id"],
+            created_at=utcnow()))
+        _assign(uow, issue_id, data["piece_ids"])
+        issue = _issue(uow, issue_id)
+        uow.commit()
+    return IssueSchema().dump(issue)
+
+
+def set_issue_pieces(db, principal, issue_id, payload) -> dict:
+    _editor(principal)
+    if not isinstance(payload, dict) or not isinstance(payload.get("piece_ids"), list) \
+            or not all(isinstance(p, str) for p in payload["piece_ids"]):
+        raise ValidationFailed("piece_ids is a list of piece ids",
+                               {"piece_ids": ["A list of piece ids, in order."]})
+    with db.unit_of_work() as uow:
+        _issue_row(uow, issue_id)
+        _assign(uow, issue_id, payload["piece_ids"])
+        issue = _issue(uow, issue_id)
+        uow.commit()
+    return IssueSchema().dump(issue)
+
+
+def get_issue(db, principal, issue_id) -> dict:
+    _editor(principal)
+    with db.unit_of_work() as uow:
+        return IssueSchema().dump(_issue(uow, issue_id))
+
+
+def list_issues(db, principal, filters) -> dict:
+    _editor(principal)
+    paging = load_page(filters)
+    with db.unit_of_work() as uow:
+        total = uow.execute(select(func.count()).select_from(issues)).scalar_one()
+        rows = uow.execute(select(issues).order_by(issues.c.year.desc(), issues.c.number.desc())
+                           .limit(paging["page_size"])
+                           .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()
+    return {"items": IssueSchema(many=True, exclude=("pieces",)).dump(rows), "total": total,
+            **paging}
+
+
+def list_pieces(db, principal, filters) -> dict:
+    _editor(principal)
+    filters = dict(filters or {})
+    paging = load_page(filters)
+    query = select(pieces)
+    if str(filters.get("unassigned", "")).lower() in ("1", "true", "yes"):
+        query = query.where(pieces.c.issue_id.is_(None))
+    with db.unit_of_work() as uow:
+        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = [_piece(r) for r in uow.execute(
+            query.order_by(pieces.c.created_at.desc()).limit(paging["page_size"])
+            .offset((paging["page"] - 1) * paging["page_size"]))]
+    return {"items": PieceSchema(many=True).dump(rows), "total": total, **paging}
+
+
+def _credit(uow, report_ids) -> str:
+    """The submitter line: units and names, names left out where the author did not
+    consent to publication (是否同意公开)."""
+    parts = []
+    for row in uow.execute(select(cases).where(cases.c.report_id.in_(report_ids))):
+        unit = None
+        if row.unit_id:
+            unit_row = uow.execute(select(units.c.name).where(units.c.id == row.unit_id)).first()
+            unit = unit_row.name if unit_row else None
+        names = []
+        if row.consent_to_publish:
+            ids = [row.author_id] + decode_json(row.co_author_ids)
+            known = {r.id: r.display_name for r in uow.execute(
+                select(people.c.id, people.c.display_name).where(people.c.id.in_(ids)))}
+            names = [known[i] for i in ids if i in known]
+        text = " ".join(filter(None, [unit, "、".join(names)])) or "特邀信息员"
+        if text not in parts:
+            parts.append(text)
+    return "；".join(parts)
+
+
+def issue_docx(db, settings, principal, issue_id) -> dict:
+    _editor(principal)
+    with db.unit_of_work() as uow:
+        issue = _issue(uow, issue_id)
+        for piece in issue["pieces"]:
+            piece["credit"] = _credit(uow, piece["source_report_ids"])
+    label = issue_label(issue["year"], issue["number"])
+    content = docx_issue.render(settings.office_name, label, issue["published_on"],
+                                issue["pieces"])
+    return {"filename": f"社情民意{label}.docx",
+            "content_base64": base64.b64encode(content).decode("ascii")}

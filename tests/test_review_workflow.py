@@ -1,0 +1,294 @@
+"""Issue 3: the editorial workflow over HTTP, on a system started like `make run`."""
+import io
+import threading
+import time
+import uuid
+
+import pytest
+from docx import Document
+
+from .people import REPORT, make_people
+from .system import eventually
+
+DECISIONS = {
+    "return": {"comment": "请补充数据"},
+    "retain": {},
+    "reject": {"reason_code": "duplicate", "comment": "与已采用信息重复"},
+    "adopt": {},
+}
+ALLOWED = {
+    "return": {"submitted", "resubmitted"},
+    "retain": {"submitted", "resubmitted"},
+    "reject": {"submitted", "resubmitted"},
+    "adopt": {"submitted", "resubmitted", "retained"},
+}
+
+
+@pytest.fixture(scope="module")
+def office(system):
+    unit_id, people = make_people(system, zhang=["member"], li=["officer"], wang=["unit_admin"],
+                                  zhao=["editor"], sun=["editor"])
+    return {"unit_id": unit_id, **people}
+
+
+def submit(author, **changes):
+    answer = author.api.post("/reports", dict(REPORT, **changes))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def status_of(person, report_id):
+    return person.api.get(f"/reports/{report_id}").json()["status"]
+
+
+def wait_status(person, report_id, status):
+    assert eventually(lambda: status_of(person, report_id) == status, timeout=5), \
+        f"{report_id} never became {status} (is {status_of(person, report_id)})"
+
+
+def in_queue(editor, report_id):
+    return eventually(lambda: any(i["id"] == report_id for i in editor.api.get(
+        "/review/queue?page_size=200").json()["items"]), timeout=5)
+
+
+def report_in(office, status):
+    """A fresh report brought into ``status`` through the API."""
+    author, editor = office["zhang"], office["zhao"]
+    report_id = submit(author)
+    assert in_queue(editor, report_id)
+    steps = {
+        "submitted": [],
+        "returned": [("return", DECISIONS["return"])],
+        "resubmitted": [("return", DECISIONS["return"]), "resubmit"],
+        "retained": [("retain", {})],
+        "rejected": [("reject", DECISIONS["reject"])],
+        "adopted": [("adopt", {})],
+        "withdrawn": ["withdraw"],
+    }[status]
+    for step in steps:
+        if step == "resubmit":
+            wait_status(author, report_id, "returned")
+            assert author.api.post(f"/reports/{report_id}/submit").status_code == 200
+            assert eventually(lambda: any(i["id"] == report_id and i["status"] == "resubmitted"
+                                          for i in editor.api.get("/review/queue?page_size=200")
+                                          .json()["items"]))
+        elif step == "withdraw":
+            assert author.api.post(f"/reports/{report_id}/withdraw").status_code == 200
+            assert eventually(lambda: not any(i["id"] == report_id for i in editor.api.get(
+                "/review/queue?page_size=200").json()["items"]))
+        else:
+            action, body = step
+            answer = editor.api.post(f"/review/{report_id}/{action}", body)
+            assert answer.status_code == 200, answer.text
+    return report_id
+
+
+@pytest.mark.parametrize("start", ["submitted", "resubmitted", "returned", "retained",
+                                   "rejected", "adopted", "withdrawn"])
+def test_every_decision_from_every_status(office, start):
+    editor = office["zhao"]
+    for action, body in DECISIONS.items():
+        report_id = report_in(office, start)
+        answer = editor.api.post(f"/review/{report_id}/{action}", body)
+        if start in ALLOWED[action]:
+            assert answer.status_code == 200, (start, action, answer.text)
+        else:
+            assert answer.status_code == 409, (start, action, answer.status_code)
+            assert answer.headers["Content-Type"].startswith("application/problem+json")
+            assert editor.api.get(f"/reports/{report_id}").json()["status"] == start
+
+
+def test_decisions_need_their_fields(office):
+    editor = office["zhao"]
+    report_id = report_in(office, "submitted")
+    for action, body, field in (("return", {}, "comment"),
+                                ("reject", {"reason_code": "weather", "comment": "x"},
+                                 "reason_code"),
+                                ("reject", {"reason_code": "duplicate"}, "comment"),
+                                ("adopt", {"title": "短"}, "title")):
+        answer = editor.api.post(f"/review/{report_id}/{action}", body)
+        assert answer.status_code == 422 and field in answer.json()["errors"], answer.text
+    assert status_of(editor, report_id) == "submitted"
+    assert office["zhang"].api.post(f"/review/{report_id}/adopt", {}).status_code == 403
+
+
+def test_drafts_edits_resubmission_and_withdrawal(office):
+    author, editor = office["zhang"], office["zhao"]
+    draft = author.api.post("/reports", dict(REPORT, draft=True)).json()
+    assert draft["status"] == "draft"
+    assert not any(i["id"] == draft["id"] for i in editor.api.get("/review/queue").json()["items"])
+    edited = author.api.put(f"/reports/{draft['id']}", dict(REPORT, title="关于改进农村供水管护的建议"))
+    assert edited.status_code == 200 and edited.json()["title"] == "关于改进农村供水管护的建议"
+    assert author.api.post(f"/reports/{draft['id']}/submit").json()["status"] == "submitted"
+    assert author.api.post(f"/reports/{draft['id']}/submit").status_code == 409
+    assert author.api.put(f"/reports/{draft['id']}", REPORT).status_code == 409
+    assert office["li"].api.post(f"/reports/{draft['id']}/withdraw").status_code in (403, 404)
+
+    adopted = report_in(office, "adopted")
+    wait_status(author, adopted, "adopted")
+    assert author.api.post(f"/reports/{adopted}/withdraw").status_code == 409
+
+
+def test_two_editors_deciding_at_once_leave_exactly_one_decision(office):
+    zhao, sun = office["zhao"], office["sun"]
+    for _ in range(5):
+        report_id = report_in(office, "submitted")
+        answers = {}
+        barrier = threading.Barrier(2)
+
+        def act(name, editor, action, body):
+            barrier.wait()
+            answers[name] = editor.api.post(f"/review/{report_id}/{action}", body).status_code
+
+        threads = [threading.Thread(target=act, args=("adopt", zhao, "adopt", {})),
+                   threading.Thread(target=act, args=("reject", sun, "reject",
+                                                      DECISIONS["reject"]))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(answers.values()) == [200, 409], answers
+        winner = "adopted" if answers["adopt"] == 200 else "rejected"
+        wait_status(office["zhang"], report_id, winner)
+        history = office["zhang"].api.get(f"/reports/{report_id}").json()["history"]
+        assert [h["action"] for h in history if h["action"] in ("adopted", "rejected")] == [winner]
+
+
+def test_history_and_the_editors_edit_are_visible(office):
+    author, editor = office["zhang"], office["zhao"]
+    report_id = report_in(office, "resubmitted")
+    assert editor.api.post(f"/review/{report_id}/adopt", {
+        "title": "关于保障农村饮水安全的建议", "suggestions": "编辑改写后的建议。"}).status_code == 200
+    wait_status(author, report_id, "adopted")
+    report = author.api.get(f"/reports/{report_id}").json()
+    assert report["title"] == REPORT["title"]  # the author's original stays
+    assert report["decision"]["edited"] == {"title": "关于保障农村饮水安全的建议",
+                                            "suggestions": "编辑改写后的建议。"}
+    steps = [(h["action"], h["comment"]) for h in report["history"]]
+    assert steps[:4] == [("submitted", None), ("returned", "请补充数据"), ("resubmitted", None),
+                         ("adopted", None)]
+    assert all(h["actor_id"] and h["at"] for h in report["history"])
+    assert office["wang"].api.get(f"/reports/{report_id}").status_code == 404  # not his unit's
+
+
+def test_merge_credits_every_author_and_outcomes_follow_the_piece(office):
+    zhang, li, editor = office["zhang"], office["li"], office["zhao"]
+    first = submit(zhang)
+    second = submit(li, title="关于农村自来水管网改造的建议")
+    assert in_queue(editor, first) and in_queue(editor, second)
+    bad = editor.api.post("/review/merge", {"report_ids": [first], "title": "关于农村供水的建议",
+                                            "analysis": "综合分析", "suggestions": "综合建议"})
+    assert bad.status_code == 422 and "report_ids" in bad.json()["errors"]
+
+    merged = editor.api.post("/review/merge", {
+        "report_ids": [first, second], "title": "关于统筹推进农村供水保障的建议",
+        "analysis": "综合分析。", "suggestions": "综合建议。"})
+    assert merged.status_code == 201, merged.text
+    piece = merged.json()
+    assert piece["mode"] == "merged" and piece["source_report_ids"] == [first, second]
+    for person, report_id in ((zhang, first), (li, second)):
+        wait_status(person, report_id, "adopted")
+        decision = person.api.get(f"/reports/{report_id}").json()["decision"]
+        assert decision["mode"] == "merged" and decision["merged_into"] == piece["id"]
+    again = editor.api.post("/review/merge", {"report_ids": [first, second], "title": "再次综合的标题",
+                                              "analysis": "x", "suggestions": "y"})
+    assert again.status_code == 409
+
+    outcome = editor.api.post(f"/review/{piece['id']}/outcomes", {
+        "kind": "upstream_adopted", "level": "province", "mode": "merged",
+        "date": time.strftime("%Y-%m-%d"), "target": "省政协办公厅"})
+    assert outcome.status_code == 200, outcome.text
+    period = f"{time.strftime('%Y')}-Q{(int(time.strftime('%m')) - 1) // 3 + 1}"
+    for person, report_id in ((zhang, first), (li, second)):
+        def lines():
+            found = person.api.get(f"/scores/people/{person.id}?period={period}").json()["lines"]
+            return sorted((l["event"], l["points"]) for l in found if l["report_id"] == report_id)
+        # accepted 1 + merged adoption 2 + upstream adopted, merged, province 10
+        assert eventually(lambda: lines() == [("accepted", 1), ("adopted", 2),
+                                              ("upstream_adopted", 10)]), lines()
+        assert eventually(lambda: person.api.get(f"/reports/{report_id}").json()["outcomes"])
+
+
+def test_outcomes_record_level_kind_and_leader(office):
+    author, editor = office["zhang"], office["zhao"]
+    report_id = report_in(office, "adopted")
+    today = time.strftime("%Y-%m-%d")
+    for body in ({"kind": "forwarded", "level": "county", "date": today, "target": "县农业农村局"},
+                 {"kind": "department_adopted", "level": "city", "date": today},
+                 {"kind": "instructed", "level": "county", "date": today, "leader": "县长",
+                  "text": "请水利局研究落实"}):
+        answer = editor.api.post(f"/review/{report_id}/outcomes", body)
+        assert answer.status_code == 200, answer.text
+    assert editor.api.post(f"/review/{report_id}/outcomes", {
+        "kind": "instructed", "level": "county", "date": today}).status_code == 422
+    assert editor.api.post(f"/review/{report_in(office, 'retained')}/outcomes", {
+        "kind": "forwarded", "level": "county", "date": today}).status_code == 409
+    assert eventually(lambda: len(author.api.get(f"/reports/{report_id}").json()["outcomes"]) == 3)
+    notices = eventually(lambda: [n for n in author.api.get("/notifications?page_size=100")
+                                  .json()["items"] if n["report_id"] == report_id
+                                  and n["kind"] == "outcome"] or None)
+    assert eventually(lambda: len([n for n in author.api.get("/notifications?page_size=100")
+                                   .json()["items"] if n["report_id"] == report_id
+                                   and n["kind"] == "outcome"]) == 3)
+    assert notices
+
+
+def test_queue_filters_pagination_and_similarity_hints(office):
+    author, editor = office["zhang"], office["zhao"]
+    tag = uuid.uuid4().hex[:6]
+    base = dict(REPORT, category="health", title=f"关于改善乡镇卫生院条件的建议{tag}",
+                situation="乡镇卫生院设备陈旧，医生流失严重，群众看病仍需往县城跑，" * 3,
+                analysis="主要原因是待遇偏低、编制不足、培训机会少，基层医疗服务能力薄弱。" * 2,
+                suggestions="一是提高基层医生待遇；二是推进县乡医疗共同体；三是加强远程诊疗。")
+    first = submit(author, **base)
+    near = submit(author, **dict(base, title=f"关于加强乡镇卫生院建设的建议{tag}"))
+    other = submit(author, category="ecology", title=f"关于治理河道垃圾的建议{tag}")
+    def item(report_id):
+        found = [i for i in editor.api.get(f"/review/queue?q={tag}").json()["items"]
+                 if i["id"] == report_id]
+        return found[0] if found else None
+    hinted = eventually(lambda: item(near))
+    assert hinted["similar"][0]["report_id"] == first and hinted["similar"][0]["score"] > 0.5
+    assert not any(h["report_id"] == other for h in hinted["similar"])
+
+    health = editor.api.get(f"/review/queue?q={tag}&category=health").json()
+    assert {i["id"] for i in health["items"]} == {first, near}
+    page = editor.api.get(f"/review/queue?q={tag}&page_size=2&page=2").json()
+    assert page["total"] == 3 and [i["id"] for i in page["items"]] == [other]
+    oldest_first = editor.api.get(f"/review/queue?q={tag}").json()["items"]
+    assert [i["id"] for i in oldest_first] == [first, near, other]
+    assert editor.api.get("/review/queue?status=adopted").status_code == 422
+
+
+def test_an_issue_is_composed_and_downloaded_as_docx(office, system):
+    editor = office["zhao"]
+    hidden = submit(office["li"], consent_to_publish=False, title="关于规范校外培训机构的建议")
+    shown = submit(office["zhang"], unit_id=office["unit_id"])
+    assert in_queue(editor, hidden) and in_queue(editor, shown)
+    assert office["wang"].api.get(f"/reports/{shown}").status_code == 200  # his unit's report
+    number = int(uuid.uuid4().int % 900) + 1
+    issue = editor.api.post("/review/issues", {"year": 2026, "number": number,
+                                               "published_on": "2026-08-15"}).json()
+    assert issue["label"] == f"2026年第{number}期"
+    assert editor.api.post("/review/issues", {"year": 2026, "number": number}).status_code == 409
+    a = editor.api.post(f"/review/{shown}/adopt", {"title": "关于农村饮水安全的建议",
+                                                   "issue_id": issue["id"]}).json()
+    b = editor.api.post(f"/review/{hidden}/adopt", {"issue_id": issue["id"]}).json()
+    composed = editor.api.get(f"/review/issues/{issue['id']}").json()
+    assert [p["id"] for p in composed["pieces"]] == [a["piece_id"], b["piece_id"]]
+    reordered = editor.api.put(f"/review/issues/{issue['id']}/pieces",
+                               {"piece_ids": [b["piece_id"], a["piece_id"]]})
+    assert reordered.status_code == 200
+
+    answer = editor.api.get(f"/review/issues/{issue['id']}/docx")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    text = [p.text for p in Document(io.BytesIO(answer.content)).paragraphs]
+    assert text[0] == "社情民意" and text[1] == f"2026年第{number}期"
+    assert "2026年8月15日" in text[2]
+    titles = [t for t in text if t in ("关于规范校外培训机构的建议", "关于农村饮水安全的建议")]
+    assert titles == ["关于规范校外培训机构的建议", "关于农村饮水安全的建议"]
+    credits = [t for t in text if t.startswith("（") and t.endswith("）")]
+    assert "li" not in credits[0]  # no consent: no names
+    assert "zhang" in credits[1] and "民进县委会" in credits[1]
+    assert office["zhang"].api.get(f"/review/issues/{issue['id']}/docx").status_code == 403
