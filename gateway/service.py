@@ -225,6 +225,62 @@ class GatewayService:
         principal = self._principal(request)
         return self.scoring.person_scores(principal, person_id, request.args.get("period"))
 
+    @api("GET", "/scores/units/<unit_id>")
+    def unit_scores(self, request, unit_id):
+        principal = self._principal(request)
+        return self.scoring.unit_scores(principal, unit_id, request.args.get("period"))
+
+    @api("GET", "/scores/standings")
+    def standings(self, request):
+        return self.scoring.standings(self._principal(request), request.args.to_dict())
+
+    @api("GET", "/scores/rules")
+    def rule_sets(self, request):
+        self._principal(request)
+        items = self.scoring.rule_sets()
+        return {"items": items, "total": len(items), "page": 1, "page_size": len(items)}
+
+    @api("POST", "/scores/rules")
+    def add_rule_set(self, request):
+        admin = self._staff(request, "admin")
+        return json_response(self.scoring.add_rule_set(admin, read_json(request)), status=201)
+
+    @api("GET", "/scores/quota")
+    def quota(self, request):
+        principal = self._staff(request, "editor", "admin", "unit_admin")
+        return self.scoring.quota(principal, request.args.get("year"))
+
+    @api("POST", "/scores/quotas")
+    def set_quota(self, request):
+        return self.scoring.set_quota(self._staff(request, "admin"), read_json(request))
+
+    @api("POST", "/scores/quota/reminders")
+    def run_quota_reminders(self, request):
+        admin = self._staff(request, "admin")
+        body = read_json(request) if request.content_length else {}
+        return {"sent": self.scoring.run_quota_reminders(admin, (body or {}).get("on"))}
+
+    @api("GET", "/scores/bulletins/<period>")
+    def bulletin(self, request, period):
+        principal = self._principal(request)
+        wanted = request.args.get("format", "json")
+        if wanted == "json":
+            return self.scoring.bulletin(principal, period)
+        document = self.scoring.bulletin_file(principal, period, wanted)
+        return Response(base64.b64decode(document["content_base64"]),
+                        content_type=document["content_type"],
+                        headers={"Content-Disposition": f"attachment; filename=bulletin.{wanted};"
+                                 f" filename*=UTF-8''{quote(document['filename'])}"})
+
+    @api("POST", "/scores/bulletins/<period>/publish")
+    def publish_bulletin(self, request, period):
+        editor = self._staff(request, "editor", "admin")
+        return self.scoring.publish_bulletin(editor, period)
+
+    @api("GET", "/scores/awards")
+    def awards(self, request):
+        return self.scoring.awards(self._principal(request), request.args.to_dict())
+
     # --- notifications ----------------------------------------------------------------
     @api("GET", "/notifications")
     def notifications(self, request):

@@ -96,6 +96,17 @@ PAYLOADS = {
         decided_on=fields.Date(required=True)),
     "report_forwarded": _decision_fields(outcome=fields.Nested(Outcome, required=True)),
     "report_outcome_recorded": _decision_fields(outcome=fields.Nested(Outcome, required=True)),
+    "points_changed": {"person_id": fields.String(required=True),
+                       "period": fields.String(required=True),
+                       "points": fields.Float(required=True),
+                       "previous_points": fields.Float(required=True)},
+    "quota_reminder_due": {"person_id": fields.String(required=True),
+                           "quarter": fields.String(required=True),
+                           "quota": fields.Integer(required=True),
+                           "submitted": fields.Integer(required=True),
+                           "owed": fields.Integer(required=True)},
+    "bulletin_published": {"period": fields.String(required=True),
+                           "url": fields.String(required=True)},
 }
 
 EVENT_TYPES = tuple(PAYLOADS)

@@ -120,7 +120,7 @@ class DatabaseMaker:
 
     def url(self, service: str, migrate=True) -> str:
         if self.backend == "sqlite":
-            url = f"sqlite:///{self.tmp_path / (service + '.db')}"
+            url = f"sqlite:///{self.tmp_path / f'{service}-{uuid.uuid4().hex[:8]}.db'}"
         else:
             name = f"minyi_t_{uuid.uuid4().hex[:12]}_{service}"
             admin = make_engine(self.pg_server_url, isolation_level="AUTOCOMMIT")

@@ -21,7 +21,8 @@ SUBSCRIPTIONS = {
                 "report_adopted", "report_forwarded", "report_outcome_recorded"),
     "notify": ("directory.person_upserted",
                "report_returned", "report_retained", "report_rejected",
-               "report_adopted", "report_forwarded", "report_outcome_recorded"),
+               "report_adopted", "report_forwarded", "report_outcome_recorded",
+               "points_changed", "quota_reminder_due", "bulletin_published"),
 }
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields
 from sqlalchemy import delete, func, insert, select, update
 
+from minyi_common import events
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
 from minyi_common.errors import NotFound
 from minyi_common.schemas import has_role, load_principal
@@ -61,19 +62,80 @@ def _to_domain(row) -> domain.ReportRecord:
                                row.unit_id, row.submitted_on, row.status, decision, outcomes)
 
 
-def recompute(uow, report_id: str, own_level: str) -> list:
-    """Replace a report's lines by those its current record earns (one transaction)."""
-    row = uow.execute(select(report_records).where(
-        report_records.c.report_id == report_id)).first()
-    lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
-    uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
+def _insert_lines(uow, lines) -> None:
     if lines:
         uow.execute(insert(score_lines), [
             {"report_id": l.report_id, "subject_kind": l.subject_kind,
              "subject_id": l.subject_id, "role": l.role, "event": l.event, "level": l.level,
              "mode": l.mode, "points": l.points, "rule_version": l.rule_version,
              "event_date": l.on} for l in lines])
+
+
+def _person_quarters(rows) -> dict:
+    """{(person id, quarter): points} of some score lines."""
+    found = {}
+    for subject_kind, subject_id, on, points in rows:
+        if subject_kind == "person":
+            key = (subject_id, domain.current_quarter(on))
+            found[key] = found.get(key, Decimal(0)) + Decimal(str(points))
+    return found
+
+
+def recompute(uow, report_id: str, own_level: str, actor_id=None) -> list:
+    """Replace a report's lines by those its current record earns (one transaction), and
+    tell each person whose points in a quarter changed (points_changed)."""
+    row = uow.execute(select(report_records).where(
+        report_records.c.report_id == report_id)).first()
+    old = _person_quarters(uow.execute(
+        select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event_date,
+               score_lines.c.points).where(score_lines.c.report_id == report_id)))
+    lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
+    uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
+    _insert_lines(uow, lines)
+    new = _person_quarters((l.subject_kind, l.subject_id, l.on, l.points) for l in lines)
+    for person_id, quarter in sorted(set(old) | set(new)):
+        change = new.get((person_id, quarter), Decimal(0)) - old.get((person_id, quarter),
+                                                                      Decimal(0))
+        if change:
+            start, end = domain.period_range(quarter)
+            total = uow.execute(select(func.coalesce(func.sum(score_lines.c.points), 0)).where(
+                score_lines.c.subject_kind == "person", score_lines.c.subject_id == person_id,
+                score_lines.c.event_date.between(start, end))).scalar_one()
+            total = Decimal(str(total))
+            uow.emit(events.new_event("points_changed", actor_id, report_id,
+                                      person_id=person_id, period=quarter,
+                                      points=float(total), previous_points=float(total - change)))
     return lines
+
+
+def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
+    """Recompute every report's lines from its stored record, a batch per transaction.
+    Emits nothing: the points are the ones people were told already, or a rule change's."""
+    done, after = 0, ""
+    while True:
+        with db.unit_of_work() as uow:
+            rule_sets_ = load_rule_sets(uow)
+            rows = uow.execute(select(report_records).where(report_records.c.report_id > after)
+                               .order_by(report_records.c.report_id).limit(batch)).all()
+            if not rows:
+                return done
+            ids = [r.report_id for r in rows]
+            uow.execute(delete(score_lines).where(score_lines.c.report_id.in_(ids)))
+            _insert_lines(uow, [line for r in rows for line in
+                                domain.score_lines(_to_domain(r), rule_sets_, own_level)])
+            uow.commit()
+        done += len(rows)
+        after = ids[-1]
+        pause()
+
+
+def totals(db) -> dict:
+    """What a rebuild must leave unchanged: line count and points per kind of subject."""
+    with db.unit_of_work() as uow:
+        rows = uow.execute(select(score_lines.c.subject_kind, func.count(),
+                                  func.sum(score_lines.c.points))
+                           .group_by(score_lines.c.subject_kind)).all()
+    return {kind: {"lines": count, "points": float(points or 0)} for kind, count, points in rows}
 
 
 def on_report_event(db, settings, event) -> None:
@@ -82,7 +144,8 @@ def on_report_event(db, settings, event) -> None:
         row = uow.execute(select(report_records).where(
             report_records.c.report_id == report["id"])).first()
         who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
-               "unit_id": report["unit_id"], "submitted_on": report["submitted_at"].date()}
+               "unit_id": report["unit_id"], "submitted_on": report["submitted_at"].date(),
+               "title": report["title"]}
         if row is None:
             # Any event carries the whole record, so the first to arrive creates it.
             uow.execute(insert(report_records).values(
@@ -110,7 +173,7 @@ def on_report_event(db, settings, event) -> None:
         if values:
             uow.execute(update(report_records).where(
                 report_records.c.report_id == report["id"]).values(**values))
-        recompute(uow, report["id"], settings.level)
+        recompute(uow, report["id"], settings.level, event["actor_id"])
     handle_once(db, f"scoring.{event['event_type']}", event, apply)
 
 
@@ -120,7 +183,9 @@ def on_directory_event(db, event) -> None:
             p = event["person"]
             upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
                                               "roles": p["roles"], "unit_ids": p["unit_ids"],
-                                              "active": p["active"]})
+                                              "active": p["active"],
+                                              "is_member": "member" in p["roles"],
+                                              "is_officer": "officer" in p["roles"]})
         else:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]})

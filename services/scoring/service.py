@@ -1,9 +1,18 @@
 """The scoring service: points by the versioned rule table (SPEC §6)."""
+import logging
+from datetime import date
+
+import eventlet
+from nameko.timer import timer
+
 from minyi_common.db import Database
 from minyi_common.nameko_glue import DatabaseProvider, Settings, consume_each, rpc
+from minyi_common.schemas import load_principal, require_role
 
-from . import handlers
+from . import handlers, rules, standings
 from .adapters.orm import metadata
+
+log = logging.getLogger(__name__)
 
 
 class ScoringService:
@@ -14,6 +23,65 @@ class ScoringService:
     @rpc
     def person_scores(self, principal, person_id, period=None):
         return handlers.person_scores(self.db, principal, person_id, period)
+
+    @rpc
+    def unit_scores(self, principal, unit_id, period=None):
+        return standings.unit_scores(self.db, principal, unit_id, period)
+
+    @rpc
+    def standings(self, principal, filters=None):
+        return standings.standings(self.db, principal, filters)
+
+    @rpc
+    def rule_sets(self):
+        return rules.list_rule_sets(self.db)
+
+    @rpc
+    def add_rule_set(self, principal, payload):
+        added = rules.add_rule_set(self.db, principal, payload)
+        # Lines dated on or after the new version's start change: recompute them all, in
+        # the background, a batch per transaction (a rebuild is replay-safe).
+        eventlet.spawn_n(handlers.rebuild, self.db, self.settings.level, pause=eventlet.sleep)
+        return added
+
+    @rpc
+    def quota(self, principal, year=None):
+        return standings.quota(self.db, principal, year)
+
+    @rpc
+    def set_quota(self, principal, payload):
+        return standings.set_quota(self.db, principal, payload)
+
+    @rpc
+    def run_quota_reminders(self, principal, on=None):
+        """What the hourly timer does, on demand (operators; tests name the day)."""
+        require_role(load_principal(principal), "admin")
+        return standings.send_quota_reminders(self.db, date.fromisoformat(on) if on
+                                              else date.today())
+
+    @timer(interval=3600)
+    def quota_reminder_tick(self):
+        # Every instance ticks (nameko timers are per instance); the reminders table's
+        # key makes a second run in the same quarter send nothing.
+        sent = standings.send_quota_reminders(self.db, date.today())
+        if sent:
+            log.info("sent %s quota reminders", sent)
+
+    @rpc
+    def bulletin(self, principal, period):
+        return standings.bulletin(self.db, principal, period)
+
+    @rpc
+    def bulletin_file(self, principal, period, file_format):
+        return standings.bulletin_file(self.db, principal, period, file_format)
+
+    @rpc
+    def publish_bulletin(self, principal, period):
+        return standings.publish_bulletin(self.db, principal, period)
+
+    @rpc
+    def awards(self, principal, filters=None):
+        return standings.awards(self.db, principal, filters)
 
     @rpc
     def ping(self):
@@ -36,9 +104,10 @@ consume_each(ScoringService, ["report_submitted", "report_resubmitted", "report_
 
 
 def prepare(settings) -> None:
-    """Before the first start: the default rule set (SPEC §6)."""
+    """Before the first start: the default rule set and quotas (SPEC §6)."""
     database = Database(settings.db_url, metadata)
     try:
         handlers.ensure_default_rules(database)
+        standings.ensure_default_quotas(database)
     finally:
         database.dispose()

@@ -21,8 +21,9 @@ report_records = Table(
     Column("report_id", String(36), primary_key=True),
     Column("author_id", String(36), nullable=False, index=True),
     Column("co_author_ids", JSON, nullable=False),
-    Column("unit_id", String(36), nullable=True),
-    Column("submitted_on", Date, nullable=False),
+    Column("unit_id", String(36), nullable=True, index=True),
+    Column("title", String(60), nullable=False, server_default=""),
+    Column("submitted_on", Date, nullable=False, index=True),
     Column("status", String(16), nullable=False),
     # When the status last changed, so that an older decision arriving late is ignored.
     Column("status_at", UTCDateTime(), nullable=False),
@@ -44,7 +45,9 @@ score_lines = Table(
     Column("rule_version", Integer, nullable=False),
     Column("event_date", Date, nullable=False),
     Index("ix_score_lines_subject", "subject_kind", "subject_id", "event_date"),
-    Index("ix_score_lines_period", "event_date", "subject_kind"),
+    # Standings read every line of a period: covering on PostgreSQL, no table visits.
+    Index("ix_score_lines_period", "subject_kind", "event_date",
+          postgresql_include=["subject_id", "points", "event"]),
 )
 
 people = Table(
@@ -54,6 +57,32 @@ people = Table(
     Column("roles", JSON, nullable=False),
     Column("unit_ids", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
+    # Who is ranked and owes a quota, as columns so that standings filter in SQL.
+    Column("is_member", Boolean, nullable=False, server_default="0"),
+    Column("is_officer", Boolean, nullable=False, server_default="0"),
+)
+
+# Reports owed per role per year; year 0 holds the default for every year.
+quotas = Table(
+    "quotas", metadata,
+    Column("role", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# One quota reminder per person per quarter, however often the timer runs.
+quota_reminders = Table(
+    "quota_reminders", metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("quarter", String(8), primary_key=True),
+    Column("sent_at", UTCDateTime(), nullable=False),
+)
+
+bulletins = Table(
+    "bulletins", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("published_by", String(36), nullable=False),
 )
 
 units = Table(

@@ -1,0 +1,77 @@
+"""Rule set versions (SPEC §6): admins add versions, never edit old ones."""
+from decimal import Decimal
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import func, insert, select
+
+from minyi_common.db import decode_json, utcnow
+from minyi_common.errors import ValidationFailed
+from minyi_common.schemas import load_principal, require_role
+
+from . import domain
+from .adapters.orm import rule_sets
+
+
+class RuleInput(Schema):
+    class Meta:
+        unknown = RAISE
+    event = fields.String(required=True, validate=validate.OneOf(domain.SCORING_EVENTS))
+    level = fields.String(required=True, validate=validate.OneOf(domain.LEVELS))
+    mode = fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf(("single", "merged")))
+    points = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000))
+
+
+class RuleSetInput(Schema):
+    class Meta:
+        unknown = RAISE
+    effective_from = fields.Date(required=True)
+    coauthor_share = fields.Decimal(load_default=domain.DEFAULT_COAUTHOR_SHARE, places=3,
+                                    validate=validate.Range(min=0, max=1))
+    rules = fields.List(fields.Nested(RuleInput), required=True,
+                        validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def _one_rule_per_case(self, data, **_):
+        keys = [(r["event"], r["level"], r.get("mode")) for r in data.get("rules", [])]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each (event, level, mode) may appear once.", "rules")
+
+
+class RuleSetOutput(Schema):
+    version = fields.Integer()
+    effective_from = fields.Date()
+    coauthor_share = fields.Float()
+    rules = fields.List(fields.Dict())
+    created_at = fields.AwareDateTime()
+
+
+def list_rule_sets(db) -> list:
+    with db.unit_of_work() as uow:
+        rows = [dict(r._mapping) for r in uow.execute(
+            select(rule_sets).order_by(rule_sets.c.version))]
+    for row in rows:
+        row["rules"] = decode_json(row["rules"])
+    return RuleSetOutput(many=True).dump(rows)
+
+
+def add_rule_set(db, principal, payload) -> dict:
+    """Store a new version. Lines already computed for dates on or after its
+    effective_from change: the caller rebuilds them (``handlers.rebuild``)."""
+    principal = load_principal(principal)
+    require_role(principal, "admin")
+    if not isinstance(payload, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    try:
+        data = RuleSetInput().load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed("some fields are invalid", exc.messages) from None
+    with db.unit_of_work() as uow:
+        version = (uow.execute(select(func.max(rule_sets.c.version))).scalar() or 0) + 1
+        row = {"version": version, "effective_from": data["effective_from"],
+               "coauthor_share": data["coauthor_share"], "created_at": utcnow(),
+               "rules": [{"event": r["event"], "level": r["level"], "mode": r.get("mode"),
+                          "points": str(Decimal(r["points"]))} for r in data["rules"]]}
+        uow.execute(insert(rule_sets).values(**row))
+        uow.commit()
+    return RuleSetOutput().dump(row)

@@ -1,0 +1,310 @@
+"""Reading the scores: standings, unit totals, quotas and reminders, bulletins, awards."""
+import base64
+import math
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, insert, literal, or_, select
+
+from minyi_common import events
+from minyi_common.db import decode_json, utcnow
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.schemas import has_role, load_page, load_principal, require_role
+
+from . import domain
+from .adapters import bulletin_files
+from .adapters.orm import (bulletins, people, quota_reminders, quotas, report_records,
+                           score_lines, units)
+from .handlers import LineSchema
+
+STAFF = ("editor", "admin")
+DEFAULT_QUOTAS = {"member": 4, "officer": 6}
+
+
+def _count(event):
+    return func.sum(case((score_lines.c.event == event, 1), else_=0))
+
+
+def standings_query(kind: str, start: date, end: date, role: str | None = None):
+    """Every unit, or every member/officer, with their figures for the period, ranked by
+    points (ties share a rank). Those with nothing are there too, with zeros."""
+    figures = (select(score_lines.c.subject_id.label("sid"),
+                      func.sum(score_lines.c.points).label("points"),
+                      _count("adopted").label("adopted"),
+                      _count("upstream_adopted").label("upstream_adopted"),
+                      _count("instructed").label("instructions"))
+               .where(score_lines.c.subject_kind == kind,
+                      score_lines.c.event_date.between(start, end))
+               .group_by(score_lines.c.subject_id).subquery())
+    owner = report_records.c.author_id if kind == "person" else report_records.c.unit_id
+    submitted = (select(owner.label("sid"), func.count().label("submitted"))
+                 .where(report_records.c.submitted_on.between(start, end),
+                        report_records.c.status != "withdrawn", owner.is_not(None))
+                 .group_by(owner).subquery())
+    if kind == "person":
+        base = people
+        name = people.c.display_name
+        who = people.c.active.is_(True)
+        if role == "member":
+            who = and_(who, people.c.is_member.is_(True))
+        elif role == "officer":
+            who = and_(who, people.c.is_officer.is_(True))
+        else:
+            who = and_(who, or_(people.c.is_member.is_(True), people.c.is_officer.is_(True)))
+    else:
+        base, name, who = units, units.c.name, literal(True)
+    points = func.coalesce(figures.c.points, 0)
+    ranked = (select(base.c.id, name.label("name"),
+                     func.coalesce(submitted.c.submitted, 0).label("submitted"),
+                     func.coalesce(figures.c.adopted, 0).label("adopted"),
+                     func.coalesce(figures.c.upstream_adopted, 0).label("upstream_adopted"),
+                     func.coalesce(figures.c.instructions, 0).label("instructions"),
+                     points.label("points"),
+                     func.rank().over(order_by=points.desc()).label("rank"))
+              .select_from(base.outerjoin(figures, figures.c.sid == base.c.id)
+                           .outerjoin(submitted, submitted.c.sid == base.c.id))
+              .where(who).subquery())
+    return select(ranked).order_by(ranked.c.rank, ranked.c.name, ranked.c.id)
+
+
+def _rows(result) -> list:
+    return [{**dict(r._mapping), "points": float(Decimal(str(r.points)))} for r in result]
+
+
+def _kind(value) -> str:
+    if value not in ("person", "unit"):
+        raise ValidationFailed("kind is person or unit", {"kind": ["Use person or unit."]})
+    return value
+
+
+def standings(db, principal, filters) -> dict:
+    load_principal(principal)
+    filters = dict(filters or {})
+    paging = load_page(filters)
+    period = filters.get("period") or domain.current_quarter(date.today())
+    start, end = domain.period_range(period)
+    kind = _kind(filters.get("kind", "person"))
+    role = filters.get("role")
+    if role not in (None, "", "member", "officer"):
+        raise ValidationFailed("role is member or officer", {"role": ["Use member or officer."]})
+    query = standings_query(kind, start, end, role or None)
+    with db.unit_of_work() as uow:
+        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = _rows(uow.execute(query.limit(paging["page_size"])
+                                 .offset((paging["page"] - 1) * paging["page_size"])))
+    return {"period": period, "kind": kind, "items": rows, "total": total, **paging}
+
+
+def unit_scores(db, principal, unit_id, period=None) -> dict:
+    principal = load_principal(principal)
+    if not (has_role(principal, *STAFF) or (has_role(principal, "unit_admin")
+                                            and unit_id in principal["unit_ids"])):
+        raise NotFound(f"no scores for unit {unit_id} that you may see")
+    period = period or domain.current_quarter(date.today())
+    start, end = domain.period_range(period)
+    with db.unit_of_work() as uow:
+        if uow.execute(select(units.c.id).where(units.c.id == unit_id)).first() is None:
+            raise NotFound(f"no unit {unit_id}")
+        rows = uow.execute(select(score_lines).where(
+            score_lines.c.subject_kind == "unit", score_lines.c.subject_id == unit_id,
+            score_lines.c.event_date.between(start, end))
+            .order_by(score_lines.c.event_date, score_lines.c.id)).mappings().all()
+    total = sum((Decimal(str(r["points"])) for r in rows), Decimal(0))
+    return {"unit_id": unit_id, "period": period, "from": start.isoformat(),
+            "to": end.isoformat(), "points": float(total),
+            "lines": LineSchema(many=True).dump(rows)}
+
+
+# --- quotas ----------------------------------------------------------------------------
+def ensure_default_quotas(db) -> None:
+    with db.unit_of_work() as uow:
+        for role, count in DEFAULT_QUOTAS.items():
+            if not uow.execute(select(quotas.c.count).where(quotas.c.role == role,
+                                                            quotas.c.year == 0)).first():
+                uow.execute(insert(quotas).values(role=role, year=0, count=count))
+        uow.commit()
+
+
+def set_quota(db, principal, payload) -> dict:
+    require_role(load_principal(principal), "admin")
+    errors = {}
+    if not isinstance(payload, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    if payload.get("role") not in DEFAULT_QUOTAS:
+        errors["role"] = ["Use member or officer."]
+    year = payload.get("year", 0)
+    if not isinstance(year, int) or not (year == 0 or 2000 <= year <= 2999):
+        errors["year"] = ["A year such as 2026 (or leave it out for every year)."]
+    count = payload.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 100:
+        errors["count"] = ["A whole number from 0 to 100."]
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+    with db.unit_of_work() as uow:
+        uow.execute(quotas.delete().where(quotas.c.role == payload["role"], quotas.c.year == year))
+        uow.execute(insert(quotas).values(role=payload["role"], year=year, count=count))
+        uow.commit()
+    return {"role": payload["role"], "year": year or None, "count": count}
+
+
+def _quota_table(uow, year: int) -> dict:
+    found = {}
+    for row in uow.execute(select(quotas).where(quotas.c.year.in_([0, year]))
+                           .order_by(quotas.c.year)):
+        found[row.role] = row.count  # the year's own figure overrides the default
+    return found
+
+
+def _owed(uow, year: int, upto: date, person_filter=None) -> list:
+    per_role = _quota_table(uow, year)
+    submitted = (select(report_records.c.author_id.label("sid"), func.count().label("n"))
+                 .where(report_records.c.submitted_on.between(date(year, 1, 1), upto),
+                        report_records.c.status != "withdrawn")
+                 .group_by(report_records.c.author_id).subquery())
+    query = (select(people.c.id, people.c.display_name, people.c.is_member, people.c.is_officer,
+                    people.c.unit_ids, func.coalesce(submitted.c.n, 0).label("submitted"))
+             .select_from(people.outerjoin(submitted, submitted.c.sid == people.c.id))
+             .where(people.c.active.is_(True),
+                    or_(people.c.is_member.is_(True), people.c.is_officer.is_(True)))
+             .order_by(people.c.display_name, people.c.id))
+    rows = []
+    for row in uow.execute(query):
+        unit_ids = decode_json(row.unit_ids)
+        if person_filter and not person_filter(unit_ids):
+            continue
+        roles = [r for r, flag in (("member", row.is_member), ("officer", row.is_officer)) if flag]
+        quota = max(per_role.get(r, 0) for r in roles)
+        rows.append({"person_id": row.id, "name": row.display_name, "roles": roles,
+                     "unit_ids": unit_ids, "quota": quota, "submitted": row.submitted,
+                     "owed": max(0, quota - row.submitted)})
+    return rows
+
+
+def quota(db, principal, year=None) -> dict:
+    principal = load_principal(principal)
+    try:
+        year = int(year or date.today().year)
+        if not 2000 <= year <= 2999:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationFailed("invalid year", {"year": ["A year such as 2026."]}) from None
+    if has_role(principal, *STAFF):
+        keep = None
+    elif has_role(principal, "unit_admin"):
+        mine = set(principal["unit_ids"])
+        keep = lambda unit_ids: bool(mine & set(unit_ids))  # noqa: E731
+    else:
+        raise NotFound("quotas are for editors and unit admins")
+    with db.unit_of_work() as uow:
+        items = _owed(uow, year, date(year, 12, 31), keep)
+    return {"year": year, "items": items, "total": len(items)}
+
+
+def send_quota_reminders(db, today: date) -> int:
+    """In the last month of a quarter, tell each member or officer who is behind the
+    share of the yearly quota due by the quarter's end; once per person per quarter."""
+    if today.month % 3 != 0:
+        return 0
+    quarter = domain.current_quarter(today)
+    share = (today.month // 3) / 4
+    sent = 0
+    with db.unit_of_work() as uow:
+        reminded = {r.person_id for r in uow.execute(
+            select(quota_reminders.c.person_id).where(quota_reminders.c.quarter == quarter))}
+        for row in _owed(uow, today.year, today):
+            due = math.ceil(row["quota"] * share)
+            owed = due - row["submitted"]
+            if owed <= 0 or row["person_id"] in reminded:
+                continue
+            uow.execute(insert(quota_reminders).values(person_id=row["person_id"],
+                                                       quarter=quarter, sent_at=utcnow()))
+            uow.emit(events.new_event("quota_reminder_due", None, person_id=row["person_id"],
+                                      quarter=quarter, quota=row["quota"],
+                                      submitted=row["submitted"], owed=owed))
+            sent += 1
+        uow.commit()
+    return sent
+
+
+# --- bulletins and awards -----------------------------------------------------------------
+def bulletin(db, principal, period) -> dict:
+    load_principal(principal)
+    start, end = domain.period_range(period)
+    with db.unit_of_work() as uow:
+        unit_rows = _rows(uow.execute(standings_query("unit", start, end)))
+        person_rows = _rows(uow.execute(standings_query("person", start, end)))
+        published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
+    return {"period": period, "from": start.isoformat(), "to": end.isoformat(),
+            "title": f"社情民意信息工作通报（{period}）",
+            "published_at": published.published_at.isoformat() if published else None,
+            "units": unit_rows, "people": person_rows}
+
+
+def bulletin_file(db, principal, period, file_format) -> dict:
+    data = bulletin(db, principal, period)
+    if file_format == "csv":
+        content, mime = bulletin_files.to_csv(data), "text/csv; charset=utf-8"
+    elif file_format == "xlsx":
+        content = bulletin_files.to_xlsx(data)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        raise ValidationFailed("unknown format", {"format": ["Use json, csv or xlsx."]})
+    return {"filename": f"社情民意通报{period}.{file_format}", "content_type": mime,
+            "content_base64": base64.b64encode(content).decode("ascii")}
+
+
+def publish_bulletin(db, principal, period) -> dict:
+    principal = load_principal(principal)
+    require_role(principal, *STAFF)
+    domain.period_range(period)
+    with db.unit_of_work() as uow:
+        if uow.execute(select(bulletins).where(bulletins.c.period == period)).first():
+            raise Conflict(f"the bulletin for {period} is published already")
+        uow.execute(insert(bulletins).values(period=period, published_at=utcnow(),
+                                             published_by=principal["id"]))
+        uow.emit(events.new_event("bulletin_published", principal["id"], period=period,
+                                  url=f"/api/v1/scores/bulletins/{period}"))
+        uow.commit()
+    return bulletin(db, principal, period)
+
+
+def awards(db, principal, filters) -> dict:
+    """先进单位 by points in tiers, 优秀信息员 (top officers with enough adoptions),
+    优秀社情民意信息 (a national adoption, or an instruction at province level or above)."""
+    load_principal(principal)
+    filters = dict(filters or {})
+    period = filters.get("period") or str(date.today().year)
+    start, end = domain.period_range(period)
+    try:
+        tiers = [int(n) for n in str(filters.get("tiers", "3,5,7")).split(",")]
+        top = int(filters.get("top", 10))
+        min_adoptions = int(filters.get("min_adoptions", 2))
+        if len(tiers) != 3 or min(tiers + [top, min_adoptions]) < 0:
+            raise ValueError
+    except ValueError:
+        raise ValidationFailed("invalid thresholds", {"tiers": [
+            "tiers=3,5,7 (一二三等奖 counts), top=10, min_adoptions=2: whole numbers."]}) from None
+    with db.unit_of_work() as uow:
+        unit_rows = [r for r in _rows(uow.execute(standings_query("unit", start, end)))
+                     if r["points"] > 0]
+        officers = [r for r in _rows(uow.execute(standings_query("person", start, end,
+                                                                "officer")))
+                    if r["adopted"] >= min_adoptions and r["points"] > 0][:top]
+        notable = (select(score_lines.c.report_id).distinct()
+                   .where(score_lines.c.event_date.between(start, end),
+                          or_(and_(score_lines.c.event == "upstream_adopted",
+                                   score_lines.c.level == "national"),
+                              and_(score_lines.c.event == "instructed",
+                                   score_lines.c.level.in_(["province", "national"])))))
+        reports = [{"report_id": r.report_id, "title": r.title, "author_id": r.author_id}
+                   for r in uow.execute(select(report_records).where(
+                       report_records.c.report_id.in_(notable))
+                       .order_by(report_records.c.submitted_on))]
+    names = ("一等奖", "二等奖", "三等奖")
+    tiered, position = [], 0
+    for name, count in zip(names, tiers):
+        for row in unit_rows[position:position + count]:
+            tiered.append({**row, "award": name})
+        position += count
+    return {"period": period, "advanced_units": tiered, "excellent_officers": officers,
+            "excellent_reports": reports}

@@ -1,0 +1,261 @@
+"""Scoring's use cases on a real database (SQLite and PostgreSQL): replay safety, rule
+versions, standings, quotas, bulletins, awards, rebuild."""
+import base64
+import io
+import json
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from minyi_common import events
+from minyi_common.db import Database
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.testing import both_backends
+from services.scoring import handlers, rules, standings
+from services.scoring.adapters.orm import metadata, score_lines
+
+ADMIN = {"id": "admin", "roles": ["admin"], "unit_ids": []}
+EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
+
+
+class Settings:
+    level = "county"
+
+
+@pytest.fixture
+def db(databases):
+    url = databases.url("scoring")
+    database = Database(url, metadata)
+    handlers.ensure_default_rules(database)
+    standings.ensure_default_quotas(database)
+    yield database
+    database.dispose()
+
+
+def at(day: date, hour=9):
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+
+
+def event(event_type, report_id, when, author="zhang", co=(), unit="u1", **fields):
+    body = events.new_event(event_type, "editor", report_id, report={
+        "id": report_id, "author_id": author, "co_author_ids": list(co), "unit_id": unit,
+        "title": f"关于{report_id}的建议", "category": "rural",
+        "submitted_at": at(date(2026, 7, 1)).isoformat()}, **fields)
+    body["occurred_at"] = when.isoformat()
+    return events.parse_event(body)
+
+
+def person(db, pid, name, roles, unit_ids=("u1",)):
+    handlers.on_directory_event(db, events.parse_event(events.new_event(
+        "directory.person_upserted", "admin", person={
+            "id": pid, "username": pid, "display_name": name, "roles": list(roles),
+            "unit_ids": list(unit_ids), "email": None, "active": True})))
+
+
+def unit(db, uid, name):
+    handlers.on_directory_event(db, events.parse_event(events.new_event(
+        "directory.unit_upserted", "admin", unit={"id": uid, "name": name, "kind": "party"})))
+
+
+def story(report_id="r1", co=("li",)):
+    """Submitted, adopted, forwarded, then instructed by a city leader."""
+    return [
+        event("report_submitted", report_id, at(date(2026, 7, 1)), co=co),
+        event("report_adopted", report_id, at(date(2026, 7, 10)), co=co, mode="single",
+              level="county", decided_on="2026-07-10"),
+        event("report_forwarded", report_id, at(date(2026, 7, 20)), co=co, outcome={
+            "kind": "forwarded", "level": "county", "date": "2026-07-20"}),
+        event("report_outcome_recorded", report_id, at(date(2026, 8, 5)), co=co, outcome={
+            "kind": "instructed", "level": "city", "date": "2026-08-05", "leader": "市长"}),
+    ]
+
+
+def lines_of(db):
+    with db.engine.connect() as connection:
+        return sorted((r.report_id, r.subject_kind, r.subject_id, r.event, float(r.points),
+                       r.rule_version, r.event_date.isoformat())
+                      for r in connection.execute(select(score_lines)))
+
+
+@both_backends
+def test_duplicates_and_any_order_give_the_same_lines(db, databases):
+    original = story()
+    for e in original:
+        handlers.on_report_event(db, Settings, e)
+    expected = lines_of(db)
+    # author: accepted 1 + adopted 5 + forwarded 1 + instructed (city) 10 = 17
+    assert sum(l[4] for l in expected if l[2] == "zhang") == 17
+    assert sum(l[4] for l in expected if l[2] == "li") == 8.5
+    assert sum(l[4] for l in expected if l[2] == "u1") == 17
+
+    shuffled = Database(databases.url("scoring"), metadata)
+    handlers.ensure_default_rules(shuffled)
+    replay = original + original[1:3]
+    random.Random(3).shuffle(replay)
+    for e in replay:
+        handlers.on_report_event(shuffled, Settings, e)
+    assert lines_of(shuffled) == expected
+    shuffled.dispose()
+
+
+def test_points_changed_tells_each_person_their_new_quarter_total(db):
+    for e in story():
+        handlers.on_report_event(db, Settings, e)
+    outbox = metadata.tables["outbox"]
+    with db.engine.connect() as connection:
+        bodies = [json.loads(r.body) for r in connection.execute(
+            select(outbox.c.body).where(outbox.c.event_type == "points_changed")
+            .order_by(outbox.c.id))]
+    zhang = [(b["period"], b["points"]) for b in bodies if b["person_id"] == "zhang"]
+    assert zhang == [("2026-Q3", 6), ("2026-Q3", 7), ("2026-Q3", 17)]
+    assert [b["points"] for b in bodies if b["person_id"] == "li"] == [3, 3.5, 8.5]
+
+
+def test_a_withdrawal_after_a_decision_changes_nothing(db):
+    handlers.on_report_event(db, Settings, story()[1])
+    handlers.on_report_event(db, Settings, event("report_withdrawn", "r1", at(date(2026, 7, 11))))
+    assert sum(l[4] for l in lines_of(db) if l[2] == "zhang") == 6
+
+
+@both_backends
+def test_a_new_rule_version_applies_from_its_date(db):
+    for e in story():
+        handlers.on_report_event(db, Settings, e)
+    doubled = [{"event": r.event, "level": r.level, "mode": r.mode, "points": float(r.points) * 2}
+               for r in handlers.domain.DEFAULT_RULES]
+    with pytest.raises(ValidationFailed) as caught:
+        rules.add_rule_set(db, ADMIN, {"effective_from": "2026-08-01",
+                                       "rules": [{"event": "adopted", "level": "moon",
+                                                  "points": 1}]})
+    assert "rules" in caught.value.errors
+    version = rules.add_rule_set(db, ADMIN, {"effective_from": "2026-08-01", "rules": doubled})
+    assert version["version"] == 2
+    handlers.rebuild(db, "county")
+    zhang = [(l[3], l[4], l[5]) for l in lines_of(db) if l[2] == "zhang"]
+    assert sorted(zhang) == [("accepted", 1, 1), ("adopted", 5, 1), ("forwarded", 1, 1),
+                             ("instructed", 20, 2)]
+    assert [r["version"] for r in rules.list_rule_sets(db)] == [1, 2]
+
+
+@both_backends
+def test_standings_rank_everyone_including_those_with_nothing(db):
+    unit(db, "u1", "民进县委会")
+    unit(db, "u2", "农工党县委会")
+    unit(db, "u3", "九三学社")
+    person(db, "zhang", "张三", ["member"])
+    person(db, "li", "李四", ["officer"])
+    person(db, "wang", "王五", ["member"], ["u2"])
+    person(db, "zhao", "赵六", ["editor"], [])
+    for e in story("r1") + story("r2", co=()):
+        handlers.on_report_event(db, Settings, e)
+    handlers.on_report_event(db, Settings, event("report_adopted", "r3", at(date(2026, 7, 9)),
+                                                 author="wang", unit="u2", mode="single",
+                                                 level="county", decided_on="2026-07-09"))
+    people = standings.standings(db, EDITOR, {"period": "2026-Q3", "kind": "person"})
+    rows = {r["id"]: r for r in people["items"]}
+    assert set(rows) == {"zhang", "li", "wang"}  # editors are not ranked
+    assert rows["zhang"]["points"] == 34 and rows["zhang"]["rank"] == 1
+    assert rows["zhang"]["adopted"] == 2 and rows["zhang"]["instructions"] == 2
+    assert rows["li"]["points"] == 8.5 and rows["wang"]["points"] == 6
+    units_ = standings.standings(db, EDITOR, {"period": "2026-Q3", "kind": "unit"})["items"]
+    assert [(u["id"], u["points"], u["rank"]) for u in units_] == [
+        ("u1", 34, 1), ("u2", 6, 2), ("u3", 0, 3)]
+    officers = standings.standings(db, EDITOR, {"period": "2026-Q3", "role": "officer"})
+    assert [r["id"] for r in officers["items"]] == ["li"]
+    empty = standings.standings(db, EDITOR, {"period": "2026-Q1", "kind": "person"})["items"]
+    assert {r["rank"] for r in empty} == {1} and {r["points"] for r in empty} == {0}
+    with pytest.raises(ValidationFailed):
+        standings.standings(db, EDITOR, {"period": "2026-Q9"})
+
+
+def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
+    unit(db, "u1", "民进县委会")
+    unit(db, "u9", "无人报送的单位")
+    person(db, "zhang", "张三", ["member"])
+    for e in story():
+        handlers.on_report_event(db, Settings, e)
+    xlsx = standings.bulletin_file(db, EDITOR, "2026-Q3", "xlsx")
+    book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))
+    sheet = book["单位"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == ("排名", "名称", "报送篇数", "采用篇数", "上级采用", "领导批示", "积分")
+    names = [r[1] for r in rows[2:-1]]
+    assert names == ["民进县委会", "无人报送的单位"]
+    assert rows[-1][0] == "合计" and rows[-1][6] == 17
+    assert rows[3][6] == 0  # the unit with nothing is listed with zero
+    csv_text = base64.b64decode(standings.bulletin_file(db, EDITOR, "2026-Q3", "csv")
+                                ["content_base64"]).decode("utf-8-sig")
+    assert "无人报送的单位" in csv_text and "积分" in csv_text
+    with pytest.raises(ValidationFailed):
+        standings.bulletin_file(db, EDITOR, "2026-Q3", "pdf")
+    published = standings.publish_bulletin(db, EDITOR, "2026-Q3")
+    assert published["published_at"]
+    with pytest.raises(Conflict):
+        standings.publish_bulletin(db, EDITOR, "2026-Q3")
+
+
+def test_quota_and_one_reminder_per_quarter(db):
+    person(db, "zhang", "张三", ["member"])
+    person(db, "li", "李四", ["officer"])
+    person(db, "busy", "勤快", ["member"])
+    for n in range(3):
+        handlers.on_report_event(db, Settings, event("report_submitted", f"b{n}",
+                                                     at(date(2026, 7, 1)), author="busy"))
+    owed = {r["person_id"]: r for r in standings.quota(db, EDITOR, 2026)["items"]}
+    assert (owed["zhang"]["quota"], owed["zhang"]["owed"]) == (4, 4)
+    assert (owed["li"]["quota"], owed["busy"]["submitted"], owed["busy"]["owed"]) == (6, 3, 1)
+    with pytest.raises(NotFound):
+        standings.quota(db, {"id": "zhang", "roles": ["member"], "unit_ids": []}, 2026)
+
+    assert standings.send_quota_reminders(db, date(2026, 8, 15)) == 0  # not a last month
+    # By the end of Q3 three quarters are due: member 3, officer 5 (4.5 rounded up).
+    assert standings.send_quota_reminders(db, date(2026, 9, 1)) == 2
+    assert standings.send_quota_reminders(db, date(2026, 9, 2)) == 0  # once per quarter
+    outbox = metadata.tables["outbox"]
+    with db.engine.connect() as connection:
+        sent = {json.loads(r.body)["person_id"]: json.loads(r.body)["owed"] for r in
+                connection.execute(select(outbox.c.body).where(
+                    outbox.c.event_type == "quota_reminder_due"))}
+    assert sent == {"zhang": 3, "li": 5}
+    standings.set_quota(db, ADMIN, {"role": "member", "year": 2026, "count": 2})
+    assert {r["person_id"]: r["quota"] for r in standings.quota(db, EDITOR, 2026)["items"]} \
+        == {"zhang": 2, "li": 6, "busy": 2}
+
+
+def test_awards_for_a_biennial_cycle(db):
+    unit(db, "u1", "民进县委会")
+    unit(db, "u2", "农工党县委会")
+    person(db, "li", "李四", ["officer"])
+    person(db, "zhang", "张三", ["member"])
+    for e in story("r1", co=()) + story("r2", co=()):
+        handlers.on_report_event(db, Settings, e)
+    handlers.on_report_event(db, Settings, event(
+        "report_outcome_recorded", "r2", at(date(2026, 9, 1)), outcome={
+            "kind": "upstream_adopted", "level": "national", "mode": "single",
+            "date": "2026-09-01"}))
+    for n in range(2):
+        handlers.on_report_event(db, Settings, event(
+            "report_adopted", f"o{n}", at(date(2026, 7, 2)), author="li", unit="u2",
+            mode="single", level="county", decided_on="2026-07-02"))
+    found = standings.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
+    assert [(u["id"], u["award"]) for u in found["advanced_units"]] == [("u1", "一等奖"),
+                                                                      ("u2", "二等奖")]
+    assert [o["id"] for o in found["excellent_officers"]] == ["li"]
+    assert [r["report_id"] for r in found["excellent_reports"]] == ["r2"]
+    assert standings.awards(db, EDITOR, {"period": "2025..2026",
+                                         "min_adoptions": 3})["excellent_officers"] == []
+
+
+@both_backends
+def test_a_rebuild_restores_drifted_lines_and_keeps_the_totals(db):
+    for e in story("r1") + story("r2"):
+        handlers.on_report_event(db, Settings, e)
+    before = handlers.totals(db)
+    with db.engine.begin() as connection:
+        connection.execute(update(score_lines).values(points=999))
+    assert handlers.totals(db) != before
+    assert handlers.rebuild(db, "county", batch=1) == 2
+    assert handlers.totals(db) == before
