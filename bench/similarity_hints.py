@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from minyi_common.db import Database
 from minyi_common.migrate import upgrade
-from minyi_common.serve import migrations_dir
+from minyi_common.registry import migrations_dir
 from services.review import handlers
 from services.review.adapters.orm import cases, metadata, similarity_docs
 from services.review.similarity import SimilarityIndex, grams

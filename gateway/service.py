@@ -291,6 +291,36 @@ class GatewayService:
     def mark_read(self, request, notification_id):
         return self.notify.mark_read(self._principal(request), notification_id)
 
+    @api("GET", "/notifications/preferences")
+    def get_preferences(self, request):
+        return self.notify.get_preferences(self._principal(request))
+
+    @api("PUT", "/notifications/preferences")
+    def put_preferences(self, request):
+        return self.notify.put_preferences(self._principal(request), read_json(request))
+
+    @api("GET", "/notifications/deliveries")
+    def list_deliveries(self, request):
+        admin = self._staff(request, "admin")
+        return self.notify.list_deliveries(admin, request.args.to_dict())
+
+    @api("POST", "/notifications/deliveries/<delivery_id>/retry")
+    def retry_delivery(self, request, delivery_id):
+        return self.notify.retry_delivery(self._staff(request, "admin"), delivery_id)
+
+    @api("POST", "/webhooks")
+    def create_webhook(self, request):
+        admin = self._staff(request, "admin")
+        return json_response(self.notify.create_webhook(admin, read_json(request)), status=201)
+
+    @api("GET", "/webhooks")
+    def list_webhooks(self, request):
+        return self.notify.list_webhooks(self._staff(request, "admin"))
+
+    @api("DELETE", "/webhooks/<webhook_id>")
+    def delete_webhook(self, request, webhook_id):
+        return self.notify.delete_webhook(self._staff(request, "admin"), webhook_id)
+
     @rpc
     def ping(self):
         return "gateway"

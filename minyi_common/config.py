@@ -36,6 +36,10 @@ class Settings:
     gateway_port: int = 8000
     secret_key: str | None = None
     office_name: str = "政协委员会办公室"
+    smtp_url: str | None = None
+    mail_from: str = "minyi@localhost"
+    delivery_base_delay: float = 2.0
+    delivery_max_attempts: int = 6
 
     def nameko_config(self) -> dict:
         """The config dict a nameko container of this service runs with."""
@@ -70,4 +74,8 @@ def load(service: str) -> Settings:
         gateway_port=int(env.get("GATEWAY_PORT", "8000")),
         secret_key=env.get("MINYI_SECRET_KEY") or None,
         office_name=env.get("MINYI_OFFICE_NAME", "政协委员会办公室"),
+        smtp_url=env.get("SMTP_URL") or None,
+        mail_from=env.get("MINYI_MAIL_FROM", "minyi@localhost"),
+        delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
+        delivery_max_attempts=int(env.get("MINYI_DELIVERY_MAX_ATTEMPTS", "6")),
     )

@@ -8,7 +8,7 @@ import tempfile
 from alembic import command
 
 from .migrate import alembic_config, upgrade
-from .serve import migrations_dir
+from .registry import migrations_dir
 
 
 def main() -> None:

@@ -42,6 +42,37 @@ class Settings(DependencyProvider):
         return settings_of(self.container)
 
 
+class BackgroundLoop:
+    """Runs ``step`` whenever woken, or every ``interval`` seconds, while ``step`` says
+    there is more to do; backs off on failures. Used for the outbox relay and for
+    notify's deliveries."""
+
+    def __init__(self, name: str, step, interval: float):
+        self.name, self.step, self.interval = name, step, interval
+        self._wake = threading.Event()
+        self._running = True
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+
+    def run(self) -> None:
+        failures = 0
+        while self._running:
+            self._wake.wait(min(30.0, self.interval * 2 ** failures))
+            self._wake.clear()
+            try:
+                while self._running and self.step():
+                    pass
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("%s failed (attempt %s); it will try again", self.name, failures)
+
+
 class DatabaseProvider(DependencyProvider):
     """Gives each worker the service's ``Database``; runs the outbox relay beside it.
 
@@ -54,7 +85,7 @@ class DatabaseProvider(DependencyProvider):
         self.metadata = metadata
         self.relay_outbox = relay_outbox
         self.database = None
-        self.relay = None
+        self.loop = None
 
     def setup(self):
         settings = settings_of(self.container)
@@ -62,50 +93,39 @@ class DatabaseProvider(DependencyProvider):
         if self.relay_outbox:
             self._publisher = ConfirmingPublisher(settings.amqp_uri)
             ns = settings.namespace
-            self.relay = OutboxRelay(self.database, lambda event_type, body: (
+            relay = OutboxRelay(self.database, lambda event_type, body: (
                 self._publisher.publish_event(ns, event_type, body)))
-            self._wake = threading.Event()
-            self._running = True
-            self.database.after_commit_with_events.append(self._wake.set)
+            self.loop = BackgroundLoop("outbox relay",
+                                       lambda: relay.relay_once() == relay.batch_size,
+                                       settings.outbox_poll_interval)
+            self.database.after_commit_with_events.append(self.loop.wake)
 
     def start(self):
-        if self.relay is not None:
+        if self.loop is not None:
             settings = settings_of(self.container)
             ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
-            self._gt = self.container.spawn_managed_thread(self._relay_forever)
-
-    def _relay_forever(self):
-        poll = settings_of(self.container).outbox_poll_interval
-        failures = 0
-        while self._running:
-            self._wake.wait(poll if not failures else min(30.0, poll * 2 ** failures))
-            self._wake.clear()
-            try:
-                while self._running and self.relay.relay_once() == self.relay.batch_size:
-                    pass
-                failures = 0
-            except Exception:
-                failures += 1
-                log.exception("outbox relay failed (attempt %s); the rows stay unpublished",
-                              failures)
+            self._gt = self.container.spawn_managed_thread(self.loop.run)
 
     def stop(self):
-        if self.relay is not None:
-            self._running = False
-            self._wake.set()
+        if self.loop is not None:
+            self.loop.stop()
             self._gt.wait()
             self._publisher.close()
         self.database.dispose()
 
     def kill(self):
-        if self.relay is not None:
-            self._running = False
-            self._wake.set()
+        if self.loop is not None:
+            self.loop.stop()
         if self.database is not None:
             self.database.dispose()
 
     def get_dependency(self, worker_ctx):
         return self.database
+
+
+def database_of(container, attr_name: str = "db") -> Database:
+    """The ``Database`` of a container's DatabaseProvider (for other extensions)."""
+    return next(d for d in container.dependencies if d.attr_name == attr_name).database
 
 
 class EventConsumer(Consumer):

@@ -8,7 +8,6 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (before anything opens a socket)
 
-import importlib  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
@@ -22,25 +21,7 @@ from . import config, logs  # noqa: E402
 from .amqp import check_broker, ensure_topology  # noqa: E402
 from .db import make_engine  # noqa: E402
 from .migrate import startup_lock, upgrade  # noqa: E402
-
-SERVICE_CLASSES = {
-    "intake": "services.intake.service:IntakeService",
-    "review": "services.review.service:ReviewService",
-    "scoring": "services.scoring.service:ScoringService",
-    "notify": "services.notify.service:NotifyService",
-    "gateway": "gateway.service:GatewayService",
-}
-
-
-def service_class(name: str):
-    module, attr = SERVICE_CLASSES[name].split(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def migrations_dir(name: str) -> str:
-    module = importlib.import_module(SERVICE_CLASSES[name].split(":")[0])
-    return os.path.join(os.path.dirname(module.__file__), "migrations")
-
+from .registry import SERVICE_CLASSES, migrations_dir, service_class, service_module  # noqa: E402,E501
 
 def check_database(url: str) -> str | None:
     try:
@@ -72,7 +53,7 @@ def prepare(settings) -> None:
 def run_prepare_hook(settings) -> None:
     """A service module may define ``prepare(settings)``: first-start data (the bootstrap
     admin, the default rule set), run after migrations and before the container starts."""
-    module = importlib.import_module(SERVICE_CLASSES[settings.service].split(":")[0])
+    module = service_module(settings.service)
     if hasattr(module, "prepare"):
         module.prepare(settings)
 

@@ -21,7 +21,8 @@ from . import config, topology
 from .amqp import check_broker
 from .db import make_engine
 from .migrate import upgrade
-from .serve import migrations_dir, run_prepare_hook
+from .registry import migrations_dir
+from .serve import run_prepare_hook
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -144,7 +144,7 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_counts_once(make_setting
     finally:
         scoring.stop()
         publisher.close()
-    # Exactly two lines per report (accepted 1, adopted 5), none twice.
-    assert count(lines) == 2 * len(reports)
+    # Exactly three lines per report (submitted 0, accepted 1, adopted 5), none twice.
+    assert count(lines) == 3 * len(reports)
     assert count(lines, lines.c.report_id) == len(reports)
     db.dispose()

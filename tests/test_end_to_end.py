@@ -84,15 +84,19 @@ def test_a_report_goes_from_submission_to_score_and_inbox(system):
     scores = eventually(lambda: (lambda s: s if s["points"] else None)(
         author.get(f"/scores/people/{author_id}?period={period}").json()), timeout=3)
     assert scores["points"] == 6  # accepted 1 + adopted (single, county) 5
-    assert {(l["event"], l["points"]) for l in scores["lines"]} == {("accepted", 1),
-                                                                    ("adopted", 5)}
+    assert {(l["event"], l["points"]) for l in scores["lines"]} == {
+        ("submitted", 0), ("accepted", 1), ("adopted", 5)}
     co_scores = coauthor.get(f"/scores/people/{coauthor_id}?period={period}").json()
     assert co_scores["points"] == 3  # half of each
-    inbox = eventually(lambda: author.get("/notifications").json()["items"], timeout=3)
-    assert inbox[0]["kind"] == "adopted" and f"2026年第{number}期" in inbox[0]["body"]
+    def notices(who, kind):
+        return [n for n in who.get("/notifications").json()["items"] if n["kind"] == kind]
+    adoption = eventually(lambda: notices(author, "adopted"), timeout=3)
+    assert f"2026年第{number}期" in adoption[0]["body"]
     assert time.monotonic() - decided < 3
-    assert eventually(lambda: coauthor.get("/notifications").json()["total"] == 1)
-    assert eventually(lambda: unit_admin.get("/notifications").json()["total"] == 1)
+    assert eventually(lambda: notices(author, "points"))[0]["title"].endswith("6分")
+    assert eventually(lambda: len(notices(coauthor, "adopted")) == 1)
+    assert eventually(lambda: len(notices(unit_admin, "adopted")) == 1)
+    assert notices(unit_admin, "points") == []  # unit admins are told of adoptions, not points
     assert stranger.get("/notifications").json()["total"] == 0
 
     # Decisions are final: a second adoption is a conflict and changes nothing.

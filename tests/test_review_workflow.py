@@ -205,7 +205,8 @@ def test_merge_credits_every_author_and_outcomes_follow_the_piece(office):
             return sorted((l["event"], l["points"]) for l in found if l["report_id"] == report_id)
         # accepted 1 + merged adoption 2 + upstream adopted, merged, province 10
         assert eventually(lambda: lines() == [("accepted", 1), ("adopted", 2),
-                                              ("upstream_adopted", 10)]), lines()
+                                              ("submitted", 0), ("upstream_adopted", 10)]), \
+            lines()
         assert eventually(lambda: person.api.get(f"/reports/{report_id}").json()["outcomes"])
 
 

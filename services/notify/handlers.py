@@ -1,16 +1,24 @@
-"""Notify's use cases: turn events into inbox items for the right people."""
+"""Notify's use cases: turn events into inbox items, emails and webhook calls for the
+right people, exactly once per (event, recipient, channel)."""
+import uuid
+from urllib.parse import urlparse
+
 from marshmallow import Schema, fields
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
-from minyi_common.errors import NotFound
-from minyi_common.schemas import load_page, load_principal
+from minyi_common.errors import NotFound, ValidationFailed
+from minyi_common.schemas import load_page, load_principal, require_role
+from minyi_common.topology import SUBSCRIPTIONS
 
-from . import templates
-from .adapters.orm import notifications, people
+from . import delivery, templates
+from .adapters.orm import notifications, people, preferences, webhooks
 
 # Adoptions and outcomes go to everyone credited and to the unit's admins (SPEC §7).
 WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
+# What outside systems may subscribe to: every event notify hears but the directory's
+# (which carries people's contact details).
+WEBHOOK_EVENTS = tuple(t for t in SUBSCRIPTIONS["notify"] if not t.startswith("directory."))
 
 
 class NotificationSchema(Schema):
@@ -24,38 +32,62 @@ class NotificationSchema(Schema):
     read = fields.Function(lambda n: n["read_at"] is not None)
 
 
+def _people_where(uow, predicate) -> list:
+    return [row.id for row in uow.execute(select(people.c.id, people.c.roles,
+                                                 people.c.unit_ids)
+                                          .where(people.c.active.is_(True)))
+            if predicate(decode_json(row.roles), decode_json(row.unit_ids))]
+
+
 def recipients(uow, event) -> list:
+    kind = event["event_type"]
+    if kind in ("points_changed", "quota_reminder_due"):
+        return [event["person_id"]]
+    if kind == "bulletin_published":
+        return _people_where(uow, lambda roles, _units: "unit_admin" in roles)
     report = event["report"]
     found = [report["author_id"]]
-    if event["event_type"] in WIDE:
+    if kind in WIDE:
         found += report["co_author_ids"]
         if report.get("unit_id"):
-            for row in uow.execute(select(people.c.id, people.c.roles, people.c.unit_ids)
-                                   .where(people.c.active.is_(True))):
-                if ("unit_admin" in decode_json(row.roles)
-                        and report["unit_id"] in decode_json(row.unit_ids)):
-                    found.append(row.id)
+            found += _people_where(uow, lambda roles, units: "unit_admin" in roles
+                                   and report["unit_id"] in units)
     return list(dict.fromkeys(found))  # each once, in order
 
 
-def on_report_event(db, event) -> None:
+def _emails_for(uow, person_ids) -> dict:
+    """{person id: address} of those who have an address and did not turn email off."""
+    if not person_ids:
+        return {}
+    off = {r.person_id for r in uow.execute(select(preferences.c.person_id).where(
+        preferences.c.person_id.in_(person_ids), preferences.c.email.is_(False)))}
+    return {r.id: r.email for r in uow.execute(select(people.c.id, people.c.email).where(
+        people.c.id.in_(person_ids), people.c.email.is_not(None))) if r.id not in off}
+
+
+def on_event(db, settings, event) -> None:
     def apply(uow, event):
         rendered = templates.render(event)
-        if rendered is None:
-            return
-        kind, title, body = rendered
-        now = utcnow()
-        for person_id in recipients(uow, event):
-            uow.execute(insert(notifications).values(
-                recipient_id=person_id, event_id=event["event_id"], kind=kind,
-                report_id=event.get("report_id"), title=title, body=body, created_at=now))
+        if rendered is not None:
+            kind, title, body = rendered
+            now = utcnow()
+            targets = recipients(uow, event)
+            for person_id in targets:
+                uow.execute(insert(notifications).values(
+                    recipient_id=person_id, event_id=event["event_id"], kind=kind,
+                    report_id=event.get("report_id"), title=title, body=body, created_at=now))
+            if settings.smtp_url:
+                for person_id, address in _emails_for(uow, targets).items():
+                    delivery.record(uow, event, "email", person_id, address, body, title)
+        for hook in uow.execute(select(webhooks)):
+            if event["event_type"] in decode_json(hook.event_types):
+                delivery.record(uow, event, "webhook", hook.id, hook.url,
+                                delivery.webhook_body(event))
     handle_once(db, f"notify.{event['event_type']}", event, apply)
 
 
 def on_directory_event(db, event) -> None:
     def apply(uow, event):
-        if event["event_type"] != "directory.person_upserted":
-            return
         p = event["person"]
         upsert_row(uow, people, p["id"], {"display_name": p["display_name"], "roles": p["roles"],
                                           "unit_ids": p["unit_ids"], "email": p.get("email"),
@@ -63,6 +95,7 @@ def on_directory_event(db, event) -> None:
     handle_once(db, f"notify.{event['event_type']}", event, apply)
 
 
+# --- the inbox and preferences: each person's own ---------------------------------------
 def inbox(db, principal, filters) -> dict:
     """The caller's own notifications, newest first (never anyone else's)."""
     principal = load_principal(principal)
@@ -73,11 +106,15 @@ def inbox(db, principal, filters) -> dict:
         query = query.where(notifications.c.read_at.is_(None))
     with db.unit_of_work() as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        unread = uow.execute(select(func.count()).select_from(notifications).where(
+            notifications.c.recipient_id == principal["id"],
+            notifications.c.read_at.is_(None))).scalar_one()
         rows = uow.execute(query.order_by(notifications.c.created_at.desc(),
                                           notifications.c.id.desc())
                            .limit(paging["page_size"])
                            .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()
-    return {"items": NotificationSchema(many=True).dump(rows), "total": total, **paging}
+    return {"items": NotificationSchema(many=True).dump(rows), "total": total,
+            "unread": unread, **paging}
 
 
 def mark_read(db, principal, notification_id) -> dict:
@@ -96,3 +133,100 @@ def mark_read(db, principal, notification_id) -> dict:
         row = uow.execute(select(notifications).where(mine)).mappings().first()
         uow.commit()
     return NotificationSchema().dump(row)
+
+
+def get_preferences(db, principal) -> dict:
+    principal = load_principal(principal)
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(preferences.c.email).where(
+            preferences.c.person_id == principal["id"])).first()
+    return {"email": True if row is None else row.email}
+
+
+def put_preferences(db, principal, payload) -> dict:
+    principal = load_principal(principal)
+    if not isinstance(payload, dict) or set(payload) - {"email"} \
+            or not isinstance(payload.get("email"), bool):
+        raise ValidationFailed("preferences are {email: true|false}",
+                               {"email": ["Must be true or false."]})
+    with db.unit_of_work() as uow:
+        uow.execute(delete(preferences).where(preferences.c.person_id == principal["id"]))
+        uow.execute(insert(preferences).values(person_id=principal["id"],
+                                               email=payload["email"]))
+        uow.commit()
+    return {"email": payload["email"]}
+
+
+# --- webhooks (admins) -----------------------------------------------------------------
+def create_webhook(db, principal, payload) -> dict:
+    principal = load_principal(principal)
+    require_role(principal, "admin")
+    if not isinstance(payload, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    errors = {}
+    url = payload.get("url")
+    parsed = urlparse(url) if isinstance(url, str) else None
+    if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc \
+            or len(url) > 500:
+        errors["url"] = ["An http(s) URL of at most 500 characters."]
+    types = payload.get("event_types")
+    if not isinstance(types, list) or not types or not all(t in WEBHOOK_EVENTS for t in types):
+        errors["event_types"] = [f"A list from: {', '.join(WEBHOOK_EVENTS)}."]
+    secret = payload.get("secret")
+    if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
+        errors["secret"] = ["A shared secret of 16 to 200 characters."]
+    unknown = set(payload) - {"url", "event_types", "secret"}
+    for name in unknown:
+        errors[name] = ["Unknown field."]
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+    hook = {"id": str(uuid.uuid4()), "url": url, "event_types": list(dict.fromkeys(types)),
+            "secret": secret, "created_by": principal["id"], "created_at": utcnow()}
+    with db.unit_of_work() as uow:
+        uow.execute(insert(webhooks).values(**hook))
+        uow.commit()
+    return delivery.WebhookSchema().dump(hook)
+
+
+def list_webhooks(db, principal) -> dict:
+    require_role(load_principal(principal), "admin")
+    with db.unit_of_work() as uow:
+        rows = [dict(r._mapping) for r in uow.execute(select(webhooks)
+                                                      .order_by(webhooks.c.created_at))]
+    for row in rows:
+        row["event_types"] = decode_json(row["event_types"])
+    items = delivery.WebhookSchema(many=True).dump(rows)
+    return {"items": items, "total": len(items), "page": 1, "page_size": len(items)}
+
+
+def delete_webhook(db, principal, webhook_id) -> dict:
+    require_role(load_principal(principal), "admin")
+    with db.unit_of_work() as uow:
+        if uow.execute(delete(webhooks).where(webhooks.c.id == webhook_id)).rowcount == 0:
+            raise NotFound(f"no webhook {webhook_id}")
+        uow.commit()
+    return {"deleted": webhook_id}
+
+
+def sender(db, settings):
+    """The function the delivery loop sends each claimed row with."""
+    from .adapters.senders import SmtpSender, WebhookSender
+    smtp = SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else None
+    hooks = WebhookSender()
+
+    def send(row):
+        if row["channel"] == "email":
+            if smtp is None:
+                raise RuntimeError("email is off (SMTP_URL is not set)")
+            smtp.send(row["target"], row["subject"], row["body"])
+            return
+        with db.unit_of_work() as uow:
+            hook = uow.execute(select(webhooks.c.secret).where(
+                webhooks.c.id == row["recipient"])).first()
+        if hook is None:
+            raise RuntimeError("the webhook was deleted")
+        hooks.post(row["target"], row["body"].encode("utf-8"), hook.secret, row["event_id"],
+                   row["event_type"])
+    return send
+
+

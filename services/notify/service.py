@@ -1,14 +1,43 @@
 """The notify service: tells every author what became of their report (SPEC §7)."""
-from minyi_common.nameko_glue import DatabaseProvider, consume_each, rpc
+from nameko.extensions import DependencyProvider
 
-from . import handlers
+from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, Settings, consume_each,
+                                      database_of, rpc, settings_of)
+
+from . import delivery, handlers
 from .adapters.orm import metadata
+
+
+class Deliveries(DependencyProvider):
+    """The loop that sends email and webhook deliveries, retrying with backoff."""
+
+    def start(self):
+        settings = settings_of(self.container)
+        db = database_of(self.container)
+        send = handlers.sender(db, settings)
+        self.loop = BackgroundLoop("delivery loop", lambda: delivery.dispatch_once(
+            db, send, settings.delivery_base_delay, settings.delivery_max_attempts),
+            min(1.0, settings.delivery_base_delay / 2))
+        self._gt = self.container.spawn_managed_thread(self.loop.run)
+
+    def stop(self):
+        self.loop.stop()
+        self._gt.wait()
+
+    def kill(self):
+        if hasattr(self, "loop"):
+            self.loop.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.loop
 
 
 class NotifyService:
     name = "notify"
+    settings = Settings()
     # notify publishes no events; it needs no outbox relay.
     db = DatabaseProvider(metadata, relay_outbox=False)
+    deliveries = Deliveries()
 
     @rpc
     def inbox(self, principal, filters=None):
@@ -19,17 +48,46 @@ class NotifyService:
         return handlers.mark_read(self.db, principal, notification_id)
 
     @rpc
+    def get_preferences(self, principal):
+        return handlers.get_preferences(self.db, principal)
+
+    @rpc
+    def put_preferences(self, principal, payload):
+        return handlers.put_preferences(self.db, principal, payload)
+
+    @rpc
+    def create_webhook(self, principal, payload):
+        return handlers.create_webhook(self.db, principal, payload)
+
+    @rpc
+    def list_webhooks(self, principal):
+        return handlers.list_webhooks(self.db, principal)
+
+    @rpc
+    def delete_webhook(self, principal, webhook_id):
+        return handlers.delete_webhook(self.db, principal, webhook_id)
+
+    @rpc
+    def list_deliveries(self, principal, filters=None):
+        return delivery.list_deliveries(self.db, principal, filters)
+
+    @rpc
+    def retry_delivery(self, principal, delivery_id):
+        answer = delivery.retry_delivery(self.db, principal, delivery_id)
+        self.deliveries.wake()
+        return answer
+
+    @rpc
     def ping(self):
         return "notify"
 
     def on_directory_event(self, event):
         handlers.on_directory_event(self.db, event)
 
-    def on_report_event(self, event):
-        handlers.on_report_event(self.db, event)
+    def on_event(self, event):
+        handlers.on_event(self.db, self.settings, event)
+        self.deliveries.wake()
 
 
 consume_each(NotifyService, ["directory.person_upserted"], "on_directory_event")
-consume_each(NotifyService, ["report_returned", "report_retained", "report_rejected",
-                             "report_adopted", "report_forwarded", "report_outcome_recorded"],
-             "on_report_event")
+consume_each(NotifyService, handlers.WEBHOOK_EVENTS, "on_event")

@@ -18,8 +18,20 @@ def _comment(event) -> str:
 
 def render(event: dict) -> tuple:
     """(kind, title, body) of the notification an event gives, or None."""
-    title = event["report"]["title"]
     kind = event["event_type"]
+    if kind == "points_changed":
+        change = event["points"] - event["previous_points"]
+        return ("points", f"您{event['period']}的积分变为{_num(event['points'])}分",
+                f"您{event['period']}的社情民意信息积分由{_num(event['previous_points'])}分"
+                f"{'增加' if change > 0 else '减少'}为{_num(event['points'])}分。")
+    if kind == "quota_reminder_due":
+        return ("quota", f"{event['quarter']}社情民意信息报送提醒",
+                f"按年度{event['quota']}篇的报送任务，截至本季度末您还需报送{event['owed']}篇"
+                f"（今年已报送{event['submitted']}篇）。请抓紧撰写报送。")
+    if kind == "bulletin_published":
+        return ("bulletin", f"{event['period']}社情民意信息工作通报已发布",
+                f"{event['period']}社情民意信息工作通报已发布，请查看：{event['url']}")
+    title = event["report"]["title"]
     if kind == "report_returned":
         return ("returned", f"《{title}》已退回修改",
                 f"您的社情民意信息《{title}》已退回修改。{_comment(event)}"
@@ -48,3 +60,7 @@ def render(event: dict) -> tuple:
         return ("outcome", f"《{title}》获{level}{what}",
                 f"您的社情民意信息《{title}》获{level}{what}{detail}，日期 {outcome['date']}。")
     return None
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"

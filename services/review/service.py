@@ -2,7 +2,8 @@
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from minyi_common.nameko_glue import DatabaseProvider, Settings, consume_each, rpc
+from minyi_common.nameko_glue import (DatabaseProvider, Settings, consume_each, database_of,
+                                      rpc)
 
 from . import handlers, publication
 from .adapters.orm import metadata
@@ -13,17 +14,12 @@ class Similarity(DependencyProvider):
     """One in-memory similarity index per container, caught up from the database in the
     background at start (20,000 reports take about ten seconds)."""
 
-    def __init__(self, database_provider_name="db"):
-        self.database_provider_name = database_provider_name
-
     def setup(self):
         self.index = SimilarityIndex()
 
     def start(self):
-        provider = next(d for d in self.container.dependencies
-                        if d.attr_name == self.database_provider_name)
-        self.container.spawn_managed_thread(
-            lambda: handlers.catch_up(provider.database, self.index, pause=eventlet.sleep))
+        self.container.spawn_managed_thread(lambda: handlers.catch_up(
+            database_of(self.container), self.index, pause=eventlet.sleep))
 
     def get_dependency(self, worker_ctx):
         return self.index

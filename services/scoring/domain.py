@@ -7,7 +7,7 @@ from decimal import Decimal
 from minyi_common.errors import ValidationFailed
 
 LEVELS = ("county", "city", "province", "national")
-SCORING_EVENTS = ("accepted", "adopted", "forwarded", "upstream_adopted",
+SCORING_EVENTS = ("submitted", "accepted", "adopted", "forwarded", "upstream_adopted",
                   "department_adopted", "instructed")
 
 
@@ -104,8 +104,12 @@ class ScoreLine:
 
 
 def scoring_events(record: ReportRecord, own_level: str) -> list:
-    """The events that earn points, in the order they happened."""
+    """The events that earn points, in the order they happened. A submission is one too:
+    it earns no points by the default table, but its line is what bulletins and quotas
+    count (报送篇数)."""
     found = []
+    if record.status != "withdrawn":
+        found.append(ScoringEvent("submitted", own_level, None, record.submitted_on))
     if record.status in ("adopted", "retained") and record.decision:
         on = record.decision["on"]
         found.append(ScoringEvent("accepted", own_level, None, on))
@@ -127,11 +131,14 @@ def score_lines(record: ReportRecord, rule_sets, own_level: str) -> list:
         if rule_set is None:
             continue
         points = rule_set.points(event.event, event.level, event.mode)
-        if not points:
+        if event.event == "submitted":
+            points = points or Decimal(0)  # counted for the author and unit, never shared
+        elif not points:
             continue
         subjects = [("person", record.author_id, "author", points)]
-        subjects += [("person", pid, "co_author", points * rule_set.coauthor_share)
-                     for pid in record.co_author_ids]
+        if event.event != "submitted":
+            subjects += [("person", pid, "co_author", points * rule_set.coauthor_share)
+                         for pid in record.co_author_ids]
         if record.unit_id:
             subjects.append(("unit", record.unit_id, "unit", points))
         lines += [ScoreLine(record.report_id, kind, subject, role, event.event, event.level,
@@ -169,3 +176,32 @@ def period_range(period: str) -> tuple:
 
 def current_quarter(today: date) -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def quarter_key(day: date) -> int:
+    """2026-08-05 → 20263: quarters as sortable integers (every period is whole quarters)."""
+    return day.year * 10 + (day.month - 1) // 3 + 1
+
+
+def quarter_keys(period: str) -> list:
+    start, end = period_range(period)
+    return [year * 10 + q for year in range(start.year, end.year + 1) for q in range(1, 5)
+            if start <= date(year, 3 * q - 2, 1) <= end]
+
+
+COUNTED = {"submitted": "submitted", "adopted": "adopted",
+           "upstream_adopted": "upstream_adopted", "instructed": "instructions"}
+FIGURES = ("points", "submitted", "adopted", "upstream_adopted", "instructions")
+
+
+def quarter_figures(lines) -> dict:
+    """{(subject kind, subject id, quarter key): {points, submitted, adopted, ...}} of
+    (subject_kind, subject_id, event, on, points) tuples: what standings add up."""
+    found = {}
+    for subject_kind, subject_id, event, on, points in lines:
+        key = (subject_kind, subject_id, quarter_key(on))
+        figures = found.setdefault(key, dict.fromkeys(FIGURES, 0))
+        figures["points"] += Decimal(str(points))
+        if event in COUNTED:
+            figures[COUNTED[event]] += 1
+    return found

@@ -1,9 +1,10 @@
 """Scoring's use cases: keep each report's record, recompute its lines, answer totals."""
+import io
 from datetime import date
 from decimal import Decimal
 
 from marshmallow import Schema, fields
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from minyi_common import events
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
@@ -11,7 +12,8 @@ from minyi_common.errors import NotFound
 from minyi_common.schemas import has_role, load_principal
 
 from . import domain
-from .adapters.orm import people, report_records, rule_sets, score_lines, units
+from .adapters.orm import (people, quarter_totals, report_records, rule_sets, score_lines,
+                           units)
 
 DECISIONS = {"report_returned": "returned", "report_retained": "retained",
              "report_rejected": "rejected", "report_adopted": "adopted",
@@ -62,49 +64,86 @@ def _to_domain(row) -> domain.ReportRecord:
                                row.unit_id, row.submitted_on, row.status, decision, outcomes)
 
 
+LINE_COLUMNS = ("report_id", "subject_kind", "subject_id", "role", "event", "level", "mode",
+                "points", "rule_version", "event_date")
+
+
+def _line_values(line) -> tuple:
+    return (line.report_id, line.subject_kind, line.subject_id, line.role, line.event,
+            line.level, line.mode, line.points, line.rule_version, line.on)
+
+
 def _insert_lines(uow, lines) -> None:
-    if lines:
-        uow.execute(insert(score_lines), [
-            {"report_id": l.report_id, "subject_kind": l.subject_kind,
-             "subject_id": l.subject_id, "role": l.role, "event": l.event, "level": l.level,
-             "mode": l.mode, "points": l.points, "rule_version": l.rule_version,
-             "event_date": l.on} for l in lines])
+    if not lines:
+        return
+    if len(lines) > 1000 and _can_copy(uow):
+        _copy_lines(uow, lines)
+        return
+    uow.execute(insert(score_lines), [dict(zip(LINE_COLUMNS, _line_values(l))) for l in lines])
 
 
-def _person_quarters(rows) -> dict:
-    """{(person id, quarter): points} of some score lines."""
-    found = {}
-    for subject_kind, subject_id, on, points in rows:
-        if subject_kind == "person":
-            key = (subject_id, domain.current_quarter(on))
-            found[key] = found.get(key, Decimal(0)) + Decimal(str(points))
-    return found
+def _can_copy(uow) -> bool:
+    """PostgreSQL's COPY, where psycopg2 allows it: not under eventlet's green wait
+    callback (the rebuild command runs without it; the service's rebuild inserts)."""
+    if uow.db.is_sqlite:
+        return False
+    import psycopg2.extensions
+    return psycopg2.extensions.get_wait_callback() is None
+
+
+def _copy_lines(uow, lines) -> None:
+    def cell(value):
+        return "\\N" if value is None else str(value)
+    buffer = io.StringIO("".join("\t".join(cell(v) for v in _line_values(l)) + "\n"
+                                 for l in lines))
+    cursor = uow.connection.connection.dbapi_connection.cursor()
+    cursor.copy_expert(f"COPY score_lines ({', '.join(LINE_COLUMNS)}) FROM STDIN", buffer)
+
+
+def _apply_figures(uow, before: dict, after: dict) -> None:
+    """Move quarter_totals from ``before`` to ``after`` (domain.quarter_figures dicts)."""
+    for key in set(before) | set(after):
+        old, new = before.get(key), after.get(key)
+        delta = {f: (new[f] if new else 0) - (old[f] if old else 0) for f in domain.FIGURES}
+        if not any(delta.values()):
+            continue
+        kind, subject_id, quarter = key
+        where = (quarter_totals.c.subject_kind == kind, quarter_totals.c.quarter == quarter,
+                 quarter_totals.c.subject_id == subject_id)
+        changed = uow.execute(update(quarter_totals).where(*where).values(
+            **{f: getattr(quarter_totals.c, f) + delta[f] for f in domain.FIGURES}))
+        if changed.rowcount == 0:
+            uow.execute(insert(quarter_totals).values(subject_kind=kind, quarter=quarter,
+                                                      subject_id=subject_id, **delta))
 
 
 def recompute(uow, report_id: str, own_level: str, actor_id=None) -> list:
-    """Replace a report's lines by those its current record earns (one transaction), and
-    tell each person whose points in a quarter changed (points_changed)."""
+    """Replace a report's lines by those its current record earns, with the quarter
+    totals, in one transaction; tell each person whose points in a quarter changed."""
     row = uow.execute(select(report_records).where(
         report_records.c.report_id == report_id)).first()
-    old = _person_quarters(uow.execute(
-        select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event_date,
-               score_lines.c.points).where(score_lines.c.report_id == report_id)))
+    before = domain.quarter_figures(uow.execute(
+        select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event,
+               score_lines.c.event_date, score_lines.c.points)
+        .where(score_lines.c.report_id == report_id)))
     lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
     uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
     _insert_lines(uow, lines)
-    new = _person_quarters((l.subject_kind, l.subject_id, l.on, l.points) for l in lines)
-    for person_id, quarter in sorted(set(old) | set(new)):
-        change = new.get((person_id, quarter), Decimal(0)) - old.get((person_id, quarter),
-                                                                      Decimal(0))
-        if change:
-            start, end = domain.period_range(quarter)
-            total = uow.execute(select(func.coalesce(func.sum(score_lines.c.points), 0)).where(
-                score_lines.c.subject_kind == "person", score_lines.c.subject_id == person_id,
-                score_lines.c.event_date.between(start, end))).scalar_one()
-            total = Decimal(str(total))
-            uow.emit(events.new_event("points_changed", actor_id, report_id,
-                                      person_id=person_id, period=quarter,
-                                      points=float(total), previous_points=float(total - change)))
+    after = domain.quarter_figures((l.subject_kind, l.subject_id, l.event, l.on, l.points)
+                                   for l in lines)
+    _apply_figures(uow, before, after)
+    for kind, person_id, quarter in sorted(set(before) | set(after)):
+        old = before.get((kind, person_id, quarter), {}).get("points", 0)
+        new = after.get((kind, person_id, quarter), {}).get("points", 0)
+        if kind != "person" or old == new:
+            continue
+        total = uow.execute(select(quarter_totals.c.points).where(
+            quarter_totals.c.subject_kind == "person", quarter_totals.c.quarter == quarter,
+            quarter_totals.c.subject_id == person_id)).scalar_one()
+        total = Decimal(str(total))
+        uow.emit(events.new_event("points_changed", actor_id, report_id, person_id=person_id,
+                                  period=f"{quarter // 10}-Q{quarter % 10}",
+                                  points=float(total), previous_points=float(total - new + old)))
     return lines
 
 
@@ -118,7 +157,7 @@ def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
             rows = uow.execute(select(report_records).where(report_records.c.report_id > after)
                                .order_by(report_records.c.report_id).limit(batch)).all()
             if not rows:
-                return done
+                break
             ids = [r.report_id for r in rows]
             uow.execute(delete(score_lines).where(score_lines.c.report_id.in_(ids)))
             _insert_lines(uow, [line for r in rows for line in
@@ -127,6 +166,30 @@ def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
         done += len(rows)
         after = ids[-1]
         pause()
+    _retotal(db)
+    return done
+
+
+def _retotal(db) -> None:
+    """Rebuild quarter_totals from every line (after a rebuild)."""
+    with db.unit_of_work() as uow:
+        if not db.is_sqlite:
+            # Recomputes that commit while this runs wait for it, then apply their delta
+            # to the new totals; none is lost or counted twice.
+            uow.execute(text("LOCK TABLE quarter_totals IN EXCLUSIVE MODE"))
+        uow.execute(delete(quarter_totals))
+        figures = domain.quarter_figures(uow.execute(
+            select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event,
+                   score_lines.c.event_date, score_lines.c.points)))
+        _bulk_totals(uow, figures)
+        uow.commit()
+
+
+def _bulk_totals(uow, figures) -> None:
+    rows = [{"subject_kind": kind, "subject_id": sid, "quarter": quarter, **values}
+            for (kind, sid, quarter), values in figures.items()]
+    for start in range(0, len(rows), 10_000):
+        uow.execute(insert(quarter_totals), rows[start:start + 10_000])
 
 
 def totals(db) -> dict:

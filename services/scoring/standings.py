@@ -4,7 +4,7 @@ import math
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select
+from sqlalchemy import and_, func, insert, literal, or_, select
 
 from minyi_common import events
 from minyi_common.db import decode_json, utcnow
@@ -13,62 +13,71 @@ from minyi_common.schemas import has_role, load_page, load_principal, require_ro
 
 from . import domain
 from .adapters import bulletin_files
-from .adapters.orm import (bulletins, people, quota_reminders, quotas, report_records,
-                           score_lines, units)
+from .adapters.orm import (bulletins, people, quarter_totals, quota_reminders, quotas,
+                           report_records, score_lines, units)
 from .handlers import LineSchema
 
 STAFF = ("editor", "admin")
 DEFAULT_QUOTAS = {"member": 4, "officer": 6}
 
 
-def _count(event):
-    return func.sum(case((score_lines.c.event == event, 1), else_=0))
+def _figures(kind: str, period: str):
+    """Each subject's figures for the period, from the quarter totals: a quarter's rows
+    as they are (the common case, and a plain join), longer periods summed."""
+    quarters = domain.quarter_keys(period)
+    if len(quarters) == 1:
+        return (select(quarter_totals.c.subject_id.label("sid"),
+                       *[getattr(quarter_totals.c, f) for f in domain.FIGURES])
+                .where(quarter_totals.c.subject_kind == kind,
+                       quarter_totals.c.quarter == quarters[0]).subquery())
+    return (select(quarter_totals.c.subject_id.label("sid"),
+                   *[func.sum(getattr(quarter_totals.c, f)).label(f) for f in domain.FIGURES])
+            .where(quarter_totals.c.subject_kind == kind, quarter_totals.c.quarter.in_(quarters))
+            .group_by(quarter_totals.c.subject_id).subquery())
 
 
-def standings_query(kind: str, start: date, end: date, role: str | None = None):
-    """Every unit, or every member/officer, with their figures for the period, ranked by
-    points (ties share a rank). Those with nothing are there too, with zeros."""
-    figures = (select(score_lines.c.subject_id.label("sid"),
-                      func.sum(score_lines.c.points).label("points"),
-                      _count("adopted").label("adopted"),
-                      _count("upstream_adopted").label("upstream_adopted"),
-                      _count("instructed").label("instructions"))
-               .where(score_lines.c.subject_kind == kind,
-                      score_lines.c.event_date.between(start, end))
-               .group_by(score_lines.c.subject_id).subquery())
-    owner = report_records.c.author_id if kind == "person" else report_records.c.unit_id
-    submitted = (select(owner.label("sid"), func.count().label("submitted"))
-                 .where(report_records.c.submitted_on.between(start, end),
-                        report_records.c.status != "withdrawn", owner.is_not(None))
-                 .group_by(owner).subquery())
-    if kind == "person":
-        base = people
-        name = people.c.display_name
-        who = people.c.active.is_(True)
-        if role == "member":
-            who = and_(who, people.c.is_member.is_(True))
-        elif role == "officer":
-            who = and_(who, people.c.is_officer.is_(True))
-        else:
-            who = and_(who, or_(people.c.is_member.is_(True), people.c.is_officer.is_(True)))
-    else:
-        base, name, who = units, units.c.name, literal(True)
+def _subjects(kind: str, role: str | None):
+    """Who is ranked: every unit, or every active member/officer."""
+    if kind == "unit":
+        return units, units.c.name, literal(True)
+    who = people.c.active.is_(True)
+    if role == "member":
+        return people, people.c.display_name, and_(who, people.c.is_member.is_(True))
+    if role == "officer":
+        return people, people.c.display_name, and_(who, people.c.is_officer.is_(True))
+    return people, people.c.display_name, and_(who, or_(people.c.is_member.is_(True),
+                                                        people.c.is_officer.is_(True)))
+
+
+def ranked_rows(uow, kind: str, period: str, role=None, limit=None, offset=0) -> tuple:
+    """(rows, total): the subjects in order of points with their figures and rank (ties
+    share a rank); those with nothing are there too, with zeros.
+
+    Ranks come from a histogram of points rather than a window over every subject, so
+    that a page costs a top-N sort and one small aggregate.
+    """
+    figures = _figures(kind, period)
+    base, name, who = _subjects(kind, role)
+    joined = base.outerjoin(figures, figures.c.sid == base.c.id)
     points = func.coalesce(figures.c.points, 0)
-    ranked = (select(base.c.id, name.label("name"),
-                     func.coalesce(submitted.c.submitted, 0).label("submitted"),
-                     func.coalesce(figures.c.adopted, 0).label("adopted"),
-                     func.coalesce(figures.c.upstream_adopted, 0).label("upstream_adopted"),
-                     func.coalesce(figures.c.instructions, 0).label("instructions"),
-                     points.label("points"),
-                     func.rank().over(order_by=points.desc()).label("rank"))
-              .select_from(base.outerjoin(figures, figures.c.sid == base.c.id)
-                           .outerjoin(submitted, submitted.c.sid == base.c.id))
-              .where(who).subquery())
-    return select(ranked).order_by(ranked.c.rank, ranked.c.name, ranked.c.id)
-
-
-def _rows(result) -> list:
-    return [{**dict(r._mapping), "points": float(Decimal(str(r.points)))} for r in result]
+    query = (select(base.c.id, name.label("name"),
+                    *[func.coalesce(getattr(figures.c, f), 0).label(f)
+                      for f in domain.FIGURES[1:]], points.label("points"))
+             .select_from(joined).where(who).order_by(points.desc(), name, base.c.id))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = [{**dict(r._mapping), "points": float(Decimal(str(r.points)))}
+            for r in uow.execute(query)]
+    histogram = sorted(((float(Decimal(str(p))), n) for p, n in uow.execute(
+        select(points, func.count()).select_from(joined).where(who).group_by(points))),
+        reverse=True)
+    rank_of, above = {}, 0
+    for value, count in histogram:
+        rank_of[value] = above + 1
+        above += count
+    for row in rows:
+        row["rank"] = rank_of[row["points"]]
+    return rows, above
 
 
 def _kind(value) -> str:
@@ -82,16 +91,14 @@ def standings(db, principal, filters) -> dict:
     filters = dict(filters or {})
     paging = load_page(filters)
     period = filters.get("period") or domain.current_quarter(date.today())
-    start, end = domain.period_range(period)
+    domain.period_range(period)
     kind = _kind(filters.get("kind", "person"))
     role = filters.get("role")
     if role not in (None, "", "member", "officer"):
         raise ValidationFailed("role is member or officer", {"role": ["Use member or officer."]})
-    query = standings_query(kind, start, end, role or None)
     with db.unit_of_work() as uow:
-        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = _rows(uow.execute(query.limit(paging["page_size"])
-                                 .offset((paging["page"] - 1) * paging["page_size"])))
+        rows, total = ranked_rows(uow, kind, period, role or None, paging["page_size"],
+                                  (paging["page"] - 1) * paging["page_size"])
     return {"period": period, "kind": kind, "items": rows, "total": total, **paging}
 
 
@@ -231,8 +238,8 @@ def bulletin(db, principal, period) -> dict:
     load_principal(principal)
     start, end = domain.period_range(period)
     with db.unit_of_work() as uow:
-        unit_rows = _rows(uow.execute(standings_query("unit", start, end)))
-        person_rows = _rows(uow.execute(standings_query("person", start, end)))
+        unit_rows, _ = ranked_rows(uow, "unit", period)
+        person_rows, _ = ranked_rows(uow, "person", period)
         published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
     return {"period": period, "from": start.isoformat(), "to": end.isoformat(),
             "title": f"社情民意信息工作通报（{period}）",
@@ -285,10 +292,8 @@ def awards(db, principal, filters) -> dict:
         raise ValidationFailed("invalid thresholds", {"tiers": [
             "tiers=3,5,7 (一二三等奖 counts), top=10, min_adoptions=2: whole numbers."]}) from None
     with db.unit_of_work() as uow:
-        unit_rows = [r for r in _rows(uow.execute(standings_query("unit", start, end)))
-                     if r["points"] > 0]
-        officers = [r for r in _rows(uow.execute(standings_query("person", start, end,
-                                                                "officer")))
+        unit_rows = [r for r in ranked_rows(uow, "unit", period)[0] if r["points"] > 0]
+        officers = [r for r in ranked_rows(uow, "person", period, "officer")[0]
                     if r["adopted"] >= min_adoptions and r["points"] > 0][:top]
         notable = (select(score_lines.c.report_id).distinct()
                    .where(score_lines.c.event_date.between(start, end),

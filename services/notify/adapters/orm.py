@@ -32,3 +32,42 @@ people = Table(
     Column("email", String(254), nullable=True),
     Column("active", Boolean, nullable=False),
 )
+
+preferences = Table(
+    "preferences", metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("email", Boolean, nullable=False),
+)
+
+# Outside systems subscribed to event types; each delivery is signed with the secret.
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", String(500), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# One row per (event, recipient, channel): email to a person, or a POST to a webhook.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("recipient", String(36), nullable=False),   # a person id or a webhook id
+    Column("target", String(500), nullable=False),     # the address or URL at the time
+    Column("subject", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("status", String(8), nullable=False),       # pending, sending, sent, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("event_id", "recipient", "channel", name="uq_deliveries_key"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+)

@@ -45,9 +45,22 @@ score_lines = Table(
     Column("rule_version", Integer, nullable=False),
     Column("event_date", Date, nullable=False),
     Index("ix_score_lines_subject", "subject_kind", "subject_id", "event_date"),
-    # Standings read every line of a period: covering on PostgreSQL, no table visits.
-    Index("ix_score_lines_period", "subject_kind", "event_date",
-          postgresql_include=["subject_id", "points", "event"]),
+    Index("ix_score_lines_period", "event_date", "subject_kind"),
+)
+
+# Each subject's figures per quarter, kept in step with score_lines (the same transaction
+# changes both), so that standings add up at most a row per subject and quarter instead
+# of every line. Every period (quarter, year, range of years) is whole quarters.
+quarter_totals = Table(
+    "quarter_totals", metadata,
+    Column("subject_kind", String(8), primary_key=True),
+    Column("quarter", Integer, primary_key=True),
+    Column("subject_id", String(36), primary_key=True),
+    Column("points", Numeric(12, 2), nullable=False),
+    Column("submitted", Integer, nullable=False),
+    Column("adopted", Integer, nullable=False),
+    Column("upstream_adopted", Integer, nullable=False),
+    Column("instructions", Integer, nullable=False),
 )
 
 people = Table(

@@ -60,12 +60,34 @@ def test_the_rule_version_in_force_on_each_events_date_applies():
     later = {"kind": "instructed", "level": "city", "mode": None, "date": date(2026, 9, 15)}
     lines = domain.score_lines(record(outcomes=[later]), [V1, v2], "county")
     assert [(l.event, l.points, l.rule_version) for l in lines] == [
-        ("accepted", 1, 1), ("adopted", 5, 1), ("instructed", 20, 2)]
+        ("submitted", 0, 1), ("accepted", 1, 1), ("adopted", 5, 1), ("instructed", 20, 2)]
 
 
 def test_an_unadopted_report_earns_nothing_for_outcomes():
     outcome = {"kind": "instructed", "level": "city", "mode": None, "date": DAY}
-    assert domain.score_lines(record("rejected", outcomes=[outcome]), [V1], "county") == []
+    lines = domain.score_lines(record("rejected", outcomes=[outcome]), [V1], "county")
+    assert [(l.event, l.points) for l in lines] == [("submitted", 0)]
+
+
+def test_a_submission_is_counted_for_author_and_unit_not_co_authors():
+    lines = domain.score_lines(record("submitted", co_authors=["c1"], unit="u1"), [V1],
+                               "county")
+    assert sorted((l.subject_id, l.event, l.points) for l in lines) == [
+        ("author", "submitted", 0), ("u1", "submitted", 0)]
+    assert domain.score_lines(record("withdrawn"), [V1], "county") == []
+
+
+def test_quarter_figures_add_up_lines_per_subject_and_quarter():
+    lines = domain.score_lines(record(co_authors=["c1"], unit="u1"), [V1], "county")
+    figures = domain.quarter_figures((l.subject_kind, l.subject_id, l.event, l.on, l.points)
+                                     for l in lines)
+    assert figures[("person", "author", 20263)] == {
+        "points": 6, "submitted": 1, "adopted": 1, "upstream_adopted": 0, "instructions": 0}
+    assert figures[("person", "c1", 20263)]["points"] == 3
+    assert figures[("person", "c1", 20263)]["submitted"] == 0
+    assert domain.quarter_keys("2025..2026") == [20251, 20252, 20253, 20254,
+                                                 20261, 20262, 20263, 20264]
+    assert domain.quarter_keys("2026-Q2") == [20262]
 
 
 @pytest.mark.parametrize("period,first,last", [

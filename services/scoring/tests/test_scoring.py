@@ -136,7 +136,7 @@ def test_a_new_rule_version_applies_from_its_date(db):
     handlers.rebuild(db, "county")
     zhang = [(l[3], l[4], l[5]) for l in lines_of(db) if l[2] == "zhang"]
     assert sorted(zhang) == [("accepted", 1, 1), ("adopted", 5, 1), ("forwarded", 1, 1),
-                             ("instructed", 20, 2)]
+                             ("instructed", 20, 2), ("submitted", 0, 1)]
     assert [r["version"] for r in rules.list_rule_sets(db)] == [1, 2]
 
 
@@ -254,8 +254,19 @@ def test_a_rebuild_restores_drifted_lines_and_keeps_the_totals(db):
     for e in story("r1") + story("r2"):
         handlers.on_report_event(db, Settings, e)
     before = handlers.totals(db)
+    figures = quarter_table(db)
+    assert figures[("person", "zhang", 20263)][:2] == (34.0, 2)  # points, submitted
     with db.engine.begin() as connection:
         connection.execute(update(score_lines).values(points=999))
     assert handlers.totals(db) != before
     assert handlers.rebuild(db, "county", batch=1) == 2
     assert handlers.totals(db) == before
+    assert quarter_table(db) == figures  # the totals standings read agree with the lines
+
+
+def quarter_table(db):
+    table = metadata.tables["quarter_totals"]
+    with db.engine.connect() as connection:
+        return {(r.subject_kind, r.subject_id, r.quarter): (float(r.points), r.submitted,
+                                                            r.adopted, r.instructions)
+                for r in connection.execute(select(table))}

@@ -1,0 +1,119 @@
+"""Scoring at county-office scale and beyond, on PostgreSQL (issue 4).
+
+Loads 100,000 people, 1,000 units and enough adopted reports for about 1,000,000 score
+lines, then times a full rebuild (every line recomputed from the records; target under
+60 s) and standings for the quarter holding every line (target under 200 ms).
+Environment: MINYI_TEST_PG_URL (a server where a scratch database may be made),
+BENCH_PEOPLE (100000), BENCH_REPORTS (125000; eight lines each).
+"""
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from minyi_common.db import Database, make_engine
+from minyi_common.migrate import upgrade
+from minyi_common.registry import migrations_dir
+from services.scoring import handlers, standings
+from services.scoring.adapters.orm import metadata, score_lines
+
+EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
+
+
+def copy_rows(engine, table, columns, rows):
+    raw = engine.raw_connection()
+    try:
+        buffer = io.StringIO("".join("\t".join(row) + "\n" for row in rows))
+        raw.cursor().copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def main() -> int:
+    server = os.environ.get("MINYI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    n_people = int(os.environ.get("BENCH_PEOPLE", "100000"))
+    n_reports = int(os.environ.get("BENCH_REPORTS", "125000"))
+    name = f"minyi_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(migrations_dir("scoring"), url)
+        db = Database(url, metadata)
+        handlers.ensure_default_rules(db)
+        rng = random.Random(11)
+        people = [str(uuid.uuid4()) for _ in range(n_people)]
+        unit_ids = [str(uuid.uuid4()) for _ in range(1000)]
+        t0 = time.perf_counter()
+        copy_rows(db.engine, "units", ("id", "name", "kind"),
+                  [(u, f"单位{i}", "party") for i, u in enumerate(unit_ids)])
+        copy_rows(db.engine, "people", ("id", "display_name", "roles", "unit_ids", "active",
+                                        "is_member", "is_officer"),
+                  [(p, f"委员{i}", '["member"]', json.dumps([rng.choice(unit_ids)]), "t",
+                    "t", "f" if i % 10 else "t") for i, p in enumerate(people)])
+        now = datetime.now(timezone.utc).isoformat()
+        records = []
+        for _ in range(n_reports):
+            day = date(2026, 7, 1 + rng.randrange(30)).isoformat()
+            records.append((str(uuid.uuid4()), rng.choice(people),
+                            json.dumps([rng.choice(people)]), rng.choice(unit_ids), "关于某事的建议",
+                            "2026-07-01", "adopted", now,
+                            json.dumps({"kind": "adopted", "mode": "single", "on": day}), "{}"))
+        copy_rows(db.engine, "report_records",
+                  ("report_id", "author_id", "co_author_ids", "unit_id", "title", "submitted_on",
+                   "status", "status_at", "decision", "outcomes"), records)
+        load = time.perf_counter() - t0
+        with db.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+
+        t0 = time.perf_counter()
+        handlers.rebuild(db, "county", batch=5000)
+        rebuild = time.perf_counter() - t0
+        with db.engine.connect() as connection:
+            lines = connection.execute(select(func.count()).select_from(score_lines)).scalar_one()
+        raw = db.engine.raw_connection()
+        raw.set_isolation_level(0)
+        raw.cursor().execute("VACUUM ANALYZE")
+        raw.close()
+
+        timings = {}
+        for label, filters in (("standings, people, page 1", {"kind": "person"}),
+                               ("standings, people, page 2000", {"kind": "person",
+                                                                 "page": 2000}),
+                               ("standings, units", {"kind": "unit"})):
+            runs = []
+            for _ in range(7):
+                t1 = time.perf_counter()
+                standings.standings(db, EDITOR, {"period": "2026-Q3", **filters})
+                runs.append(time.perf_counter() - t1)
+            timings[label] = statistics.median(runs)
+        db.dispose()
+    finally:
+        if not os.environ.get("BENCH_KEEP"):
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        else:
+            print(f"kept database {name}")
+        admin.dispose()
+
+    print(f"\nScoring at scale on PostgreSQL: {n_people:,} people, {n_reports:,} reports, "
+          f"{lines:,} score lines in one quarter (load {load:.1f} s)")
+    print(f"{'full rebuild':<32} {rebuild:8.1f} s    ({lines / rebuild:,.0f} lines/s; "
+          f"target 60 s: {rebuild / 60:.2f}x)")
+    for label, seconds in timings.items():
+        print(f"{label:<32} {seconds * 1000:8.1f} ms   (target 200 ms: {seconds / 0.2:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

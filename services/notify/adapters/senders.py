@@ -1,0 +1,49 @@
+"""The outside world notify talks to: an SMTP server and webhook receivers."""
+import hashlib
+import hmac
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlparse
+
+import requests
+
+
+class SmtpSender:
+    """``smtp://user:pass@host:port`` (``smtps://`` for implicit TLS)."""
+
+    def __init__(self, smtp_url: str, mail_from: str, timeout: float = 10.0):
+        self.url = urlparse(smtp_url)
+        self.mail_from, self.timeout = mail_from, timeout
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.mail_from, to, subject
+        message["Message-ID"] = make_msgid(domain="minyi")
+        message.set_content(body)
+        secure = self.url.scheme == "smtps"
+        client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
+        port = self.url.port or (465 if secure else 25)
+        with client_class(self.url.hostname, port, timeout=self.timeout) as client:
+            if self.url.username:
+                client.login(unquote(self.url.username), unquote(self.url.password or ""))
+            client.send_message(message)
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The X-Minyi-Signature header: HMAC-SHA256 of the exact body, hex."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class WebhookSender:
+    def __init__(self, timeout: float = 5.0):
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def post(self, url: str, body: bytes, secret: str, event_id: str, event_type: str) -> None:
+        answer = self.http.post(url, data=body, timeout=self.timeout, headers={
+            "Content-Type": "application/json", "User-Agent": "Minyi-Webhooks/1",
+            "X-Minyi-Signature": signature(secret, body), "X-Minyi-Event-Id": event_id,
+            "X-Minyi-Event-Type": event_type})
+        if not 200 <= answer.status_code < 300:
+            raise RuntimeError(f"the receiver answered {answer.status_code}")

@@ -1,0 +1,151 @@
+"""Email and webhook deliveries: recorded once per (event, recipient, channel) in the
+same transaction as the inbox items, then sent by a background loop that claims due rows
+with a lease, retries failures with exponential backoff and jitter, and finally parks
+them as failed for an admin to see and retry."""
+import json
+import random
+from datetime import timedelta
+
+from marshmallow import Schema, fields
+from sqlalchemy import and_, func, or_, select, update
+
+from minyi_common.db import utcnow
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.schemas import load_page, load_principal, require_role
+
+from .adapters.orm import deliveries, webhooks
+
+LEASE = timedelta(seconds=60)
+MAX_DELAY = 3600.0
+
+
+def backoff(attempts: int, base: float, rng=random.random) -> float:
+    """Seconds before the next try: base × 2^(attempts−1), ±50 % jitter, at most an hour."""
+    return min(MAX_DELAY, base * 2 ** (attempts - 1)) * (0.5 + rng())
+
+
+def record(uow, event, channel, recipient, target, body, subject=None) -> None:
+    """A delivery to make, unless this (event, recipient, channel) has one already."""
+    exists = uow.execute(select(deliveries.c.id).where(
+        deliveries.c.event_id == event["event_id"], deliveries.c.recipient == recipient,
+        deliveries.c.channel == channel)).first()
+    if exists:
+        return
+    now = utcnow()
+    uow.execute(deliveries.insert().values(
+        event_id=event["event_id"], event_type=event["event_type"], channel=channel,
+        recipient=recipient, target=target, subject=subject, body=body, status="pending",
+        attempts=0, next_attempt_at=now, created_at=now))
+
+
+def claim_due(db, limit=20) -> list:
+    """Take up to ``limit`` due deliveries for a while (a lease), so that no other loop,
+    here or in another instance, sends them meanwhile; a crashed sender's lease runs out."""
+    now = utcnow()
+    due = or_(and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now),
+              and_(deliveries.c.status == "sending", deliveries.c.locked_until < now))
+    query = select(deliveries).where(due).order_by(deliveries.c.next_attempt_at).limit(limit)
+    if not db.is_sqlite:
+        query = query.with_for_update(skip_locked=True)
+    with db.unit_of_work() as uow:
+        rows = [dict(r._mapping) for r in uow.execute(query)]
+        if rows:
+            uow.execute(update(deliveries).where(deliveries.c.id.in_([r["id"] for r in rows]))
+                        .values(status="sending", locked_until=now + LEASE))
+        uow.commit()
+    return rows
+
+
+def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
+    """Send one claimed delivery and record how it went; returns the new status."""
+    try:
+        send(row)
+        values = {"status": "sent", "sent_at": utcnow(), "last_error": None}
+    except Exception as exc:
+        attempts = row["attempts"] + 1
+        values = {"attempts": attempts, "last_error": f"{exc.__class__.__name__}: {exc}"[:1000]}
+        if attempts >= max_attempts:
+            values["status"] = "failed"
+        else:
+            values.update(status="pending", next_attempt_at=utcnow() + timedelta(
+                seconds=backoff(attempts, base_delay)))
+    else:
+        values["attempts"] = row["attempts"] + 1
+    with db.unit_of_work() as uow:
+        uow.execute(update(deliveries).where(deliveries.c.id == row["id"],
+                                             deliveries.c.status == "sending")
+                    .values(locked_until=None, **values))
+        uow.commit()
+    return values["status"]
+
+
+def dispatch_once(db, send, base_delay, max_attempts, limit=20) -> bool:
+    """One round of the delivery loop; True when there may be more due right now."""
+    rows = claim_due(db, limit)
+    for row in rows:
+        attempt(db, row, send, base_delay, max_attempts)
+    return len(rows) == limit
+
+
+# --- admins: webhooks and deliveries ---------------------------------------------------
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    event_id = fields.String()
+    event_type = fields.String()
+    channel = fields.String()
+    recipient = fields.String()
+    target = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+def list_deliveries(db, principal, filters) -> dict:
+    require_role(load_principal(principal), "admin")
+    filters = dict(filters or {})
+    paging = load_page(filters)
+    query = select(deliveries)
+    if filters.get("status"):
+        if filters["status"] not in ("pending", "sending", "sent", "failed"):
+            raise ValidationFailed("unknown status", {"status": [
+                "Use pending, sending, sent or failed."]})
+        query = query.where(deliveries.c.status == filters["status"])
+    with db.unit_of_work() as uow:
+        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = uow.execute(query.order_by(deliveries.c.id.desc()).limit(paging["page_size"])
+                           .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()
+    return {"items": DeliverySchema(many=True).dump(rows), "total": total, **paging}
+
+
+def retry_delivery(db, principal, delivery_id) -> dict:
+    require_role(load_principal(principal), "admin")
+    try:
+        key = int(delivery_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no delivery {delivery_id}") from None
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(deliveries).where(deliveries.c.id == key)).first()
+        if row is None:
+            raise NotFound(f"no delivery {delivery_id}")
+        if row.status != "failed":
+            raise Conflict(f"only failed deliveries are retried by hand; this one is {row.status}")
+        uow.execute(update(deliveries).where(deliveries.c.id == key).values(
+            status="pending", attempts=0, next_attempt_at=utcnow(), last_error=None))
+        row = uow.execute(select(deliveries).where(deliveries.c.id == key)).mappings().first()
+        uow.commit()
+    return DeliverySchema().dump(row)
+
+
+class WebhookSchema(Schema):
+    id = fields.String()
+    url = fields.String()
+    event_types = fields.List(fields.String())
+    created_at = fields.AwareDateTime()
+
+
+def webhook_body(event: dict) -> str:
+    return json.dumps(event, ensure_ascii=False, sort_keys=True,
+                      default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))

@@ -1,0 +1,253 @@
+"""Notify in a real container on a real broker, with a real SMTP server and a real
+webhook receiver: exactly once per (event, recipient, channel), and never lost."""
+import json
+import mailbox
+from email.header import decode_header, make_header
+import subprocess
+import sys
+import time
+
+import eventlet
+import pytest
+from eventlet import wsgi
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from minyi_common import events
+from minyi_common.amqp import ConfirmingPublisher
+from minyi_common.testing import both_backends
+from services.notify.adapters.senders import signature
+from services.notify.service import NotifyService
+from tests.system import free_port
+
+ADMIN = {"id": "admin", "roles": ["admin"], "unit_ids": []}
+AUTHOR = {"id": "p-author", "roles": ["member"], "unit_ids": ["u1"]}
+SECRET = "a-shared-secret-of-some-length"
+
+
+def wait_for(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        eventlet.sleep(0.05)
+    return check()
+
+
+class SmtpServer:
+    """aiosmtpd in a process of its own, keeping what it receives in a maildir."""
+
+    def __init__(self, tmp_path, port=None):
+        self.port = port or free_port()
+        self.maildir = str(tmp_path / f"maildir-{self.port}")
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                                         f"127.0.0.1:{self.port}", "-c",
+                                         "aiosmtpd.handlers.Mailbox", self.maildir])
+        assert wait_for(self._answers, 10), "the test SMTP server did not start"
+        return self
+
+    def _answers(self):
+        import socket
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def messages(self):
+        try:
+            return list(mailbox.Maildir(self.maildir, create=False))
+        except (FileNotFoundError, mailbox.NoSuchMailboxError):
+            return []
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+class Receiver:
+    """A webhook receiver that answers with the next status of ``statuses``."""
+
+    def __init__(self, statuses=(200,)):
+        self.statuses, self.calls = list(statuses), []
+        self.port = free_port()
+        self.server = eventlet.listen(("127.0.0.1", self.port))
+        self.thread = eventlet.spawn(wsgi.server, self.server, self.app, log_output=False)
+
+    def app(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items()
+                   if k.startswith("HTTP_")}
+        self.calls.append((headers, body))
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        start_response(f"{status} X", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def stop(self):
+        self.thread.kill()
+        self.server.close()
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    server = SmtpServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def start_notify(container_factory, service_config, smtp_port):
+    cfg = service_config("notify", smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+                         delivery_base_delay=0.1, delivery_max_attempts=3)
+    container = container_factory(NotifyService, cfg)
+    container.start()
+    return cfg
+
+
+def publish(cfg, event):
+    settings = cfg["MINYI"]
+    publisher = ConfirmingPublisher(settings.amqp_uri)
+    try:
+        publisher.publish_event(settings.namespace, event["event_type"], json.dumps(event))
+    finally:
+        publisher.close()
+
+
+def person_event(pid, email, roles=("member",), units=("u1",)):
+    return events.new_event("directory.person_upserted", "admin", person={
+        "id": pid, "username": pid, "display_name": pid, "roles": list(roles),
+        "unit_ids": list(units), "email": email, "active": True})
+
+
+def adopted_event(report_id="r1", co=()):
+    return events.new_event("report_adopted", "editor", report_id, report={
+        "id": report_id, "author_id": "p-author", "co_author_ids": list(co), "unit_id": "u1",
+        "title": "关于农村饮水安全的建议", "category": "rural",
+        "submitted_at": "2026-07-01T08:00:00+00:00"}, mode="single", level="county",
+        issue_label="2026年第12期", decided_on="2026-07-10")
+
+
+def deliveries(cfg, **filters):
+    with ServiceRpcProxy("notify", cfg) as notify:
+        return notify.list_deliveries(ADMIN, filters)["items"]
+
+
+@both_backends
+def test_a_duplicated_event_gives_one_inbox_item_and_one_email(container_factory,
+                                                              service_config, smtp):
+    cfg = start_notify(container_factory, service_config, smtp.port)
+    publish(cfg, person_event("p-author", "author@example.org"))
+    publish(cfg, person_event("p-admin", "admin@example.org", roles=("unit_admin",)))
+    publish(cfg, person_event("p-other", "other@example.org", units=("u2",)))
+    event = adopted_event()
+    publish(cfg, event)
+    publish(cfg, event)
+    assert wait_for(lambda: len(smtp.messages()) >= 2)
+    eventlet.sleep(0.5)  # would a second copy arrive?
+    to = sorted(m["To"] for m in smtp.messages())
+    assert to == ["admin@example.org", "author@example.org"]  # the unit's admin too
+    message = [m for m in smtp.messages() if m["To"] == "author@example.org"][0]
+    assert str(make_header(decode_header(message["Subject"]))) == "《关于农村饮水安全的建议》已被录用"
+    assert "单篇采用" in message.get_payload(decode=True).decode("utf-8")
+    with ServiceRpcProxy("notify", cfg) as notify:
+        inbox = notify.inbox(AUTHOR, {})
+        assert inbox["total"] == 1 and inbox["unread"] == 1
+        assert "2026年第12期" in inbox["items"][0]["body"]
+        other = {"id": "p-other", "roles": ["member"], "unit_ids": ["u2"]}
+        assert notify.inbox(other, {})["total"] == 0
+        from minyi_common.errors import NotFound
+        with pytest.raises(NotFound):
+            notify.mark_read(other, inbox["items"][0]["id"])
+        assert notify.mark_read(AUTHOR, inbox["items"][0]["id"])["read"] is True
+        assert notify.inbox(AUTHOR, {"unread": "1"})["total"] == 0
+
+
+def test_email_waits_for_an_smtp_server_that_is_down_at_first(container_factory,
+                                                              service_config, tmp_path):
+    down = SmtpServer(tmp_path)  # not started yet: nothing listens on its port
+    cfg = start_notify(container_factory, service_config, down.port)
+    publish(cfg, person_event("p-author", "author@example.org"))
+    publish(cfg, adopted_event())
+    assert wait_for(lambda: any(d["attempts"] >= 1 for d in deliveries(cfg)))
+    assert deliveries(cfg)[0]["status"] in ("pending", "sending")
+    down.start()
+    try:
+        assert wait_for(lambda: len(down.messages()) == 1, timeout=15)
+        assert wait_for(lambda: deliveries(cfg)[0]["status"] == "sent")
+    finally:
+        down.stop()
+
+
+def test_a_person_who_turned_email_off_gets_the_inbox_item_only(container_factory,
+                                                                service_config, smtp):
+    cfg = start_notify(container_factory, service_config, smtp.port)
+    publish(cfg, person_event("p-author", "author@example.org"))
+    with ServiceRpcProxy("notify", cfg) as notify:
+        assert notify.get_preferences(AUTHOR) == {"email": True}
+        assert notify.put_preferences(AUTHOR, {"email": False}) == {"email": False}
+        publish(cfg, adopted_event())
+        assert wait_for(lambda: notify.inbox(AUTHOR, {})["total"] == 1)
+    eventlet.sleep(0.5)
+    assert smtp.messages() == [] and deliveries(cfg) == []
+
+
+def test_webhooks_are_signed_retried_then_failed_and_retried_by_hand(container_factory,
+                                                                    service_config, smtp):
+    receiver = Receiver(statuses=[500])
+    cfg = start_notify(container_factory, service_config, smtp.port)
+    try:
+        with ServiceRpcProxy("notify", cfg) as notify:
+            from minyi_common.errors import Forbidden, ValidationFailed
+            with pytest.raises(ValidationFailed) as caught:
+                notify.create_webhook(ADMIN, {"url": "ftp://x", "event_types": ["nothing"],
+                                              "secret": "short"})
+            assert set(caught.value.errors) == {"url", "event_types", "secret"}
+            with pytest.raises(Forbidden):
+                notify.create_webhook(AUTHOR, {"url": receiver.url,
+                                               "event_types": ["report_adopted"],
+                                               "secret": SECRET})
+            hook = notify.create_webhook(ADMIN, {"url": receiver.url,
+                                                 "event_types": ["report_adopted"],
+                                                 "secret": SECRET})
+            assert "secret" not in hook
+        event = adopted_event()
+        publish(cfg, event)
+        failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
+        assert failed and failed[0]["attempts"] == 3 and "500" in failed[0]["last_error"]
+        assert len(receiver.calls) == 3
+        headers, body = receiver.calls[0]
+        assert headers["X-Minyi-Signature"] == signature(SECRET, body)
+        assert headers["X-Minyi-Event-Id"] == event["event_id"]
+        assert json.loads(body)["event_id"] == event["event_id"]
+
+        receiver.statuses = [200]
+        with ServiceRpcProxy("notify", cfg) as notify:
+            notify.retry_delivery(ADMIN, failed[0]["id"])
+        assert wait_for(lambda: deliveries(cfg, status="sent"))
+        assert len(receiver.calls) == 4
+        publish(cfg, event)  # the same event again: no new delivery
+        eventlet.sleep(0.5)
+        assert len(receiver.calls) == 4
+    finally:
+        receiver.stop()
+
+
+def test_quota_reminders_and_points_reach_the_person(container_factory, service_config, smtp):
+    cfg = start_notify(container_factory, service_config, smtp.port)
+    reminder = events.new_event("quota_reminder_due", None, person_id="p-author",
+                                quarter="2026-Q3", quota=4, submitted=1, owed=2)
+    publish(cfg, reminder)
+    publish(cfg, reminder)
+    publish(cfg, events.new_event("points_changed", None, "r1", person_id="p-author",
+                                  period="2026-Q3", points=6, previous_points=0))
+    with ServiceRpcProxy("notify", cfg) as notify:
+        items = wait_for(lambda: (lambda i: i if len(i) == 2 else None)(
+            notify.inbox(AUTHOR, {})["items"]))
+    assert sorted(i["kind"] for i in items) == ["points", "quota"]

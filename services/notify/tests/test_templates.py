@@ -1,0 +1,35 @@
+"""Every notification kind renders in Chinese with what it should say."""
+from services.notify import templates
+
+REPORT = {"id": "r1", "author_id": "a", "co_author_ids": [], "unit_id": None,
+          "title": "关于农村饮水安全的建议", "category": "rural"}
+
+
+def render(event_type, **fields):
+    return templates.render({"event_type": event_type, "report": REPORT, **fields})
+
+
+def test_each_kind():
+    kind, title, body = render("report_returned", comment="请补充数据")
+    assert kind == "returned" and "退回修改" in title and "请补充数据" in body
+    kind, _, body = render("report_retained", comment=None)
+    assert kind == "retained" and "留存" in body and "None" not in body
+    kind, _, body = render("report_rejected", reason_code="petition", comment="属信访事项")
+    assert kind == "rejected" and "信访" in body
+    kind, _, body = render("report_adopted", mode="merged", issue_label="2026年第12期")
+    assert kind == "adopted" and "综合采用" in body and "2026年第12期" in body
+    kind, title, body = render("report_outcome_recorded", outcome={
+        "kind": "instructed", "level": "province", "date": "2026-08-05", "leader": "省长"})
+    assert kind == "outcome" and "省级" in title and "省长" in body and "批示" in body
+    kind, title, body = render("report_forwarded", outcome={
+        "kind": "forwarded", "level": "county", "date": "2026-08-05", "target": "县水利局"})
+    assert "报送" in title and "县水利局" in body
+    kind, title, body = templates.render({"event_type": "points_changed", "period": "2026-Q3",
+                                          "points": 17.5, "previous_points": 7})
+    assert kind == "points" and "17.5分" in title and "增加" in body
+    kind, _, body = templates.render({"event_type": "quota_reminder_due", "quarter": "2026-Q3",
+                                      "quota": 4, "submitted": 1, "owed": 2})
+    assert kind == "quota" and "还需报送2篇" in body
+    kind, _, body = templates.render({"event_type": "bulletin_published", "period": "2026-Q3",
+                                      "url": "/api/v1/scores/bulletins/2026-Q3"})
+    assert kind == "bulletin" and "/api/v1/scores/bulletins/2026-Q3" in body
