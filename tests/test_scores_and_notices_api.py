@@ -1,0 +1,151 @@
+"""Issues 4 and 5 over HTTP: rules, standings, bulletins and awards; preferences,
+webhooks and delivery administration, on a system started like `make run`."""
+import io
+import json
+import time
+import uuid
+
+import eventlet
+import pytest
+from eventlet import wsgi
+from openpyxl import load_workbook
+
+from services.notify.adapters.senders import signature
+
+from .people import REPORT, make_people
+from .system import eventually, free_port
+
+QUARTER = f"{time.strftime('%Y')}-Q{(int(time.strftime('%m')) - 1) // 3 + 1}"
+
+
+@pytest.fixture(scope="module")
+def office(system):
+    unit_id, people = make_people(system, zhang=["member"], li=["officer"], wang=["unit_admin"],
+                                  zhao=["editor"])
+    return {"unit_id": unit_id, "admin": system.admin(), **people}
+
+
+def adopt_one(office, **changes):
+    author, editor = office["zhang"], office["zhao"]
+    report = author.api.post("/reports", dict(REPORT, unit_id=office["unit_id"],
+                                              **changes)).json()
+    assert eventually(lambda: editor.api.post(f"/review/{report['id']}/adopt", {})
+                      .status_code == 200)
+    return report["id"]
+
+
+def test_rules_standings_and_unit_scores(office):
+    admin, editor, zhang = office["admin"], office["zhao"], office["zhang"]
+    rules = zhang.api.get("/scores/rules").json()["items"]
+    assert rules[0]["version"] == 1 and len(rules[0]["rules"]) == 18
+    assert editor.api.post("/scores/rules", {"effective_from": "2030-01-01",
+                                             "rules": rules[0]["rules"]}).status_code == 403
+    bad = admin.post("/scores/rules", {"effective_from": "someday", "rules": []})
+    assert bad.status_code == 422 and {"effective_from", "rules"} <= set(bad.json()["errors"])
+
+    adopt_one(office)
+    def mine():
+        rows = zhang.api.get(f"/scores/standings?period={QUARTER}&kind=person&page_size=200")
+        return [r for r in rows.json()["items"] if r["id"] == zhang.id and r["points"] >= 6]
+    row = eventually(mine)
+    assert row and row[0]["submitted"] >= 1 and row[0]["adopted"] >= 1 and row[0]["rank"] >= 1
+    li_row = [r for r in zhang.api.get(f"/scores/standings?period={QUARTER}&role=officer"
+                                       f"&page_size=200").json()["items"]
+              if r["id"] == office["li"].id]
+    assert li_row and li_row[0]["points"] == 0  # listed with nothing
+    unit = eventually(lambda: (lambda u: u if u.get("points") else None)(
+        office["wang"].api.get(f"/scores/units/{office['unit_id']}?period={QUARTER}").json()))
+    assert unit["points"] >= 6
+    assert zhang.api.get(f"/scores/units/{office['unit_id']}").status_code == 404
+    assert zhang.api.get(f"/scores/people/{office['li'].id}").status_code == 404
+    assert editor.api.get(f"/scores/people/{zhang.id}").status_code == 200
+    assert zhang.api.get("/scores/standings?period=2026-Q7").status_code == 422
+
+
+def test_bulletin_files_publication_and_awards(office):
+    admin, editor, wang = office["admin"], office["zhao"], office["wang"]
+    empty = admin.post("/units", {"name": f"无信息单位{uuid.uuid4().hex[:4]}",
+                                  "kind": "sector"}).json()
+    adopt_one(office)
+    assert eventually(lambda: any(u["id"] == empty["id"] for u in editor.api.get(
+        f"/scores/bulletins/{QUARTER}").json()["units"]))
+    xlsx = editor.api.get(f"/scores/bulletins/{QUARTER}?format=xlsx")
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["Content-Type"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    names = [row[1] for row in book["单位"].iter_rows(min_row=3, values_only=True)]
+    assert empty["name"] in names and names[-1].endswith("个")  # the totals row
+    csv = editor.api.get(f"/scores/bulletins/{QUARTER}?format=csv")
+    assert csv.status_code == 200 and "报送篇数" in csv.content.decode("utf-8-sig")
+    assert editor.api.get(f"/scores/bulletins/{QUARTER}?format=pdf").status_code == 422
+
+    assert office["zhang"].api.post(f"/scores/bulletins/{QUARTER}/publish").status_code == 403
+    published = editor.api.post(f"/scores/bulletins/{QUARTER}/publish")
+    assert published.status_code == 200 and published.json()["published_at"]
+    assert editor.api.post(f"/scores/bulletins/{QUARTER}/publish").status_code == 409
+    notice = eventually(lambda: [n for n in wang.api.get("/notifications?page_size=100")
+                                 .json()["items"] if n["kind"] == "bulletin"])
+    assert f"/api/v1/scores/bulletins/{QUARTER}" in notice[0]["body"]
+
+    awards = editor.api.get(f"/scores/awards?period={time.strftime('%Y')}&tiers=1,1,1").json()
+    assert {"advanced_units", "excellent_officers", "excellent_reports"} <= set(awards)
+    assert awards["advanced_units"][0]["award"] == "一等奖"
+
+
+def test_quota_and_reminders(office):
+    admin, editor, wang, zhang = office["admin"], office["zhao"], office["wang"], office["zhang"]
+    year = int(time.strftime("%Y"))
+    rows = {r["person_id"]: r for r in editor.api.get(f"/scores/quota?year={year}")
+            .json()["items"]}
+    assert rows[office["li"].id]["quota"] == 6 and rows[zhang.id]["quota"] == 4
+    mine = wang.api.get(f"/scores/quota?year={year}").json()["items"]
+    assert {r["person_id"] for r in mine} >= {zhang.id, office["li"].id}
+    assert zhang.api.get("/scores/quota").status_code == 403
+    assert admin.post("/scores/quotas", {"role": "officer", "year": year,
+                                         "count": 12}).status_code == 200
+    sent = admin.post("/scores/quota/reminders", {"on": f"{year}-12-01"}).json()["sent"]
+    assert sent >= 1
+    assert admin.post("/scores/quota/reminders", {"on": f"{year}-12-02"}).json()["sent"] == 0
+    notice = eventually(lambda: [n for n in office["li"].api.get("/notifications?page_size=100")
+                                 .json()["items"] if n["kind"] == "quota"])
+    assert "还需报送" in notice[0]["body"]
+
+
+class Receiver:
+    def __init__(self):
+        self.calls, self.port = [], free_port()
+        self.server = eventlet.listen(("127.0.0.1", self.port))
+        self.thread = eventlet.spawn(wsgi.server, self.server, self.app, log_output=False)
+
+    def app(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        self.calls.append((environ.get("HTTP_X_MINYI_SIGNATURE"), body))
+        start_response("204 No Content", [])
+        return [b""]
+
+
+def test_preferences_webhooks_and_deliveries(office):
+    admin, zhang = office["admin"], office["zhang"]
+    assert zhang.api.get("/notifications/preferences").json() == {"email": True}
+    assert zhang.api.put("/notifications/preferences", {"email": "yes"}).status_code == 422
+    assert zhang.api.put("/notifications/preferences", {"email": False}).json() == {"email": False}
+    assert zhang.api.get("/notifications/preferences").json() == {"email": False}
+
+    receiver = Receiver()
+    secret = "shared-secret-0123456789"
+    hook = admin.post("/webhooks", {"url": f"http://127.0.0.1:{receiver.port}/in",
+                                    "event_types": ["report_adopted"], "secret": secret})
+    assert hook.status_code == 201
+    assert zhang.api.post("/webhooks", {}).status_code == 403
+    assert any(h["id"] == hook.json()["id"] for h in admin.get("/webhooks").json()["items"])
+    report_id = adopt_one(office)
+    assert eventually(lambda: any(json.loads(body)["report_id"] == report_id
+                                  for _, body in receiver.calls), timeout=5)
+    sig, body = [c for c in receiver.calls if json.loads(c[1])["report_id"] == report_id][0]
+    assert sig == signature(secret, body)
+    sent = eventually(lambda: admin.get("/notifications/deliveries?status=sent").json()["items"])
+    assert sent[0]["channel"] == "webhook"
+    assert zhang.api.get("/notifications/deliveries").status_code == 403
+    assert admin.post(f"/notifications/deliveries/{sent[0]['id']}/retry").status_code == 409
+    assert admin.call("DELETE", f"/webhooks/{hook.json()['id']}").status_code == 200
+    assert admin.call("DELETE", f"/webhooks/{hook.json()['id']}").status_code == 404
+    receiver.thread.kill()
