@@ -6,7 +6,6 @@ score line is visible after an editor adopts it at once. Environment: BENCH_REPO
 (default 400), BENCH_CLIENTS (8), BENCH_SAMPLE (40).
 """
 import os
-import statistics
 import sys
 import tempfile
 import time

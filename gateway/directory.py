@@ -3,13 +3,13 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, func, insert, select, update
 
 from minyi_common import events
+from minyi_common.contracts import UnitInput, UnitOutput, UserInput, UserOutput
 from minyi_common.db import decode_json, utcnow
-from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from minyi_common.schemas import ROLES, UNIT_KINDS
+from minyi_common.errors import NotFound, Unauthorized, ValidationFailed
 
 from . import auth
 from .adapters.orm import login_failures, settings, units, users
@@ -22,48 +22,6 @@ class TooManyAttempts(Exception):
     def __init__(self, retry_after: int):
         super().__init__(retry_after)
         self.retry_after = retry_after
-
-
-class UnitInput(Schema):
-    class Meta:
-        unknown = RAISE
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
-
-
-class UserInput(Schema):
-    class Meta:
-        unknown = RAISE
-    username = fields.String(required=True, validate=[
-        validate.Length(min=2, max=64), validate.Regexp(r"^[A-Za-z0-9_.@-]+$",
-                                                        error="Letters, digits, _ . @ - only.")])
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8,
-                                                                                      max=200))
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
-                        validate=validate.Length(min=1))
-    unit_ids = fields.List(fields.String(), load_default=list)
-    email = fields.Email(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-    active = fields.Boolean(load_default=True)
-
-
-class UserOutput(Schema):
-    id = fields.String()
-    username = fields.String()
-    display_name = fields.String()
-    roles = fields.List(fields.String())
-    unit_ids = fields.List(fields.String())
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    active = fields.Boolean()
-    created_at = fields.AwareDateTime()
-
-
-class UnitOutput(Schema):
-    id = fields.String()
-    name = fields.String()
-    kind = fields.String()
 
 
 def _load(schema: Schema, data, partial=False) -> dict:

@@ -9,7 +9,6 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402  (before anything opens a socket)
 
 import logging  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 

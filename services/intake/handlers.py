@@ -3,9 +3,8 @@ data; the nameko service class only wires them to RPC and events."""
 import uuid
 from datetime import timedelta
 
-from marshmallow import Schema, fields
-
 from minyi_common import events
+from minyi_common.contracts import ReportSchema
 from minyi_common.db import handle_once, utcnow
 from minyi_common.errors import Conflict, NotFound
 from minyi_common.schemas import has_role, load_page, load_principal, load_report_input
@@ -14,34 +13,6 @@ from . import domain
 from .adapters.repository import IntakeRepository
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
-
-
-class HistorySchema(Schema):
-    at = fields.AwareDateTime()
-    actor_id = fields.String(allow_none=True)
-    action = fields.String()
-    comment = fields.String(allow_none=True)
-
-
-class ReportSchema(Schema):
-    """A report as intake answers it over RPC."""
-    id = fields.String()
-    status = fields.String()
-    author_id = fields.String()
-    co_author_ids = fields.List(fields.String())
-    unit_id = fields.String(allow_none=True)
-    title = fields.String()
-    situation = fields.String()
-    analysis = fields.String()
-    suggestions = fields.String()
-    category = fields.String()
-    consent_to_publish = fields.Boolean()
-    decision = fields.Dict(allow_none=True)
-    outcomes = fields.List(fields.Dict())
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
-    submitted_at = fields.AwareDateTime(allow_none=True)
-    history = fields.List(fields.Nested(HistorySchema))
 
 
 def _record(report: dict) -> dict:

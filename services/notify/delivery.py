@@ -6,14 +6,14 @@ import json
 import random
 from datetime import timedelta
 
-from marshmallow import Schema, fields
 from sqlalchemy import and_, func, or_, select, update
 
+from minyi_common.contracts import DeliverySchema
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
 
-from .adapters.orm import deliveries, webhooks
+from .adapters.orm import deliveries
 
 LEASE = timedelta(seconds=60)
 MAX_DELAY = 3600.0
@@ -88,21 +88,6 @@ def dispatch_once(db, send, base_delay, max_attempts, limit=20) -> bool:
 
 
 # --- admins: webhooks and deliveries ---------------------------------------------------
-class DeliverySchema(Schema):
-    id = fields.Integer()
-    event_id = fields.String()
-    event_type = fields.String()
-    channel = fields.String()
-    recipient = fields.String()
-    target = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    next_attempt_at = fields.AwareDateTime()
-    last_error = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    sent_at = fields.AwareDateTime(allow_none=True)
-
-
 def list_deliveries(db, principal, filters) -> dict:
     require_role(load_principal(principal), "admin")
     filters = dict(filters or {})
@@ -137,13 +122,6 @@ def retry_delivery(db, principal, delivery_id) -> dict:
         row = uow.execute(select(deliveries).where(deliveries.c.id == key)).mappings().first()
         uow.commit()
     return DeliverySchema().dump(row)
-
-
-class WebhookSchema(Schema):
-    id = fields.String()
-    url = fields.String()
-    event_types = fields.List(fields.String())
-    created_at = fields.AwareDateTime()
 
 
 def webhook_body(event: dict) -> str:

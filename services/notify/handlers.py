@@ -3,9 +3,9 @@ right people, exactly once per (event, recipient, channel)."""
 import uuid
 from urllib.parse import urlparse
 
-from marshmallow import Schema, fields
 from sqlalchemy import delete, func, insert, select, update
 
+from minyi_common.contracts import NotificationSchema, WebhookSchema
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
@@ -19,17 +19,6 @@ WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
 # What outside systems may subscribe to: every event notify hears but the directory's
 # (which carries people's contact details).
 WEBHOOK_EVENTS = tuple(t for t in SUBSCRIPTIONS["notify"] if not t.startswith("directory."))
-
-
-class NotificationSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    report_id = fields.String(allow_none=True)
-    title = fields.String()
-    body = fields.String()
-    created_at = fields.AwareDateTime()
-    read_at = fields.AwareDateTime(allow_none=True)
-    read = fields.Function(lambda n: n["read_at"] is not None)
 
 
 def _people_where(uow, predicate) -> list:
@@ -185,7 +174,7 @@ def create_webhook(db, principal, payload) -> dict:
     with db.unit_of_work() as uow:
         uow.execute(insert(webhooks).values(**hook))
         uow.commit()
-    return delivery.WebhookSchema().dump(hook)
+    return WebhookSchema().dump(hook)
 
 
 def list_webhooks(db, principal) -> dict:
@@ -195,7 +184,7 @@ def list_webhooks(db, principal) -> dict:
                                                       .order_by(webhooks.c.created_at))]
     for row in rows:
         row["event_types"] = decode_json(row["event_types"])
-    items = delivery.WebhookSchema(many=True).dump(rows)
+    items = WebhookSchema(many=True).dump(rows)
     return {"items": items, "total": len(items), "page": 1, "page_size": len(items)}
 
 

@@ -2,10 +2,10 @@
 concurrency, merges, outcomes, and keeping cases in step with intake's events."""
 import uuid
 
-from marshmallow import Schema, fields
 from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import events
+from minyi_common.contracts import CaseSchema
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
@@ -15,27 +15,6 @@ from .adapters.orm import cases, history, people, pieces, similarity_docs, simil
 from .publication import attach_to_issue
 
 EDITORS = ("editor", "admin")
-
-
-class CaseSchema(Schema):
-    id = fields.String(attribute="report_id")
-    status = fields.String()
-    author_id = fields.String()
-    co_author_ids = fields.List(fields.String())
-    unit_id = fields.String(allow_none=True)
-    title = fields.String()
-    situation = fields.String()
-    analysis = fields.String()
-    suggestions = fields.String()
-    category = fields.String()
-    consent_to_publish = fields.Boolean()
-    submitted_at = fields.AwareDateTime()
-    decision = fields.Dict(allow_none=True)
-    edited = fields.Dict(allow_none=True)
-    outcomes = fields.List(fields.Dict())
-    piece_id = fields.String(allow_none=True)
-    version = fields.Integer()
-    similar = fields.List(fields.Dict())
 
 
 def _case(row) -> dict:

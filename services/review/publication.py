@@ -4,9 +4,9 @@ import base64
 import uuid
 from datetime import date
 
-from marshmallow import Schema, fields
 from sqlalchemy import func, select, update
 
+from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
@@ -16,33 +16,6 @@ from .adapters import docx_issue
 from .adapters.orm import cases, issues, people, pieces, units
 
 EDITORS = ("editor", "admin")
-
-
-def issue_label(year: int, number: int) -> str:
-    return f"{year}年第{number}期"
-
-
-class PieceSchema(Schema):
-    id = fields.String()
-    mode = fields.String()
-    title = fields.String()
-    situation = fields.String()
-    analysis = fields.String()
-    suggestions = fields.String()
-    source_report_ids = fields.List(fields.String())
-    issue_id = fields.String(allow_none=True)
-    position = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime()
-
-
-class IssueSchema(Schema):
-    id = fields.String()
-    year = fields.Integer()
-    number = fields.Integer()
-    label = fields.Function(lambda i: issue_label(i["year"], i["number"]))
-    published_on = fields.Date()
-    created_at = fields.AwareDateTime()
-    pieces = fields.List(fields.Nested(PieceSchema))
 
 
 def _editor(principal):

@@ -4,11 +4,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from minyi_common.contracts import SCORING_EVENTS
 from minyi_common.errors import ValidationFailed
 
 LEVELS = ("county", "city", "province", "national")
-SCORING_EVENTS = ("submitted", "accepted", "adopted", "forwarded", "upstream_adopted",
-                  "department_adopted", "instructed")
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,6 @@ DEFAULT_RULES = _rules([
     ("instructed", "province", None, 15),
     ("instructed", "national", None, 30),
 ])
-DEFAULT_COAUTHOR_SHARE = Decimal("0.5")
 
 
 def rule_set_in_force(rule_sets, on: date) -> RuleSet | None:

@@ -3,10 +3,10 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from marshmallow import Schema, fields
 from sqlalchemy import delete, func, insert, select, text, update
 
 from minyi_common import events
+from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE, LineSchema
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
 from minyi_common.errors import NotFound
 from minyi_common.schemas import has_role, load_principal
@@ -23,17 +23,6 @@ OUTCOMES = ("report_forwarded", "report_outcome_recorded")
 FINAL = ("adopted", "retained", "rejected")
 
 
-class LineSchema(Schema):
-    report_id = fields.String()
-    role = fields.String()
-    event = fields.String()
-    level = fields.String()
-    mode = fields.String(allow_none=True)
-    points = fields.Float()
-    rule_version = fields.Integer()
-    date = fields.Date(attribute="event_date")
-
-
 def ensure_default_rules(db) -> None:
     """Install SPEC §6's table as version 1 on first start."""
     with db.unit_of_work() as uow:
@@ -41,7 +30,7 @@ def ensure_default_rules(db) -> None:
             return
         uow.execute(insert(rule_sets).values(
             version=1, effective_from=date(2000, 1, 1),
-            coauthor_share=domain.DEFAULT_COAUTHOR_SHARE, created_at=utcnow(),
+            coauthor_share=DEFAULT_COAUTHOR_SHARE, created_at=utcnow(),
             rules=[{"event": r.event, "level": r.level, "mode": r.mode,
                     "points": str(r.points)} for r in domain.DEFAULT_RULES]))
         uow.commit()

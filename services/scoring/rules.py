@@ -1,49 +1,15 @@
 """Rule set versions (SPEC §6): admins add versions, never edit old ones."""
 from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError
 from sqlalchemy import func, insert, select
 
+from minyi_common.contracts import RuleSetInput, RuleSetOutput
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import ValidationFailed
 from minyi_common.schemas import load_principal, require_role
 
-from . import domain
 from .adapters.orm import rule_sets
-
-
-class RuleInput(Schema):
-    class Meta:
-        unknown = RAISE
-    event = fields.String(required=True, validate=validate.OneOf(domain.SCORING_EVENTS))
-    level = fields.String(required=True, validate=validate.OneOf(domain.LEVELS))
-    mode = fields.String(load_default=None, allow_none=True,
-                         validate=validate.OneOf(("single", "merged")))
-    points = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000))
-
-
-class RuleSetInput(Schema):
-    class Meta:
-        unknown = RAISE
-    effective_from = fields.Date(required=True)
-    coauthor_share = fields.Decimal(load_default=domain.DEFAULT_COAUTHOR_SHARE, places=3,
-                                    validate=validate.Range(min=0, max=1))
-    rules = fields.List(fields.Nested(RuleInput), required=True,
-                        validate=validate.Length(min=1, max=200))
-
-    @validates_schema
-    def _one_rule_per_case(self, data, **_):
-        keys = [(r["event"], r["level"], r.get("mode")) for r in data.get("rules", [])]
-        if len(set(keys)) != len(keys):
-            raise ValidationError("Each (event, level, mode) may appear once.", "rules")
-
-
-class RuleSetOutput(Schema):
-    version = fields.Integer()
-    effective_from = fields.Date()
-    coauthor_share = fields.Float()
-    rules = fields.List(fields.Dict())
-    created_at = fields.AwareDateTime()
 
 
 def list_rule_sets(db) -> list:

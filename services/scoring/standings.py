@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, insert, literal, or_, select
 
 from minyi_common import events
+from minyi_common.contracts import LineSchema
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import has_role, load_page, load_principal, require_role
@@ -15,7 +16,6 @@ from . import domain
 from .adapters import bulletin_files
 from .adapters.orm import (bulletins, people, quarter_totals, quota_reminders, quotas,
                            report_records, score_lines, units)
-from .handlers import LineSchema
 
 STAFF = ("editor", "admin")
 DEFAULT_QUOTAS = {"member": 4, "officer": 6}

@@ -3,12 +3,11 @@ similarity index."""
 from datetime import datetime, timezone
 
 import eventlet
-import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from minyi_common import events
-from minyi_common.db import Database, handle_once
+from minyi_common.db import Database
 from minyi_common.errors import Conflict
 from minyi_common.testing import both_backends
 from services.review import handlers

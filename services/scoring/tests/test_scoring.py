@@ -4,7 +4,7 @@ import base64
 import io
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook

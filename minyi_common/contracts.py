@@ -1,0 +1,302 @@
+"""Request and answer bodies of the API, shared by the gateway (which documents them in
+OpenAPI) and the service behind each route (which validates and answers with them).
+
+Contracts only: no behaviour beyond field rules. Event bodies are in ``events``; the
+principal, report input and paging in ``schemas``.
+"""
+from datetime import date
+from decimal import Decimal
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from .events import LEVELS, MODES, OUTCOME_KINDS
+from .schemas import ROLES, UNIT_KINDS, plain_text
+
+REJECT_REASONS = {
+    "petition": "信访", "litigation": "涉诉", "personnel": "人事", "secret": "涉密",
+    "privacy": "个人隐私或商业秘密", "local_matter": "镇办可解决，不再上报",
+    "out_of_jurisdiction": "不属于政协职责范围", "duplicate": "重复", "plagiarism": "抄袭",
+    "no_suggestion": "缺少分析建议", "other": "其他",
+}
+SCORING_EVENTS = ("submitted", "accepted", "adopted", "forwarded", "upstream_adopted",
+                  "department_adopted", "instructed")
+DEFAULT_COAUTHOR_SHARE = Decimal("0.5")
+
+
+def issue_label(year: int, number: int) -> str:
+    """2026, 12 → 2026年第12期"""
+    return f"{year}年第{number}期"
+
+
+class HistorySchema(Schema):
+    at = fields.AwareDateTime()
+    actor_id = fields.String(allow_none=True)
+    action = fields.String()
+    comment = fields.String(allow_none=True)
+
+
+class ReportSchema(Schema):
+    """A report as intake answers it over RPC."""
+    id = fields.String()
+    status = fields.String()
+    author_id = fields.String()
+    co_author_ids = fields.List(fields.String())
+    unit_id = fields.String(allow_none=True)
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+    category = fields.String()
+    consent_to_publish = fields.Boolean()
+    decision = fields.Dict(allow_none=True)
+    outcomes = fields.List(fields.Dict())
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    history = fields.List(fields.Nested(HistorySchema))
+
+
+class CaseSchema(Schema):
+    id = fields.String(attribute="report_id")
+    status = fields.String()
+    author_id = fields.String()
+    co_author_ids = fields.List(fields.String())
+    unit_id = fields.String(allow_none=True)
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+    category = fields.String()
+    consent_to_publish = fields.Boolean()
+    submitted_at = fields.AwareDateTime()
+    decision = fields.Dict(allow_none=True)
+    edited = fields.Dict(allow_none=True)
+    outcomes = fields.List(fields.Dict())
+    piece_id = fields.String(allow_none=True)
+    version = fields.Integer()
+    similar = fields.List(fields.Dict())
+
+
+def _comment(required: bool):
+    rules = [validate.Length(min=1 if required else 0, max=2000), plain_text]
+    if required:
+        return fields.String(required=True, validate=rules)
+    return fields.String(load_default=None, allow_none=True, validate=rules)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ReturnInput(_Strict):
+    comment = _comment(True)
+
+
+class RetainInput(_Strict):
+    comment = _comment(False)
+
+
+class RejectInput(_Strict):
+    reason_code = fields.String(required=True, validate=validate.OneOf(tuple(REJECT_REASONS)))
+    comment = _comment(True)
+
+
+class AdoptInput(_Strict):
+    title = fields.String(validate=[validate.Length(min=5, max=60), plain_text])
+    analysis = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
+    suggestions = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
+    issue_id = fields.String(load_default=None, allow_none=True)
+    comment = _comment(False)
+
+
+class OutcomeInput(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(OUTCOME_KINDS))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    date = fields.Date(required=True)
+    mode = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MODES))
+    target = fields.String(load_default=None, allow_none=True,
+                           validate=[validate.Length(max=100), plain_text])
+    leader = fields.String(load_default=None, allow_none=True,
+                           validate=[validate.Length(max=100), plain_text])
+    text = fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=2000), plain_text])
+
+    @validates_schema
+    def _kind_needs(self, data, **_):
+        if data.get("kind") == "upstream_adopted" and not data.get("mode"):
+            raise ValidationError("Upstream adoption needs a mode (single or merged).", "mode")
+        if data.get("kind") == "instructed" and not data.get("leader"):
+            raise ValidationError("An instruction needs the leader's title.", "leader")
+        if data.get("date") and data["date"] > date.today():
+            raise ValidationError("The date cannot be in the future.", "date")
+
+
+class MergeInput(_Strict):
+    report_ids = fields.List(fields.String(), required=True,
+                             validate=validate.Length(min=2, max=50))
+    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), plain_text])
+    situation = fields.String(load_default=None, allow_none=True,
+                              validate=[validate.Length(min=1, max=6000), plain_text])
+    analysis = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
+                                                      plain_text])
+    suggestions = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
+                                                         plain_text])
+    issue_id = fields.String(load_default=None, allow_none=True)
+    comment = _comment(False)
+
+    @validates_schema
+    def _distinct(self, data, **_):
+        ids = data.get("report_ids") or []
+        if len(set(ids)) != len(ids):
+            raise ValidationError("A report can be merged only once.", "report_ids")
+
+
+class IssueInput(_Strict):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2999))
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
+    published_on = fields.Date(load_default=None, allow_none=True)
+    piece_ids = fields.List(fields.String(), load_default=list)
+
+
+class PieceSchema(Schema):
+    id = fields.String()
+    mode = fields.String()
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+    source_report_ids = fields.List(fields.String())
+    issue_id = fields.String(allow_none=True)
+    position = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class IssueSchema(Schema):
+    id = fields.String()
+    year = fields.Integer()
+    number = fields.Integer()
+    label = fields.Function(lambda i: issue_label(i["year"], i["number"]))
+    published_on = fields.Date()
+    created_at = fields.AwareDateTime()
+    pieces = fields.List(fields.Nested(PieceSchema))
+
+
+class RuleInput(Schema):
+    class Meta:
+        unknown = RAISE
+    event = fields.String(required=True, validate=validate.OneOf(SCORING_EVENTS))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    mode = fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf(("single", "merged")))
+    points = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000))
+
+
+class RuleSetInput(Schema):
+    class Meta:
+        unknown = RAISE
+    effective_from = fields.Date(required=True)
+    coauthor_share = fields.Decimal(load_default=DEFAULT_COAUTHOR_SHARE, places=3,
+                                    validate=validate.Range(min=0, max=1))
+    rules = fields.List(fields.Nested(RuleInput), required=True,
+                        validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def _one_rule_per_case(self, data, **_):
+        keys = [(r["event"], r["level"], r.get("mode")) for r in data.get("rules", [])]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each (event, level, mode) may appear once.", "rules")
+
+
+class RuleSetOutput(Schema):
+    version = fields.Integer()
+    effective_from = fields.Date()
+    coauthor_share = fields.Float()
+    rules = fields.List(fields.Dict())
+    created_at = fields.AwareDateTime()
+
+
+class LineSchema(Schema):
+    report_id = fields.String()
+    role = fields.String()
+    event = fields.String()
+    level = fields.String()
+    mode = fields.String(allow_none=True)
+    points = fields.Float()
+    rule_version = fields.Integer()
+    date = fields.Date(attribute="event_date")
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    report_id = fields.String(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    created_at = fields.AwareDateTime()
+    read_at = fields.AwareDateTime(allow_none=True)
+    read = fields.Function(lambda n: n["read_at"] is not None)
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    event_id = fields.String()
+    event_type = fields.String()
+    channel = fields.String()
+    recipient = fields.String()
+    target = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class WebhookSchema(Schema):
+    id = fields.String()
+    url = fields.String()
+    event_types = fields.List(fields.String())
+    created_at = fields.AwareDateTime()
+
+
+class UnitInput(Schema):
+    class Meta:
+        unknown = RAISE
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+
+
+class UserInput(Schema):
+    class Meta:
+        unknown = RAISE
+    username = fields.String(required=True, validate=[
+        validate.Length(min=2, max=64), validate.Regexp(r"^[A-Za-z0-9_.@-]+$",
+                                                        error="Letters, digits, _ . @ - only.")])
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8,
+                                                                                      max=200))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    unit_ids = fields.List(fields.String(), load_default=list)
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    active = fields.Boolean(load_default=True)
+
+
+class UserOutput(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class UnitOutput(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
