@@ -155,7 +155,7 @@ def ensure_admin(db, username: str, password: str | None) -> bool:
 
 
 # --- login and principals ---------------------------------------------------------------
-def login(db, secret: str, payload) -> dict:
+def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME) -> dict:
     if not isinstance(payload, dict):
         raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
     errors = {f: ["Missing data for required field."] for f in ("username", "password")
@@ -181,8 +181,8 @@ def login(db, secret: str, payload) -> dict:
             raise Unauthorized("wrong username or password")
         uow.execute(delete(login_failures).where(login_failures.c.username == username))
         uow.commit()
-    token = auth.issue_token(secret, user["id"], user["token_version"])
-    return {"access_token": token, "token_type": "Bearer", "expires_in": auth.TOKEN_LIFETIME,
+    token = auth.issue_token(secret, user["id"], user["token_version"], lifetime)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
             "user": UserOutput().dump(user)}
 
 

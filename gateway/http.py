@@ -2,6 +2,7 @@
 limit, problem+json for every error (also unknown routes and wrong methods), request ids."""
 import json
 import logging
+import time
 import uuid
 
 from nameko.web.handlers import HttpRequestHandler
@@ -10,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from minyi_common import errors
+from minyi_common.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +80,30 @@ def response_for_error(exc: Exception, request_id: str) -> Response:
                    request_id=request_id)
 
 
+def _request_id(environ) -> str:
+    """The caller's X-Request-ID when it is sane, else a new one."""
+    given = environ.get("HTTP_X_REQUEST_ID", "")
+    if 0 < len(given) <= 100 and all(c.isalnum() or c in "-_.:" for c in given):
+        return given
+    return uuid.uuid4().hex
+
+
 class ProblemWsgiApp(WsgiApp):
-    """nameko's WsgiApp, answering problem+json where it would answer an HTML page."""
+    """nameko's WsgiApp, answering problem+json where it would answer an HTML page,
+    refusing oversized bodies before reading them, and counting every request."""
 
     def __call__(self, environ, start_response):
-        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
-        environ["minyi.request_id"] = request_id
+        started = time.perf_counter()
+        request_id = environ["minyi.request_id"] = _request_id(environ)
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
+        route = "unmatched"
         try:
             length = request.content_length
             if length is not None and length > MAX_BODY:
                 raise PayloadTooLarge(f"the body may not exceed {MAX_BODY} bytes")
             provider, values = adapter.match()
+            route = provider.url
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
@@ -101,6 +114,9 @@ class ProblemWsgiApp(WsgiApp):
         except Exception as exc:
             response = response_for_error(exc, request_id)
         response.headers["X-Request-ID"] = request_id
+        method = environ.get("REQUEST_METHOD", "-")
+        HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(method, route).observe(time.perf_counter() - started)
         return response(environ, start_response)
 
 
@@ -108,15 +124,25 @@ class ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
 
+    def context_data_from_headers(self, request):
+        # Travels with every RPC the request causes, into each service's log lines.
+        return {"request_id": request.environ.get("minyi.request_id")}
+
 
 class ApiRoute(HttpRequestHandler):
     """``@api("GET", "/reports/<id>")``: a route under /api/v1 answering JSON."""
 
     server = ProblemWebServer()
 
-    def __init__(self, method, url, prefix=PREFIX, **kwargs):
+    def __init__(self, method, url, prefix=PREFIX, summary="", body=None, answer=None,
+                 page_of=None, query=(), status=200, public=False, roles=None, binary=None,
+                 idempotent=False, **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.DomainError,))
         super().__init__(method, prefix + url, **kwargs)
+        # What /openapi.json says of this route (gateway/openapi.py).
+        self.doc = {"summary": summary, "body": body, "answer": answer, "page_of": page_of,
+                    "query": query, "status": status, "public": public, "roles": roles,
+                    "binary": binary, "idempotent": idempotent}
 
     def response_from_result(self, result):
         if isinstance(result, Response):

@@ -1,4 +1,8 @@
-"""The gateway: the HTTP API (SPEC §9) in front of the services, and the directory."""
+"""The gateway: the HTTP API (SPEC §9) in front of the services, and the directory.
+
+Each route says who may call it and which contract schemas it takes and answers; the
+same declarations make /openapi.json (``openapi.py``).
+"""
 import base64
 import os
 from urllib.parse import quote
@@ -6,21 +10,24 @@ from urllib.parse import quote
 import eventlet
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
+from minyi_common import contracts as c
+from minyi_common.db import Database, OutboxRelay
 from minyi_common.errors import Unauthorized
-from minyi_common.db import Database
-from minyi_common.nameko_glue import DatabaseProvider, Settings, TimedRpcProxy
-from minyi_common.schemas import load_page, require_role
+from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
+                                      rpc)
+from minyi_common.schemas import ReportInputSchema, load_page, require_role
 
-from . import directory
+from . import directory, docs, metrics, openapi
 from .adapters.orm import metadata
 from .http import RateLimited, api, json_response, problem, read_json
 
 READY_DEADLINE = 2.0
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BACKENDS = ("intake", "review", "scoring", "notify")
+PAGE = (("page", "integer", "page number, from 1"), ("page_size", "integer", "1 to 200"))
+STAFF = ("editor", "admin")
 
 
 class SecretKey(DependencyProvider):
@@ -38,17 +45,32 @@ class SecretKey(DependencyProvider):
         return self.value
 
 
+def paged(items: list, args) -> dict:
+    """A list the gateway holds whole, answered a page at a time like every other list."""
+    paging = load_page(args)
+    start = (paging["page"] - 1) * paging["page_size"]
+    return {"items": items[start:start + paging["page_size"]], "total": len(items), **paging}
+
+
+def attachment(document: dict, content_type: str, fallback: str) -> Response:
+    """A generated file: Chinese file names travel in filename* (RFC 6266)."""
+    return Response(base64.b64decode(document["content_base64"]), content_type=content_type,
+                    headers={"Content-Disposition": f"attachment; filename={fallback}; "
+                             f"filename*=UTF-8''{quote(document['filename'])}"})
+
+
 class GatewayService:
     name = "gateway"
     settings = Settings()
     db = DatabaseProvider(metadata)
     secret = SecretKey()
+    request_context = RequestContext()
     intake = TimedRpcProxy("intake")
     review = TimedRpcProxy("review")
     scoring = TimedRpcProxy("scoring")
     notify = TimedRpcProxy("notify")
 
-    # --- helpers ---------------------------------------------------------------------
+    # --- who is calling ----------------------------------------------------------------
     def _principal(self, request) -> dict:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -61,31 +83,26 @@ class GatewayService:
         require_role(principal, *roles)
         return principal
 
-    # --- health ----------------------------------------------------------------------
-    @api("GET", "/healthz", prefix="")
+    # --- operations ----------------------------------------------------------------------
+    @api("GET", "/healthz", prefix="", public=True, answer=c.Health, summary="Liveness")
     def healthz(self, request):
         return {"status": "ok"}
 
-    @api("GET", "/readyz", prefix="")
+    @api("GET", "/readyz", prefix="", public=True, answer=c.Readiness,
+         summary="Readiness: the broker and every service answer within 2 s")
     def readyz(self, request):
-        checks = {}
-
         def broker():
             with Connection(self.settings.amqp_uri, connect_timeout=READY_DEADLINE) as conn:
                 conn.ensure_connection(max_retries=1, timeout=READY_DEADLINE)
 
-        def service(name):
-            getattr(self, name).within(READY_DEADLINE).ping()
-
-        probes = {"broker": broker, **{n: (lambda n=n: service(n)) for n in BACKENDS}}
+        probes = {"broker": broker,
+                  **{n: (lambda n=n: getattr(self, n).within(READY_DEADLINE).ping())
+                     for n in BACKENDS}}
         pool = eventlet.GreenPool(len(probes))
-        results = {name: pool.spawn(self._probe, probe) for name, probe in probes.items()}
-        for name, thread in results.items():
-            checks[name] = thread.wait()
-        ready = all(v == "ok" for v in checks.values())
-        body = {"status": "ready" if ready else "not ready", "checks": checks}
-        if ready:
-            return body
+        threads = {name: pool.spawn(self._probe, probe) for name, probe in probes.items()}
+        checks = {name: thread.wait() for name, thread in threads.items()}
+        if all(v == "ok" for v in checks.values()):
+            return {"status": "ready", "checks": checks}
         missing = ", ".join(n for n, v in checks.items() if v != "ok")
         return problem(503, "Not ready", f"not answering: {missing}", checks=checks)
 
@@ -98,49 +115,81 @@ class GatewayService:
         except BaseException as exc:  # eventlet.Timeout is a BaseException
             return f"failed: {exc.__class__.__name__}: {exc}"[:200]
 
-    # --- auth and directory ----------------------------------------------------------
-    @api("POST", "/auth/login")
+    @api("GET", "/metrics", prefix="", public=True, binary="text/plain",
+         summary="Prometheus metrics")
+    def metrics(self, request):
+        backlogs = {"gateway": OutboxRelay(self.db, None).backlog()}
+        for name in BACKENDS:
+            try:
+                backlogs[name] = getattr(self, name).within(1.0).stats()["outbox_backlog"]
+            except Exception:
+                backlogs[name] = None
+        return metrics.exposition(self.settings, backlogs)
+
+    @api("GET", "/openapi.json", prefix="", public=True, binary="application/json",
+         summary="This API as OpenAPI 3")
+    def openapi_document(self, request):
+        return json_response(openapi.document(GatewayService))
+
+    @api("GET", "/docs", prefix="", public=True, binary="text/html", summary="API docs page")
+    def docs_page(self, request):
+        return docs.page()
+
+    @api("GET", "/docs/static/<name>", prefix="", public=True, binary="text/plain",
+         summary="The docs page's scripts and styles")
+    def docs_static(self, request, name):
+        return docs.static(name)
+
+    # --- auth and directory --------------------------------------------------------------
+    @api("POST", "/auth/login", public=True, body=c.LoginInput, answer=c.LoginAnswer,
+         summary="Log in; 5 failures per username per minute answer 429")
     def login(self, request):
         try:
-            return directory.login(self.db, self.secret, read_json(request))
+            return directory.login(self.db, self.secret, read_json(request),
+                                   self.settings.token_lifetime)
         except directory.TooManyAttempts as exc:
             raise RateLimited("too many failed logins for this username; wait and retry",
                               exc.retry_after) from None
 
-    @api("GET", "/me")
+    @api("GET", "/me", answer=c.MeAnswer, summary="Who I am")
     def me(self, request):
         return self._principal(request)
 
-    @api("POST", "/units")
+    @api("POST", "/units", body=c.UnitInput, answer=c.UnitOutput, status=201, roles=("admin",),
+         summary="Add a unit")
     def create_unit(self, request):
         admin = self._staff(request, "admin")
         return json_response(directory.create_unit(self.db, admin["id"], read_json(request)),
                              status=201)
 
-    @api("GET", "/units")
+    @api("GET", "/units", page_of=c.UnitOutput, query=PAGE, summary="Units")
     def list_units(self, request):
         self._principal(request)
-        items = directory.list_units(self.db)
-        return {"items": items, "total": len(items), "page": 1, "page_size": len(items)}
+        return paged(directory.list_units(self.db), request.args)
 
-    @api("POST", "/users")
+    @api("POST", "/users", body=c.UserInput, answer=c.UserOutput, status=201, roles=("admin",),
+         summary="Add an account")
     def create_user(self, request):
         admin = self._staff(request, "admin")
         return json_response(directory.create_user(self.db, admin["id"], read_json(request)),
                              status=201)
 
-    @api("GET", "/users")
+    @api("GET", "/users", page_of=c.UserOutput, query=PAGE, roles=("admin",),
+         summary="Accounts")
     def list_users(self, request):
         self._staff(request, "admin")
         return directory.list_users(self.db, **load_page(request.args))
 
-    @api("PATCH", "/users/<user_id>")
+    @api("PATCH", "/users/<user_id>", body=c.UserInput, answer=c.UserOutput, roles=("admin",),
+         summary="Change an account (any fields; active=false disables it)")
     def update_user(self, request, user_id):
         admin = self._staff(request, "admin")
         return directory.update_user(self.db, admin["id"], user_id, read_json(request))
 
-    # --- reports (intake) ------------------------------------------------------------
-    @api("POST", "/reports")
+    # --- reports (intake) -------------------------------------------------------------------
+    @api("POST", "/reports", body=ReportInputSchema, answer=c.ReportSchema, status=201,
+         roles=("member", "officer", "unit_admin"), idempotent=True,
+         summary="Submit a report (or save a draft)")
     def create_report(self, request):
         principal = self._principal(request)
         body = read_json(request)
@@ -148,176 +197,238 @@ class GatewayService:
         answer = self.intake.create_report(principal, body, key)
         return json_response(answer["report"], status=201 if answer["created"] else 200)
 
-    @api("GET", "/reports")
+    @api("GET", "/reports", page_of=c.ReportSchema, summary="Reports I may see",
+         query=PAGE + (("status", "string", "a status"), ("category", "string", "a category"),
+                       ("unit_id", "string", "a unit"), ("q", "string", "text search"),
+                       ("mine", "boolean", "only those I wrote")))
     def list_reports(self, request):
-        principal = self._principal(request)
-        return self.intake.list_reports(principal, request.args.to_dict())
+        return self.intake.list_reports(self._principal(request), request.args.to_dict())
 
-    @api("GET", "/reports/<report_id>")
+    @api("GET", "/reports/<report_id>", answer=c.ReportSchema,
+         summary="A report with its decision, outcomes and history")
     def get_report(self, request, report_id):
         return self.intake.get_report(self._principal(request), report_id)
 
-    @api("PUT", "/reports/<report_id>")
+    @api("PUT", "/reports/<report_id>", body=ReportInputSchema, answer=c.ReportSchema,
+         summary="Edit my draft or returned report")
     def update_report(self, request, report_id):
         principal = self._principal(request)
         return self.intake.update_report(principal, report_id, read_json(request))
 
-    @api("POST", "/reports/<report_id>/submit")
+    @api("POST", "/reports/<report_id>/submit", answer=c.ReportSchema,
+         summary="Submit a draft, or resubmit a returned report")
     def submit_report(self, request, report_id):
         return self.intake.submit_report(self._principal(request), report_id)
 
-    @api("POST", "/reports/<report_id>/withdraw")
+    @api("POST", "/reports/<report_id>/withdraw", answer=c.ReportSchema,
+         summary="Withdraw my pending or returned report")
     def withdraw_report(self, request, report_id):
         return self.intake.withdraw_report(self._principal(request), report_id)
 
-    # --- review ------------------------------------------------------------------------
-    @api("GET", "/review/queue")
+    # --- review ------------------------------------------------------------------------------
+    @api("GET", "/review/queue", page_of=c.CaseSchema, roles=STAFF,
+         summary="Pending reports, oldest first, with similarity hints",
+         query=PAGE + (("status", "string", "submitted or resubmitted"),
+                       ("category", "string", "a category"), ("unit_id", "string", "a unit"),
+                       ("q", "string", "text search")))
     def review_queue(self, request):
-        editor = self._staff(request, "editor", "admin")
+        editor = self._staff(request, *STAFF)
         return self.review.queue(editor, request.args.to_dict())
 
-    @api("POST", "/review/merge")
-    def review_merge(self, request):
-        editor = self._staff(request, "editor", "admin")
-        return json_response(self.review.merge(editor, read_json(request)), status=201)
-
-    @api("GET", "/review/pieces")
-    def review_pieces(self, request):
-        editor = self._staff(request, "editor", "admin")
-        return self.review.list_pieces(editor, request.args.to_dict())
-
-    @api("POST", "/review/issues")
-    def create_issue(self, request):
-        editor = self._staff(request, "editor", "admin")
-        return json_response(self.review.create_issue(editor, read_json(request)), status=201)
-
-    @api("GET", "/review/issues")
-    def list_issues(self, request):
-        editor = self._staff(request, "editor", "admin")
-        return self.review.list_issues(editor, request.args.to_dict())
-
-    @api("GET", "/review/issues/<issue_id>")
-    def get_issue(self, request, issue_id):
-        return self.review.get_issue(self._staff(request, "editor", "admin"), issue_id)
-
-    @api("PUT", "/review/issues/<issue_id>/pieces")
-    def set_issue_pieces(self, request, issue_id):
-        editor = self._staff(request, "editor", "admin")
-        return self.review.set_issue_pieces(editor, issue_id, read_json(request))
-
-    @api("GET", "/review/issues/<issue_id>/docx")
-    def issue_docx(self, request, issue_id):
-        document = self.review.issue_docx(self._staff(request, "editor", "admin"), issue_id)
-        return Response(base64.b64decode(document["content_base64"]), mimetype=DOCX,
-                        headers={"Content-Disposition": "attachment; filename=issue.docx; "
-                                 f"filename*=UTF-8''{quote(document['filename'])}"})
-
-    @api("POST", "/review/<report_id>/<action>")
-    def review_decide(self, request, report_id, action):
-        editor = self._staff(request, "editor", "admin")
-        if action not in ("return", "retain", "reject", "adopt", "outcomes"):
-            return problem(404, "Not Found", f"no review action {action!r}")
+    def _decide(self, request, report_id, action):
+        editor = self._staff(request, *STAFF)
         return self.review.decide(editor, report_id, action, read_json(request))
 
-    # --- scores ------------------------------------------------------------------------
-    @api("GET", "/scores/people/<person_id>")
+    @api("POST", "/review/<report_id>/return", body=c.ReturnInput, answer=c.CaseSchema,
+         roles=STAFF, summary="Return for revision (comment required)")
+    def review_return(self, request, report_id):
+        return self._decide(request, report_id, "return")
+
+    @api("POST", "/review/<report_id>/retain", body=c.RetainInput, answer=c.CaseSchema,
+         roles=STAFF, summary="Retain (留存)")
+    def review_retain(self, request, report_id):
+        return self._decide(request, report_id, "retain")
+
+    @api("POST", "/review/<report_id>/reject", body=c.RejectInput, answer=c.CaseSchema,
+         roles=STAFF, summary="Reject with a reason code and comment")
+    def review_reject(self, request, report_id):
+        return self._decide(request, report_id, "reject")
+
+    @api("POST", "/review/<report_id>/adopt", body=c.AdoptInput, answer=c.CaseSchema,
+         roles=STAFF, summary="Adopt, with the editor's edited text (核稿)")
+    def review_adopt(self, request, report_id):
+        return self._decide(request, report_id, "adopt")
+
+    @api("POST", "/review/<report_id>/outcomes", body=c.OutcomeInput, answer=c.CaseSchema,
+         roles=STAFF, summary="Record an outcome of an adopted report (or merged piece)")
+    def review_outcome(self, request, report_id):
+        return self._decide(request, report_id, "outcomes")
+
+    @api("POST", "/review/merge", body=c.MergeInput, answer=c.PieceSchema, status=201,
+         roles=STAFF, summary="Merge 2+ pending reports into one piece (综合采用)")
+    def review_merge(self, request):
+        editor = self._staff(request, *STAFF)
+        return json_response(self.review.merge(editor, read_json(request)), status=201)
+
+    @api("GET", "/review/pieces", page_of=c.PieceSchema, roles=STAFF,
+         query=PAGE + (("unassigned", "boolean", "only pieces in no issue"),),
+         summary="Adopted pieces")
+    def review_pieces(self, request):
+        editor = self._staff(request, *STAFF)
+        return self.review.list_pieces(editor, request.args.to_dict())
+
+    @api("POST", "/review/issues", body=c.IssueInput, answer=c.IssueSchema, status=201,
+         roles=STAFF, summary="Compose a numbered issue (期)")
+    def create_issue(self, request):
+        editor = self._staff(request, *STAFF)
+        return json_response(self.review.create_issue(editor, read_json(request)), status=201)
+
+    @api("GET", "/review/issues", page_of=c.IssueSchema, query=PAGE, roles=STAFF,
+         summary="Issues, newest first")
+    def list_issues(self, request):
+        editor = self._staff(request, *STAFF)
+        return self.review.list_issues(editor, request.args.to_dict())
+
+    @api("GET", "/review/issues/<issue_id>", answer=c.IssueSchema, roles=STAFF,
+         summary="An issue with its pieces in order")
+    def get_issue(self, request, issue_id):
+        return self.review.get_issue(self._staff(request, *STAFF), issue_id)
+
+    @api("PUT", "/review/issues/<issue_id>/pieces", body=c.IssuePiecesInput,
+         answer=c.IssueSchema, roles=STAFF, summary="Set an issue's pieces and their order")
+    def set_issue_pieces(self, request, issue_id):
+        editor = self._staff(request, *STAFF)
+        return self.review.set_issue_pieces(editor, issue_id, read_json(request))
+
+    @api("GET", "/review/issues/<issue_id>/docx", binary=DOCX, roles=STAFF,
+         summary="An issue as a Word document")
+    def issue_docx(self, request, issue_id):
+        document = self.review.issue_docx(self._staff(request, *STAFF), issue_id)
+        return attachment(document, DOCX, "issue.docx")
+
+    # --- scores ------------------------------------------------------------------------------
+    @api("GET", "/scores/people/<person_id>", answer=c.Scores,
+         query=(("period", "string", "2026-Q3, 2026 or 2025..2026"),),
+         summary="A person's points and score lines (self, unit admin, editors)")
     def person_scores(self, request, person_id):
         principal = self._principal(request)
         return self.scoring.person_scores(principal, person_id, request.args.get("period"))
 
-    @api("GET", "/scores/units/<unit_id>")
+    @api("GET", "/scores/units/<unit_id>", answer=c.Scores,
+         query=(("period", "string", "2026-Q3, 2026 or 2025..2026"),),
+         summary="A unit's points and score lines (its admins, editors)")
     def unit_scores(self, request, unit_id):
         principal = self._principal(request)
         return self.scoring.unit_scores(principal, unit_id, request.args.get("period"))
 
-    @api("GET", "/scores/standings")
+    @api("GET", "/scores/standings", answer=c.Standings, summary="Ranked standings",
+         query=PAGE + (("period", "string", "2026-Q3, 2026 or 2025..2026"),
+                       ("kind", "string", "person or unit"),
+                       ("role", "string", "member or officer")))
     def standings(self, request):
         return self.scoring.standings(self._principal(request), request.args.to_dict())
 
-    @api("GET", "/scores/rules")
+    @api("GET", "/scores/rules", page_of=c.RuleSetOutput, query=PAGE,
+         summary="Rule set versions")
     def rule_sets(self, request):
         self._principal(request)
-        items = self.scoring.rule_sets()
-        return {"items": items, "total": len(items), "page": 1, "page_size": len(items)}
+        return paged(self.scoring.rule_sets(), request.args)
 
-    @api("POST", "/scores/rules")
+    @api("POST", "/scores/rules", body=c.RuleSetInput, answer=c.RuleSetOutput, status=201,
+         roles=("admin",), summary="Add a rule set version (old ones are never edited)")
     def add_rule_set(self, request):
         admin = self._staff(request, "admin")
         return json_response(self.scoring.add_rule_set(admin, read_json(request)), status=201)
 
-    @api("GET", "/scores/quota")
+    @api("GET", "/scores/quota", answer=c.Quota, roles=STAFF + ("unit_admin",),
+         query=(("year", "integer", "a year"),), summary="Quota owed and submitted per person")
     def quota(self, request):
-        principal = self._staff(request, "editor", "admin", "unit_admin")
+        principal = self._staff(request, *STAFF, "unit_admin")
         return self.scoring.quota(principal, request.args.get("year"))
 
-    @api("POST", "/scores/quotas")
+    @api("POST", "/scores/quotas", body=c.QuotaInput, answer=c.QuotaInput, roles=("admin",),
+         summary="Set a role's yearly quota")
     def set_quota(self, request):
         return self.scoring.set_quota(self._staff(request, "admin"), read_json(request))
 
-    @api("POST", "/scores/quota/reminders")
+    @api("POST", "/scores/quota/reminders", body=c.RemindersInput, answer=c.RemindersAnswer,
+         roles=("admin",), summary="Send due quota reminders now (the hourly job)")
     def run_quota_reminders(self, request):
         admin = self._staff(request, "admin")
         body = read_json(request) if request.content_length else {}
-        return {"sent": self.scoring.run_quota_reminders(admin, (body or {}).get("on"))}
+        on = body.get("on") if isinstance(body, dict) else None
+        return {"sent": self.scoring.run_quota_reminders(admin, on)}
 
-    @api("GET", "/scores/bulletins/<period>")
+    @api("GET", "/scores/bulletins/<period>", answer=c.Bulletin,
+         query=(("format", "string", "json, csv or xlsx"),),
+         summary="The bulletin (通报) of a period")
     def bulletin(self, request, period):
         principal = self._principal(request)
         wanted = request.args.get("format", "json")
         if wanted == "json":
             return self.scoring.bulletin(principal, period)
         document = self.scoring.bulletin_file(principal, period, wanted)
-        return Response(base64.b64decode(document["content_base64"]),
-                        content_type=document["content_type"],
-                        headers={"Content-Disposition": f"attachment; filename=bulletin.{wanted};"
-                                 f" filename*=UTF-8''{quote(document['filename'])}"})
+        return attachment(document, document["content_type"], f"bulletin.{wanted}")
 
-    @api("POST", "/scores/bulletins/<period>/publish")
+    @api("POST", "/scores/bulletins/<period>/publish", answer=c.Bulletin, roles=STAFF,
+         summary="Publish a bulletin: every unit admin is told")
     def publish_bulletin(self, request, period):
-        editor = self._staff(request, "editor", "admin")
+        editor = self._staff(request, *STAFF)
         return self.scoring.publish_bulletin(editor, period)
 
-    @api("GET", "/scores/awards")
+    @api("GET", "/scores/awards", answer=c.Awards, summary="Awards for a range of years",
+         query=(("period", "string", "2025..2026"), ("tiers", "string", "3,5,7"),
+                ("top", "integer", "officers listed"),
+                ("min_adoptions", "integer", "adoptions an officer needs")))
     def awards(self, request):
         return self.scoring.awards(self._principal(request), request.args.to_dict())
 
-    # --- notifications ----------------------------------------------------------------
-    @api("GET", "/notifications")
+    # --- notifications -------------------------------------------------------------------------
+    @api("GET", "/notifications", page_of=c.NotificationSchema,
+         query=PAGE + (("unread", "boolean", "only unread"),), summary="My inbox, newest first")
     def notifications(self, request):
-        principal = self._principal(request)
-        return self.notify.inbox(principal, request.args.to_dict())
+        return self.notify.inbox(self._principal(request), request.args.to_dict())
 
-    @api("POST", "/notifications/<notification_id>/read")
+    @api("POST", "/notifications/<notification_id>/read", answer=c.NotificationSchema,
+         summary="Mark one of mine read")
     def mark_read(self, request, notification_id):
         return self.notify.mark_read(self._principal(request), notification_id)
 
-    @api("GET", "/notifications/preferences")
+    @api("GET", "/notifications/preferences", answer=c.Preferences, summary="My preferences")
     def get_preferences(self, request):
         return self.notify.get_preferences(self._principal(request))
 
-    @api("PUT", "/notifications/preferences")
+    @api("PUT", "/notifications/preferences", body=c.Preferences, answer=c.Preferences,
+         summary="Set my preferences")
     def put_preferences(self, request):
         return self.notify.put_preferences(self._principal(request), read_json(request))
 
-    @api("GET", "/notifications/deliveries")
+    @api("GET", "/notifications/deliveries", page_of=c.DeliverySchema, roles=("admin",),
+         query=PAGE + (("status", "string", "pending, sending, sent or failed"),),
+         summary="Email and webhook deliveries")
     def list_deliveries(self, request):
         admin = self._staff(request, "admin")
         return self.notify.list_deliveries(admin, request.args.to_dict())
 
-    @api("POST", "/notifications/deliveries/<delivery_id>/retry")
+    @api("POST", "/notifications/deliveries/<delivery_id>/retry", answer=c.DeliverySchema,
+         roles=("admin",), summary="Retry a failed delivery")
     def retry_delivery(self, request, delivery_id):
         return self.notify.retry_delivery(self._staff(request, "admin"), delivery_id)
 
-    @api("POST", "/webhooks")
+    @api("POST", "/webhooks", body=c.WebhookInput, answer=c.WebhookSchema, status=201,
+         roles=("admin",), summary="Subscribe an outside system to event types")
     def create_webhook(self, request):
         admin = self._staff(request, "admin")
         return json_response(self.notify.create_webhook(admin, read_json(request)), status=201)
 
-    @api("GET", "/webhooks")
+    @api("GET", "/webhooks", page_of=c.WebhookSchema, query=PAGE, roles=("admin",),
+         summary="Webhook subscriptions")
     def list_webhooks(self, request):
-        return self.notify.list_webhooks(self._staff(request, "admin"))
+        return paged(self.notify.list_webhooks(self._staff(request, "admin"))["items"],
+                     request.args)
 
-    @api("DELETE", "/webhooks/<webhook_id>")
+    @api("DELETE", "/webhooks/<webhook_id>", answer=c.Deleted, roles=("admin",),
+         summary="Remove a webhook subscription")
     def delete_webhook(self, request, webhook_id):
         return self.notify.delete_webhook(self._staff(request, "admin"), webhook_id)
 
@@ -334,4 +445,5 @@ def prepare(settings) -> None:
                                os.environ.get("MINYI_ADMIN_PASSWORD"))
     finally:
         database.dispose()
+
 

@@ -40,6 +40,7 @@ class Settings:
     mail_from: str = "minyi@localhost"
     delivery_base_delay: float = 2.0
     delivery_max_attempts: int = 6
+    token_lifetime: int = 8 * 3600
 
     def nameko_config(self) -> dict:
         """The config dict a nameko container of this service runs with."""
@@ -78,4 +79,5 @@ def load(service: str) -> Settings:
         mail_from=env.get("MINYI_MAIL_FROM", "minyi@localhost"),
         delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
         delivery_max_attempts=int(env.get("MINYI_DELIVERY_MAX_ATTEMPTS", "6")),
+        token_lifetime=int(env.get("MINYI_TOKEN_LIFETIME", str(8 * 3600))),
     )

@@ -300,3 +300,143 @@ class UnitOutput(Schema):
     id = fields.String()
     name = fields.String()
     kind = fields.String()
+
+
+# --- answers and small bodies the gateway documents -------------------------------------
+class LoginInput(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class LoginAnswer(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(UserOutput)
+
+
+class MeAnswer(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+
+
+class Health(Schema):
+    status = fields.String()
+
+
+class Readiness(Schema):
+    status = fields.String()
+    checks = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class Scores(Schema):
+    person_id = fields.String()
+    unit_id = fields.String()
+    period = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    points = fields.Float()
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+class StandingRow(Schema):
+    id = fields.String()
+    name = fields.String()
+    submitted = fields.Integer()
+    adopted = fields.Integer()
+    upstream_adopted = fields.Integer()
+    instructions = fields.Integer()
+    points = fields.Float()
+    rank = fields.Integer()
+
+
+class Standings(Schema):
+    period = fields.String()
+    kind = fields.String()
+    items = fields.List(fields.Nested(StandingRow))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class Bulletin(Schema):
+    period = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    title = fields.String()
+    published_at = fields.AwareDateTime(allow_none=True)
+    units = fields.List(fields.Nested(StandingRow))
+    people = fields.List(fields.Nested(StandingRow))
+
+
+class AwardedUnit(StandingRow):
+    award = fields.String()
+
+
+class NotableReport(Schema):
+    report_id = fields.String()
+    title = fields.String()
+    author_id = fields.String()
+
+
+class Awards(Schema):
+    period = fields.String()
+    advanced_units = fields.List(fields.Nested(AwardedUnit))
+    excellent_officers = fields.List(fields.Nested(StandingRow))
+    excellent_reports = fields.List(fields.Nested(NotableReport))
+
+
+class QuotaRow(Schema):
+    person_id = fields.String()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+    quota = fields.Integer()
+    submitted = fields.Integer()
+    owed = fields.Integer()
+
+
+class Quota(Schema):
+    year = fields.Integer()
+    items = fields.List(fields.Nested(QuotaRow))
+    total = fields.Integer()
+
+
+class QuotaInput(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(("member", "officer")))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2999))
+    count = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+
+
+class RemindersInput(Schema):
+    on = fields.Date()
+
+
+class RemindersAnswer(Schema):
+    sent = fields.Integer()
+
+
+class Preferences(Schema):
+    email = fields.Boolean(required=True)
+
+
+class WebhookInput(Schema):
+    url = fields.Url(required=True, schemes=("http", "https"))
+    event_types = fields.List(fields.String(), required=True)
+    secret = fields.String(required=True, validate=validate.Length(min=16, max=200))
+
+
+class IssuePiecesInput(Schema):
+    piece_ids = fields.List(fields.String(), required=True)
+
+
+class PieceOutcomes(Schema):
+    piece_id = fields.String()
+    reports = fields.List(fields.Nested(CaseSchema))
+
+
+class Deleted(Schema):
+    deleted = fields.String()

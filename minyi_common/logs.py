@@ -2,7 +2,12 @@
 import json
 import logging
 import os
+import threading
 from datetime import datetime, timezone
+
+# The request a worker serves (X-Request-ID), per green thread once eventlet patches
+# threading; set by nameko_glue.RequestContext, read by every log line.
+current = threading.local()
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,7 +23,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", None)
+        request_id = getattr(record, "request_id", None) or getattr(current, "request_id", None)
         if request_id:
             line["request_id"] = request_id
         if record.exc_info:

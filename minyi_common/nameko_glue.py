@@ -6,6 +6,7 @@ Service classes import these; domain and service-layer code never do.
 import json
 import logging
 import threading
+import time
 from datetime import datetime, timezone
 
 import eventlet
@@ -15,10 +16,11 @@ from nameko.messaging import Consumer
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as _nameko_rpc
 
-from . import errors, topology
+from . import errors, logs, topology
 from .amqp import ConfirmingPublisher, ensure_topology
 from .db import Database, OutboxRelay
 from .events import parse_event
+from .metrics import RPC_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,17 @@ def settings_of(container):
 class Settings(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return settings_of(self.container)
+
+
+class RequestContext(DependencyProvider):
+    """Puts the caller's X-Request-ID (nameko passes it along every RPC as context data)
+    on each log line a worker writes."""
+
+    def worker_setup(self, worker_ctx):
+        logs.current.request_id = worker_ctx.context_data.get("request_id")
+
+    def worker_teardown(self, worker_ctx):
+        logs.current.request_id = None
 
 
 class BackgroundLoop:
@@ -121,6 +134,11 @@ class DatabaseProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.database
+
+
+def service_stats(database: Database) -> dict:
+    """What every service tells /metrics about itself."""
+    return {"outbox_backlog": OutboxRelay(database, None).backlog()}
 
 
 def database_of(container, attr_name: str = "db") -> Database:
@@ -243,17 +261,26 @@ class _DeadlineProxy:
 
         def call(*args, **kwargs):
             timer = eventlet.Timeout(self._timeout)
+            started, outcome = time.perf_counter(), "error"
             try:
-                return method(*args, **kwargs)
+                answer = method(*args, **kwargs)
+                outcome = "ok"
+                return answer
+            except errors.DomainError:
+                outcome = "refused"  # an answer (404, 409, ...), not a failure
+                raise
             except eventlet.Timeout as fired:
                 if fired is not timer:
                     raise
+                outcome = "timeout"
                 raise errors.ServiceUnavailable(
                     f"the {self._service} service did not answer within {self._timeout:g} s")
             except UnknownService:
                 raise errors.ServiceUnavailable(f"the {self._service} service is not running")
             finally:
                 timer.cancel()
+                RPC_SECONDS.labels(self._service, name, outcome).observe(
+                    time.perf_counter() - started)
         return call
 
 

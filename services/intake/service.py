@@ -1,5 +1,6 @@
 """The intake service: reports as their authors submit them (SPEC §3)."""
-from minyi_common.nameko_glue import DatabaseProvider, consume_each, rpc
+from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, consume_each, rpc,
+                                      service_stats)
 
 from . import handlers
 from .adapters.orm import metadata
@@ -8,6 +9,7 @@ from .adapters.orm import metadata
 class IntakeService:
     name = "intake"
     db = DatabaseProvider(metadata)
+    request_context = RequestContext()
 
     @rpc
     def create_report(self, principal, payload, idempotency_key=None):
@@ -32,6 +34,10 @@ class IntakeService:
     @rpc
     def list_reports(self, principal, filters=None):
         return handlers.list_reports(self.db, principal, filters)
+
+    @rpc
+    def stats(self):
+        return service_stats(self.db)
 
     @rpc
     def ping(self):

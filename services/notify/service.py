@@ -1,8 +1,9 @@
 """The notify service: tells every author what became of their report (SPEC §7)."""
 from nameko.extensions import DependencyProvider
 
-from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, Settings, consume_each,
-                                      database_of, rpc, settings_of)
+from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, RequestContext, Settings,
+                                      consume_each, database_of, rpc, service_stats,
+                                      settings_of)
 
 from . import delivery, handlers
 from .adapters.orm import metadata
@@ -37,6 +38,7 @@ class NotifyService:
     settings = Settings()
     # notify publishes no events; it needs no outbox relay.
     db = DatabaseProvider(metadata, relay_outbox=False)
+    request_context = RequestContext()
     deliveries = Deliveries()
 
     @rpc
@@ -76,6 +78,10 @@ class NotifyService:
         answer = delivery.retry_delivery(self.db, principal, delivery_id)
         self.deliveries.wake()
         return answer
+
+    @rpc
+    def stats(self):
+        return service_stats(self.db)
 
     @rpc
     def ping(self):

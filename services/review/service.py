@@ -2,8 +2,8 @@
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from minyi_common.nameko_glue import (DatabaseProvider, Settings, consume_each, database_of,
-                                      rpc)
+from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, consume_each,
+                                      database_of, rpc, service_stats)
 
 from . import handlers, publication
 from .adapters.orm import metadata
@@ -29,6 +29,7 @@ class ReviewService:
     name = "review"
     settings = Settings()
     db = DatabaseProvider(metadata)
+    request_context = RequestContext()
     similarity = Similarity()
 
     @rpc
@@ -66,6 +67,10 @@ class ReviewService:
     @rpc
     def issue_docx(self, principal, issue_id):
         return publication.issue_docx(self.db, self.settings, principal, issue_id)
+
+    @rpc
+    def stats(self):
+        return service_stats(self.db)
 
     @rpc
     def ping(self):

@@ -6,7 +6,8 @@ import eventlet
 from nameko.timer import timer
 
 from minyi_common.db import Database
-from minyi_common.nameko_glue import DatabaseProvider, Settings, consume_each, rpc
+from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, consume_each,
+                                      rpc, service_stats)
 from minyi_common.schemas import load_principal, require_role
 
 from . import handlers, rules, standings
@@ -19,6 +20,7 @@ class ScoringService:
     name = "scoring"
     settings = Settings()
     db = DatabaseProvider(metadata)
+    request_context = RequestContext()
 
     @rpc
     def person_scores(self, principal, person_id, period=None):
@@ -82,6 +84,10 @@ class ScoringService:
     @rpc
     def awards(self, principal, filters=None):
         return standings.awards(self.db, principal, filters)
+
+    @rpc
+    def stats(self):
+        return service_stats(self.db)
 
     @rpc
     def ping(self):
