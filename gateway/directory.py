@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from minyi_common import events
 from minyi_common.contracts import UnitInput, UnitOutput, UserInput, UserOutput
 from minyi_common.db import decode_json, utcnow
-from minyi_common.errors import NotFound, Unauthorized, ValidationFailed
+from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
 from . import auth
 from .adapters.orm import login_failures, settings, units, users
@@ -116,6 +116,10 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         if row is None:
             raise NotFound(f"no user {user_id}")
         current = _user_row(row)
+        if actor_id == user_id and (data.get("active") is False
+                                    or ("roles" in data and "admin" not in data["roles"])):
+            # The last way into the system must not be closed by a slip.
+            raise Conflict("you cannot disable your own account or drop your own admin role")
         if "username" in data and data["username"] != current["username"] and uow.execute(
                 select(users.c.id).where(users.c.username == data["username"])).first():
             raise ValidationFailed("the username is taken",

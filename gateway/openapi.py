@@ -1,6 +1,7 @@
 """/openapi.json: the OpenAPI 3 document of the gateway, made from the routes' own
 declarations (``@api(..., body=..., answer=...)``) and the contract schemas they name,
 so the document cannot drift from what the routes take and answer."""
+import json
 import re
 from functools import lru_cache
 
@@ -71,7 +72,8 @@ def _operation(name, route) -> dict:
     parameters = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
                   for p in path_params]
     parameters += [{"in": "query", "name": q, "required": False, "description": text,
-                    "schema": {"type": kind}} for q, kind, text in doc["query"]]
+                    "schema": kind if isinstance(kind, dict) else {"type": kind}}
+                   for q, kind, text in doc["query"]]
     parameters.append({"in": "header", "name": "X-Request-ID", "required": False,
                        "description": "Passed through to every service's log lines",
                        "schema": {"type": "string", "maxLength": 100}})
@@ -125,4 +127,5 @@ def document(service_cls) -> dict:
         paths.setdefault(path, {})[route.method.lower()] = _operation(name, route)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    # Defaults such as coauthor_share are Decimals: JSON numbers in the document.
+    return json.loads(json.dumps(spec.to_dict(), default=float))

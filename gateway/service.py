@@ -26,7 +26,8 @@ from .http import RateLimited, api, json_response, problem, read_json
 READY_DEADLINE = 2.0
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BACKENDS = ("intake", "review", "scoring", "notify")
-PAGE = (("page", "integer", "page number, from 1"), ("page_size", "integer", "1 to 200"))
+PAGE = (("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "page number, from 1"),
+        ("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, "1 to 200"))
 STAFF = ("editor", "admin")
 
 
@@ -356,8 +357,7 @@ class GatewayService:
     def run_quota_reminders(self, request):
         admin = self._staff(request, "admin")
         body = read_json(request) if request.content_length else {}
-        on = body.get("on") if isinstance(body, dict) else None
-        return {"sent": self.scoring.run_quota_reminders(admin, on)}
+        return {"sent": self.scoring.run_quota_reminders(admin, body)}
 
     @api("GET", "/scores/bulletins/<period>", answer=c.Bulletin,
          query=(("format", "string", "json, csv or xlsx"),),

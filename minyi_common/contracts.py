@@ -406,13 +406,18 @@ class Quota(Schema):
 
 
 class QuotaInput(Schema):
+    class Meta:
+        unknown = RAISE
     role = fields.String(required=True, validate=validate.OneOf(("member", "officer")))
-    year = fields.Integer(validate=validate.Range(min=2000, max=2999))
-    count = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    year = fields.Integer(allow_none=True, strict=True,
+                          validate=validate.Range(min=2000, max=2999))
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))
 
 
 class RemindersInput(Schema):
-    on = fields.Date()
+    class Meta:
+        unknown = RAISE
+    on = fields.Date(allow_none=True)
 
 
 class RemindersAnswer(Schema):

@@ -100,8 +100,18 @@ def load_report_input(data, partial=False) -> dict:
         raise ValidationFailed("some fields are invalid", exc.messages) from None
 
 
+def load_contract(schema_class, data) -> dict:
+    """Load a body with a contract schema; a ValidationFailed naming each bad field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    try:
+        return schema_class().load(data)
+    except ValidationError as exc:
+        raise ValidationFailed("some fields are invalid", exc.messages) from None
+
+
 class PageSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 

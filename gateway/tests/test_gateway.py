@@ -92,3 +92,36 @@ def test_wrong_passwords_are_throttled_and_disabled_accounts_lose_their_tokens(g
     assert officer.get("/me").status_code == 200
     assert admin.patch(f"/users/{user['id']}", {"active": False}).status_code == 200
     assert officer.get("/me").status_code == 401
+
+
+class BrokenIntake:
+    """Stands in for intake and fails in a way nobody planned for."""
+    name = "intake"
+
+    @rpc
+    def list_reports(self, principal, filters=None):
+        raise KeyError("a bug")
+
+
+def test_an_unexpected_error_is_a_500_with_a_request_id_and_no_traceback(gateway,
+                                                                       container_factory):
+    container_factory(BrokenIntake, gateway["config"]).start()
+    answer = gateway["admin"].get("/reports", headers={"X-Request-ID": "req-42"})
+    assert answer.status_code == 500
+    body = answer.json()
+    assert body["request_id"] == "req-42" and "req-42" in body["detail"]
+    assert "Traceback" not in answer.text and "KeyError" not in answer.text
+
+
+def test_tokens_expire(container_factory, service_config, monkeypatch):
+    monkeypatch.setenv("MINYI_ADMIN_USERNAME", ADMIN[0])
+    monkeypatch.setenv("MINYI_ADMIN_PASSWORD", ADMIN[1])
+    port = free_port()
+    cfg = service_config("gateway", gateway_port=port, token_lifetime=1)
+    container_factory(GatewayService, cfg).start()
+    admin = Api(f"http://127.0.0.1:{port}").login(*ADMIN)
+    assert admin.get("/me").status_code == 200
+    eventlet.sleep(2.1)
+    expired = admin.get("/me")
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    assert expired.headers["WWW-Authenticate"] == "Bearer"

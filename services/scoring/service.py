@@ -8,7 +8,8 @@ from nameko.timer import timer
 from minyi_common.db import Database
 from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, consume_each,
                                       rpc, service_stats)
-from minyi_common.schemas import load_principal, require_role
+from minyi_common.contracts import RemindersInput
+from minyi_common.schemas import load_contract, load_principal, require_role
 
 from . import handlers, rules, standings
 from .adapters.orm import metadata
@@ -55,11 +56,11 @@ class ScoringService:
         return standings.set_quota(self.db, principal, payload)
 
     @rpc
-    def run_quota_reminders(self, principal, on=None):
+    def run_quota_reminders(self, principal, payload=None):
         """What the hourly timer does, on demand (operators; tests name the day)."""
         require_role(load_principal(principal), "admin")
-        return standings.send_quota_reminders(self.db, date.fromisoformat(on) if on
-                                              else date.today())
+        on = load_contract(RemindersInput, payload or {}).get("on")
+        return standings.send_quota_reminders(self.db, on or date.today())
 
     @timer(interval=3600)
     def quota_reminder_tick(self):

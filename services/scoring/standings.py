@@ -7,10 +7,11 @@ from decimal import Decimal
 from sqlalchemy import and_, func, insert, literal, or_, select
 
 from minyi_common import events
-from minyi_common.contracts import LineSchema
+from minyi_common.contracts import LineSchema, QuotaInput
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.schemas import has_role, load_page, load_principal, require_role
+from minyi_common.schemas import (has_role, load_contract, load_page, load_principal,
+                                  require_role)
 
 from . import domain
 from .adapters import bulletin_files
@@ -134,24 +135,13 @@ def ensure_default_quotas(db) -> None:
 
 def set_quota(db, principal, payload) -> dict:
     require_role(load_principal(principal), "admin")
-    errors = {}
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    if payload.get("role") not in DEFAULT_QUOTAS:
-        errors["role"] = ["Use member or officer."]
-    year = payload.get("year", 0)
-    if not isinstance(year, int) or not (year == 0 or 2000 <= year <= 2999):
-        errors["year"] = ["A year such as 2026 (or leave it out for every year)."]
-    count = payload.get("count")
-    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 100:
-        errors["count"] = ["A whole number from 0 to 100."]
-    if errors:
-        raise ValidationFailed("some fields are invalid", errors)
+    data = load_contract(QuotaInput, payload)
+    year = data.get("year") or 0
     with db.unit_of_work() as uow:
-        uow.execute(quotas.delete().where(quotas.c.role == payload["role"], quotas.c.year == year))
-        uow.execute(insert(quotas).values(role=payload["role"], year=year, count=count))
+        uow.execute(quotas.delete().where(quotas.c.role == data["role"], quotas.c.year == year))
+        uow.execute(insert(quotas).values(role=data["role"], year=year, count=data["count"]))
         uow.commit()
-    return {"role": payload["role"], "year": year or None, "count": count}
+    return {"role": data["role"], "year": year or None, "count": data["count"]}
 
 
 def _quota_table(uow, year: int) -> dict:
