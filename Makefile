@@ -24,9 +24,11 @@ run: install
 test: install system-deps
 	$(BIN)/python -m pytest
 
-## N reports from C concurrent clients through a system started like `make run`.
+## Throughput and latency through the gateway, similarity hints, scoring at scale.
 bench: install
 	$(BIN)/python -m bench.submit_throughput
+	$(BIN)/python -m bench.similarity_hints
+	$(BIN)/python -m bench.scoring_scale
 
 ## Dead-lettered events: list them, or put them back on their queues.
 dlq: install

@@ -51,7 +51,8 @@ def main() -> int:
 
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     if wait_ready(base + "/readyz", time.monotonic() + 60):
-        print(f"\nMinyi is running: {base}/api/v1  (health: {base}/readyz)", flush=True)
+        print(f"\nMinyi is running: {base}/api/v1  (docs: {base}/docs, health: {base}/readyz)",
+              flush=True)
         user = os.environ.get("MINYI_ADMIN_USERNAME", "admin")
         if os.environ.get("MINYI_ADMIN_PASSWORD"):
             print(f"Development admin: {user} / {os.environ['MINYI_ADMIN_PASSWORD']}", flush=True)

@@ -5,6 +5,9 @@ Every process declares the whole topology before it publishes or consumes, so no
 is ever published to a routing key with no queue bound (nameko's events are
 ``mandatory=False`` and would vanish silently).
 """
+import time
+
+from amqp.exceptions import NotFound as ChannelNotFound
 from kombu import Exchange, Queue
 
 # Who consumes what. A consumer entrypoint refuses to start for a pair not listed here,
@@ -68,15 +71,29 @@ def all_queues(namespace: str, retry_delays) -> list:
     return queues
 
 
-def declare(connection, namespace: str, retry_delays) -> None:
-    """Declare the exchange and every queue (idempotent; safe from many processes)."""
-    channel = connection.channel()
-    try:
-        events_exchange(namespace)(channel).declare()
-        for queue in all_queues(namespace, retry_delays):
-            queue(channel).declare()
-    finally:
-        channel.close()
+def declare(connection, namespace: str, retry_delays, attempts: int = 5) -> None:
+    """Declare the exchange and every queue (idempotent; safe from many processes).
+
+    A busy broker sometimes refuses a declaration with 404 "home node ... is down or
+    inaccessible" while a queue process starts; the channel is closed by then, so the
+    whole declaration is tried again on a new one, a little later.
+    """
+    for attempt in range(1, attempts + 1):
+        channel = connection.channel()
+        try:
+            events_exchange(namespace)(channel).declare()
+            for queue in all_queues(namespace, retry_delays):
+                queue(channel).declare()
+            return
+        except ChannelNotFound:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * 2 ** attempt)
+        finally:
+            try:
+                channel.close()
+            except Exception:
+                pass  # already closed by the broker's refusal
 
 
 def delete(connection, namespace: str, retry_delays) -> None:

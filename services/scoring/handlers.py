@@ -6,10 +6,8 @@ from decimal import Decimal
 from sqlalchemy import delete, func, insert, select, text, update
 
 from minyi_common import events
-from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE, LineSchema
+from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
 from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
-from minyi_common.errors import NotFound
-from minyi_common.schemas import has_role, load_principal
 
 from . import domain
 from .adapters.orm import (people, quarter_totals, report_records, rule_sets, score_lines,
@@ -242,29 +240,3 @@ def on_directory_event(db, event) -> None:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]})
     handle_once(db, f"scoring.{event['event_type']}", event, apply)
-
-
-def _may_see_person(uow, principal, person_id) -> bool:
-    if principal["id"] == person_id or has_role(principal, "editor", "admin"):
-        return True
-    if not has_role(principal, "unit_admin"):
-        return False
-    row = uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
-    return bool(row and set(decode_json(row.unit_ids)) & set(principal["unit_ids"]))
-
-
-def person_scores(db, principal, person_id, period=None) -> dict:
-    principal = load_principal(principal)
-    period = period or domain.current_quarter(date.today())
-    start, end = domain.period_range(period)
-    with db.unit_of_work() as uow:
-        if not _may_see_person(uow, principal, person_id):
-            raise NotFound(f"no scores for {person_id} that you may see")
-        rows = uow.execute(select(score_lines).where(
-            score_lines.c.subject_kind == "person", score_lines.c.subject_id == person_id,
-            score_lines.c.event_date.between(start, end))
-            .order_by(score_lines.c.event_date, score_lines.c.id)).mappings().all()
-    total = sum((Decimal(str(r["points"])) for r in rows), Decimal(0))
-    return {"person_id": person_id, "period": period, "from": start.isoformat(),
-            "to": end.isoformat(), "points": float(total),
-            "lines": LineSchema(many=True).dump(rows)}

@@ -25,7 +25,7 @@ class ScoringService:
 
     @rpc
     def person_scores(self, principal, person_id, period=None):
-        return handlers.person_scores(self.db, principal, person_id, period)
+        return standings.person_scores(self.db, principal, person_id, period)
 
     @rpc
     def unit_scores(self, principal, unit_id, period=None):

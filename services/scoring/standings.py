@@ -103,24 +103,51 @@ def standings(db, principal, filters) -> dict:
     return {"period": period, "kind": kind, "items": rows, "total": total, **paging}
 
 
+def _may_see_person(uow, principal, person_id) -> bool:
+    if principal["id"] == person_id or has_role(principal, *STAFF):
+        return True
+    if not has_role(principal, "unit_admin"):
+        return False
+    row = uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
+    return bool(row and set(decode_json(row.unit_ids)) & set(principal["unit_ids"]))
+
+
+def _scores(uow, kind: str, subject_id: str, period: str) -> dict:
+    """A subject's score lines in a period, with their total."""
+    start, end = domain.period_range(period)
+    rows = uow.execute(select(score_lines).where(
+        score_lines.c.subject_kind == kind, score_lines.c.subject_id == subject_id,
+        score_lines.c.event_date.between(start, end))
+        .order_by(score_lines.c.event_date, score_lines.c.id)).mappings().all()
+    total = sum((Decimal(str(r["points"])) for r in rows), Decimal(0))
+    return {f"{kind}_id": subject_id, "period": period, "from": start.isoformat(),
+            "to": end.isoformat(), "points": float(total),
+            "lines": LineSchema(many=True).dump(rows)}
+
+
+def person_scores(db, principal, person_id, period=None) -> dict:
+    """Visible to the person, their unit's admins and editors (others get a 404)."""
+    principal = load_principal(principal)
+    period = period or domain.current_quarter(date.today())
+    domain.period_range(period)
+    with db.unit_of_work() as uow:
+        if not _may_see_person(uow, principal, person_id):
+            raise NotFound(f"no scores for {person_id} that you may see")
+        return _scores(uow, "person", person_id, period)
+
+
 def unit_scores(db, principal, unit_id, period=None) -> dict:
+    """Visible to the unit's admins and editors (others get a 404)."""
     principal = load_principal(principal)
     if not (has_role(principal, *STAFF) or (has_role(principal, "unit_admin")
                                             and unit_id in principal["unit_ids"])):
         raise NotFound(f"no scores for unit {unit_id} that you may see")
     period = period or domain.current_quarter(date.today())
-    start, end = domain.period_range(period)
+    domain.period_range(period)
     with db.unit_of_work() as uow:
         if uow.execute(select(units.c.id).where(units.c.id == unit_id)).first() is None:
             raise NotFound(f"no unit {unit_id}")
-        rows = uow.execute(select(score_lines).where(
-            score_lines.c.subject_kind == "unit", score_lines.c.subject_id == unit_id,
-            score_lines.c.event_date.between(start, end))
-            .order_by(score_lines.c.event_date, score_lines.c.id)).mappings().all()
-    total = sum((Decimal(str(r["points"])) for r in rows), Decimal(0))
-    return {"unit_id": unit_id, "period": period, "from": start.isoformat(),
-            "to": end.isoformat(), "points": float(total),
-            "lines": LineSchema(many=True).dump(rows)}
+        return _scores(uow, "unit", unit_id, period)
 
 
 # --- quotas ----------------------------------------------------------------------------
