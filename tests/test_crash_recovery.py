@@ -115,7 +115,8 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_counts_once(make_setting
     settings = make_settings("scoring", url)
     log = str(tmp_path / "scoring.log")
     scoring = ServiceProcess("scoring", env_for(settings, "scoring", url), log).start()
-    reports = [str(uuid.uuid4()) for _ in range(150)]
+    # Enough that the kill lands mid-stream on a fast machine too.
+    reports = [str(uuid.uuid4()) for _ in range(600)]
     db = Database(url, scoring_metadata)
     lines = scoring_metadata.tables["score_lines"]
     processed = scoring_metadata.tables["processed_events"]
