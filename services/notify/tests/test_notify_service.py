@@ -103,9 +103,9 @@ def smtp(tmp_path):
     server.stop()
 
 
-def start_notify(container_factory, service_config, smtp_port):
+def start_notify(container_factory, service_config, smtp_port, max_attempts=3):
     cfg = service_config("notify", smtp_url=f"smtp://127.0.0.1:{smtp_port}",
-                         delivery_base_delay=0.1, delivery_max_attempts=3)
+                         delivery_base_delay=0.1, delivery_max_attempts=max_attempts)
     container = container_factory(NotifyService, cfg)
     container.start()
     return cfg
@@ -172,7 +172,8 @@ def test_a_duplicated_event_gives_one_inbox_item_and_one_email(container_factory
 def test_email_waits_for_an_smtp_server_that_is_down_at_first(container_factory,
                                                               service_config, tmp_path):
     down = SmtpServer(tmp_path)  # not started yet: nothing listens on its port
-    cfg = start_notify(container_factory, service_config, down.port)
+    # Ten tries, 0.1 s doubling: about a minute and a half of patience in all.
+    cfg = start_notify(container_factory, service_config, down.port, max_attempts=10)
     publish(cfg, person_event("p-author", "author@example.org"))
     publish(cfg, adopted_event())
     assert wait_for(lambda: any(d["attempts"] >= 1 for d in deliveries(cfg)))
