@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
 from minyi_common.contracts import UnitInput, UnitOutput, UserInput, UserOutput
@@ -31,6 +32,15 @@ def _load(schema: Schema, data, partial=False) -> dict:
         return schema.load(data, partial=partial)
     except ValidationError as exc:
         raise ValidationFailed("some fields are invalid", exc.messages) from None
+
+
+def _commit_unique(uow, field: str, message: str) -> None:
+    """Commit; a unique name that another request took in the meantime is the same 422
+    as one that was taken before (not a 500)."""
+    try:
+        uow.commit()
+    except IntegrityError:
+        raise ValidationFailed(f"the {field} is taken", {field: [message]}) from None
 
 
 def _user_row(row) -> dict:
@@ -72,7 +82,7 @@ def create_unit(db, actor_id, payload) -> dict:
         unit = {"id": str(uuid.uuid4()), **data}
         uow.execute(insert(units).values(**unit, created_at=utcnow()))
         uow.emit(events.new_event("directory.unit_upserted", actor_id, unit=unit))
-        uow.commit()
+        _commit_unique(uow, "name", "A unit with this name exists.")
     return UnitOutput().dump(unit)
 
 
@@ -105,7 +115,7 @@ def create_user(db, actor_id, payload) -> dict:
         password = user.pop("password")
         uow.execute(insert(users).values(**user, password_hash=auth.hash_password(password)))
         uow.emit(_person_event(actor_id, user))
-        uow.commit()
+        _commit_unique(uow, "username", "This username is taken.")
     return UserOutput().dump(user)
 
 
@@ -134,7 +144,7 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         uow.execute(update(users).where(users.c.id == user_id).values(**values))
         user = _user_row(uow.execute(select(users).where(users.c.id == user_id)).first())
         uow.emit(_person_event(actor_id, user))
-        uow.commit()
+        _commit_unique(uow, "username", "This username is taken.")
     return UserOutput().dump(user)
 
 

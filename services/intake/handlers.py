@@ -3,6 +3,8 @@ data; the nameko service class only wires them to RPC and events."""
 import uuid
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from minyi_common import events
 from minyi_common.contracts import ReportSchema
 from minyi_common.db import handle_once, utcnow
@@ -27,6 +29,17 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
     principal = load_principal(principal)
     domain.may_author(principal)
     data = load_report_input(payload)
+    try:
+        return _create_report(db, principal, data, idempotency_key)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # A retry with the same key committed first (two clicks, two connections): the
+        # key is there now, so this answers as that one did.
+        return _create_report(db, principal, data, idempotency_key)
+
+
+def _create_report(db, principal, data, idempotency_key) -> dict:
     digest = domain.body_hash(data)
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
@@ -43,14 +56,15 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
                                        repo.known_people(data["co_author_ids"]),
                                        principal["unit_ids"])
         now = utcnow()
-        draft = data.pop("draft")
-        report = {**data, "id": str(uuid.uuid4()), "author_id": principal["id"],
-                  "status": "draft" if draft else "submitted", "decision": None,
+        fields = {k: v for k, v in data.items() if k != "draft"}
+        report = {**fields, "id": str(uuid.uuid4()), "author_id": principal["id"],
+                  "status": "draft" if data["draft"] else "submitted", "decision": None,
                   "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
-                  "submitted_at": None if draft else now}
+                  "submitted_at": None if data["draft"] else now}
         repo.add(report)
-        repo.add_history(report["id"], "created" if draft else "submitted", principal["id"], now)
-        if not draft:
+        repo.add_history(report["id"], report["status"] if not data["draft"] else "created",
+                         principal["id"], now)
+        if not data["draft"]:
             uow.emit(events.new_event("report_submitted", principal["id"], report["id"],
                                       report=_record(report)))
         if idempotency_key:

@@ -5,6 +5,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
 from minyi_common.db import decode_json, utcnow
@@ -91,7 +92,11 @@ def create_issue(db, principal, payload) -> dict:
             created_at=utcnow()))
         _assign(uow, issue_id, data["piece_ids"])
         issue = _issue(uow, issue_id)
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError:  # another editor made the same number a moment ago
+            raise Conflict(f"{issue_label(data['year'], data['number'])} exists already") \
+                from None
     return IssueSchema().dump(issue)
 
 

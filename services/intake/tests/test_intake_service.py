@@ -77,3 +77,25 @@ def test_idempotency_key_returns_the_same_report(container_factory, service_conf
         again = intake.create_report(AUTHOR, GOOD, "key-1")
         assert again["report"]["id"] == first["report"]["id"] and not again["created"]
         assert intake.list_reports(AUTHOR, {})["total"] == 1
+
+
+@both_backends
+def test_two_retries_with_one_key_at_once_make_one_report(container_factory, service_config):
+    import eventlet
+    cfg = service_config("intake")
+    container_factory(IntakeService, cfg).start()
+    answers = []
+
+    def submit():
+        with ServiceRpcProxy("intake", cfg) as intake:
+            answers.append(intake.create_report(AUTHOR, GOOD, "double-click"))
+
+    for _ in range(3):
+        pool = eventlet.GreenPool()
+        for _ in range(4):
+            pool.spawn(submit)
+        pool.waitall()
+    assert len({a["report"]["id"] for a in answers}) == 1
+    assert sum(a["created"] for a in answers) == 1
+    with ServiceRpcProxy("intake", cfg) as intake:
+        assert intake.list_reports(AUTHOR, {})["total"] == 1
