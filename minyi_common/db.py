@@ -9,11 +9,11 @@ so a duplicate delivery changes nothing.
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        TypeDecorator,
-                        create_engine, event, func, insert, select, update)
+                        TypeDecorator, create_engine, delete, event, func, insert, select,
+                        update)
 from sqlalchemy.engine import make_url
 
 
@@ -219,6 +219,33 @@ class OutboxRelay:
         with self.db.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(outbox).where(
                 outbox.c.published_at.is_(None))).scalar_one()
+
+
+class Retention:
+    """Keeps the plumbing tables from growing for ever: published outbox rows go after a
+    week, processed-event claims after 90 days (a duplicate older than that is not
+    expected: brokers redeliver within minutes, the relay within its batch)."""
+
+    def __init__(self, database: Database, published_for=timedelta(days=7),
+                 processed_for=timedelta(days=90), every=timedelta(hours=1)):
+        self.db = database
+        self.published_for, self.processed_for, self.every = published_for, processed_for, every
+        self.last_run = None
+
+    def prune(self, now=None) -> None:
+        now = now or utcnow()
+        outbox, processed = self.db.outbox, self.db.processed_events
+        with self.db.unit_of_work() as uow:
+            uow.execute(delete(outbox).where(outbox.c.published_at < now - self.published_for))
+            uow.execute(delete(processed).where(
+                processed.c.processed_at < now - self.processed_for))
+            uow.commit()
+        self.last_run = now
+
+    def maybe_prune(self) -> None:
+        now = utcnow()
+        if self.last_run is None or now - self.last_run >= self.every:
+            self.prune(now)
 
 
 def decode_json(value):

@@ -18,7 +18,7 @@ from nameko.rpc import rpc as _nameko_rpc
 
 from . import errors, logs, topology
 from .amqp import ConfirmingPublisher, ensure_topology
-from .db import Database, OutboxRelay
+from .db import Database, OutboxRelay, Retention
 from .events import parse_event
 from .metrics import RPC_SECONDS
 
@@ -87,7 +87,8 @@ class BackgroundLoop:
 
 
 class DatabaseProvider(DependencyProvider):
-    """Gives each worker the service's ``Database``; runs the outbox relay beside it.
+    """Gives each worker the service's ``Database``; runs the outbox relay beside it,
+    and the pruning of old outbox rows and event claims.
 
     Workers commit inside their method (``with db.unit_of_work() as uow: ...;
     uow.commit()``), never in a hook: nameko acks before ``worker_teardown`` runs and
@@ -103,26 +104,31 @@ class DatabaseProvider(DependencyProvider):
     def setup(self):
         settings = settings_of(self.container)
         self.database = Database(self.container.config["DB_URL"], self.metadata)
+        retention = Retention(self.database)
+        self._publisher = relay = None
         if self.relay_outbox:
             self._publisher = ConfirmingPublisher(settings.amqp_uri)
             ns = settings.namespace
             relay = OutboxRelay(self.database, lambda event_type, body: (
                 self._publisher.publish_event(ns, event_type, body)))
-            self.loop = BackgroundLoop("outbox relay",
-                                       lambda: relay.relay_once() == relay.batch_size,
-                                       settings.outbox_poll_interval)
-            self.database.after_commit_with_events.append(self.loop.wake)
+
+        def step():
+            retention.maybe_prune()
+            return relay is not None and relay.relay_once() == relay.batch_size
+
+        self.loop = BackgroundLoop("outbox relay", step, settings.outbox_poll_interval)
+        self.database.after_commit_with_events.append(self.loop.wake)
 
     def start(self):
-        if self.loop is not None:
-            settings = settings_of(self.container)
+        settings = settings_of(self.container)
+        if self.relay_outbox:
             ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
-            self._gt = self.container.spawn_managed_thread(self.loop.run)
+        self._gt = self.container.spawn_managed_thread(self.loop.run)
 
     def stop(self):
-        if self.loop is not None:
-            self.loop.stop()
-            self._gt.wait()
+        self.loop.stop()
+        self._gt.wait()
+        if self._publisher is not None:
             self._publisher.close()
         self.database.dispose()
 

@@ -1,0 +1,58 @@
+"""The unit of work and the plumbing tables, on SQLite and PostgreSQL."""
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select
+
+from minyi_common import events
+from minyi_common.db import Database, Retention, handle_once, utcnow
+from minyi_common.testing import both_backends
+from services.intake.adapters.orm import metadata
+
+
+def unit_event():
+    return events.new_event("directory.unit_upserted", "admin",
+                            unit={"id": "u1", "name": "单位", "kind": "party"})
+
+
+@both_backends
+def test_a_rolled_back_unit_of_work_leaves_no_event_and_no_claim(databases):
+    db = Database(databases.url("intake"), metadata)
+    try:
+        with db.unit_of_work() as uow:
+            uow.emit(unit_event())
+            assert uow.claim("c", "e-1")
+            # no commit: leaving the block rolls everything back
+        with db.engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(db.outbox)).scalar() == 0
+        calls = []
+        assert handle_once(db, "c", {"event_id": "e-1"}, lambda uow, e: calls.append(e))
+        assert not handle_once(db, "c", {"event_id": "e-1"}, lambda uow, e: calls.append(e))
+        assert handle_once(db, "other", {"event_id": "e-1"}, lambda uow, e: calls.append(e))
+        assert len(calls) == 2
+    finally:
+        db.dispose()
+
+
+@both_backends
+def test_retention_prunes_only_what_is_old_and_done(databases):
+    db = Database(databases.url("intake"), metadata)
+    now = utcnow()
+    try:
+        with db.unit_of_work() as uow:
+            for n, (published, created) in enumerate([(now - timedelta(days=8), now),
+                                                      (now, now), (None, now - timedelta(days=30))]):
+                uow.execute(insert(db.outbox).values(event_id=f"e{n}", event_type="x", body="{}",
+                                                     created_at=created, published_at=published))
+            uow.execute(insert(db.processed_events), [
+                {"consumer": "c", "event_id": "old", "processed_at": now - timedelta(days=91)},
+                {"consumer": "c", "event_id": "new", "processed_at": now}])
+            uow.commit()
+        Retention(db).prune()
+        with db.engine.connect() as connection:
+            left = {r.event_id for r in connection.execute(select(db.outbox.c.event_id))}
+            claims = {r.event_id for r in connection.execute(
+                select(db.processed_events.c.event_id))}
+        assert left == {"e1", "e2"}  # recent, and never published however old
+        assert claims == {"new"}
+    finally:
+        db.dispose()
