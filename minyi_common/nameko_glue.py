@@ -142,6 +142,37 @@ class DatabaseProvider(DependencyProvider):
         return self.database
 
 
+class Background(DependencyProvider):
+    """Long jobs a worker starts and does not wait for, in threads the container
+    manages (stopped with it). One job per key at a time: asked again while it runs, it
+    runs once more afterwards, so the last request is always served."""
+
+    def setup(self):
+        self.again = {}
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def once(self, key: str, job, *args, **kwargs) -> None:
+        if key in self.again:
+            self.again[key] = True
+            return
+        self.again[key] = False
+
+        def run():
+            try:
+                while True:
+                    job(*args, **kwargs)
+                    if not self.again.get(key):
+                        return
+                    self.again[key] = False
+            except Exception:
+                log.exception("background job %s failed", key)
+            finally:
+                self.again.pop(key, None)
+        self.container.spawn_managed_thread(run, identifier=f"background:{key}")
+
+
 def service_stats(database: Database) -> dict:
     """What every service tells /metrics about itself."""
     return {"outbox_backlog": OutboxRelay(database, None).backlog()}

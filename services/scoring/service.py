@@ -6,8 +6,8 @@ import eventlet
 from nameko.timer import timer
 
 from minyi_common.db import Database
-from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, consume_each,
-                                      rpc, service_stats)
+from minyi_common.nameko_glue import (Background, DatabaseProvider, RequestContext, Settings,
+                                      consume_each, rpc, service_stats)
 from minyi_common.contracts import RemindersInput
 from minyi_common.schemas import load_contract, load_principal, require_role
 
@@ -22,6 +22,7 @@ class ScoringService:
     settings = Settings()
     db = DatabaseProvider(metadata)
     request_context = RequestContext()
+    background = Background()
 
     @rpc
     def person_scores(self, principal, person_id, period=None):
@@ -44,7 +45,8 @@ class ScoringService:
         added = rules.add_rule_set(self.db, principal, payload)
         # Lines dated on or after the new version's start change: recompute them all, in
         # the background, a batch per transaction (a rebuild is replay-safe).
-        eventlet.spawn_n(handlers.rebuild, self.db, self.settings.level, pause=eventlet.sleep)
+        self.background.once("rebuild", handlers.rebuild, self.db, self.settings.level,
+                             pause=eventlet.sleep)
         return added
 
     @rpc

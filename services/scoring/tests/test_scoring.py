@@ -270,3 +270,29 @@ def quarter_table(db):
         return {(r.subject_kind, r.subject_id, r.quarter): (float(r.points), r.submitted,
                                                             r.adopted, r.instructions)
                 for r in connection.execute(select(table))}
+
+
+def test_a_rule_version_added_over_rpc_is_applied_in_the_background(container_factory,
+                                                                     service_config):
+    import eventlet
+    from nameko.standalone.rpc import ServiceRpcProxy
+    from services.scoring.service import ScoringService
+    cfg = service_config("scoring")
+    database = Database(cfg["DB_URL"], metadata)
+    for e in story():
+        handlers.on_report_event(database, Settings, e)
+    container_factory(ScoringService, cfg).start()
+    tripled = [{"event": r.event, "level": r.level, "mode": r.mode, "points": float(r.points) * 3}
+               for r in handlers.domain.DEFAULT_RULES]
+    with ServiceRpcProxy("scoring", cfg) as scoring:
+        scoring.add_rule_set(ADMIN, {"effective_from": "2026-01-01", "rules": tripled})
+        scoring.add_rule_set(ADMIN, {"effective_from": "2026-01-01", "rules": tripled})
+    deadline = eventlet.Timeout(10)
+    try:
+        # The second request, made while the first rebuild ran, runs it once more.
+        while {l[5] for l in lines_of(database)} != {3}:
+            eventlet.sleep(0.05)
+    finally:
+        deadline.cancel()
+    assert sum(l[4] for l in lines_of(database) if l[2] == "zhang") == 51
+    database.dispose()
