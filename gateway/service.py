@@ -122,7 +122,7 @@ class GatewayService:
         backlogs = {"gateway": OutboxRelay(self.db, None).backlog()}
         for name in BACKENDS:
             try:
-                backlogs[name] = getattr(self, name).within(1.0).stats()["outbox_backlog"]
+                backlogs[name] = getattr(self, name).within(READY_DEADLINE).stats()["outbox_backlog"]
             except Exception:
                 backlogs[name] = None
         return metrics.exposition(self.settings, backlogs)

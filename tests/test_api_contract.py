@@ -148,7 +148,9 @@ def test_property_based_requests_find_no_server_error(system):
     command = [os.path.join(os.path.dirname(sys.executable), "st"), "run",
                f"{system.base}/openapi.json", "--url", system.base,
                "--checks", "not_a_server_error", "-H", f"Authorization: Bearer {token}",
-               "--max-examples", "10", "--workers", "2", "--request-timeout", "30",
+               # One worker: hypothesis parses lambdas with `ast`, which on CPython 3.11.7
+               # fails now and then when two threads do it at once (SystemError).
+               "--max-examples", "10", "--workers", "1", "--request-timeout", "30",
                "--phases", "examples,coverage,fuzzing", "--seed", "20261127",
                # An admin changing their own password would end this run's token.
                "--exclude-operation-id", "update_user"]
