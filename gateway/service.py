@@ -122,7 +122,8 @@ class GatewayService:
         backlogs = {"gateway": OutboxRelay(self.db, None).backlog()}
         for name in BACKENDS:
             try:
-                backlogs[name] = getattr(self, name).within(READY_DEADLINE).stats()["outbox_backlog"]
+                stats = getattr(self, name).within(READY_DEADLINE).stats()
+                backlogs[name] = stats["outbox_backlog"]
             except Exception:
                 backlogs[name] = None
         return metrics.exposition(self.settings, backlogs)

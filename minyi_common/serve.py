@@ -20,7 +20,9 @@ from . import config, logs  # noqa: E402
 from .amqp import check_broker, ensure_topology  # noqa: E402
 from .db import make_engine  # noqa: E402
 from .migrate import startup_lock, upgrade  # noqa: E402
-from .registry import SERVICE_CLASSES, migrations_dir, service_class, service_module  # noqa: E402,E501
+from .registry import (SERVICE_CLASSES, migrations_dir, service_class,  # noqa: E402
+                       service_module)
+
 
 def check_database(url: str) -> str | None:
     try:

@@ -22,7 +22,7 @@ from .amqp import check_broker
 from .db import make_engine
 from .migrate import upgrade
 from .registry import migrations_dir
-from .serve import run_prepare_hook
+from .serve import check_database, run_prepare_hook
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -93,23 +93,17 @@ def namespace(amqp_uri):
 @pytest.fixture(scope="session")
 def pg_server_url():
     url = os.environ.get("MINYI_TEST_PG_URL", DEFAULT_PG)
-    try:
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
+    problem = check_database(url)
+    if problem is None:
         yield url
         return
-    except Exception as exc:
-        error = exc
     if _docker_answers():
         from testcontainers.postgres import PostgresContainer
         with PostgresContainer("postgres:16") as pg:
             yield pg.get_connection_url().replace("+psycopg2", "")
         return
-    pytest.fail(f"The tests need PostgreSQL at {url} ({error.__class__.__name__}). Start it "
-                "with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main "
-                "start` or set MINYI_TEST_PG_URL.", pytrace=False)
+    pytest.fail(f"The tests need PostgreSQL. {problem} Or set MINYI_TEST_PG_URL.",
+                pytrace=False)
 
 
 class DatabaseMaker:
