@@ -87,7 +87,7 @@ def create_unit(db, actor_id, payload) -> dict:
 
 
 def list_units(db) -> list:
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         rows = uow.execute(select(units).order_by(units.c.name)).mappings().all()
     return UnitOutput(many=True).dump(rows)
 
@@ -149,7 +149,7 @@ def update_user(db, actor_id, user_id, payload) -> dict:
 
 
 def list_users(db, page: int, page_size: int) -> dict:
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(users)).scalar_one()
         rows = uow.execute(select(users).order_by(users.c.username)
                            .limit(page_size).offset((page - 1) * page_size)).all()
@@ -202,7 +202,7 @@ def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME) -> dict
 
 def principal_for_token(db, secret: str, token: str) -> dict:
     claims = auth.read_token(secret, token)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         row = uow.execute(select(users).where(users.c.id == claims["sub"])).first()
     if row is None:
         raise Unauthorized("the account no longer exists")

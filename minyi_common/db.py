@@ -84,7 +84,10 @@ def make_engine(url: str, **options):
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the file's write lock up front (no deadlock on upgrade);
+            # readers in WAL mode need no lock at all.
+            read_only = connection.get_execution_options().get("minyi_read_only")
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **options)
@@ -114,25 +117,31 @@ class Database:
         self._lock = _sqlite_lock(self.engine.url.database) if self.is_sqlite else None
         self.after_commit_with_events = []
 
-    def unit_of_work(self) -> "UnitOfWork":
-        return UnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> "UnitOfWork":
+        """A transaction. ``read_only`` ones must not write: on SQLite they neither queue
+        for the writer lock nor take it, so reads never wait behind writes."""
+        return UnitOfWork(self, read_only)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 class UnitOfWork:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, read_only: bool = False):
         self.db = database
+        self.read_only = read_only
+        self._lock = None if read_only else database._lock
         self.connection = None
         self._transaction = None
         self._emitted = 0
 
     def __enter__(self):
-        if self.db._lock is not None:
-            self.db._lock.acquire()
+        if self._lock is not None:
+            self._lock.acquire()
         try:
             self.connection = self.db.engine.connect()
+            if self.read_only:
+                self.connection = self.connection.execution_options(minyi_read_only=True)
             self._transaction = self.connection.begin()
         except BaseException:
             self._release()
@@ -148,8 +157,8 @@ class UnitOfWork:
             self._release()
 
     def _release(self):
-        if self.db._lock is not None:
-            self.db._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
     def execute(self, statement, *args):
         return self.connection.execute(statement, *args)

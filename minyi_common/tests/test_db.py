@@ -56,3 +56,19 @@ def test_retention_prunes_only_what_is_old_and_done(databases):
         assert claims == {"new"}
     finally:
         db.dispose()
+
+
+def test_on_sqlite_a_reader_does_not_wait_for_a_writer(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/x.db", metadata)
+    metadata.create_all(db.engine)
+    try:
+        with db.unit_of_work() as writer:  # holds the process's writer lock
+            writer.emit(unit_event())
+            with db.unit_of_work(read_only=True) as reader:  # would deadlock if it queued
+                seen = reader.execute(select(func.count()).select_from(db.outbox)).scalar()
+            assert seen == 0  # the writer has not committed
+            writer.commit()
+        with db.unit_of_work(read_only=True) as reader:
+            assert reader.execute(select(func.count()).select_from(db.outbox)).scalar() == 1
+    finally:
+        db.dispose()

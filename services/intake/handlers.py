@@ -132,7 +132,7 @@ def _visible(repo, principal, report_id) -> dict:
 
 def get_report(db, principal, report_id) -> dict:
     principal = load_principal(principal)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         report = _visible(IntakeRepository(uow), principal, report_id)
     return ReportSchema().dump(report)
 
@@ -141,7 +141,7 @@ def list_reports(db, principal, filters) -> dict:
     principal = load_principal(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         items, total = IntakeRepository(uow).list_visible(
             principal, has_role(principal, "editor", "admin"), filters, **paging)
     return {"items": ReportSchema(many=True, exclude=("history",)).dump(items),

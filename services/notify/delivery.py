@@ -98,7 +98,7 @@ def list_deliveries(db, principal, filters) -> dict:
             raise ValidationFailed("unknown status", {"status": [
                 "Use pending, sending, sent or failed."]})
         query = query.where(deliveries.c.status == filters["status"])
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = uow.execute(query.order_by(deliveries.c.id.desc()).limit(paging["page_size"])
                            .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()

@@ -93,7 +93,7 @@ def inbox(db, principal, filters) -> dict:
     query = select(notifications).where(notifications.c.recipient_id == principal["id"])
     if str(filters.get("unread", "")).lower() in ("1", "true", "yes"):
         query = query.where(notifications.c.read_at.is_(None))
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         unread = uow.execute(select(func.count()).select_from(notifications).where(
             notifications.c.recipient_id == principal["id"],
@@ -126,7 +126,7 @@ def mark_read(db, principal, notification_id) -> dict:
 
 def get_preferences(db, principal) -> dict:
     principal = load_principal(principal)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         row = uow.execute(select(preferences.c.email).where(
             preferences.c.person_id == principal["id"])).first()
     return {"email": True if row is None else row.email}
@@ -179,7 +179,7 @@ def create_webhook(db, principal, payload) -> dict:
 
 def list_webhooks(db, principal) -> dict:
     require_role(load_principal(principal), "admin")
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         rows = [dict(r._mapping) for r in uow.execute(select(webhooks)
                                                       .order_by(webhooks.c.created_at))]
     for row in rows:

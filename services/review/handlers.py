@@ -63,7 +63,7 @@ def queue(db, principal, filters) -> dict:
         query = query.where(or_(cases.c.title.like(pattern), cases.c.situation.like(pattern),
                                 cases.c.analysis.like(pattern),
                                 cases.c.suggestions.like(pattern)))
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         items = [_case(r) for r in uow.execute(
             query.order_by(cases.c.submitted_at, cases.c.report_id)

@@ -116,14 +116,14 @@ def set_issue_pieces(db, principal, issue_id, payload) -> dict:
 
 def get_issue(db, principal, issue_id) -> dict:
     _editor(principal)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         return IssueSchema().dump(_issue(uow, issue_id))
 
 
 def list_issues(db, principal, filters) -> dict:
     _editor(principal)
     paging = load_page(filters)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(issues)).scalar_one()
         rows = uow.execute(select(issues).order_by(issues.c.year.desc(), issues.c.number.desc())
                            .limit(paging["page_size"])
@@ -139,7 +139,7 @@ def list_pieces(db, principal, filters) -> dict:
     query = select(pieces)
     if str(filters.get("unassigned", "")).lower() in ("1", "true", "yes"):
         query = query.where(pieces.c.issue_id.is_(None))
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = [_piece(r) for r in uow.execute(
             query.order_by(pieces.c.created_at.desc()).limit(paging["page_size"])
@@ -170,7 +170,7 @@ def _credit(uow, report_ids) -> str:
 
 def issue_docx(db, settings, principal, issue_id) -> dict:
     _editor(principal)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         issue = _issue(uow, issue_id)
         for piece in issue["pieces"]:
             piece["credit"] = _credit(uow, piece["source_report_ids"])

@@ -13,7 +13,7 @@ from .adapters.orm import rule_sets
 
 
 def list_rule_sets(db) -> list:
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         rows = [dict(r._mapping) for r in uow.execute(
             select(rule_sets).order_by(rule_sets.c.version))]
     for row in rows:

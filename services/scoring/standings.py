@@ -97,7 +97,7 @@ def standings(db, principal, filters) -> dict:
     role = filters.get("role")
     if role not in (None, "", "member", "officer"):
         raise ValidationFailed("role is member or officer", {"role": ["Use member or officer."]})
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         rows, total = ranked_rows(uow, kind, period, role or None, paging["page_size"],
                                   (paging["page"] - 1) * paging["page_size"])
     return {"period": period, "kind": kind, "items": rows, "total": total, **paging}
@@ -130,7 +130,7 @@ def person_scores(db, principal, person_id, period=None) -> dict:
     principal = load_principal(principal)
     period = period or domain.current_quarter(date.today())
     domain.period_range(period)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         if not _may_see_person(uow, principal, person_id):
             raise NotFound(f"no scores for {person_id} that you may see")
         return _scores(uow, "person", person_id, period)
@@ -144,7 +144,7 @@ def unit_scores(db, principal, unit_id, period=None) -> dict:
         raise NotFound(f"no scores for unit {unit_id} that you may see")
     period = period or domain.current_quarter(date.today())
     domain.period_range(period)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         if uow.execute(select(units.c.id).where(units.c.id == unit_id)).first() is None:
             raise NotFound(f"no unit {unit_id}")
         return _scores(uow, "unit", unit_id, period)
@@ -219,7 +219,7 @@ def quota(db, principal, year=None) -> dict:
         keep = lambda unit_ids: bool(mine & set(unit_ids))  # noqa: E731
     else:
         raise NotFound("quotas are for editors and unit admins")
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         items = _owed(uow, year, date(year, 12, 31), keep)
     return {"year": year, "items": items, "total": len(items)}
 
@@ -254,7 +254,7 @@ def send_quota_reminders(db, today: date) -> int:
 def bulletin(db, principal, period) -> dict:
     load_principal(principal)
     start, end = domain.period_range(period)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         unit_rows, _ = ranked_rows(uow, "unit", period)
         person_rows, _ = ranked_rows(uow, "person", period)
         published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
@@ -308,7 +308,7 @@ def awards(db, principal, filters) -> dict:
     except ValueError:
         raise ValidationFailed("invalid thresholds", {"tiers": [
             "tiers=3,5,7 (一二三等奖 counts), top=10, min_adoptions=2: whole numbers."]}) from None
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(read_only=True) as uow:
         unit_rows = [r for r in ranked_rows(uow, "unit", period)[0] if r["points"] > 0]
         officers = [r for r in ranked_rows(uow, "person", period, "officer")[0]
                     if r["adopted"] >= min_adoptions and r["points"] > 0][:top]
