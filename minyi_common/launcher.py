@@ -15,8 +15,8 @@ from .amqp import check_broker
 ORDER = ("intake", "review", "scoring", "notify", "gateway")
 
 
-def wait_ready(url: str, deadline: float) -> bool:
-    while time.monotonic() < deadline:
+def wait_ready(url: str, deadline: float, give_up=lambda: False) -> bool:
+    while time.monotonic() < deadline and not give_up():
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
@@ -50,7 +50,9 @@ def main() -> int:
         children[name] = subprocess.Popen([sys.executable, "-m", "minyi_common.serve", name])
 
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
-    if wait_ready(base + "/readyz", time.monotonic() + 60):
+    # Stop waiting as soon as we are asked to stop or a service has died.
+    give_up = lambda: stopping or any(c.poll() is not None for c in children.values())  # noqa
+    if wait_ready(base + "/readyz", time.monotonic() + 60, give_up):
         print(f"\nMinyi is running: {base}/api/v1  (docs: {base}/docs, health: {base}/readyz)",
               flush=True)
         user = os.environ.get("MINYI_ADMIN_USERNAME", "admin")

@@ -70,11 +70,16 @@ class RunningSystem:
         self.log_path = os.path.join(data_dir, "system.log")
         self.process = None
 
-    def start(self, timeout=60) -> "RunningSystem":
+    def launch(self) -> "RunningSystem":
+        """Start the launcher and return at once."""
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", "minyi_common.launcher"],
                                         cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def start(self, timeout=60) -> "RunningSystem":
+        self.launch()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -91,16 +96,29 @@ class RunningSystem:
         with open(self.log_path, "rb") as log:
             return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
 
-    def stop(self, timeout=30) -> int:
+    def stop(self, timeout=30, group=True) -> bool:
+        """SIGTERM (to the whole process group, as Ctrl-C does, or to the launcher
+        alone); True when everything was gone within ``timeout`` without a SIGKILL."""
+        clean = True
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            (os.killpg if group else os.kill)(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                clean = False
+        if self.process and self._group_alive():
+            clean = False
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         self.log.close()
-        return self.process.returncode
+        return clean
+
+    def _group_alive(self) -> bool:
+        try:
+            os.killpg(self.process.pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
 
     def cleanup_broker(self) -> None:
         with Connection(self.amqp_uri) as connection:

@@ -1,10 +1,11 @@
-"""A broker or database that does not answer at start gives one clear line, not a
-traceback (SPEC §10)."""
+"""Starting and stopping: a broker or database that does not answer gives one clear line,
+not a traceback (SPEC §10); SIGTERM stops every process quickly, also mid-start."""
 import os
 import subprocess
 import sys
+import time
 
-from .system import ROOT, free_port
+from .system import ROOT, RunningSystem, free_port
 
 
 def start(args, **env):
@@ -32,3 +33,18 @@ def test_no_database(amqp_uri):
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "database" in lines[0] and "pg_ctlcluster" in lines[0]
     assert "secret" not in lines[0]
+
+
+def test_sigterm_stops_every_process_quickly_even_while_starting(amqp_uri, tmp_path):
+    for moment in ("starting", "running"):
+        (tmp_path / moment).mkdir()
+        system = RunningSystem(amqp_uri, str(tmp_path / moment))
+        if moment == "starting":
+            system.launch()
+            time.sleep(1)  # services are migrating and declaring now
+        else:
+            system.start()
+        started = time.monotonic()
+        assert system.stop(timeout=15, group=False), system.tail()  # the launcher alone
+        assert time.monotonic() - started < 15
+        system.cleanup_broker()
