@@ -35,9 +35,9 @@ class HistorySchema(Schema):
     comment = fields.String(allow_none=True)
 
 
-class ReportSchema(Schema):
-    """A report as intake answers it over RPC."""
-    id = fields.String()
+class _ReportFields(Schema):
+    """What a report says, who wrote it and what became of it: in intake's answers and
+    review's alike."""
     status = fields.String()
     author_id = fields.String()
     co_author_ids = fields.List(fields.String())
@@ -50,28 +50,22 @@ class ReportSchema(Schema):
     consent_to_publish = fields.Boolean()
     decision = fields.Dict(allow_none=True)
     outcomes = fields.List(fields.Dict())
+
+
+class ReportSchema(_ReportFields):
+    """A report as intake answers it over RPC."""
+    id = fields.String()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     submitted_at = fields.AwareDateTime(allow_none=True)
     history = fields.List(fields.Nested(HistorySchema))
 
 
-class CaseSchema(Schema):
+class CaseSchema(_ReportFields):
+    """A report as review holds it: with the editor's edit and the piece it went into."""
     id = fields.String(attribute="report_id")
-    status = fields.String()
-    author_id = fields.String()
-    co_author_ids = fields.List(fields.String())
-    unit_id = fields.String(allow_none=True)
-    title = fields.String()
-    situation = fields.String()
-    analysis = fields.String()
-    suggestions = fields.String()
-    category = fields.String()
-    consent_to_publish = fields.Boolean()
     submitted_at = fields.AwareDateTime()
-    decision = fields.Dict(allow_none=True)
     edited = fields.Dict(allow_none=True)
-    outcomes = fields.List(fields.Dict())
     piece_id = fields.String(allow_none=True)
     version = fields.Integer()
     similar = fields.List(fields.Dict())

@@ -69,7 +69,15 @@ def main(argv=None) -> None:
     runner = ServiceRunner(settings.nameko_config())
     runner.add_service(service_class(settings.service))
 
+    asked = []
+
     def shutdown(signum, _frame):
+        # Ctrl-C reaches every process of the group and the launcher forwards it too:
+        # nameko's stop is not re-entrant (a second one waits for ever on consumers the
+        # first has already cancelled), so only the first signal stops.
+        if asked:
+            return
+        asked.append(signum)
         logging.getLogger(__name__).info("stopping %s on signal %s", settings.service, signum)
         eventlet.spawn_n(runner.stop)
 
