@@ -3,7 +3,6 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from minyi_common import events
 from minyi_common.contracts import UnitInput, UnitOutput, UserInput, UserOutput
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from minyi_common.schemas import load_contract
 
 from . import auth
 from .adapters.orm import login_failures, settings, units, users
@@ -23,15 +23,6 @@ class TooManyAttempts(Exception):
     def __init__(self, retry_after: int):
         super().__init__(retry_after)
         self.retry_after = retry_after
-
-
-def _load(schema: Schema, data, partial=False) -> dict:
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    try:
-        return schema.load(data, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed("some fields are invalid", exc.messages) from None
 
 
 def _commit_unique(uow, field: str, message: str) -> None:
@@ -74,7 +65,7 @@ def secret_key(db, configured: str | None) -> str:
 
 # --- units -------------------------------------------------------------------------------
 def create_unit(db, actor_id, payload) -> dict:
-    data = _load(UnitInput(), payload)
+    data = load_contract(UnitInput, payload)
     with db.unit_of_work() as uow:
         if uow.execute(select(units.c.id).where(units.c.name == data["name"])).first():
             raise ValidationFailed("a unit with this name exists",
@@ -103,7 +94,7 @@ def _check_units_exist(uow, unit_ids) -> None:
 
 # --- users -------------------------------------------------------------------------------
 def create_user(db, actor_id, payload) -> dict:
-    data = _load(UserInput(), payload)
+    data = load_contract(UserInput, payload)
     with db.unit_of_work() as uow:
         if uow.execute(select(users.c.id).where(users.c.username == data["username"])).first():
             raise ValidationFailed("the username is taken",
@@ -120,7 +111,7 @@ def create_user(db, actor_id, payload) -> dict:
 
 
 def update_user(db, actor_id, user_id, payload) -> dict:
-    data = _load(UserInput(), payload, partial=True)
+    data = load_contract(UserInput, payload, partial=True)
     with db.unit_of_work() as uow:
         row = uow.execute(select(users).where(users.c.id == user_id)).first()
         if row is None:

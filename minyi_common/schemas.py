@@ -91,23 +91,21 @@ class ReportInputSchema(Schema):
                 f"(now {total}).", field_name="suggestions")
 
 
+def load_contract(schema, data, partial=False) -> dict:
+    """Load a body with a contract schema (class or instance); a ValidationFailed naming
+    each bad field, or the body itself when it is not a JSON object."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    if isinstance(schema, type):
+        schema = schema()
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed("some fields are invalid", exc.messages) from None
+
+
 def load_report_input(data, partial=False) -> dict:
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    try:
-        return ReportInputSchema().load(data, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed("some fields are invalid", exc.messages) from None
-
-
-def load_contract(schema_class, data) -> dict:
-    """Load a body with a contract schema; a ValidationFailed naming each bad field."""
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    try:
-        return schema_class().load(data)
-    except ValidationError as exc:
-        raise ValidationFailed("some fields are invalid", exc.messages) from None
+    return load_contract(ReportInputSchema, data, partial)
 
 
 class PageSchema(Schema):

@@ -1,10 +1,9 @@
 """The editorial state machine (SPEC §4), free of any framework."""
-from marshmallow import ValidationError
-
 from minyi_common.contracts import (AdoptInput, IssueInput, MergeInput, OutcomeInput,
                                     RejectInput, RetainInput, ReturnInput)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
+from minyi_common.schemas import load_contract
 
 PENDING = ("submitted", "resubmitted")
 # What an author may still withdraw (SPEC §4); a decided report stays decided.
@@ -26,12 +25,7 @@ INPUTS = {"return": ReturnInput, "retain": RetainInput, "reject": RejectInput,
 
 
 def load_input(action: str, payload) -> dict:
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    try:
-        return INPUTS[action]().load(payload)
-    except ValidationError as exc:
-        raise ValidationFailed("some fields are invalid", exc.messages) from None
+    return load_contract(INPUTS[action], payload)
 
 
 def load_merge(payload) -> dict:

@@ -1,13 +1,11 @@
 """Rule set versions (SPEC §6): admins add versions, never edit old ones."""
 from decimal import Decimal
 
-from marshmallow import ValidationError
 from sqlalchemy import func, insert, select
 
 from minyi_common.contracts import RuleSetInput, RuleSetOutput
 from minyi_common.db import decode_json, utcnow
-from minyi_common.errors import ValidationFailed
-from minyi_common.schemas import load_principal, require_role
+from minyi_common.schemas import load_contract, load_principal, require_role
 
 from .adapters.orm import rule_sets
 
@@ -26,12 +24,7 @@ def add_rule_set(db, principal, payload) -> dict:
     effective_from change: the caller rebuilds them (``handlers.rebuild``)."""
     principal = load_principal(principal)
     require_role(principal, "admin")
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    try:
-        data = RuleSetInput().load(payload)
-    except ValidationError as exc:
-        raise ValidationFailed("some fields are invalid", exc.messages) from None
+    data = load_contract(RuleSetInput, payload)
     with db.unit_of_work() as uow:
         version = (uow.execute(select(func.max(rule_sets.c.version))).scalar() or 0) + 1
         row = {"version": version, "effective_from": data["effective_from"],
