@@ -1,4 +1,13 @@
 # One image for every Minyi service: `docker run IMAGE intake` (or review, scoring, notify, gateway).
+
+# The web app (web/), built in a Node stage; only its built files go into the image.
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MINYI_DATA_DIR=/data
@@ -10,6 +19,7 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
 COPY minyi_common ./minyi_common
 COPY services ./services
 COPY gateway ./gateway
+COPY --from=web /web/dist ./web/dist
 
 RUN useradd --system --home /app minyi && mkdir -p /data && chown minyi /data
 USER minyi

@@ -7,7 +7,13 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt c
 export MINYI_ADMIN_USERNAME ?= admin
 export MINYI_ADMIN_PASSWORD ?= minyi-dev-admin
 
-.PHONY: install run test bench dlq dlq-replay system-deps clean
+.PHONY: install run test bench dlq dlq-replay system-deps clean node-check web web-check
+
+# The web app (web/, SPEC §11): built when web/dist is missing or older than its sources.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+               web/vite.config.ts web/tsconfig.json web/package.json
+NODE_OK := node -e 'const [a, b] = process.versions.node.split(".").map(Number); \
+           process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +23,30 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 install: $(STAMP)
 
 ## Every service and the gateway, on the embedded defaults (SQLite under ./var).
-run: install
+run: install web
 	$(BIN)/python -m minyi_common.launcher
 
-## The whole suite: unit, integration (real RabbitMQ and PostgreSQL) and end to end.
-test: install system-deps
+## The whole suite: the web app's type check and unit tests, then unit, integration
+## (real RabbitMQ and PostgreSQL) and end to end (a real Chromium) in pytest.
+test: install system-deps web web-check
 	$(BIN)/python -m pytest
+
+node-check:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && $(NODE_OK) || { \
+	  echo "minyi: the web app needs Node.js 20.19 or newer with npm (found: $$(node --version 2>/dev/null || echo none)); on Debian: apt-get install nodejs npm" >&2; \
+	  exit 1; }
+
+web/node_modules/.package-lock.json: web/package-lock.json | node-check
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build -- --logLevel warn
+
+web: web/dist/index.html
+
+## vue-tsc over the app and its generated API types, and the Vitest unit tests.
+web-check: web/node_modules/.package-lock.json
+	cd web && npm run --silent typecheck && npm run --silent test -- --reporter=dot
 
 ## Throughput and latency through the gateway, similarity hints, scoring at scale.
 bench: install
@@ -36,12 +60,20 @@ dlq: install
 dlq-replay: install
 	$(BIN)/python -m minyi_common.dlq replay
 
-## Tools the tests call that are not Python packages (docker-compose checks the compose file).
+## Tools the tests call that are not Python packages: docker-compose checks the compose
+## file; Debian's Chromium (with CJK fonts) runs the browser tests (browsers cannot be
+## downloaded by Playwright here).
+SYSTEM_PACKAGES := docker-compose:docker-compose chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 system-deps:
-	@command -v docker-compose >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  pkg=$${pair%%:*}; probe=$${pair#*:}; \
+	  if [ "$${probe#/}" != "$$probe" ]; then [ -e "$$probe" ] || missing="$$missing $$pkg"; \
+	  else command -v "$$probe" >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
-	  else echo "install docker-compose (Debian package docker-compose) to run the compose test"; fi; }
+	    echo "installing$$missing (Debian packages the tests need)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "install these Debian packages to run every test:$$missing"; fi; fi
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/dist web/node_modules

@@ -1,4 +1,5 @@
 """The directory's use cases: accounts, units, login. Framework-free."""
+import hashlib
 import secrets
 import uuid
 from datetime import timedelta
@@ -13,7 +14,7 @@ from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFail
 from minyi_common.schemas import load_contract
 
 from . import auth
-from .adapters.orm import login_failures, settings, units, users
+from .adapters.orm import login_failures, sessions, settings, units, users
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=1)
@@ -44,6 +45,7 @@ def _user_row(row) -> dict:
 def _person_event(actor_id, user: dict) -> dict:
     person = {k: user[k] for k in ("id", "username", "display_name", "roles", "unit_ids",
                                    "email", "active")}
+    person["version"] = user["row_version"]
     return events.new_event("directory.person_upserted", actor_id, person=person)
 
 
@@ -71,8 +73,9 @@ def create_unit(db, actor_id, payload) -> dict:
             raise ValidationFailed("a unit with this name exists",
                                    {"name": ["A unit with this name exists."]})
         unit = {"id": str(uuid.uuid4()), **data}
-        uow.execute(insert(units).values(**unit, created_at=utcnow()))
-        uow.emit(events.new_event("directory.unit_upserted", actor_id, unit=unit))
+        uow.execute(insert(units).values(**unit, created_at=utcnow(), row_version=1))
+        uow.emit(events.new_event("directory.unit_upserted", actor_id,
+                                  unit={**unit, "version": 1}))
         _commit_unique(uow, "name", "A unit with this name exists.")
     return UnitOutput().dump(unit)
 
@@ -102,7 +105,7 @@ def create_user(db, actor_id, payload) -> dict:
         _check_units_exist(uow, data["unit_ids"])
         now = utcnow()
         user = {**data, "id": str(uuid.uuid4()), "created_at": now, "updated_at": now,
-                "token_version": 1}
+                "token_version": 1, "row_version": 1}
         password = user.pop("password")
         uow.execute(insert(users).values(**user, password_hash=auth.hash_password(password)))
         uow.emit(_person_event(actor_id, user))
@@ -113,7 +116,9 @@ def create_user(db, actor_id, payload) -> dict:
 def update_user(db, actor_id, user_id, payload) -> dict:
     data = load_contract(UserInput, payload, partial=True)
     with db.unit_of_work() as uow:
-        row = uow.execute(select(users).where(users.c.id == user_id)).first()
+        # Locked until commit: two admins changing one account at once both count (the
+        # token and row versions are read-modify-write).
+        row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no user {user_id}")
         current = _user_row(row)
@@ -131,7 +136,10 @@ def update_user(db, actor_id, user_id, payload) -> dict:
             values["password_hash"] = auth.hash_password(values.pop("password"))
         if "password_hash" in values or values.get("active") is False:
             values["token_version"] = current["token_version"] + 1
+            # Browser sessions end with the tokens.
+            uow.execute(delete(sessions).where(sessions.c.user_id == user_id))
         values["updated_at"] = utcnow()
+        values["row_version"] = current["row_version"] + 1
         uow.execute(update(users).where(users.c.id == user_id).values(**values))
         user = _user_row(uow.execute(select(users).where(users.c.id == user_id)).first())
         uow.emit(_person_event(actor_id, user))
@@ -160,11 +168,14 @@ def ensure_admin(db, username: str, password: str | None) -> bool:
 
 
 # --- login and principals ---------------------------------------------------------------
-def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME) -> dict:
+def authenticate(db, payload) -> dict:
+    """The account a username and password open, counting failures per username."""
     if not isinstance(payload, dict):
         raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
     errors = {f: ["Missing data for required field."] for f in ("username", "password")
               if not isinstance(payload.get(f), str) or not payload.get(f)}
+    if "session" in payload and not isinstance(payload["session"], bool):
+        errors["session"] = ["Not a valid boolean."]
     if errors:
         raise ValidationFailed("some fields are invalid", errors)
     username, password = payload["username"], payload["password"]
@@ -186,9 +197,77 @@ def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME) -> dict
             raise Unauthorized("wrong username or password")
         uow.execute(delete(login_failures).where(login_failures.c.username == username))
         uow.commit()
+    return user
+
+
+def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME) -> dict:
+    user = authenticate(db, payload)
     token = auth.issue_token(secret, user["id"], user["token_version"], lifetime)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
             "user": UserOutput().dump(user)}
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(db, payload, lifetime: int) -> tuple:
+    """A browser login (SPEC §11): (the cookie's token, the answer without any token)."""
+    user = authenticate(db, payload)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with db.unit_of_work() as uow:
+        uow.execute(delete(sessions).where(sessions.c.expires_at < now))
+        uow.execute(insert(sessions).values(token_hash=_token_hash(token), user_id=user["id"],
+                                            created_at=now,
+                                            expires_at=now + timedelta(seconds=lifetime)))
+        uow.commit()
+    return token, {"token_type": "cookie", "expires_in": lifetime,
+                   "user": UserOutput().dump(user)}
+
+
+def close_session(db, token: str) -> None:
+    with db.unit_of_work() as uow:
+        uow.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))
+        uow.commit()
+
+
+def principal_for_session(db, token: str) -> dict:
+    with db.unit_of_work(read_only=True) as uow:
+        row = uow.execute(select(users).join(sessions, sessions.c.user_id == users.c.id)
+                          .where(sessions.c.token_hash == _token_hash(token),
+                                 sessions.c.expires_at > utcnow())).first()
+    if row is None:
+        raise Unauthorized("the session has ended; log in again")
+    return _principal(_user_row(row))
+
+
+def _principal(user: dict) -> dict:
+    if not user["active"]:
+        raise Unauthorized("the account is disabled")
+    return {"id": user["id"], "username": user["username"], "roles": user["roles"],
+            "unit_ids": user["unit_ids"], "display_name": user["display_name"]}
+
+
+def search_people(db, query: str | None, page: int, page_size: int, ids=None) -> dict:
+    """Active people by name (or username), or by id, with their units' names: what an
+    author needs to name co-authors, and nothing more."""
+    where = [users.c.active.is_(True)]
+    if ids:
+        where.append(users.c.id.in_(ids))
+    if query:
+        pattern = f"%{query}%"
+        where.append(users.c.display_name.like(pattern) | users.c.username.like(pattern))
+    with db.unit_of_work(read_only=True) as uow:
+        total = uow.execute(select(func.count()).select_from(users).where(*where)).scalar_one()
+        rows = uow.execute(select(users.c.id, users.c.display_name, users.c.unit_ids)
+                           .where(*where).order_by(users.c.display_name, users.c.id)
+                           .limit(page_size).offset((page - 1) * page_size)).all()
+        names = dict(uow.execute(select(units.c.id, units.c.name)).all())
+    items = [{"id": r.id, "display_name": r.display_name,
+              "unit_names": [names[u] for u in decode_json(r.unit_ids) if u in names]}
+             for r in rows]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
 def principal_for_token(db, secret: str, token: str) -> dict:
@@ -200,5 +279,4 @@ def principal_for_token(db, secret: str, token: str) -> dict:
     user = _user_row(row)
     if not user["active"] or user["token_version"] != claims.get("ver"):
         raise Unauthorized("the access token is no longer valid; log in again")
-    return {"id": user["id"], "username": user["username"], "roles": user["roles"],
-            "unit_ids": user["unit_ids"], "display_name": user["display_name"]}
+    return _principal(user)

@@ -18,6 +18,17 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024
 PROBLEM = "application/problem+json"
+# SPEC §14: no inline script anywhere (the docs page included), no framing, no sniffing.
+# Element Plus sets style attributes, hence 'unsafe-inline' for styles only.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                               "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 
 
 def json_response(data, status=200, headers=None) -> Response:
@@ -114,6 +125,8 @@ class ProblemWsgiApp(WsgiApp):
         except Exception as exc:
             response = response_for_error(exc, request_id)
         response.headers["X-Request-ID"] = request_id
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
         method = environ.get("REQUEST_METHOD", "-")
         HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
         HTTP_SECONDS.labels(method, route).observe(time.perf_counter() - started)

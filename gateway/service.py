@@ -14,12 +14,12 @@ from werkzeug.wrappers import Response
 
 from minyi_common import contracts as c
 from minyi_common.db import Database, OutboxRelay
-from minyi_common.errors import Unauthorized
+from minyi_common.errors import Forbidden, Unauthorized
 from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
 from minyi_common.schemas import ReportInputSchema, load_page, require_role
 
-from . import directory, docs, metrics, openapi
+from . import directory, docs, metrics, openapi, webapp
 from .adapters.orm import metadata
 from .http import RateLimited, api, json_response, problem, read_json
 
@@ -29,6 +29,12 @@ BACKENDS = ("intake", "review", "scoring", "notify")
 PAGE = (("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "page number, from 1"),
         ("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, "1 to 200"))
 STAFF = ("editor", "admin")
+SESSION_COOKIE = "minyi_session"
+# A cookie rides along with any request the browser makes, also one another site makes it
+# send: state changes from a cookie need this header, which no other site can set on a
+# same-origin request without CORS (we allow none).
+CSRF_HEADER, CSRF_VALUE = "X-Requested-With", "minyi"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class SecretKey(DependencyProvider):
@@ -74,10 +80,18 @@ class GatewayService:
     # --- who is calling ----------------------------------------------------------------
     def _principal(self, request) -> dict:
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
+            return directory.principal_for_token(self.db, self.secret, token.strip())
+        session = request.cookies.get(SESSION_COOKIE)
+        if not session:
             raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
-        return directory.principal_for_token(self.db, self.secret, token.strip())
+        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
+            raise Forbidden(f"a change made with the session cookie needs the header "
+                            f"{CSRF_HEADER}: {CSRF_VALUE}")
+        return directory.principal_for_session(self.db, session)
 
     def _staff(self, request, *roles) -> dict:
         principal = self._principal(request)
@@ -144,14 +158,55 @@ class GatewayService:
 
     # --- auth and directory --------------------------------------------------------------
     @api("POST", "/auth/login", public=True, body=c.LoginInput, answer=c.LoginAnswer,
-         summary="Log in; 5 failures per username per minute answer 429")
+         summary="Log in; 5 failures per username per minute answer 429. With session: true, "
+                 "an HttpOnly cookie instead of a token (browsers)")
     def login(self, request):
+        payload = read_json(request)
         try:
-            return directory.login(self.db, self.secret, read_json(request),
-                                   self.settings.token_lifetime)
+            if isinstance(payload, dict) and payload.get("session") is True:
+                token, answer = directory.open_session(self.db, payload,
+                                                       self.settings.token_lifetime)
+                response = json_response(answer)
+                response.set_cookie(SESSION_COOKIE, token, max_age=self.settings.token_lifetime,
+                                    path="/", httponly=True, samesite="Strict",
+                                    secure=self.settings.web_url.startswith("https://"))
+                return response
+            return directory.login(self.db, self.secret, payload, self.settings.token_lifetime)
         except directory.TooManyAttempts as exc:
             raise RateLimited("too many failed logins for this username; wait and retry",
                               exc.retry_after) from None
+
+    @api("POST", "/auth/logout", public=True, answer=c.LoggedOut,
+         summary="End the browser session (its cookie no longer works anywhere)")
+    def logout(self, request):
+        session = request.cookies.get(SESSION_COOKIE)
+        if session:
+            if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
+                raise Forbidden(f"logging out needs the header {CSRF_HEADER}: {CSRF_VALUE}")
+            directory.close_session(self.db, session)
+        response = json_response({"ended": bool(session)})
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict",
+                               secure=self.settings.web_url.startswith("https://"))
+        return response
+
+    @api("GET", "/people", page_of=c.PersonHit,
+         query=PAGE + (("q", {"type": "string", "maxLength": 50}, "part of a name"),
+                       ("ids", "string", "comma-separated ids (at most 50)")),
+         summary="Search people by name, to name co-authors (names and units only)")
+    def search_people(self, request):
+        self._principal(request)
+        query = (request.args.get("q") or "").strip()[:50]
+        ids = [i for i in (request.args.get("ids") or "").split(",") if i][:50]
+        return directory.search_people(self.db, query, ids=ids, **load_page(request.args))
+
+    @api("GET", "/auth/session", public=True, answer=c.SessionAnswer,
+         summary="Who this browser is signed in as (user: null when nobody): the web app "
+                 "asks at start, without a 401 for the signed-out case")
+    def current_session(self, request):
+        try:
+            return {"user": self._principal(request)}
+        except Unauthorized:
+            return {"user": None}
 
     @api("GET", "/me", answer=c.MeAnswer, summary="Who I am")
     def me(self, request):
@@ -202,6 +257,7 @@ class GatewayService:
     @api("GET", "/reports", page_of=c.ReportSchema, summary="Reports I may see",
          query=PAGE + (("status", "string", "a status"), ("category", "string", "a category"),
                        ("unit_id", "string", "a unit"), ("q", "string", "text search"),
+                       ("period", "string", "a quarter (2026-Q3) or a year, office time"),
                        ("mine", "boolean", "only those I wrote")))
     def list_reports(self, request):
         return self.intake.list_reports(self._principal(request), request.args.to_dict())
@@ -342,10 +398,11 @@ class GatewayService:
         admin = self._staff(request, "admin")
         return json_response(self.scoring.add_rule_set(admin, read_json(request)), status=201)
 
-    @api("GET", "/scores/quota", answer=c.Quota, roles=STAFF + ("unit_admin",),
-         query=(("year", "integer", "a year"),), summary="Quota owed and submitted per person")
+    @api("GET", "/scores/quota", answer=c.Quota, query=(("year", "integer", "a year"),),
+         summary="Quota owed and submitted per person: editors all, unit admins their "
+                 "units', members and officers their own")
     def quota(self, request):
-        principal = self._staff(request, *STAFF, "unit_admin")
+        principal = self._principal(request)
         return self.scoring.quota(principal, request.args.get("year"))
 
     @api("POST", "/scores/quotas", body=c.QuotaInput, answer=c.QuotaInput, roles=("admin",),
@@ -432,6 +489,16 @@ class GatewayService:
          summary="Remove a webhook subscription")
     def delete_webhook(self, request, webhook_id):
         return self.notify.delete_webhook(self._staff(request, "admin"), webhook_id)
+
+    # --- the web app (SPEC §11) --------------------------------------------------------------
+    @api("GET", "/", prefix="", public=True, binary="text/html", summary="The web app")
+    def web_index(self, request):
+        return webapp.index()
+
+    @api("GET", "/<path:path>", prefix="", public=True, binary="text/html",
+         summary="The web app's files; any other page path answers the app")
+    def web_files(self, request, path):
+        return webapp.serve(path)
 
     @rpc
     def ping(self):

@@ -1,34 +1,57 @@
 """Publishing with publisher confirms, and the broker checks every process makes."""
 import socket
 
+from amqp.exceptions import ChannelError
 from kombu import Connection
 from kombu.pools import ProducerPool
 
 from . import topology
 
+NO_ROUTE = 312  # AMQP reply code of a returned mandatory message
+
+
+class Unroutable(Exception):
+    """The broker returned a mandatory message: no queue is bound for its routing key."""
+
 
 class ConfirmingPublisher:
-    """Publishes persistent messages and waits for the broker's confirm of each."""
+    """Publishes persistent messages and waits for the broker's confirm of each, at most
+    ``confirm_timeout`` seconds (then it raises: the caller keeps the message)."""
 
-    def __init__(self, amqp_uri: str, pool_size: int = 10):
+    def __init__(self, amqp_uri: str, pool_size: int = 10, confirm_timeout: float = 10.0):
         # A pool of its own: kombu's global pools are shared by every connection with the
         # same URI, and closing one publisher would close them for all.
         self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
         self._producers = ProducerPool(self.connection.Pool(limit=pool_size), limit=pool_size)
+        self.confirm_timeout = confirm_timeout
 
     def publish(self, body, exchange, routing_key: str, headers=None, message_id=None,
-                content_type="application/json", content_encoding="utf-8"):
+                content_type="application/json", content_encoding="utf-8", mandatory=False):
         with self._producers.acquire(block=True) as producer:
-            producer.publish(body, exchange=exchange, routing_key=routing_key,
-                             headers=headers or {}, delivery_mode=2,
-                             content_type=content_type, content_encoding=content_encoding,
-                             message_id=message_id, retry=True,
-                             retry_policy={"max_retries": 3, "interval_start": 0.2,
-                                           "interval_step": 0.5})
+            try:
+                producer.publish(body, exchange=exchange, routing_key=routing_key,
+                                 headers=headers or {}, delivery_mode=2,
+                                 content_type=content_type, content_encoding=content_encoding,
+                                 message_id=message_id, mandatory=mandatory,
+                                 timeout=self.confirm_timeout, retry=True,
+                                 retry_policy={"max_retries": 3, "interval_start": 0.2,
+                                               "interval_step": 0.5})
+            except Exception as exc:
+                # The channel may still owe a confirm for this message; on a fresh one the
+                # next confirm cannot be mistaken for this message's.
+                try:
+                    producer.connection.close()
+                except Exception:
+                    pass
+                if isinstance(exc, ChannelError) and getattr(exc, "reply_code", None) == NO_ROUTE:
+                    raise Unroutable(f"no queue is bound for {routing_key!r}") from exc
+                raise
 
     def publish_event(self, namespace: str, event_type: str, body_json: str, event_id=None):
+        """An event, ``mandatory``: the broker returns it when no consumer's queue is bound
+        (events would otherwise vanish silently) and this raises ``Unroutable``."""
         self.publish(body_json.encode("utf-8"), topology.events_exchange(namespace), event_type,
-                     message_id=event_id)
+                     message_id=event_id, mandatory=True)
 
     def close(self):
         self._producers.force_close_all()

@@ -41,6 +41,12 @@ class Settings:
     delivery_base_delay: float = 2.0
     delivery_max_attempts: int = 6
     token_lifetime: int = 8 * 3600
+    public_url: str = ""
+
+    @property
+    def web_url(self) -> str:
+        """Where people reach the web app (MINYI_PUBLIC_URL), without a trailing slash."""
+        return (self.public_url or f"http://{self.gateway_host}:{self.gateway_port}").rstrip("/")
 
     def nameko_config(self) -> dict:
         """The config dict a nameko container of this service runs with."""
@@ -80,4 +86,5 @@ def load(service: str) -> Settings:
         delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
         delivery_max_attempts=int(env.get("MINYI_DELIVERY_MAX_ATTEMPTS", "6")),
         token_lifetime=int(env.get("MINYI_TOKEN_LIFETIME", str(8 * 3600))),
+        public_url=env.get("MINYI_PUBLIC_URL", ""),
     )

@@ -300,10 +300,12 @@ class UnitOutput(Schema):
 class LoginInput(Schema):
     username = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
+    session = fields.Boolean(load_default=False, metadata={
+        "description": "true: a browser session in an HttpOnly cookie, no token answered"})
 
 
 class LoginAnswer(Schema):
-    access_token = fields.String()
+    access_token = fields.String(metadata={"description": "absent for a browser session"})
     token_type = fields.String()
     expires_in = fields.Integer()
     user = fields.Nested(UserOutput)
@@ -315,6 +317,22 @@ class MeAnswer(Schema):
     display_name = fields.String()
     roles = fields.List(fields.String())
     unit_ids = fields.List(fields.String())
+
+
+class SessionAnswer(Schema):
+    user = fields.Nested(MeAnswer, allow_none=True)
+
+
+class LoggedOut(Schema):
+    ended = fields.Boolean(metadata={"description": "whether a session was ended"})
+
+
+class PersonHit(Schema):
+    """A person as another author may see them when naming co-authors: name and units,
+    never contact details."""
+    id = fields.String()
+    display_name = fields.String()
+    unit_names = fields.List(fields.String())
 
 
 class Health(Schema):

@@ -7,14 +7,19 @@ consumers claim each event id in the same transaction as their writes (``uow.cla
 so a duplicate delivery changes nothing.
 """
 import json
+import logging
 import os
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
                         TypeDecorator, create_engine, delete, event, func, insert, select,
-                        update)
+                        text, update)
 from sqlalchemy.engine import make_url
+
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -48,7 +53,9 @@ def plumbing_tables(metadata: MetaData) -> None:
           Column("event_type", String(80), nullable=False),
           Column("body", Text, nullable=False),
           Column("created_at", UTCDateTime(), nullable=False),
-          Column("published_at", UTCDateTime(), nullable=True, index=True))
+          Column("published_at", UTCDateTime(), nullable=True, index=True),
+          # A relay's lease on the row while it publishes outside any transaction.
+          Column("claimed_until", UTCDateTime(), nullable=True))
     Table("processed_events", metadata,
           Column("consumer", String(120), primary_key=True),
           Column("event_id", String(36), primary_key=True),
@@ -193,35 +200,82 @@ class UnitOfWork:
 
 
 class OutboxRelay:
-    """Publishes unpublished outbox rows in order and marks them published.
+    """Publishes unpublished outbox rows and marks them published.
 
-    Rows are locked while they are published (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
-    the writer lock on SQLite), so several instances of a service share the work. A
-    crash between publish and commit publishes a row twice, never zero times; consumers
-    are idempotent on ``event_id``.
+    A short transaction claims a batch (a lease in ``claimed_until``; ``FOR UPDATE SKIP
+    LOCKED`` on PostgreSQL, so several instances claim different rows), the rows are
+    published outside any transaction (no writer waits for the broker), and a second
+    short transaction marks the published ones. A crash after publishing leaves the rows
+    claimed; when the lease runs out they are published again: a duplicate, never a loss
+    (consumers are idempotent on ``event_id``). A row the broker returns (no queue bound
+    for its type) stays unpublished and is tried again later, without holding up the rest.
     """
 
-    def __init__(self, database: Database, publish, batch_size: int = 200):
+    def __init__(self, database: Database, publish, batch_size: int = 200,
+                 lease: float = 30.0, retry_returned_after: float = 30.0):
         self.db = database
         self.publish = publish  # callable(event_type, body_json_text)
         self.batch_size = batch_size
+        self.lease = timedelta(seconds=lease)
+        self.retry_returned_after = timedelta(seconds=retry_returned_after)
 
-    def relay_once(self) -> int:
+    def _claim(self) -> list:
         outbox = self.db.outbox
+        now = utcnow()
         query = (select(outbox.c.id, outbox.c.event_type, outbox.c.body)
-                 .where(outbox.c.published_at.is_(None))
+                 .where(outbox.c.published_at.is_(None),
+                        (outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
                  .order_by(outbox.c.id).limit(self.batch_size))
         if not self.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         with self.db.unit_of_work() as uow:
             rows = uow.execute(query).all()
-            for row in rows:
-                self.publish(row.event_type, row.body)
             if rows:
                 uow.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                            .values(published_at=utcnow()))
+                            .values(claimed_until=now + self.lease))
             uow.commit()
+        return rows
+
+    def relay_once(self) -> int:
+        """Publish one batch; the number of rows claimed (a full batch: call again)."""
+        from .amqp import Unroutable  # the broker adapter; db.py stays broker-free
+        rows = self._claim()
+        if not rows:
+            return 0
+        # Stop well before the lease runs out, so no other relay takes these rows while
+        # this one still publishes them.
+        stop_at = time.monotonic() + self.lease.total_seconds() * 0.6
+        published, returned = [], []
+        try:
+            for row in rows:
+                if time.monotonic() > stop_at:
+                    break
+                try:
+                    self.publish(row.event_type, row.body)
+                    published.append(row.id)
+                except Unroutable:
+                    log.error("the broker returned a %s event (no queue bound); it stays in "
+                              "the outbox and is tried again", row.event_type)
+                    returned.append(row.id)
+        finally:
+            self._settle([r.id for r in rows], published, returned)
         return len(rows)
+
+    def _settle(self, claimed, published, returned) -> None:
+        outbox = self.db.outbox
+        now = utcnow()
+        unsent = [i for i in claimed if i not in set(published) | set(returned)]
+        with self.db.unit_of_work() as uow:
+            if published:
+                uow.execute(update(outbox).where(outbox.c.id.in_(published))
+                            .values(published_at=now, claimed_until=None))
+            if returned:
+                uow.execute(update(outbox).where(outbox.c.id.in_(returned))
+                            .values(claimed_until=now + self.retry_returned_after))
+            if unsent:
+                uow.execute(update(outbox).where(outbox.c.id.in_(unsent))
+                            .values(claimed_until=None))
+            uow.commit()
 
     def backlog(self) -> int:
         outbox = self.db.outbox
@@ -280,8 +334,35 @@ def handle_once(database: Database, consumer: str, event: dict, handler) -> bool
     return fresh
 
 
-def upsert_row(uow: UnitOfWork, table, key, values: dict) -> None:
-    """Update the row with primary key ``id == key`` or insert it (directory copies)."""
-    done = uow.execute(update(table).where(table.c.id == key).values(**values))
-    if done.rowcount == 0:
-        uow.execute(insert(table).values(id=key, **values))
+def lock(uow: UnitOfWork, *keys: str, shared: bool = False) -> None:
+    """Serialise work on one aggregate (a report, a directory record) across threads,
+    processes and instances until the transaction ends.
+
+    PostgreSQL: advisory transaction locks on a 64-bit hash of each key, so the rows need
+    not exist yet; taken in the order given, so callers that take several sort them.
+    ``shared`` ones exclude only exclusive holders (the scoring rebuild takes its key
+    exclusively; event handlers take it shared, beside their report's own key). SQLite
+    needs nothing: a writer holds the whole file (``BEGIN IMMEDIATE``).
+    """
+    if uow.db.is_sqlite:
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    for key in keys:
+        uow.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"), {"key": key})
+
+
+def upsert_row(uow: UnitOfWork, table, key, values: dict, version: int = 0) -> bool:
+    """Keep the newest snapshot of a directory record (directory copies): update the row
+    with primary key ``id == key`` or insert it, unless the stored copy came from a newer
+    version than ``version`` (a snapshot that arrives late never overwrites a newer one).
+    Returns whether it wrote."""
+    lock(uow, f"{table.name}:{key}")
+    row = uow.execute(select(table.c.source_version).where(table.c.id == key)).first()
+    if row is not None and (row.source_version or 0) > version:
+        return False
+    if row is None:
+        uow.execute(insert(table).values(id=key, source_version=version, **values))
+    else:
+        uow.execute(update(table).where(table.c.id == key)
+                    .values(source_version=version, **values))
+    return True

@@ -35,12 +35,16 @@ class PersonRecord(Schema):
     unit_ids = fields.List(fields.String(), required=True)
     email = fields.String(load_default=None, allow_none=True)
     active = fields.Boolean(required=True)
+    # The directory's row version: copies keep the newest snapshot (events of one record
+    # may arrive out of order). 0 from producers that predate it.
+    version = fields.Integer(load_default=0)
 
 
 class UnitRecord(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
+    version = fields.Integer(load_default=0)
 
 
 class ReportRecord(Schema):

@@ -53,8 +53,8 @@ def main() -> int:
     # Stop waiting as soon as we are asked to stop or a service has died.
     give_up = lambda: stopping or any(c.poll() is not None for c in children.values())  # noqa
     if wait_ready(base + "/readyz", time.monotonic() + 60, give_up):
-        print(f"\nMinyi is running: {base}/api/v1  (docs: {base}/docs, health: {base}/readyz)",
-              flush=True)
+        print(f"\nMinyi is running: {settings.web_url}/", flush=True)
+        print(f"  API: {base}/api/v1  (docs: {base}/docs, health: {base}/readyz)", flush=True)
         user = os.environ.get("MINYI_ADMIN_USERNAME", "admin")
         if os.environ.get("MINYI_ADMIN_PASSWORD"):
             print(f"Development admin: {user} / {os.environ['MINYI_ADMIN_PASSWORD']}", flush=True)

@@ -1,4 +1,5 @@
 """Start the whole system the way `make run` does, and talk to it over HTTP."""
+import contextlib
 import os
 import signal
 import socket
@@ -126,6 +127,18 @@ class RunningSystem:
 
     def admin(self) -> Api:
         return Api(self.base).login("admin", ADMIN_PASSWORD)
+
+
+@contextlib.contextmanager
+def running_system(amqp_uri: str, data_dir: str, extra_env=None):
+    """A whole system for a module (or a session) of tests; it must stop cleanly."""
+    running = RunningSystem(amqp_uri, data_dir, extra_env).start()
+    try:
+        yield running
+    finally:
+        clean = running.stop()
+        running.cleanup_broker()
+    assert clean, "SIGTERM did not stop every process of the system within 30 s"
 
 
 def eventually(check, timeout=5.0, interval=0.05):

@@ -49,7 +49,7 @@ def test_the_openapi_document_is_valid_and_covers_every_route(system):
     validate(document)
     operations = {(m, p) for p, ops in document["paths"].items() for m in ops}
     assert set(SPEC_ROUTES) <= operations, set(SPEC_ROUTES) - operations
-    declared = {(e.method.lower(), e.url.replace("<", "{").replace(">", "}"))
+    declared = {(e.method.lower(), re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", e.url))
                 for name in vars(GatewayService)
                 for e in getattr(getattr(GatewayService, name), "nameko_entrypoints", ())
                 if isinstance(e, ApiRoute)}

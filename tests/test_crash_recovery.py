@@ -76,7 +76,11 @@ def test_events_committed_before_a_crash_are_published_on_restart(make_settings,
         e["event_id"] for e in written)
 
 
+@both_backends
 def test_a_relay_that_dies_mid_batch_republishes_rather_than_loses(make_settings, databases):
+    """The relay publishes outside any transaction under a lease: dying after publishing
+    two rows and before marking any leaves all three claimed; when the lease runs out
+    another relay (another instance, or this one restarted) publishes all three again."""
     url = databases.url("intake")
     settings = make_settings("intake", url)
     ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
@@ -89,23 +93,62 @@ def test_a_relay_that_dies_mid_batch_republishes_rather_than_loses(make_settings
     publisher = ConfirmingPublisher(settings.amqp_uri)
     sent = []
 
+    class Died(BaseException):
+        """Stands for SIGKILL: nothing after it runs, not even the marking."""
+
     def publish_then_die(event_type, body):
         if len(sent) == 2:
-            raise ConnectionError("the process died here")
+            raise Died()
         publisher.publish_event(settings.namespace, event_type, body)
         sent.append(body)
 
+    dying = OutboxRelay(db, publish_then_die, lease=1.0)
+    dying._settle = lambda *args: None  # the process is gone before it marks anything
     try:
-        OutboxRelay(db, publish_then_die).relay_once()
-    except ConnectionError:
+        dying.relay_once()
+    except Died:
         pass
     relay = OutboxRelay(db, lambda t, b: publisher.publish_event(settings.namespace, t, b))
-    assert relay.relay_once() == 3 and relay.backlog() == 0
+    assert relay.relay_once() == 0, "rows under another relay's lease were taken"
+    assert relay.backlog() == 3
+    assert eventually(lambda: relay.relay_once() == 3, timeout=5)  # the lease ran out
+    assert relay.backlog() == 0
     publisher.close()
     db.dispose()
     queue = topology.queue_name(settings.namespace, "review", "report_submitted")
     ids = drain_ids(settings.amqp_uri, queue)
     assert len(ids) == 5 and set(ids) == {e["event_id"] for e in written}  # 2 duplicates
+
+
+@both_backends
+def test_an_event_the_broker_returns_stays_in_the_outbox(make_settings, databases):
+    """Published ``mandatory``: with no queue bound for its type (here: no topology yet)
+    the broker returns the event; the row stays unpublished and goes out once the queues
+    exist, instead of vanishing."""
+    url = databases.url("intake")
+    settings = make_settings("intake", url)
+    db = Database(url, intake_metadata)
+    event = submitted()
+    with db.unit_of_work() as uow:
+        uow.emit(event)
+        uow.commit()
+    publisher = ConfirmingPublisher(settings.amqp_uri)
+    with Connection(settings.amqp_uri) as connection:  # the exchange alone, no queues
+        topology.events_exchange(settings.namespace)(connection.default_channel).declare()
+    relay = OutboxRelay(db, lambda t, b: publisher.publish_event(settings.namespace, t, b),
+                        retry_returned_after=0.2)
+    assert relay.relay_once() == 1 and relay.backlog() == 1
+    ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
+    assert eventually(lambda: relay.relay_once() == 1 and relay.backlog() == 0, timeout=5)
+    # The failed publish left no stale confirm behind: the next publish is confirmed too.
+    with db.unit_of_work() as uow:
+        uow.emit(submitted())
+        uow.commit()
+    assert relay.relay_once() == 1 and relay.backlog() == 0
+    publisher.close()
+    db.dispose()
+    queue = topology.queue_name(settings.namespace, "review", "report_submitted")
+    assert event["event_id"] in drain_ids(settings.amqp_uri, queue)
 
 
 @both_backends

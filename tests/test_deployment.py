@@ -57,6 +57,9 @@ def test_the_image_runs_every_service():
     assert 'ENTRYPOINT ["python", "-m", "minyi_common.serve"]' in text
     for folder in ("minyi_common", "services", "gateway"):
         assert f"COPY {folder} " in text
+    # The web app is built in a Node stage (20.19+ for Vite) and only its files are kept.
+    assert "FROM node:20" in text and "RUN npm ci" in text and "RUN npm run build" in text
+    assert "COPY --from=web /web/dist ./web/dist" in text
     assert set(config.SERVICES) == set(SERVICES)
 
 

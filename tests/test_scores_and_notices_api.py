@@ -99,9 +99,15 @@ def test_quota_and_reminders(office):
     assert rows[office["li"].id]["quota"] == 6 and rows[zhang.id]["quota"] == 4
     mine = wang.api.get(f"/scores/quota?year={year}").json()["items"]
     assert {r["person_id"] for r in mine} >= {zhang.id, office["li"].id}
-    assert zhang.api.get("/scores/quota").status_code == 403
+    # A member sees their own progress only (the web app's desk shows it).
+    own = zhang.api.get(f"/scores/quota?year={year}").json()["items"]
+    assert [r["person_id"] for r in own] == [zhang.id] and own[0]["quota"] == 4
+    # And an admin's change is read back.
     assert admin.post("/scores/quotas", {"role": "officer", "year": year,
                                          "count": 12}).status_code == 200
+    rows = {r["person_id"]: r for r in editor.api.get(f"/scores/quota?year={year}")
+            .json()["items"]}
+    assert rows[office["li"].id]["quota"] == 12 and rows[zhang.id]["quota"] == 4
     sent = admin.post("/scores/quota/reminders", {"on": f"{year}-12-01"}).json()["sent"]
     assert sent >= 1
     assert admin.post("/scores/quota/reminders", {"on": f"{year}-12-02"}).json()["sent"] == 0

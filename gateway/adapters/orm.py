@@ -19,6 +19,8 @@ users = Table(
     Column("active", Boolean, nullable=False),
     # Bumped when a password changes or an account is disabled: older tokens stop working.
     Column("token_version", Integer, nullable=False),
+    # Bumped by every change; directory events carry it so copies keep the newest.
+    Column("row_version", Integer, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -29,6 +31,7 @@ units = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("kind", String(32), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("row_version", Integer, nullable=False, server_default="1"),
 )
 
 login_failures = Table(
@@ -36,6 +39,16 @@ login_failures = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, index=True),
     Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Browser sessions (SPEC §11): the cookie carries a random token, the table its SHA-256,
+# so that logging out ends the session on the server and a stolen table opens nothing.
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )
 
 settings = Table(

@@ -2,6 +2,10 @@
 status follows which, and the checks of a report against the directory."""
 import hashlib
 import json
+import os
+import re
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
 from minyi_common.schemas import has_role
@@ -80,3 +84,21 @@ def body_hash(data: dict) -> str:
     """A stable fingerprint of a submission, to tell a retry from a different request."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False)
                           .encode("utf-8")).hexdigest()
+
+
+def period_bounds(period: str, zone: str | None = None) -> tuple:
+    """A quarter (2026-Q3) or a year (2026) as [start, end) instants, the days counted in
+    the office's time zone (MINYI_TIMEZONE): work done on 1 Oct 00:30 Beijing time is Q4."""
+    match = re.fullmatch(r"(\d{4})(?:-Q([1-4]))?", period or "")
+    if not match:
+        raise ValidationFailed("invalid period", {"period": [
+            "A quarter such as 2026-Q3 or a year such as 2026."]})
+    year = int(match.group(1))
+    tz = ZoneInfo(zone or os.environ.get("MINYI_TIMEZONE", "Asia/Shanghai"))
+    if match.group(2):
+        first = (int(match.group(2)) - 1) * 3 + 1
+        start = datetime(year, first, 1, tzinfo=tz)
+        end = datetime(year + (first == 10), 1 if first == 10 else first + 3, 1, tzinfo=tz)
+    else:
+        start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

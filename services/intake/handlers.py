@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
 from minyi_common.contracts import ReportSchema
-from minyi_common.db import handle_once, utcnow
+from minyi_common.db import handle_once, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
 from minyi_common.schemas import has_role, load_page, load_principal, load_report_input
 
@@ -79,6 +79,7 @@ def update_report(db, principal, report_id, payload) -> dict:
     data.pop("draft")
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
+        _lock(uow, report_id)
         report = _visible(repo, principal, report_id)
         domain.check_editable(report, principal)
         domain.check_against_directory(principal["id"], data,
@@ -94,6 +95,7 @@ def submit_report(db, principal, report_id) -> dict:
     principal = load_principal(principal)
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
+        _lock(uow, report_id)
         report = _visible(repo, principal, report_id)
         domain.check_editable(report, principal)
         status = domain.status_after_submit(report["status"])
@@ -111,6 +113,7 @@ def withdraw_report(db, principal, report_id) -> dict:
     principal = load_principal(principal)
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
+        _lock(uow, report_id)
         report = _visible(repo, principal, report_id)
         domain.check_withdrawable(report, principal)
         now = utcnow()
@@ -120,6 +123,12 @@ def withdraw_report(db, principal, report_id) -> dict:
                                   report=_record(report)))
         uow.commit()
     return get_report(db, principal, report_id)
+
+
+def _lock(uow, report_id: str) -> None:
+    """One writer per report at a time: the author's commands and review's events read
+    the report and write it back (SPEC §13)."""
+    lock(uow, f"intake:report:{report_id}")
 
 
 def _visible(repo, principal, report_id) -> dict:
@@ -141,6 +150,8 @@ def list_reports(db, principal, filters) -> dict:
     principal = load_principal(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
+    if filters.get("period"):
+        filters["between"] = domain.period_bounds(filters["period"])
     with db.unit_of_work(read_only=True) as uow:
         items, total = IntakeRepository(uow).list_visible(
             principal, has_role(principal, "editor", "admin"), filters, **paging)
@@ -166,6 +177,7 @@ def on_review_event(db, event) -> None:
     """Show authors what review decided; decisions older than the status are history."""
     def apply(uow, event):
         repo = IntakeRepository(uow)
+        _lock(uow, event["report_id"])
         report = repo.get(event["report_id"])
         if report is None:
             raise NotFound(f"review decided on {event['report_id']}, which intake never saw")

@@ -66,8 +66,10 @@ def on_event(db, settings, event) -> None:
                     recipient_id=person_id, event_id=event["event_id"], kind=kind,
                     report_id=event.get("report_id"), title=title, body=body, created_at=now))
             if settings.smtp_url:
+                page = templates.link(settings.web_url, event)
+                mail = f"{body}\n\n查看详情：{page}" if page else body
                 for person_id, address in _emails_for(uow, targets).items():
-                    delivery.record(uow, event, "email", person_id, address, body, title)
+                    delivery.record(uow, event, "email", person_id, address, mail, title)
         for hook in uow.execute(select(webhooks)):
             if event["event_type"] in decode_json(hook.event_types):
                 delivery.record(uow, event, "webhook", hook.id, hook.url,
@@ -80,7 +82,7 @@ def on_directory_event(db, event) -> None:
         p = event["person"]
         upsert_row(uow, people, p["id"], {"display_name": p["display_name"], "roles": p["roles"],
                                           "unit_ids": p["unit_ids"], "email": p.get("email"),
-                                          "active": p["active"]})
+                                          "active": p["active"]}, p["version"])
     handle_once(db, f"notify.{event['event_type']}", event, apply)
 
 

@@ -12,8 +12,41 @@ REJECT_NAMES = {
 }
 
 
+QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def period_words(period: str) -> str:
+    """2026-Q3 → 2026年第三季度; 2026 → 2026年 (what people read, SPEC §11)."""
+    year, _, quarter = period.partition("-Q")
+    if quarter in QUARTER_NAMES and year.isdigit():
+        return f"{year}年第{QUARTER_NAMES[quarter]}季度"
+    return f"{period}年" if period.isdigit() else period
+
+
+def date_words(value) -> str:
+    """2026-09-30 → 2026年9月30日."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    try:
+        year, month, day = (int(part) for part in text[:10].split("-"))
+    except ValueError:
+        return text
+    return f"{year}年{month}月{day}日"
+
+
+def link(web_url: str, event: dict) -> str | None:
+    """The web app's page an email's reader should open (SPEC §11 deep links)."""
+    if event.get("report_id"):
+        return f"{web_url}/reports/{event['report_id']}"
+    if event["event_type"] == "points_changed":
+        return f"{web_url}/scores"
+    if event["event_type"] == "quota_reminder_due":
+        return f"{web_url}/reports/new"
+    return None
+
+
 def _comment(event) -> str:
-    return f"编辑意见：{event['comment']}。" if event.get("comment") else ""
+    # A comment that ends its own sentence gets no second full stop.
+    return f"编辑意见：{event['comment'].rstrip('。.！!；;')}。" if event.get("comment") else ""
 
 
 def render(event: dict) -> tuple:
@@ -21,16 +54,18 @@ def render(event: dict) -> tuple:
     kind = event["event_type"]
     if kind == "points_changed":
         change = event["points"] - event["previous_points"]
-        return ("points", f"您{event['period']}的积分变为{_num(event['points'])}分",
-                f"您{event['period']}的社情民意信息积分由{_num(event['previous_points'])}分"
+        period = period_words(event["period"])
+        return ("points", f"您{period}的积分变为{_num(event['points'])}分",
+                f"您{period}的社情民意信息积分由{_num(event['previous_points'])}分"
                 f"{'增加' if change > 0 else '减少'}为{_num(event['points'])}分。")
     if kind == "quota_reminder_due":
-        return ("quota", f"{event['quarter']}社情民意信息报送提醒",
+        return ("quota", f"{period_words(event['quarter'])}社情民意信息报送提醒",
                 f"按年度{event['quota']}篇的报送任务，截至本季度末您还需报送{event['owed']}篇"
                 f"（今年已报送{event['submitted']}篇）。请抓紧撰写报送。")
     if kind == "bulletin_published":
-        return ("bulletin", f"{event['period']}社情民意信息工作通报已发布",
-                f"{event['period']}社情民意信息工作通报已发布，请查看：{event['url']}")
+        period = period_words(event["period"])
+        return ("bulletin", f"{period}社情民意信息工作通报已发布",
+                f"{period}社情民意信息工作通报已发布，请查看：{event['url']}")
     title = event["report"]["title"]
     if kind == "report_returned":
         return ("returned", f"《{title}》已退回修改",
@@ -58,7 +93,7 @@ def render(event: dict) -> tuple:
         elif outcome.get("target"):
             detail = f"（{outcome['target']}）"
         return ("outcome", f"《{title}》获{level}{what}",
-                f"您的社情民意信息《{title}》获{level}{what}{detail}，日期 {outcome['date']}。")
+                f"您的社情民意信息《{title}》获{level}{what}{detail}（{date_words(outcome['date'])}）。")
     return None
 
 

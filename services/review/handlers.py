@@ -6,7 +6,7 @@ from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import events
 from minyi_common.contracts import CaseSchema
-from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
+from minyi_common.db import decode_json, handle_once, lock, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
 
@@ -33,8 +33,11 @@ def _record(case: dict) -> dict:
     return record
 
 
-def _load_case(uow, report_id: str) -> dict | None:
-    row = uow.execute(select(cases).where(cases.c.report_id == report_id)).first()
+def _load_case(uow, report_id: str, for_update: bool = False) -> dict | None:
+    """A case; ``for_update`` holds its row until commit (outcomes and intake's events
+    change a case that decisions change too)."""
+    query = select(cases).where(cases.c.report_id == report_id)
+    row = uow.execute(query.with_for_update() if for_update else query).first()
     return _case(row) if row else None
 
 
@@ -134,7 +137,10 @@ def decide(db, settings, principal, report_id, action, payload) -> dict:
     principal = _editor(principal)
     data = domain.load_input(action, payload)
     with db.unit_of_work() as uow:
-        case = _load_case(uow, report_id)
+        # Two outcomes recorded at once do not conflict: the second waits for the first
+        # and appends to what it wrote. Two decisions do conflict: the version check of
+        # _save_transition turns the later one into a 409.
+        case = _load_case(uow, report_id, for_update=action == "outcomes")
         if case is None:
             if action == "outcomes":
                 answer = _outcome_on_piece(uow, settings, principal, report_id, data)
@@ -189,8 +195,8 @@ def _outcome_on_piece(uow, settings, principal, piece_id, data) -> dict:
     if row is None:
         raise NotFound(f"no report or piece {piece_id} in review")
     sources = []
-    for report_id in decode_json(row.source_report_ids):
-        case = _load_case(uow, report_id)
+    for report_id in sorted(decode_json(row.source_report_ids)):  # one lock order for all
+        case = _load_case(uow, report_id, for_update=True)
         _record_outcome(uow, settings, principal, case, data)
         sources.append(case)
     return {"piece_id": piece_id, "reports": CaseSchema(many=True).dump(sources)}
@@ -229,30 +235,39 @@ def merge(db, settings, principal, payload) -> dict:
 
 # --- events --------------------------------------------------------------------------
 def on_report_event(db, index, event, pause=lambda: None) -> None:
+    """Keep a case in step with intake: events about one report apply one at a time and
+    in the order they happened, whatever order they arrive in (SPEC §13)."""
     def apply(uow, event):
         report = event["report"]
-        kind = event["event_type"]
-        now = utcnow()
-        existing = _load_case(uow, report["id"])
+        kind, at = event["event_type"], event["occurred_at"]
+        lock(uow, f"review:report:{report['id']}")  # the row may not exist yet
+        existing = _load_case(uow, report["id"], for_update=True)
         fields_ = {k: report[k] for k in ("author_id", "co_author_ids", "unit_id", "title",
                                           "situation", "analysis", "suggestions", "category",
                                           "consent_to_publish", "submitted_at")}
         status = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
                   "report_withdrawn": "withdrawn"}[kind]
         if existing is None:
+            # A withdrawal that overtook its submission creates a withdrawn case: the
+            # submission, older, then changes nothing and the report never queues.
             uow.execute(insert(cases).values(report_id=report["id"], status=status,
-                                             outcomes=[], version=1, updated_at=now,
-                                             **fields_))
+                                             outcomes=[], version=1, updated_at=utcnow(),
+                                             intake_at=at, **fields_))
+        elif existing["intake_at"] is not None and at < existing["intake_at"]:
+            return  # older than what this case already reflects
         elif kind == "report_withdrawn" and existing["status"] not in domain.WITHDRAWABLE:
             # An editor decided before the withdrawal arrived: the decision stands, and
             # intake learns it from the decision's own event.
             return
+        elif kind != "report_withdrawn" and existing["status"] not in domain.RESUBMITTABLE:
+            return  # decided or withdrawn: a (re)submission cannot reopen it
         else:
-            values = {"status": status, "updated_at": now, "version": existing["version"] + 1}
+            values = {"status": status, "updated_at": utcnow(), "intake_at": at,
+                      "version": existing["version"] + 1}
             if kind != "report_withdrawn":
                 values.update(fields_)
             uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
-        uow.execute(insert(history).values(report_id=report["id"], at=event["occurred_at"],
+        uow.execute(insert(history).values(report_id=report["id"], at=at,
                                            actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
             _note_similar(uow, index, report, pause)
@@ -305,9 +320,9 @@ def on_directory_event(db, event) -> None:
         if event["event_type"] == "directory.person_upserted":
             p = event["person"]
             upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
-                                              "unit_ids": p["unit_ids"]})
+                                              "unit_ids": p["unit_ids"]}, p["version"])
         else:
             u = event["unit"]
-            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]})
+            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
     handle_once(db, f"review.{event['event_type']}", event, apply)
 

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from minyi_common import events
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
-from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
+from minyi_common.db import decode_json, handle_once, lock, upsert_row, utcnow
 
 from . import domain
 from .adapters.orm import (people, quarter_totals, report_records, rule_sets, score_lines,
@@ -19,6 +19,15 @@ DECISIONS = {"report_returned": "returned", "report_retained": "retained",
              "report_withdrawn": "withdrawn"}
 OUTCOMES = ("report_forwarded", "report_outcome_recorded")
 FINAL = ("adopted", "retained", "rejected")
+# Event handlers hold this shared and their report's own key exclusively; each batch of a
+# rebuild holds it exclusively. So a report's record and lines change one writer at a
+# time, across threads, processes and instances (SPEC §13).
+REBUILD_KEY = "scoring:rebuild"
+
+
+def lock_report(uow, report_id: str) -> None:
+    lock(uow, REBUILD_KEY, shared=True)
+    lock(uow, f"scoring:report:{report_id}")
 
 
 def ensure_default_rules(db) -> None:
@@ -140,6 +149,9 @@ def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
     done, after = 0, ""
     while True:
         with db.unit_of_work() as uow:
+            # Waits for the event handlers at work and holds new ones off for one batch;
+            # a second rebuild (another instance) takes turns batch by batch.
+            lock(uow, REBUILD_KEY)
             rule_sets_ = load_rule_sets(uow)
             rows = uow.execute(select(report_records).where(report_records.c.report_id > after)
                                .order_by(report_records.c.report_id).limit(batch)).all()
@@ -160,6 +172,8 @@ def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
 def _retotal(db) -> None:
     """Rebuild quarter_totals from every line (after a rebuild)."""
     with db.unit_of_work() as uow:
+        # No event handler is between reading and writing its lines while this runs.
+        lock(uow, REBUILD_KEY)
         if not db.is_sqlite:
             # Recomputes that commit while this runs wait for it, then apply their delta
             # to the new totals; none is lost or counted twice.
@@ -191,6 +205,9 @@ def totals(db) -> dict:
 def on_report_event(db, settings, event) -> None:
     def apply(uow, event):
         report, kind, at = event["report"], event["event_type"], event["occurred_at"]
+        # Concurrent events about one report apply one at a time: the record is read,
+        # changed and its lines replaced under the report's lock.
+        lock_report(uow, report["id"])
         row = uow.execute(select(report_records).where(
             report_records.c.report_id == report["id"])).first()
         who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
@@ -235,8 +252,9 @@ def on_directory_event(db, event) -> None:
                                               "roles": p["roles"], "unit_ids": p["unit_ids"],
                                               "active": p["active"],
                                               "is_member": "member" in p["roles"],
-                                              "is_officer": "officer" in p["roles"]})
+                                              "is_officer": "officer" in p["roles"]},
+                       p["version"])
         else:
             u = event["unit"]
-            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]})
+            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
     handle_once(db, f"scoring.{event['event_type']}", event, apply)

@@ -194,7 +194,7 @@ def _owed(uow, year: int, upto: date, person_filter=None) -> list:
     rows = []
     for row in uow.execute(query):
         unit_ids = decode_json(row.unit_ids)
-        if person_filter and not person_filter(unit_ids):
+        if person_filter and not person_filter(row.id, unit_ids):
             continue
         roles = [r for r, flag in (("member", row.is_member), ("officer", row.is_officer)) if flag]
         quota = max(per_role.get(r, 0) for r in roles)
@@ -216,9 +216,10 @@ def quota(db, principal, year=None) -> dict:
         keep = None
     elif has_role(principal, "unit_admin"):
         mine = set(principal["unit_ids"])
-        keep = lambda unit_ids: bool(mine & set(unit_ids))  # noqa: E731
+        keep = lambda person_id, unit_ids: bool(mine & set(unit_ids))  # noqa: E731
     else:
-        raise NotFound("quotas are for editors and unit admins")
+        # A member or officer sees their own progress (the desk's 进度).
+        keep = lambda person_id, unit_ids: person_id == principal["id"]  # noqa: E731
     with db.unit_of_work(read_only=True) as uow:
         items = _owed(uow, year, date(year, 12, 31), keep)
     return {"year": year, "items": items, "total": len(items)}

@@ -60,6 +60,8 @@ idempotency_keys = Table(
 
 people = Table(
     "people", metadata,
+    # The directory's version of this snapshot: an older one arriving late is ignored.
+    Column("source_version", Integer, nullable=False, server_default="0"),
     Column("id", String(36), primary_key=True),
     Column("display_name", String(100), nullable=False),
     Column("roles", JSON, nullable=False),
@@ -69,6 +71,8 @@ people = Table(
 
 units = Table(
     "units", metadata,
+    # The directory's version of this snapshot: an older one arriving late is ignored.
+    Column("source_version", Integer, nullable=False, server_default="0"),
     Column("id", String(36), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("kind", String(32), nullable=False),

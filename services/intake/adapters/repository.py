@@ -78,7 +78,12 @@ class IntakeRepository:
             pattern = f"%{filters['q']}%"
             query = query.where(or_(reports.c.title.like(pattern),
                                     reports.c.situation.like(pattern),
+                                    reports.c.analysis.like(pattern),
                                     reports.c.suggestions.like(pattern)))
+        if filters.get("between"):
+            start, end = filters["between"]
+            when = func.coalesce(reports.c.submitted_at, reports.c.created_at)
+            query = query.where(when >= start, when < end)
         total = self.uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = self.uow.execute(query.order_by(reports.c.created_at.desc(), reports.c.id)
                                 .limit(page_size).offset((page - 1) * page_size)).mappings()
@@ -106,10 +111,11 @@ class IntakeRepository:
     def upsert_person(self, person: dict) -> None:
         values = {"display_name": person["display_name"], "roles": person["roles"],
                   "unit_ids": person["unit_ids"], "active": person["active"]}
-        upsert_row(self.uow, people, person["id"], values)
+        upsert_row(self.uow, people, person["id"], values, person["version"])
 
     def upsert_unit(self, unit: dict) -> None:
-        upsert_row(self.uow, units, unit["id"], {"name": unit["name"], "kind": unit["kind"]})
+        upsert_row(self.uow, units, unit["id"], {"name": unit["name"], "kind": unit["kind"]},
+                   unit["version"])
 
     def known_people(self, ids) -> set:
         if not ids:

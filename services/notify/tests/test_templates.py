@@ -12,6 +12,7 @@ def render(event_type, **fields):
 def test_each_kind():
     kind, title, body = render("report_returned", comment="请补充数据")
     assert kind == "returned" and "退回修改" in title and "请补充数据" in body
+    assert "。。" not in render("report_returned", comment="请补充数据。")[2]
     kind, _, body = render("report_retained", comment=None)
     assert kind == "retained" and "留存" in body and "None" not in body
     kind, _, body = render("report_rejected", reason_code="petition", comment="属信访事项")
@@ -21,15 +22,27 @@ def test_each_kind():
     kind, title, body = render("report_outcome_recorded", outcome={
         "kind": "instructed", "level": "province", "date": "2026-08-05", "leader": "省长"})
     assert kind == "outcome" and "省级" in title and "省长" in body and "批示" in body
+    assert "2026年8月5日" in body and "2026-08-05" not in body
     kind, title, body = render("report_forwarded", outcome={
         "kind": "forwarded", "level": "county", "date": "2026-08-05", "target": "县水利局"})
     assert "报送" in title and "县水利局" in body
     kind, title, body = templates.render({"event_type": "points_changed", "period": "2026-Q3",
                                           "points": 17.5, "previous_points": 7})
     assert kind == "points" and "17.5分" in title and "增加" in body
+    assert "2026年第三季度" in title and "Q3" not in title + body
     kind, _, body = templates.render({"event_type": "quota_reminder_due", "quarter": "2026-Q3",
                                       "quota": 4, "submitted": 1, "owed": 2})
     assert kind == "quota" and "还需报送2篇" in body
     kind, _, body = templates.render({"event_type": "bulletin_published", "period": "2026-Q3",
                                       "url": "/api/v1/scores/bulletins/2026-Q3"})
     assert kind == "bulletin" and "/api/v1/scores/bulletins/2026-Q3" in body
+
+
+def test_periods_dates_and_links_in_words():
+    assert templates.period_words("2026-Q4") == "2026年第四季度"
+    assert templates.period_words("2026") == "2026年"
+    assert templates.date_words("2026-10-01") == "2026年10月1日"
+    web = "https://minyi.example.org"
+    assert templates.link(web, {"event_type": "report_adopted", "report_id": "r1"}) == \
+        f"{web}/reports/r1"
+    assert templates.link(web, {"event_type": "points_changed"}) == f"{web}/scores"

@@ -30,6 +30,9 @@ cases = Table(
     # Optimistic concurrency: every decision updates WHERE version = the version read.
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # When the newest intake event applied to this case happened: older ones that arrive
+    # late (events of different types travel on different queues) change nothing.
+    Column("intake_at", UTCDateTime(), nullable=True),
 )
 
 history = Table(
@@ -88,6 +91,8 @@ issues = Table(
 
 people = Table(
     "people", metadata,
+    # The directory's version of this snapshot: an older one arriving late is ignored.
+    Column("source_version", Integer, nullable=False, server_default="0"),
     Column("id", String(36), primary_key=True),
     Column("display_name", String(100), nullable=False),
     Column("unit_ids", JSON, nullable=False),
@@ -95,6 +100,8 @@ people = Table(
 
 units = Table(
     "units", metadata,
+    # The directory's version of this snapshot: an older one arriving late is ignored.
+    Column("source_version", Integer, nullable=False, server_default="0"),
     Column("id", String(36), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("kind", String(32), nullable=False),

@@ -207,8 +207,9 @@ def test_quota_and_one_reminder_per_quarter(db):
     owed = {r["person_id"]: r for r in standings.quota(db, EDITOR, 2026)["items"]}
     assert (owed["zhang"]["quota"], owed["zhang"]["owed"]) == (4, 4)
     assert (owed["li"]["quota"], owed["busy"]["submitted"], owed["busy"]["owed"]) == (6, 3, 1)
-    with pytest.raises(NotFound):
-        standings.quota(db, {"id": "zhang", "roles": ["member"], "unit_ids": []}, 2026)
+    # A member sees their own row only (the web app's desk shows it).
+    own = standings.quota(db, {"id": "zhang", "roles": ["member"], "unit_ids": []}, 2026)
+    assert [(r["person_id"], r["owed"]) for r in own["items"]] == [("zhang", 4)]
 
     assert standings.send_quota_reminders(db, date(2026, 8, 15)) == 0  # not a last month
     # By the end of Q3 three quarters are due: member 3, officer 5 (4.5 rounded up).

@@ -1,0 +1,54 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useSession } from '@/stores/session'
+import { useDisplay } from '@/stores/display'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title: string
+    public?: boolean
+    roles?: string[]
+  }
+}
+
+const AUTHORS = ['member', 'officer', 'unit_admin']
+
+// Every page is its own chunk, loaded when first opened.
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', component: () => import('@/views/LoginView.vue'), meta: { title: '登录', public: true } },
+  { path: '/', component: () => import('@/views/DeskView.vue'), meta: { title: '我的工作台' } },
+  { path: '/reports', component: () => import('@/views/ReportsView.vue'), meta: { title: '社情民意信息' } },
+  { path: '/reports/new', component: () => import('@/views/ReportFormView.vue'), meta: { title: '撰写信息', roles: AUTHORS } },
+  { path: '/reports/:id/edit', component: () => import('@/views/ReportFormView.vue'), meta: { title: '修改信息', roles: AUTHORS } },
+  { path: '/reports/:id', component: () => import('@/views/ReportView.vue'), meta: { title: '信息详情' } },
+  { path: '/inbox', component: () => import('@/views/InboxView.vue'), meta: { title: '通知' } },
+  { path: '/scores', component: () => import('@/views/ScoresView.vue'), meta: { title: '我的积分' } },
+  { path: '/me', component: () => import('@/views/MeView.vue'), meta: { title: '个人设置' } },
+  { path: '/forbidden', component: () => import('@/views/MessageView.vue'), meta: { title: '没有权限' }, props: { kind: 'forbidden' } },
+  { path: '/:rest(.*)*', component: () => import('@/views/MessageView.vue'), meta: { title: '页面不存在' }, props: { kind: 'missing' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  const session = useSession()
+  if (!session.checked) {
+    try {
+      await session.load()
+    } catch {
+      // The server did not answer: the login page says so when it is tried.
+    }
+    useDisplay().useFor(session.me?.id)
+  }
+  if (to.meta.public) return session.me && to.path === '/login' ? '/' : true
+  if (!session.me) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  if (to.meta.roles && !session.has(...to.meta.roles)) return { path: '/forbidden', query: { from: to.fullPath } }
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = `${to.meta.title} · 民意`
+})

@@ -1,0 +1,20 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import AutoImport from 'unplugin-auto-import/vite'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+
+// Element Plus components and their styles are imported on demand (SPEC §11).
+export default defineConfig({
+  plugins: [
+    vue(),
+    AutoImport({ resolvers: [ElementPlusResolver()], dts: 'src/auto-imports.d.ts' }),
+    Components({ resolvers: [ElementPlusResolver()], dts: 'src/components.d.ts' }),
+  ],
+  resolve: { alias: { '@': new URL('./src', import.meta.url).pathname } },
+  // `npm run dev` talks to a gateway started by `make run`.
+  server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
+  build: { chunkSizeWarningLimit: 1200 },
+  test: { environment: 'happy-dom', include: ['tests/**/*.test.ts'] },
+})
