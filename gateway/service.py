@@ -398,6 +398,12 @@ class GatewayService:
         admin = self._staff(request, "admin")
         return json_response(self.scoring.add_rule_set(admin, read_json(request)), status=201)
 
+    @api("GET", "/scores/check", answer=c.ScoreCheck, roles=("admin",),
+         summary="Prove the stored score lines and totals equal a recomputation (changes "
+                 "nothing; python -m services.scoring.rebuild --check is its twin)")
+    def score_check(self, request):
+        return self.scoring.check(self._staff(request, "admin"))
+
     @api("GET", "/scores/quota", answer=c.Quota, query=(("year", "integer", "a year"),),
          summary="Quota owed and submitted per person: editors all, unit admins their "
                  "units', members and officers their own")

@@ -319,6 +319,14 @@ class MeAnswer(Schema):
     unit_ids = fields.List(fields.String())
 
 
+class ScoreCheck(Schema):
+    reports_checked = fields.Integer()
+    drifted_reports = fields.List(fields.String())
+    drifted_totals = fields.List(fields.String(), metadata={
+        "description": "subject kind:id:quarter whose totals differ from their lines"})
+    ok = fields.Boolean()
+
+
 class SessionAnswer(Schema):
     user = fields.Nested(MeAnswer, allow_none=True)
 

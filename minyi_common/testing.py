@@ -179,3 +179,27 @@ def service_config(make_settings, databases):
         run_prepare_hook(settings)
         return settings.nameko_config()
     return make
+
+
+def race(*calls) -> list:
+    """Run ``calls`` at the same moment: each in its own thread, released together at a
+    barrier. Returns each call's result, or the exception it raised (never swallowed: the
+    caller looks at every one)."""
+    import threading
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exc:  # handed back to the caller, who asserts on it
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(t.is_alive() for t in threads), "a racing call did not finish in 120 s"
+    return results

@@ -50,6 +50,12 @@ class ScoringService:
         return added
 
     @rpc
+    def check(self, principal):
+        """Admins: the stored lines and totals against a recomputation (SPEC §13)."""
+        require_role(load_principal(principal), "admin")
+        return handlers.check(self.db, self.settings.level)
+
+    @rpc
     def quota(self, principal, year=None):
         return standings.quota(self.db, principal, year)
 

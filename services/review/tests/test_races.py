@@ -1,0 +1,114 @@
+"""Review's races on PostgreSQL (SQLite serialises writers and hides them), each released
+at a barrier, several rounds: intake's events out of order, a withdrawal racing a
+decision, two outcomes recorded at one moment."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from minyi_common import events
+from minyi_common.db import Database
+from minyi_common.errors import Conflict
+from minyi_common.testing import both_backends, race
+from services.review import handlers
+from services.review.adapters.orm import cases, metadata
+from services.review.similarity import SimilarityIndex
+
+EDITOR = {"id": "editor-1", "roles": ["editor"], "unit_ids": []}
+ROUNDS = 6
+
+
+class Settings:
+    level = "county"
+
+
+@pytest.fixture
+def db(databases):
+    database = Database(databases.url("review"), metadata)
+    yield database
+    database.dispose()
+
+
+def intake_event(kind, report_id, at):
+    body = events.new_event(kind, "author", report_id, report={
+        "id": report_id, "author_id": "author", "co_author_ids": [], "unit_id": None,
+        "title": "关于加强农村饮水安全的建议", "category": "rural", "situation": "山村饮水困难。",
+        "analysis": "管网老化。", "suggestions": "纳入预算。",
+        "submitted_at": (at - timedelta(seconds=1)).isoformat()})
+    body["occurred_at"] = at.isoformat()
+    return events.parse_event(body)
+
+
+def status(db, report_id):
+    with db.unit_of_work(read_only=True) as uow:
+        return uow.execute(select(cases.c.status).where(cases.c.report_id == report_id)).scalar()
+
+
+def queued(db, report_id) -> bool:
+    found = handlers.queue(db, EDITOR, {"page_size": 200})["items"]
+    return any(item["id"] == report_id for item in found)
+
+
+@both_backends
+def test_a_withdrawal_that_overtakes_its_submission_keeps_the_report_out_of_the_queue(db):
+    now = datetime.now(timezone.utc)
+    index = SimilarityIndex()
+    handlers.on_report_event(db, index, intake_event("report_withdrawn", "w1", now))
+    handlers.on_report_event(db, index, intake_event("report_submitted", "w1",
+                                                     now - timedelta(seconds=5)))
+    assert status(db, "w1") == "withdrawn" and not queued(db, "w1")
+    with pytest.raises(Conflict):  # nobody can adopt it against its author's withdrawal
+        handlers.decide(db, Settings, EDITOR, "w1", "adopt", {})
+    # A replayed (older) submission after a resubmission changes nothing either.
+    handlers.on_report_event(db, index, intake_event("report_submitted", "w2", now))
+    handlers.decide(db, Settings, EDITOR, "w2", "return", {"comment": "请补充数据"})
+    handlers.on_report_event(db, index, intake_event("report_resubmitted", "w2",
+                                                     now + timedelta(seconds=10)))
+    handlers.on_report_event(db, index, intake_event("report_submitted", "w2",
+                                                     now + timedelta(seconds=5)))
+    assert status(db, "w2") == "resubmitted"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_withdrawal_racing_a_decision_never_overwrites_it(db):
+    index = SimilarityIndex()
+    for n in range(ROUNDS):
+        report_id = f"r{n}"
+        now = datetime.now(timezone.utc)
+        handlers.on_report_event(db, index, intake_event("report_submitted", report_id, now))
+        withdrawal = intake_event("report_withdrawn", report_id, now + timedelta(seconds=1))
+        results = race(lambda: handlers.decide(db, Settings, EDITOR, report_id, "adopt", {}),
+                       lambda: handlers.on_report_event(db, index, withdrawal))
+        adopted = not isinstance(results[0], Exception)
+        if adopted:
+            # The decision came first: it stands, the withdrawal is ignored.
+            assert status(db, report_id) == "adopted", f"round {n}: adoption overwritten"
+        else:
+            # The withdrawal came first: the editor got a 409 and nothing was adopted.
+            assert isinstance(results[0], Conflict), results[0]
+            assert status(db, report_id) == "withdrawn"
+        assert not isinstance(results[1], Exception), results[1]
+        assert not queued(db, report_id)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_outcomes_recorded_at_the_same_moment_both_succeed(db):
+    index = SimilarityIndex()
+    for n in range(ROUNDS):
+        report_id = f"o{n}"
+        handlers.on_report_event(db, index, intake_event(
+            "report_submitted", report_id, datetime.now(timezone.utc)))
+        handlers.decide(db, Settings, EDITOR, report_id, "adopt", {})
+        bodies = [{"kind": "forwarded", "level": "city", "date": "2026-07-20"},
+                  {"kind": "upstream_adopted", "level": "city", "date": "2026-07-21",
+                   "mode": "single"},
+                  {"kind": "instructed", "level": "county", "date": "2026-07-22",
+                   "leader": "县长"}]
+        results = race(*[lambda b=b: handlers.decide(db, Settings, EDITOR, report_id,
+                                                     "outcomes", b) for b in bodies])
+        assert [r for r in results if isinstance(r, Exception)] == [], f"round {n}: {results}"
+        with db.unit_of_work(read_only=True) as uow:
+            outcomes = uow.execute(select(cases.c.outcomes).where(
+                cases.c.report_id == report_id)).scalar()
+        assert sorted(o["kind"] for o in outcomes) == [
+            "forwarded", "instructed", "upstream_adopted"], f"round {n}"
