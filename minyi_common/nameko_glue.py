@@ -5,6 +5,7 @@ Service classes import these; domain and service-layer code never do.
 """
 import json
 import logging
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -13,8 +14,7 @@ import eventlet
 from nameko.exceptions import UnknownService, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
-from nameko.rpc import RpcProxy
-from nameko.rpc import rpc as _nameko_rpc
+from nameko.rpc import Rpc, RpcProxy
 
 from . import errors, logs, topology
 from .amqp import ConfirmingPublisher, ensure_topology
@@ -30,9 +30,32 @@ for _error in errors.ALL:
 
 ATTEMPT_HEADER = "x-minyi-attempt"
 
-# nameko's @rpc, with our domain errors as expected: they are answers (a 404, a 409),
-# logged as warnings, not as failures with a traceback.
-rpc = _nameko_rpc(expected_exceptions=errors.ALL)
+# When the caller gives up on an RPC (the gateway's 503): a request still waiting in the
+# queue expires there (per-message TTL), and one already prefetched by a busy service is
+# refused when taken up (this header), so a command answered with 503 never runs later.
+DEADLINE_HEADER = "x-minyi-deadline"
+
+
+class DeadlineRpc(Rpc):
+    """nameko's @rpc that does not start work its caller stopped waiting for."""
+
+    def handle_message(self, body, message):
+        deadline = (message.headers or {}).get(DEADLINE_HEADER)
+        if deadline is not None and time.time() > float(deadline):
+            log.warning("dropping %s: its caller stopped waiting %.1f s ago",
+                        message.delivery_info.get("routing_key"), time.time() - float(deadline))
+            try:
+                raise errors.ServiceUnavailable("the caller's deadline passed before this "
+                                                "request was taken up; nothing was done")
+            except errors.ServiceUnavailable:
+                self.rpc_consumer.handle_result(message, None, sys.exc_info())
+            return
+        super().handle_message(body, message)
+
+
+# Our domain errors are expected: they are answers (a 404, a 409), logged as warnings, not
+# as failures with a traceback.
+rpc = DeadlineRpc.decorator(expected_exceptions=errors.ALL)
 
 
 def settings_of(container):
@@ -297,6 +320,11 @@ class _DeadlineProxy:
         method = getattr(self._proxy, name)
 
         def call(*args, **kwargs):
+            # The request lives no longer than this caller waits (see DeadlineRpc).
+            method.publisher.expiration = self._timeout
+            method.publisher.publish_kwargs = {
+                **method.publisher.publish_kwargs,
+                "headers": {DEADLINE_HEADER: f"{time.time() + self._timeout:.3f}"}}
             timer = eventlet.Timeout(self._timeout)
             started, outcome = time.perf_counter(), "error"
             try:

@@ -15,7 +15,14 @@ from minyi_common.schemas import load_page, load_principal, require_role
 
 from .adapters.orm import deliveries
 
-LEASE = timedelta(seconds=60)
+# One total deadline per delivery (connect, TLS, every read and write together): a
+# receiver that answers a byte at a time cannot hold a sender longer (the service enforces
+# it around each send). A claim's lease covers its whole batch at that worst case, and a
+# sender starts no send its lease could not cover: no other instance ever resends a
+# delivery that is still being sent.
+SEND_DEADLINE = 20.0
+BATCH = 5
+LEASE_MARGIN = 30.0
 MAX_DELAY = 3600.0
 
 
@@ -38,10 +45,15 @@ def record(uow, event, channel, recipient, target, body, subject=None) -> None:
         attempts=0, next_attempt_at=now, created_at=now))
 
 
-def claim_due(db, limit=20) -> list:
+def lease_for(limit: int, deadline: float) -> timedelta:
+    return timedelta(seconds=limit * deadline + LEASE_MARGIN)
+
+
+def claim_due(db, limit=BATCH, deadline=SEND_DEADLINE) -> list:
     """Take up to ``limit`` due deliveries for a while (a lease), so that no other loop,
     here or in another instance, sends them meanwhile; a crashed sender's lease runs out."""
     now = utcnow()
+    until = now + lease_for(limit, deadline)
     due = or_(and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now),
               and_(deliveries.c.status == "sending", deliveries.c.locked_until < now))
     query = select(deliveries).where(due).order_by(deliveries.c.next_attempt_at).limit(limit)
@@ -51,9 +63,24 @@ def claim_due(db, limit=20) -> list:
         rows = [dict(r._mapping) for r in uow.execute(query)]
         if rows:
             uow.execute(update(deliveries).where(deliveries.c.id.in_([r["id"] for r in rows]))
-                        .values(status="sending", locked_until=now + LEASE))
+                        .values(status="sending", locked_until=until))
         uow.commit()
+    for row in rows:
+        row["locked_until"] = until  # this claim's fence (see attempt)
     return rows
+
+
+def release(db, rows) -> None:
+    """Give back claimed deliveries not sent (their lease could not cover a send)."""
+    if not rows:
+        return
+    with db.unit_of_work() as uow:
+        for row in rows:
+            uow.execute(update(deliveries).where(
+                deliveries.c.id == row["id"], deliveries.c.status == "sending",
+                deliveries.c.locked_until == row["locked_until"])
+                .values(status="pending", locked_until=None))
+        uow.commit()
 
 
 def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
@@ -72,17 +99,25 @@ def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
     else:
         values["attempts"] = row["attempts"] + 1
     with db.unit_of_work() as uow:
+        # Fenced by this claim's lease: a sender whose lease ran out (and whose rows
+        # another claim took) cannot overwrite what that claim records.
         uow.execute(update(deliveries).where(deliveries.c.id == row["id"],
-                                             deliveries.c.status == "sending")
+                                             deliveries.c.status == "sending",
+                                             deliveries.c.locked_until == row["locked_until"])
                     .values(locked_until=None, **values))
         uow.commit()
     return values["status"]
 
 
-def dispatch_once(db, send, base_delay, max_attempts, limit=20) -> bool:
-    """One round of the delivery loop; True when there may be more due right now."""
-    rows = claim_due(db, limit)
-    for row in rows:
+def dispatch_once(db, send, base_delay, max_attempts, limit=BATCH,
+                  deadline=SEND_DEADLINE) -> bool:
+    """One round of the delivery loop; True when there may be more due right now.
+    ``send`` must give up within ``deadline`` seconds (the service wraps it so)."""
+    rows = claim_due(db, limit, deadline)
+    for index, row in enumerate(rows):
+        if utcnow() + timedelta(seconds=deadline) > row["locked_until"]:
+            release(db, rows[index:])
+            break
         attempt(db, row, send, base_delay, max_attempts)
     return len(rows) == limit
 

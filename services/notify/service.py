@@ -1,4 +1,5 @@
 """The notify service: tells every author what became of their report (SPEC §7)."""
+import eventlet
 from nameko.extensions import DependencyProvider
 
 from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, RequestContext, Settings,
@@ -16,9 +17,17 @@ class Deliveries(DependencyProvider):
         settings = settings_of(self.container)
         db = database_of(self.container)
         send = handlers.sender(db, settings)
+
+        def send_within_deadline(row):
+            # Green sockets: the timeout interrupts any connect, read or write under way.
+            with eventlet.Timeout(delivery.SEND_DEADLINE,
+                                  TimeoutError(f"no answer within {delivery.SEND_DEADLINE:g} s "
+                                               "in all")):
+                send(row)
+
         self.loop = BackgroundLoop("delivery loop", lambda: delivery.dispatch_once(
-            db, send, settings.delivery_base_delay, settings.delivery_max_attempts),
-            min(1.0, settings.delivery_base_delay / 2))
+            db, send_within_deadline, settings.delivery_base_delay,
+            settings.delivery_max_attempts), min(1.0, settings.delivery_base_delay / 2))
         self._gt = self.container.spawn_managed_thread(self.loop.run)
 
     def stop(self):

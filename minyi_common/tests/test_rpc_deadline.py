@@ -1,0 +1,55 @@
+"""A command the caller gave up on (the gateway answered 503) is not carried out later
+unseen (SPEC §13): the request expires in the queue, or is refused when a busy service
+finally takes it up."""
+import eventlet
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from minyi_common.errors import ServiceUnavailable
+from minyi_common.nameko_glue import _DeadlineProxy, rpc
+
+DONE = []
+
+
+class Busy:
+    """One worker at a time: a slow call keeps the next ones waiting."""
+    name = "busy"
+
+    @rpc
+    def slow(self, seconds):
+        eventlet.sleep(seconds)
+        return "slow done"
+
+    @rpc
+    def command(self, tag):
+        DONE.append(tag)
+        return tag
+
+
+@pytest.fixture
+def busy(container_factory, make_settings):
+    DONE.clear()
+    settings = make_settings("intake", "sqlite://")
+    config = {**settings.nameko_config(), "max_workers": 1}
+    container = container_factory(Busy, config)
+    container.start()
+    return config
+
+
+def test_a_command_given_up_on_never_runs_later(busy):
+    # One standalone proxy per caller (a proxy's reply consumer serves one greenthread).
+    with ServiceRpcProxy("busy", busy) as first, ServiceRpcProxy("busy", busy) as second:
+        blocker = eventlet.spawn(_DeadlineProxy(first, "busy", 10).slow, 2.0)
+        eventlet.sleep(0.2)  # the slow call holds the only worker for 2 s
+        with pytest.raises(ServiceUnavailable):
+            _DeadlineProxy(second, "busy", 0.5).command("given up")  # 503 after 0.5 s
+        assert blocker.wait() == "slow done"
+        assert _DeadlineProxy(second, "busy", 10).command("on time") == "on time"
+    eventlet.sleep(0.5)
+    assert DONE == ["on time"], "the request answered with 503 ran after all"
+
+
+def test_a_request_within_its_deadline_runs(busy):
+    with ServiceRpcProxy("busy", busy) as proxy:
+        assert _DeadlineProxy(proxy, "busy", 5).command("ok") == "ok"
+    assert DONE == ["ok"]
