@@ -49,7 +49,8 @@ web-check: web/node_modules/.package-lock.json
 	cd web && npm run --silent typecheck && npm run --silent test -- --reporter=dot
 
 ## Throughput and latency through the gateway, similarity hints, scoring at scale.
-bench: install
+bench: install web
+	$(BIN)/python -m bench.web_app
 	$(BIN)/python -m bench.submit_throughput
 	$(BIN)/python -m bench.similarity_hints
 	$(BIN)/python -m bench.scoring_scale

@@ -14,7 +14,7 @@ from minyi_common.errors import NotFound
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Paths the app must never shadow: an unknown /api/v1/… is a problem+json 404.
-RESERVED = ("api/", "docs", "healthz", "readyz", "metrics", "openapi.json")
+RESERVED = ("api/", "docs", "healthz", "readyz", "metrics", "openapi.json", ".vite/")
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 NOT_BUILT = """<!doctype html>

@@ -15,6 +15,7 @@ export default defineConfig({
   resolve: { alias: { '@': new URL('./src', import.meta.url).pathname } },
   // `npm run dev` talks to a gateway started by `make run`.
   server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
-  build: { chunkSizeWarningLimit: 1200 },
+  // The manifest lets `make bench` weigh what each page loads (bench/web_app.py).
+  build: { chunkSizeWarningLimit: 1200, manifest: true },
   test: { environment: 'happy-dom', include: ['tests/**/*.test.ts'] },
 })
