@@ -17,5 +17,6 @@ export default defineConfig({
   server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
   // The manifest lets `make bench` weigh what each page loads (bench/web_app.py).
   build: { chunkSizeWarningLimit: 1200, manifest: true },
-  test: { environment: 'happy-dom', include: ['tests/**/*.test.ts'] },
+  // Element Plus's styles come with its components: Vite must handle them in tests too.
+  test: { environment: 'happy-dom', include: ['tests/**/*.test.ts'], server: { deps: { inline: ['element-plus'] } } },
 })
