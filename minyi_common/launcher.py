@@ -1,6 +1,10 @@
 """``make run``: every service and the gateway as separate processes, in the foreground.
 
-Ctrl-C or SIGTERM stops them all; if one dies, the others are stopped too.
+Ctrl-C or SIGTERM stops them all. Once the system has been ready, a process that exits
+is started again after a growing pause (1 s doubling to 30 s; back to 1 s after a minute
+up), with a line saying so, and the others keep running: a broker restart or a crash
+costs seconds, not an outage. One that fails before the system was ever ready (a wrong
+setting, a missing database) stops everything, with its own one-line reason above.
 """
 import os
 import signal
@@ -13,6 +17,8 @@ from . import config
 from .amqp import check_broker
 
 ORDER = ("intake", "review", "scoring", "notify", "gateway")
+MAX_PAUSE = 30
+STABLE_AFTER = 60.0
 
 
 def wait_ready(url: str, deadline: float, give_up=lambda: False) -> bool:
@@ -52,7 +58,8 @@ def main() -> int:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     # Stop waiting as soon as we are asked to stop or a service has died.
     give_up = lambda: stopping or any(c.poll() is not None for c in children.values())  # noqa
-    if wait_ready(base + "/readyz", time.monotonic() + 60, give_up):
+    ready = wait_ready(base + "/readyz", time.monotonic() + 60, give_up)
+    if ready:
         print(f"\nMinyi is running: {settings.web_url}/", flush=True)
         print(f"  API: {base}/api/v1  (docs: {base}/docs, health: {base}/readyz)", flush=True)
         user = os.environ.get("MINYI_ADMIN_USERNAME", "admin")
@@ -64,16 +71,37 @@ def main() -> int:
               file=sys.stderr)
 
     exit_code = 0
+    ready_once = ready
+    restarts = {}  # name → (failures in a row, when it may start again, when it started)
     while children:
+        now = time.monotonic()
         for name, child in list(children.items()):
             code = child.poll()
             if code is None:
+                failures, _, started = restarts.get(name, (0, 0, now))
+                if failures and now - started > STABLE_AFTER:
+                    restarts[name] = (0, 0, started)  # up long enough: it recovered
                 continue
-            del children[name]
-            if not stopping:
-                print(f"minyi: {name} exited with {code}; stopping the others", file=sys.stderr)
+            if stopping:
+                del children[name]
+                continue
+            if not ready_once:
+                del children[name]
+                print(f"minyi: {name} exited with {code}; stopping the others",
+                      file=sys.stderr)
                 exit_code = code or 1
                 stop_all()
+                continue
+            failures, due, _ = restarts.get(name, (0, 0, now))
+            if due == 0:
+                pause = min(MAX_PAUSE, 2 ** failures)
+                print(f"minyi: {name} exited with {code}; starting it again in {pause} s",
+                      file=sys.stderr, flush=True)
+                restarts[name] = (failures + 1, now + pause, now)
+            elif now >= due:
+                children[name] = subprocess.Popen([sys.executable, "-m", "minyi_common.serve",
+                                                   name])
+                restarts[name] = (failures, 0, now)
         time.sleep(0.2)
     return exit_code
 

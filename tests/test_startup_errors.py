@@ -48,3 +48,31 @@ def test_sigterm_stops_every_process_quickly_even_while_starting(amqp_uri, tmp_p
         assert system.stop(timeout=15, group=False), system.tail()  # the launcher alone
         assert time.monotonic() - started < 15
         system.cleanup_broker()
+
+
+def test_make_run_starts_a_service_again_that_died(amqp_uri, tmp_path):
+    """Under `make run` a crashed service comes back by itself, the others keep running."""
+    import signal as signals
+
+    import requests
+
+    from .system import eventually
+    system = RunningSystem(amqp_uri, str(tmp_path)).start()
+    try:
+        admin = system.admin()
+        scoring = subprocess.run(["pgrep", "-f", "-g", str(system.process.pid),
+                                  "minyi_common.serve scoring"], capture_output=True, text=True)
+        pid = int(scoring.stdout.split()[0])
+        os.kill(pid, signals.SIGKILL)
+        assert eventually(lambda: "scoring exited with -9; starting it again" in system.tail(),
+                          timeout=5), system.tail()
+        assert admin.get("/me").status_code == 200  # the rest kept running
+        assert eventually(lambda: requests.get(system.base + "/readyz", timeout=3)
+                          .status_code == 200 and admin.get("/scores/rules").status_code == 200,
+                          timeout=30), system.tail()
+        again = subprocess.run(["pgrep", "-f", "-g", str(system.process.pid),
+                                "minyi_common.serve scoring"], capture_output=True, text=True)
+        assert again.stdout.split() and int(again.stdout.split()[0]) != pid
+    finally:
+        assert system.stop(), system.tail()
+        system.cleanup_broker()
