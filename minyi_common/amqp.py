@@ -1,13 +1,20 @@
 """Publishing with publisher confirms, and the broker checks every process makes."""
+import logging
 import socket
+import time
 
 from amqp.exceptions import ChannelError
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from kombu.pools import ProducerPool
 
 from . import topology
 
 NO_ROUTE = 312  # AMQP reply code of a returned mandatory message
+# What a broker that is restarting or gone looks like from here.
+CONNECTION_ERRORS = (OSError, OperationalError, AmqpConnectionError)
+log = logging.getLogger(__name__)
 
 
 class Unroutable(Exception):
@@ -61,13 +68,33 @@ class ConfirmingPublisher:
 _declared = set()
 
 
-def ensure_topology(amqp_uri: str, namespace: str, retry_delays) -> None:
-    """Declare the whole topology once per process (it is idempotent on the broker)."""
+def ensure_topology(amqp_uri: str, namespace: str, retry_delays,
+                    give_up_after: float = 120.0) -> None:
+    """Declare the whole topology once per process (it is idempotent on the broker).
+
+    A broker that goes away meanwhile (a restart while this process starts) is waited
+    for: tried again after 0.5 s doubling to 10 s, one log line per outage, for up to
+    ``give_up_after`` seconds."""
     key = (amqp_uri, namespace, tuple(retry_delays))
     if key in _declared:
         return
-    with Connection(amqp_uri) as connection:
-        topology.declare(connection, namespace, retry_delays)
+    deadline, pause, told = time.monotonic() + give_up_after, 0.5, False
+    while True:
+        try:
+            with Connection(amqp_uri, connect_timeout=5) as connection:
+                topology.declare(connection, namespace, retry_delays)
+            break
+        except CONNECTION_ERRORS as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            if not told:
+                log.warning("the broker is not answering (%s: %s); declaring the topology "
+                            "again when it is back", exc.__class__.__name__, exc)
+                told = True
+            time.sleep(pause)
+            pause = min(10.0, pause * 2)
+    if told:
+        log.warning("the broker is back; topology declared")
     _declared.add(key)
 
 

@@ -72,3 +72,24 @@ def test_on_sqlite_a_reader_does_not_wait_for_a_writer(tmp_path):
             assert reader.execute(select(func.count()).select_from(db.outbox)).scalar() == 1
     finally:
         db.dispose()
+
+
+def test_topology_declaration_waits_for_a_broker_that_is_away(caplog):
+    """A broker restarting while a service starts: the declaration is tried again with
+    growing pauses and one log line, not a traceback at the first refusal."""
+    import logging
+    import time
+
+    import pytest
+
+    from minyi_common.amqp import CONNECTION_ERRORS, ensure_topology
+    from tests.system import free_port
+
+    port = free_port()  # nothing listens there
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="minyi_common.amqp"):
+        with pytest.raises(CONNECTION_ERRORS):
+            ensure_topology(f"amqp://guest:guest@127.0.0.1:{port}//", "nowhere", (0.2,),
+                            give_up_after=6.0)
+    assert 3.0 <= time.monotonic() - started < 30
+    assert len([r for r in caplog.records if "not answering" in r.getMessage()]) == 1
