@@ -145,6 +145,12 @@ def recompute(uow, report_id: str, own_level: str, actor_id=None) -> list:
     return lines
 
 
+def _records_after(uow, after: str, batch: int) -> list:
+    """The next ``batch`` report records in id order (rebuild and check walk them all)."""
+    return uow.execute(select(report_records).where(report_records.c.report_id > after)
+                       .order_by(report_records.c.report_id).limit(batch)).all()
+
+
 def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
     """Recompute every report's lines from its stored record, a batch per transaction.
     Emits nothing: the points are the ones people were told already, or a rule change's."""
@@ -155,8 +161,7 @@ def rebuild(db, own_level: str, batch: int = 2000, pause=lambda: None) -> int:
             # a second rebuild (another instance) takes turns batch by batch.
             lock(uow, REBUILD_KEY)
             rule_sets_ = load_rule_sets(uow)
-            rows = uow.execute(select(report_records).where(report_records.c.report_id > after)
-                               .order_by(report_records.c.report_id).limit(batch)).all()
+            rows = _records_after(uow, after, batch)
             if not rows:
                 break
             ids = [r.report_id for r in rows]
@@ -203,8 +208,7 @@ def check(db, own_level: str, batch: int = 2000) -> dict:
     while True:
         with db.unit_of_work(read_only=True) as uow:
             rule_sets_ = load_rule_sets(uow)
-            rows = uow.execute(select(report_records).where(report_records.c.report_id > after)
-                               .order_by(report_records.c.report_id).limit(batch)).all()
+            rows = _records_after(uow, after, batch)
             if not rows:
                 break
             ids = [r.report_id for r in rows]
