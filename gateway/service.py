@@ -88,10 +88,19 @@ class GatewayService:
         session = request.cookies.get(SESSION_COOKIE)
         if not session:
             raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
-        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
+        if request.method not in SAFE_METHODS:
+            self._require_csrf_header(request)
+        return directory.principal_for_session(self.db, session)
+
+    @staticmethod
+    def _require_csrf_header(request) -> None:
+        if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
             raise Forbidden(f"a change made with the session cookie needs the header "
                             f"{CSRF_HEADER}: {CSRF_VALUE}")
-        return directory.principal_for_session(self.db, session)
+
+    def _cookie_attributes(self) -> dict:
+        return {"path": "/", "httponly": True, "samesite": "Strict",
+                "secure": self.settings.web_url.startswith("https://")}
 
     def _staff(self, request, *roles) -> dict:
         principal = self._principal(request)
@@ -168,8 +177,7 @@ class GatewayService:
                                                        self.settings.token_lifetime)
                 response = json_response(answer)
                 response.set_cookie(SESSION_COOKIE, token, max_age=self.settings.token_lifetime,
-                                    path="/", httponly=True, samesite="Strict",
-                                    secure=self.settings.web_url.startswith("https://"))
+                                    **self._cookie_attributes())
                 return response
             return directory.login(self.db, self.secret, payload, self.settings.token_lifetime)
         except directory.TooManyAttempts as exc:
@@ -181,12 +189,10 @@ class GatewayService:
     def logout(self, request):
         session = request.cookies.get(SESSION_COOKIE)
         if session:
-            if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
-                raise Forbidden(f"logging out needs the header {CSRF_HEADER}: {CSRF_VALUE}")
+            self._require_csrf_header(request)
             directory.close_session(self.db, session)
         response = json_response({"ended": bool(session)})
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict",
-                               secure=self.settings.web_url.startswith("https://"))
+        response.delete_cookie(SESSION_COOKIE, **self._cookie_attributes())
         return response
 
     @api("GET", "/people", page_of=c.PersonHit,

@@ -264,7 +264,8 @@ class OutboxRelay:
     def _settle(self, claimed, published, returned) -> None:
         outbox = self.db.outbox
         now = utcnow()
-        unsent = [i for i in claimed if i not in set(published) | set(returned)]
+        done = set(published) | set(returned)
+        unsent = [i for i in claimed if i not in done]
         with self.db.unit_of_work() as uow:
             if published:
                 uow.execute(update(outbox).where(outbox.c.id.in_(published))

@@ -52,8 +52,11 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop_all)
     signal.signal(signal.SIGTERM, stop_all)
+    def start(name):
+        return subprocess.Popen([sys.executable, "-m", "minyi_common.serve", name])
+
     for name in ORDER:
-        children[name] = subprocess.Popen([sys.executable, "-m", "minyi_common.serve", name])
+        children[name] = start(name)
 
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     # Stop waiting as soon as we are asked to stop or a service has died.
@@ -71,7 +74,6 @@ def main() -> int:
               file=sys.stderr)
 
     exit_code = 0
-    ready_once = ready
     restarts = {}  # name → (failures in a row, when it may start again, when it started)
     while children:
         now = time.monotonic()
@@ -85,7 +87,7 @@ def main() -> int:
             if stopping:
                 del children[name]
                 continue
-            if not ready_once:
+            if not ready:
                 del children[name]
                 print(f"minyi: {name} exited with {code}; stopping the others",
                       file=sys.stderr)
@@ -99,8 +101,7 @@ def main() -> int:
                       file=sys.stderr, flush=True)
                 restarts[name] = (failures + 1, now + pause, now)
             elif now >= due:
-                children[name] = subprocess.Popen([sys.executable, "-m", "minyi_common.serve",
-                                                   name])
+                children[name] = start(name)
                 restarts[name] = (failures, 0, now)
         time.sleep(0.2)
     return exit_code

@@ -6,11 +6,9 @@ from minyi_common.events import LEVELS
 from minyi_common.schemas import load_contract
 
 PENDING = ("submitted", "resubmitted")
-# What an author may still withdraw (SPEC §4); a decided report stays decided.
+# What an author may still withdraw (SPEC §4); a decided report stays decided. Intake's
+# (re)submission events apply to these open cases only, so none can reopen a decision.
 WITHDRAWABLE = PENDING + ("returned",)
-# Where intake's (re)submission may still take a case: never out of a decision or a
-# withdrawal, so a late or replayed submission cannot put a report back in the queue.
-RESUBMITTABLE = PENDING + ("returned",)
 
 # decision → (statuses it may be taken from, status it leaves). Decisions are final,
 # except that a retained report may still be adopted (SPEC §4).

@@ -255,12 +255,11 @@ def on_report_event(db, index, event, pause=lambda: None) -> None:
                                              intake_at=at, **fields_))
         elif existing["intake_at"] is not None and at < existing["intake_at"]:
             return  # older than what this case already reflects
-        elif kind == "report_withdrawn" and existing["status"] not in domain.WITHDRAWABLE:
-            # An editor decided before the withdrawal arrived: the decision stands, and
-            # intake learns it from the decision's own event.
+        elif existing["status"] not in domain.WITHDRAWABLE:
+            # Decided or withdrawn already. A withdrawal an editor's decision overtook
+            # changes nothing (the decision stands; intake learns it from the decision's
+            # own event), and a late or replayed (re)submission cannot reopen the case.
             return
-        elif kind != "report_withdrawn" and existing["status"] not in domain.RESUBMITTABLE:
-            return  # decided or withdrawn: a (re)submission cannot reopen it
         else:
             values = {"status": status, "updated_at": utcnow(), "intake_at": at,
                       "version": existing["version"] + 1}
