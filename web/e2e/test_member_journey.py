@@ -56,6 +56,7 @@ class Journey:
             self.errors.append(f"{message.text} ({message.location.get('url')})")
 
     def shot(self, step):
+        self.page.wait_for_timeout(350)  # Element Plus's transitions (errors zoom in)
         path = self.shots / f"{self.name}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         wanted = os.environ.get("MINYI_SCREENSHOTS")
@@ -162,6 +163,7 @@ def test_a_member_does_the_whole_job_in_the_browser(system, browser, viewport, t
 
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_text("草稿已保存")).to_be_visible()
+    expect(page.get_by_text("已恢复您在")).to_be_hidden()  # the restored text is saved now
     expect(page).to_have_url(re.compile(r"/reports/[0-9a-f-]{36}/edit$"))
     report_id = page.url.split("/")[-2]
     draft = member.api.get(f"/reports/{report_id}").json()
