@@ -69,7 +69,7 @@ def main() -> int:
         if os.environ.get("MINYI_ADMIN_PASSWORD"):
             print(f"Development admin: {user} / {os.environ['MINYI_ADMIN_PASSWORD']}", flush=True)
         print("Press Ctrl-C to stop every service.\n", flush=True)
-    elif not stopping:
+    elif not give_up():  # a service that died says so itself, just below
         print("minyi: the system did not become ready within 60 s; see the log above",
               file=sys.stderr)
 

@@ -85,11 +85,14 @@ class RunningSystem:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the system exited: {self.tail()}")
-            try:
-                if requests.get(self.base + "/readyz", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
+            # Ready means the launcher saw it too: until then it treats a service that
+            # dies as a failed start and stops everything instead of restarting it.
+            if "Minyi is running" in self.tail(lines=400):
+                try:
+                    if requests.get(self.base + "/readyz", timeout=2).status_code == 200:
+                        return self
+                except requests.RequestException:
+                    pass
             time.sleep(0.2)
         raise RuntimeError(f"the system did not get ready: {self.tail()}")
 
