@@ -2,11 +2,10 @@
 status follows which, and the checks of a report against the directory."""
 import hashlib
 import json
-import os
 import re
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from minyi_common import officetime
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
 from minyi_common.schemas import has_role
 
@@ -86,7 +85,7 @@ def body_hash(data: dict) -> str:
                           .encode("utf-8")).hexdigest()
 
 
-def period_bounds(period: str, zone: str | None = None) -> tuple:
+def period_bounds(period: str) -> tuple:
     """A quarter (2026-Q3) or a year (2026) as [start, end) instants, the days counted in
     the office's time zone (MINYI_TIMEZONE): work done on 1 Oct 00:30 Beijing time is Q4."""
     match = re.fullmatch(r"(\d{4})(?:-Q([1-4]))?", period or "")
@@ -94,11 +93,10 @@ def period_bounds(period: str, zone: str | None = None) -> tuple:
         raise ValidationFailed("invalid period", {"period": [
             "A quarter such as 2026-Q3 or a year such as 2026."]})
     year = int(match.group(1))
-    tz = ZoneInfo(zone or os.environ.get("MINYI_TIMEZONE", "Asia/Shanghai"))
     if match.group(2):
         first = (int(match.group(2)) - 1) * 3 + 1
-        start = datetime(year, first, 1, tzinfo=tz)
-        end = datetime(year + (first == 10), 1 if first == 10 else first + 3, 1, tzinfo=tz)
+        start, end = date(year, first, 1), (date(year + 1, 1, 1) if first == 10
+                                            else date(year, first + 3, 1))
     else:
-        start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return officetime.start_of(start), officetime.start_of(end)

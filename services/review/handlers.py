@@ -4,7 +4,7 @@ import uuid
 
 from sqlalchemy import func, insert, or_, select, update
 
-from minyi_common import events
+from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
 from minyi_common.db import decode_json, handle_once, lock, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -129,7 +129,7 @@ def _adoption_fields(settings, piece, mode, edited=None) -> dict:
     return {"mode": mode, "level": settings.level, "piece_id": piece["id"],
             "merged_into": piece["id"] if mode == "merged" else None,
             "issue_id": piece["issue_id"], "issue_label": piece.get("issue_label"),
-            "edited": edited, "decided_on": utcnow().date().isoformat()}
+            "edited": edited, "decided_on": officetime.today().isoformat()}
 
 
 def decide(db, settings, principal, report_id, action, payload) -> dict:

@@ -2,11 +2,11 @@
 and producing the .docx the office prints and sends."""
 import base64
 import uuid
-from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from minyi_common import officetime
 from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -88,7 +88,7 @@ def create_issue(db, principal, payload) -> dict:
         issue_id = str(uuid.uuid4())
         uow.execute(issues.insert().values(
             id=issue_id, year=data["year"], number=data["number"],
-            published_on=data["published_on"] or date.today(), created_by=principal["id"],
+            published_on=data["published_on"] or officetime.today(), created_by=principal["id"],
             created_at=utcnow()))
         _assign(uow, issue_id, data["piece_ids"])
         issue = _issue(uow, issue_id)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, func, insert, select, text, update
 
-from minyi_common import events
+from minyi_common import events, officetime
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
 from minyi_common.db import decode_json, handle_once, lock, upsert_row, utcnow
 
@@ -267,7 +267,7 @@ def on_report_event(db, settings, event) -> None:
         row = uow.execute(select(report_records).where(
             report_records.c.report_id == report["id"])).first()
         who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
-               "unit_id": report["unit_id"], "submitted_on": report["submitted_at"].date(),
+               "unit_id": report["unit_id"], "submitted_on": officetime.office_date(report["submitted_at"]),
                "title": report["title"]}
         if row is None:
             # Any event carries the whole record, so the first to arrive creates it.
@@ -288,7 +288,7 @@ def on_report_event(db, settings, event) -> None:
             status = DECISIONS[kind]
             values.update(status=status, status_at=at, **who)
             if status in ("adopted", "retained"):
-                on = event.get("decided_on") or at.date()
+                on = event.get("decided_on") or officetime.office_date(at)
                 values["decision"] = {"kind": status, "mode": event.get("mode"),
                                       "on": on.isoformat()}
             elif status in ("returned", "rejected", "withdrawn"):

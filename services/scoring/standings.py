@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, insert, literal, or_, select
 
-from minyi_common import events
+from minyi_common import events, officetime
 from minyi_common.contracts import LineSchema, QuotaInput
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -91,7 +91,7 @@ def standings(db, principal, filters) -> dict:
     load_principal(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
-    period = filters.get("period") or domain.current_quarter(date.today())
+    period = filters.get("period") or domain.current_quarter(officetime.today())
     domain.period_range(period)
     kind = _kind(filters.get("kind", "person"))
     role = filters.get("role")
@@ -128,7 +128,7 @@ def _scores(uow, kind: str, subject_id: str, period: str) -> dict:
 def person_scores(db, principal, person_id, period=None) -> dict:
     """Visible to the person, their unit's admins and editors (others get a 404)."""
     principal = load_principal(principal)
-    period = period or domain.current_quarter(date.today())
+    period = period or domain.current_quarter(officetime.today())
     domain.period_range(period)
     with db.unit_of_work(read_only=True) as uow:
         if not _may_see_person(uow, principal, person_id):
@@ -142,7 +142,7 @@ def unit_scores(db, principal, unit_id, period=None) -> dict:
     if not (has_role(principal, *STAFF) or (has_role(principal, "unit_admin")
                                             and unit_id in principal["unit_ids"])):
         raise NotFound(f"no scores for unit {unit_id} that you may see")
-    period = period or domain.current_quarter(date.today())
+    period = period or domain.current_quarter(officetime.today())
     domain.period_range(period)
     with db.unit_of_work(read_only=True) as uow:
         if uow.execute(select(units.c.id).where(units.c.id == unit_id)).first() is None:
@@ -207,7 +207,7 @@ def _owed(uow, year: int, upto: date, person_filter=None) -> list:
 def quota(db, principal, year=None) -> dict:
     principal = load_principal(principal)
     try:
-        year = int(year or date.today().year)
+        year = int(year or officetime.today().year)
         if not 2000 <= year <= 2999:
             raise ValueError
     except (TypeError, ValueError):
@@ -298,7 +298,7 @@ def awards(db, principal, filters) -> dict:
     优秀社情民意信息 (a national adoption, or an instruction at province level or above)."""
     load_principal(principal)
     filters = dict(filters or {})
-    period = filters.get("period") or str(date.today().year)
+    period = filters.get("period") or str(officetime.today().year)
     start, end = domain.period_range(period)
     try:
         tiers = [int(n) for n in str(filters.get("tiers", "3,5,7")).split(",")]

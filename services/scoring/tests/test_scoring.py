@@ -297,3 +297,21 @@ def test_a_rule_version_added_over_rpc_is_applied_in_the_background(container_fa
         deadline.cancel()
     assert sum(l[4] for l in lines_of(database) if l[2] == "zhang") == 51
     database.dispose()
+
+
+@both_backends
+def test_a_report_sent_just_after_midnight_on_1_october_beijing_time_counts_in_q4(db):
+    def submitted(report_id, instant):
+        body = events.new_event("report_submitted", "zhang", report_id, report={
+            "id": report_id, "author_id": "zhang", "co_author_ids": [], "unit_id": "u1",
+            "title": "关于边界时刻的建议", "category": "rural", "submitted_at": instant.isoformat()})
+        body["occurred_at"] = instant.isoformat()
+        handlers.on_report_event(db, Settings, events.parse_event(body))
+
+    person(db, "zhang", "张三", ["member"])
+    submitted("late", datetime(2026, 9, 30, 15, 59, tzinfo=timezone.utc))   # 23:59 Beijing
+    submitted("early", datetime(2026, 9, 30, 16, 0, tzinfo=timezone.utc))   # 00:00 on 1 Oct
+    dates = {l[0]: l[6] for l in lines_of(db)}
+    assert dates == {"late": "2026-09-30", "early": "2026-10-01"}
+    q4 = standings.standings(db, EDITOR, {"period": "2026-Q4", "kind": "person"})
+    assert [r["submitted"] for r in q4["items"] if r["id"] == "zhang"] == [1]
