@@ -4,11 +4,11 @@ OpenAPI) and the service behind each route (which validates and answers with the
 Contracts only: no behaviour beyond field rules. Event bodies are in ``events``; the
 principal, report input and paging in ``schemas``.
 """
-from datetime import date
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from . import officetime
 from .events import LEVELS, MODES, OUTCOME_KINDS
 from .schemas import ROLES, UNIT_KINDS, plain_text
 
@@ -122,7 +122,7 @@ class OutcomeInput(_Strict):
             raise ValidationError("Upstream adoption needs a mode (single or merged).", "mode")
         if data.get("kind") == "instructed" and not data.get("leader"):
             raise ValidationError("An instruction needs the leader's title.", "leader")
-        if data.get("date") and data["date"] > date.today():
+        if data.get("date") and data["date"] > officetime.today():
             raise ValidationError("The date cannot be in the future.", "date")
 
 

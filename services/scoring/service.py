@@ -1,10 +1,10 @@
 """The scoring service: points by the versioned rule table (SPEC §6)."""
 import logging
-from datetime import date
 
 import eventlet
 from nameko.timer import timer
 
+from minyi_common import officetime
 from minyi_common.db import Database
 from minyi_common.nameko_glue import (Background, DatabaseProvider, RequestContext, Settings,
                                       consume_each, rpc, service_stats)
@@ -68,13 +68,13 @@ class ScoringService:
         """What the hourly timer does, on demand (operators; tests name the day)."""
         require_role(load_principal(principal), "admin")
         on = load_contract(RemindersInput, payload or {}).get("on")
-        return standings.send_quota_reminders(self.db, on or date.today())
+        return standings.send_quota_reminders(self.db, on or officetime.today())
 
     @timer(interval=3600)
     def quota_reminder_tick(self):
         # Every instance ticks (nameko timers are per instance); the reminders table's
         # key makes a second run in the same quarter send nothing.
-        sent = standings.send_quota_reminders(self.db, date.today())
+        sent = standings.send_quota_reminders(self.db, officetime.today())
         if sent:
             log.info("sent %s quota reminders", sent)
 
