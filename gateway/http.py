@@ -10,7 +10,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from minyi_common import errors
+from minyi_common import errors, i18n
 from minyi_common.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,18 @@ def json_response(data, status=200, headers=None) -> Response:
                     mimetype="application/json")
 
 
-def problem(status: int, title: str, detail: str, errors_=None, headers=None, **extra):
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+def problem(status: int, title: str, detail: str, errors_=None, headers=None,
+            lang=i18n.DEFAULT_LANGUAGE, **extra):
+    """problem+json in the caller's language (SPEC §12), with a stable ``code`` taken from
+    the detail's template, else from the kind of problem."""
+    code, detail = i18n.translate_detail(detail, lang)
+    code = code or i18n.code_for_title(title) or "error"
+    body = {"type": "about:blank", "title": i18n.translate_title(title, lang), "status": status,
+            "code": code, "detail": detail, **extra}
     if errors_:
-        body["errors"] = errors_
+        body["errors"] = i18n.translate_field_errors(errors_, lang)
+    headers = {**(headers or {}), "Content-Language": "en" if lang == "en" else "zh-CN",
+               "Vary": "Accept-Language"}
     return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
                     content_type=PROBLEM)
 
@@ -76,19 +84,19 @@ def read_json(request: Request):
         raise MalformedJson(f"the body is not valid JSON: {exc}") from None
 
 
-def response_for_error(exc: Exception, request_id: str) -> Response:
+def response_for_error(exc: Exception, request_id: str, lang=i18n.DEFAULT_LANGUAGE) -> Response:
     if isinstance(exc, errors.DomainError):
         headers = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, errors.Unauthorized):
             headers["WWW-Authenticate"] = "Bearer"
-        return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+        return problem(exc.status, exc.title, exc.detail, exc.errors, headers, lang)
     log.error("unexpected error on request %s", request_id, exc_info=exc,
               extra={"request_id": request_id})
     return problem(500, "Internal server error",
                    f"something went wrong on our side; quote request id {request_id}",
-                   request_id=request_id)
+                   lang=lang, request_id=request_id)
 
 
 def _request_id(environ) -> str:
@@ -106,6 +114,7 @@ class ProblemWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         request_id = environ["minyi.request_id"] = _request_id(environ)
+        lang = i18n.language(environ.get("HTTP_ACCEPT_LANGUAGE"))
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         route = "unmatched"
@@ -121,9 +130,9 @@ class ProblemWsgiApp(WsgiApp):
             headers = {}
             if exc.code == 405:
                 headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
-            response = problem(exc.code, exc.name, exc.description, headers=headers)
+            response = problem(exc.code, exc.name, exc.description, headers=headers, lang=lang)
         except Exception as exc:
-            response = response_for_error(exc, request_id)
+            response = response_for_error(exc, request_id, lang)
         response.headers["X-Request-ID"] = request_id
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)

@@ -23,6 +23,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _chinese(text) -> bool:
+    return isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def assert_speaks_chinese(problem: dict) -> None:
+    """SPEC §12: every problem a person may read is Chinese and has a stable code. Every
+    system test checks every problem it meets, so a new English text fails somewhere."""
+    assert problem.get("code"), problem
+    assert _chinese(problem["title"]) and _chinese(problem["detail"]), problem
+
+    def walk(errors):
+        if isinstance(errors, dict):
+            for value in errors.values():
+                walk(value)
+        elif isinstance(errors, list):
+            for value in errors:
+                walk(value)
+        else:
+            assert _chinese(errors), problem
+    walk(problem.get("errors") or {})
+
+
 class Api:
     """A small HTTP client for /api/v1 (nameko's web_session fixture breaks on Werkzeug 3)."""
 
@@ -35,7 +57,11 @@ class Api:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         url = path if path.startswith("http") else self.base + "/api/v1" + path
-        return self.http.request(method, url, json=json, headers=headers, timeout=30, **kwargs)
+        answer = self.http.request(method, url, json=json, headers=headers, timeout=30, **kwargs)
+        if answer.headers.get("Content-Type", "").startswith("application/problem+json") \
+                and "Accept-Language" not in headers:
+            assert_speaks_chinese(answer.json())
+        return answer
 
     def get(self, path, **kw):
         return self.call("GET", path, **kw)

@@ -88,7 +88,13 @@ def test_every_kind_of_error_is_problem_json(system):
                                                              "application/json"}), 400)
     problem(Api(system.base).get("/me"), 401)
     assert problem(admin.post("/units", {"kind": "party"}), 422)["errors"] == {
-        "name": ["Missing data for required field."]}
+        "name": ["此项必填。"]}
+    english = admin.post("/units", {"kind": "party"}, headers={"Accept-Language": "en-US,en"})
+    assert english.json()["errors"] == {"name": ["Missing data for required field."]}
+    assert english.json()["code"] == "invalid_fields"
+    assert english.json()["detail"] == "some fields are invalid"
+    bad_category = admin.post("/reports", {"title": "关于乡村道路的建议", "category": "roads"})
+    assert "乡村振兴" in str(problem(bad_category, 422)["errors"]["category"])
 
     # An oversized body is refused from its headers, before it is read: the client says
     # it will send 10 MB and sends a few bytes; the answer comes at once.

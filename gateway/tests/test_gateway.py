@@ -37,7 +37,7 @@ def test_a_service_that_does_not_answer_in_time_gives_503(gateway, container_fac
     answer = gateway["admin"].get("/reports")
     assert answer.status_code == 503
     assert answer.headers["Content-Type"].startswith("application/problem+json")
-    assert "intake" in answer.json()["detail"]
+    assert answer.json()["code"] == "service_busy" and "报送服务" in answer.json()["detail"]
 
 
 def test_a_service_that_is_not_running_gives_503(gateway):
@@ -123,5 +123,6 @@ def test_tokens_expire(container_factory, service_config, monkeypatch):
     assert admin.get("/me").status_code == 200
     eventlet.sleep(2.1)
     expired = admin.get("/me")
-    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    assert expired.status_code == 401 and expired.json()["code"] == "token_expired"
+    assert expired.json()["detail"] == "登录已过期，请重新登录"
     assert expired.headers["WWW-Authenticate"] == "Bearer"

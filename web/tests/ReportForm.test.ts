@@ -45,7 +45,7 @@ async function mountForm() {
 describe('the report form', () => {
   it('shows the server’s field errors at their fields and keeps the text', async () => {
     localStorage.clear()
-    const fetch = vi.fn(async () => problem(422, { situation: ['Longer than maximum length 1500.'] }))
+    const fetch = vi.fn(async () => problem(422, { situation: ['最多 1500 字。'] }))
     vi.stubGlobal('fetch', fetch)
     const wrapper = await mountForm()
     await wrapper.find('#f-title').setValue('关于加强农村饮水安全保障的建议')
@@ -56,7 +56,7 @@ describe('the report form', () => {
     const request = (fetch.mock.calls[0] as unknown[])[0] as Request
     expect(request.method).toBe('POST')
     expect(request.headers.get('Idempotency-Key')).toBeTruthy()
-    expect(fieldErrors(wrapper)).toEqual({ 情况: '不能超过1500个字' })
+    expect(fieldErrors(wrapper)).toEqual({ 情况: '最多 1500 字。' })
     expect(wrapper.text()).toContain('请按提示修改标注的内容')
     expect((wrapper.find('#f-title').element as HTMLInputElement).value).toBe('关于加强农村饮水安全保障的建议')
     wrapper.unmount()

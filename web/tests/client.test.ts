@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { api, unwrap, ApiError, fieldErrors, messageFor, fieldMessage } from '@/api/client'
+import { api, unwrap, ApiError, fieldErrors, messageFor } from '@/api/client'
 
 afterEach(() => vi.unstubAllGlobals())
 
@@ -14,18 +14,21 @@ describe('the API client', () => {
     await expect(unwrap(api.GET('/api/v1/auth/session'))).resolves.toEqual({ user: null })
     const request = (fetch.mock.calls[0] as unknown[])[0] as Request
     expect(request.headers.get('X-Requested-With')).toBe('minyi')
+    expect(request.headers.get('Accept-Language')).toBe('zh-CN')
     expect(request.credentials).toBe('same-origin')
   })
 
-  it('turns problem+json into an ApiError with field errors in Chinese', async () => {
+  it('turns problem+json into an ApiError with the field errors by field', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => answer(422, {
-      type: 'about:blank', title: 'Invalid fields', status: 422, detail: 'some fields are invalid',
-      errors: { title: ['Length must be between 5 and 60.'], category: ['Must be one of: economy, rural.'] },
+      type: 'about:blank', title: '填写有误', status: 422, code: 'invalid_fields',
+      detail: '部分内容填写有误，请按提示修改',
+      errors: { title: ['长度须在 5 至 60 字之间。'], category: ['须为以下之一：经济发展、乡村振兴。'] },
     }, 'application/problem+json')))
     const failure = await unwrap(api.POST('/api/v1/reports', { body: {} as never })).catch((e) => e)
     expect(failure).toBeInstanceOf(ApiError)
     expect(failure.status).toBe(422)
-    expect(fieldErrors(failure)).toEqual({ title: '长度应为5至60个字', category: '不是有效的选项' })
+    expect(fieldErrors(failure)).toEqual({
+      title: '长度须在 5 至 60 字之间。', category: '须为以下之一：经济发展、乡村振兴。' })
     expect(messageFor(failure)).toContain('请按提示修改')
   })
 
@@ -37,8 +40,12 @@ describe('the API client', () => {
     expect(messageFor(failure)).toContain('已保留')
   })
 
-  it('passes Chinese messages through unchanged', () => {
-    expect(fieldMessage('标题应为5至60个字')).toBe('标题应为5至60个字')
-    expect(fieldMessage('Missing data for required field.')).toBe('此项为必填项')
+  it("says what the server said when someone else decided first", async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => answer(409, {
+      type: 'about:blank', title: '操作冲突', status: 409, code: 'edited_concurrently',
+      detail: '另一位编辑刚刚处理了这篇信息，请刷新后再试',
+    }, 'application/problem+json')))
+    const failure = await unwrap(api.GET('/api/v1/me')).catch((e) => e)
+    expect(messageFor(failure)).toBe('另一位编辑刚刚处理了这篇信息，请刷新后再试。')
   })
 })

@@ -25,7 +25,7 @@ export class ApiError extends Error {
   }
 }
 
-// Words people read when a request fails; the server's own detail is for the log.
+// Words people read when a request fails.
 const STATUS_MESSAGES: Record<number, string> = {
   0: '网络连接失败，请检查网络后重试。您填写的内容已保留。',
   400: '请求格式有误，请刷新页面后重试。',
@@ -39,33 +39,18 @@ const STATUS_MESSAGES: Record<number, string> = {
   503: '服务暂时不可用，请稍后重试。您填写的内容已保留。',
 }
 
+// For these the server's own detail (Chinese, SPEC §12) says best what happened.
+const DETAIL_SAYS_IT = new Set([403, 409, 429])
+
 export function messageFor(error: unknown): string {
   if (error instanceof ApiError) {
+    if (DETAIL_SAYS_IT.has(error.status) && /[\u4e00-\u9fff]/.test(error.detail)) {
+      return error.detail.endsWith('。') ? error.detail : `${error.detail}。`
+    }
     return STATUS_MESSAGES[error.status] ?? (error.status >= 500
       ? '服务器出现问题，请稍后重试。您填写的内容已保留。' : '操作未成功，请重试。')
   }
   return STATUS_MESSAGES[0]
-}
-
-// Field messages the server still gives in English (marshmallow's), in Chinese; a
-// Chinese message passes through unchanged.
-const FIELD_MESSAGES: [RegExp, (m: RegExpExecArray) => string][] = [
-  [/^Missing data for required field\.?$/, () => '此项为必填项'],
-  [/^Length must be between (\d+) and (\d+)\.?$/, (m) => `长度应为${m[1]}至${m[2]}个字`],
-  [/^Shorter than minimum length (\d+)\.?$/, (m) => `至少${m[1]}个字`],
-  [/^Longer than maximum length (\d+)\.?$/, (m) => `不能超过${m[1]}个字`],
-  [/^Must be one of/, () => '不是有效的选项'],
-  [/^Not a valid/, () => '格式不正确'],
-  [/^Field may not be null\.?$/, () => '此项不能为空'],
-  [/^Unknown field\.?$/, () => '不认识的字段'],
-]
-
-export function fieldMessage(message: string): string {
-  for (const [pattern, say] of FIELD_MESSAGES) {
-    const match = pattern.exec(message)
-    if (match) return say(match)
-  }
-  return message
 }
 
 /** Field → Chinese messages (nested lists are flattened to the field). */
@@ -74,7 +59,7 @@ export function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof ApiError) || !error.errors) return found
   for (const [field, messages] of Object.entries(error.errors)) {
     const list = Array.isArray(messages) ? messages.flat(3) : Object.values(messages ?? {}).flat(3)
-    found[field] = list.map((m) => fieldMessage(String(m))).join('；')
+    found[field] = list.map(String).join('；')
   }
   return found
 }
@@ -96,7 +81,8 @@ const sessionGuard: Middleware = {
 export const api = createClient<paths>({
   baseUrl: '',
   credentials: 'same-origin',
-  headers: { 'X-Requested-With': 'minyi' },
+  // The app speaks Chinese whatever the browser's language (the API follows Accept-Language).
+  headers: { 'X-Requested-With': 'minyi', 'Accept-Language': 'zh-CN' },
   // Looked up at each call, so that tests can stand in for the network.
   fetch: (request: Request) => globalThis.fetch(request),
 })
