@@ -64,17 +64,20 @@ dlq-replay: install
 ## Tools the tests call that are not Python packages: docker-compose checks the compose
 ## file; Debian's Chromium (with CJK fonts) runs the browser tests (browsers cannot be
 ## downloaded by Playwright here).
+# LibreOffice renders the .docx documents to PDF in one test; its recommends are not needed.
+LEAN_PACKAGES := libreoffice-writer:soffice
 SYSTEM_PACKAGES := docker-compose:docker-compose chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 system-deps:
-	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	@install() { flags="$$1"; shift; missing=""; for pair in "$$@"; do \
 	  pkg=$${pair%%:*}; probe=$${pair#*:}; \
 	  if [ "$${probe#/}" != "$$probe" ]; then [ -e "$$probe" ] || missing="$$missing $$pkg"; \
 	  else command -v "$$probe" >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing (Debian packages the tests need)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "install these Debian packages to run every test:$$missing"; fi; fi
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$flags $$missing >/dev/null; \
+	  else echo "install these Debian packages to run every test:$$missing"; fi; fi; }; \
+	install "" $(SYSTEM_PACKAGES) && install --no-install-recommends $(LEAN_PACKAGES)
 
 clean:
 	rm -rf $(VENV) var web/dist web/node_modules

@@ -358,6 +358,12 @@ class GatewayService:
     def get_issue(self, request, issue_id):
         return self.review.get_issue(self._staff(request, *STAFF), issue_id)
 
+    @api("PATCH", "/review/issues/<issue_id>", body=c.IssueImprint, answer=c.IssueSchema,
+         roles=STAFF, summary="Change an issue's 签发, 版记 lines, date or 总第M期")
+    def update_issue(self, request, issue_id):
+        editor = self._staff(request, *STAFF)
+        return self.review.update_issue(editor, issue_id, read_json(request))
+
     @api("PUT", "/review/issues/<issue_id>/pieces", body=c.IssuePiecesInput,
          answer=c.IssueSchema, roles=STAFF, summary="Set an issue's pieces and their order")
     def set_issue_pieces(self, request, issue_id):
@@ -369,6 +375,15 @@ class GatewayService:
     def issue_docx(self, request, issue_id):
         document = self.review.issue_docx(self._staff(request, *STAFF), issue_id)
         return attachment(document, DOCX, "issue.docx")
+
+    @api("GET", "/review/pieces/<piece_id>/docx", binary=DOCX, roles=STAFF,
+         query=(("signed_by", "string", "签发人"), ("report_to", "string", "报送对象（报：）"),
+                ("published_on", "string", "日期 2026-11-27（默认今天）")),
+         summary="One adopted piece as a 专报 (Word)")
+    def piece_docx(self, request, piece_id):
+        document = self.review.piece_docx(self._staff(request, *STAFF), piece_id,
+                                          request.args.to_dict())
+        return attachment(document, DOCX, "special-report.docx")
 
     # --- scores ------------------------------------------------------------------------------
     @api("GET", "/scores/people/<person_id>", answer=c.Scores,

@@ -146,10 +146,34 @@ class MergeInput(_Strict):
             raise ValidationError("A report can be merged only once.", "report_ids")
 
 
-class IssueInput(_Strict):
+def _imprint_line(max_length: int):
+    return fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=max_length), plain_text])
+
+
+class IssueImprint(_Strict):
+    """What the printed issue says besides its pieces: 总第M期, 签发 and the 版记 lines."""
+    published_on = fields.Date(load_default=None, allow_none=True)
+    total_number = fields.Integer(load_default=None, allow_none=True,
+                                  validate=validate.Range(min=1, max=99999))
+    signed_by = _imprint_line(50)
+    report_to = _imprint_line(200)
+    send_to = _imprint_line(200)
+    editor_name = _imprint_line(50)
+    copies = fields.Integer(load_default=None, allow_none=True,
+                            validate=validate.Range(min=1, max=10000))
+
+
+class SpecialReportOptions(_Strict):
+    """Query of GET /review/pieces/{id}/docx (专报)."""
+    published_on = fields.Date(load_default=None, allow_none=True)
+    signed_by = _imprint_line(50)
+    report_to = _imprint_line(200)
+
+
+class IssueInput(IssueImprint):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2999))
     number = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
-    published_on = fields.Date(load_default=None, allow_none=True)
     piece_ids = fields.List(fields.String(), load_default=list)
 
 
@@ -172,6 +196,12 @@ class IssueSchema(Schema):
     number = fields.Integer()
     label = fields.Function(lambda i: issue_label(i["year"], i["number"]))
     published_on = fields.Date()
+    total_number = fields.Integer(allow_none=True)
+    signed_by = fields.String(allow_none=True)
+    report_to = fields.String(allow_none=True)
+    send_to = fields.String(allow_none=True)
+    editor_name = fields.String(allow_none=True)
+    copies = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
     pieces = fields.List(fields.Nested(PieceSchema))
 

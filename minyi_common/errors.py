@@ -10,9 +10,10 @@ class DomainError(Exception):
     title = "Bad request"
 
     def __init__(self, detail: str = "", errors: dict | None = None):
-        super().__init__(detail, errors)
+        # {} rather than None in args: nameko sends args as JSON and None comes back "None".
+        super().__init__(detail, errors if isinstance(errors, dict) else {})
         self.detail = detail or self.title
-        self.errors = errors
+        self.errors = errors if isinstance(errors, dict) and errors else None
 
 
 class ValidationFailed(DomainError):

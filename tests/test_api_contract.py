@@ -93,8 +93,9 @@ def test_every_kind_of_error_is_problem_json(system):
     assert english.json()["errors"] == {"name": ["Missing data for required field."]}
     assert english.json()["code"] == "invalid_fields"
     assert english.json()["detail"] == "some fields are invalid"
-    bad_category = admin.post("/reports", {"title": "关于乡村道路的建议", "category": "roads"})
-    assert "乡村振兴" in str(problem(bad_category, 422)["errors"]["category"])
+    bad_kind = admin.post("/units", {"name": "某单位", "kind": "club"})
+    assert problem(bad_kind, 422)["errors"]["kind"] == [
+        "须为以下之一：民主党派、专委会、镇办政协工作室、界别、信息直报点、其他。"]
 
     # An oversized body is refused from its headers, before it is read: the client says
     # it will send 10 MB and sends a few bytes; the answer comes at once.

@@ -281,15 +281,29 @@ def test_an_issue_is_composed_and_downloaded_as_docx(office, system):
                                {"piece_ids": [b["piece_id"], a["piece_id"]]})
     assert reordered.status_code == 200
 
+    imprint = editor.api.patch(f"/review/issues/{issue['id']}", {
+        "signed_by": "王主任", "report_to": "市政协办公室", "send_to": "县委办公室，县政府办公室",
+        "editor_name": "赵编辑", "copies": 30, "total_number": 120})
+    assert imprint.status_code == 200 and imprint.json()["copies"] == 30
+    bad = editor.api.patch(f"/review/issues/{issue['id']}", {"copies": 0, "colour": "red"})
+    assert bad.status_code == 422 and set(bad.json()["errors"]) == {"copies", "colour"}
+
     answer = editor.api.get(f"/review/issues/{issue['id']}/docx")
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     text = [p.text for p in Document(io.BytesIO(answer.content)).paragraphs]
-    assert text[0] == "社情民意" and text[1] == f"2026年第{number}期"
-    assert "2026年8月15日" in text[2]
+    assert text[1] == "社情民意" and text[2] == f"第{number}期（总第120期）"
+    assert "签发：王主任" in text[3] and "2026年8月15日" in text[3]
     titles = [t for t in text if t in ("关于规范校外培训机构的建议", "关于农村饮水安全的建议")]
     assert titles == ["关于规范校外培训机构的建议", "关于农村饮水安全的建议"]
     credits = [t for t in text if t.startswith("（") and t.endswith("）")]
-    assert "li" not in credits[0]  # no consent: no names
+    assert credits[0] == "（本刊编辑部）"  # no consent: no names
     assert "zhang" in credits[1] and "民进县委会" in credits[1]
+    assert "报：市政协办公室" in text and "编辑：赵编辑\t共印30份" in text
     assert office["zhang"].api.get(f"/review/issues/{issue['id']}/docx").status_code == 403
+
+    special = editor.api.get(f"/review/pieces/{a['piece_id']}/docx?signed_by=王主任")
+    assert special.status_code == 200
+    text = [p.text for p in Document(io.BytesIO(special.content)).paragraphs]
+    assert "社情民意专报" in text and "关于农村饮水安全的建议" in text
+    assert editor.api.get("/review/pieces/nope/docx").status_code == 404

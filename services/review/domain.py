@@ -1,6 +1,7 @@
 """The editorial state machine (SPEC §4), free of any framework."""
-from minyi_common.contracts import (AdoptInput, IssueInput, MergeInput, OutcomeInput,
-                                    RejectInput, RetainInput, ReturnInput)
+from minyi_common.contracts import (AdoptInput, IssueImprint, IssueInput, MergeInput,
+                                    OutcomeInput, RejectInput, RetainInput, ReturnInput,
+                                    SpecialReportOptions)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
 from minyi_common.schemas import load_contract
@@ -22,7 +23,8 @@ DECISIONS = {
 
 INPUTS = {"return": ReturnInput, "retain": RetainInput, "reject": RejectInput,
           "adopt": AdoptInput, "outcomes": OutcomeInput, "merge": MergeInput,
-          "issue": IssueInput}
+          "issue": IssueInput, "imprint": IssueImprint,
+          "special_report": SpecialReportOptions}
 
 
 def load_input(action: str, payload) -> dict:

@@ -319,7 +319,8 @@ def on_directory_event(db, event) -> None:
         if event["event_type"] == "directory.person_upserted":
             p = event["person"]
             upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
-                                              "unit_ids": p["unit_ids"]}, p["version"])
+                                              "unit_ids": p["unit_ids"], "roles": p["roles"]},
+                       p["version"])
         else:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])

@@ -17,6 +17,8 @@ from .adapters import docx_issue
 from .adapters.orm import cases, issues, people, pieces, units
 
 EDITORS = ("editor", "admin")
+IMPRINT = ("published_on", "total_number", "signed_by", "report_to", "send_to",
+           "editor_name", "copies")
 
 
 def _editor(principal):
@@ -54,6 +56,12 @@ def attach_to_issue(uow, issue_id: str, piece_id: str) -> dict:
 
 def _issue(uow, issue_id) -> dict:
     issue = dict(_issue_row(uow, issue_id)._mapping)
+    if issue["total_number"] is None:
+        # 总第M期 when the editor did not set it: this issue's place among all issues.
+        issue["total_number"] = uow.execute(select(func.count()).select_from(issues).where(
+            (issues.c.year < issue["year"])
+            | ((issues.c.year == issue["year"]) & (issues.c.number <= issue["number"]))
+        )).scalar_one()
     issue["pieces"] = [_piece(r) for r in uow.execute(
         select(pieces).where(pieces.c.issue_id == issue_id).order_by(pieces.c.position))]
     return issue
@@ -86,10 +94,11 @@ def create_issue(db, principal, payload) -> dict:
                                                  issues.c.number == data["number"])).first():
             raise Conflict(f"{issue_label(data['year'], data['number'])} exists already")
         issue_id = str(uuid.uuid4())
+        imprint = {k: data[k] for k in IMPRINT if k != "published_on"}
         uow.execute(issues.insert().values(
             id=issue_id, year=data["year"], number=data["number"],
             published_on=data["published_on"] or officetime.today(), created_by=principal["id"],
-            created_at=utcnow()))
+            created_at=utcnow(), **imprint))
         _assign(uow, issue_id, data["piece_ids"])
         issue = _issue(uow, issue_id)
         try:
@@ -97,6 +106,22 @@ def create_issue(db, principal, payload) -> dict:
         except IntegrityError:  # another editor made the same number a moment ago
             raise Conflict(f"{issue_label(data['year'], data['number'])} exists already") \
                 from None
+    return IssueSchema().dump(issue)
+
+
+def update_issue(db, principal, issue_id, payload) -> dict:
+    """Change what the printed issue says (签发, 版记, date, 总第M期); pieces stay."""
+    _editor(principal)
+    data = domain.load_input("imprint", payload)
+    changes = {k: data[k] for k in IMPRINT if k in payload}
+    if changes.get("published_on", 1) is None:
+        changes.pop("published_on")  # the date is never empty
+    with db.unit_of_work() as uow:
+        _issue_row(uow, issue_id)
+        if changes:
+            uow.execute(update(issues).where(issues.c.id == issue_id).values(**changes))
+        issue = _issue(uow, issue_id)
+        uow.commit()
     return IssueSchema().dump(issue)
 
 
@@ -147,22 +172,31 @@ def list_pieces(db, principal, filters) -> dict:
     return {"items": PieceSchema(many=True).dump(rows), "total": total, **paging}
 
 
-def _credit(uow, report_ids) -> str:
-    """The submitter line: units and names, names left out where the author did not
-    consent to publication (是否同意公开)."""
+OFFICE_PLACE = {"county": "县", "city": "市", "province": "省", "national": "全国"}
+
+
+def _credit(uow, report_ids, level: str) -> str:
+    """The credit line: each report's unit and authors, 本刊编辑部 for a report whose
+    author did not consent to publication (是否同意公开). A member without a unit is
+    credited as a member (县政协委员 张三), never as 特邀信息员."""
     parts = []
-    for row in uow.execute(select(cases).where(cases.c.report_id.in_(report_ids))):
-        unit = None
-        if row.unit_id:
-            unit_row = uow.execute(select(units.c.name).where(units.c.id == row.unit_id)).first()
-            unit = unit_row.name if unit_row else None
-        names = []
-        if row.consent_to_publish:
+    for row in uow.execute(select(cases).where(cases.c.report_id.in_(report_ids))
+                           .order_by(cases.c.submitted_at)):
+        if not row.consent_to_publish:
+            text = "本刊编辑部"
+        else:
             ids = [row.author_id] + decode_json(row.co_author_ids)
-            known = {r.id: r.display_name for r in uow.execute(
-                select(people.c.id, people.c.display_name).where(people.c.id.in_(ids)))}
-            names = [known[i] for i in ids if i in known]
-        text = " ".join(filter(None, [unit, "、".join(names)])) or "特邀信息员"
+            known = {r.id: r for r in uow.execute(select(people).where(people.c.id.in_(ids)))}
+            names = "、".join(known[i].display_name for i in ids if i in known)
+            unit = uow.execute(select(units.c.name).where(units.c.id == row.unit_id)).first() \
+                if row.unit_id else None
+            author = known.get(row.author_id)
+            if unit:
+                text = f"{unit.name} {names}"
+            elif author is not None and "member" in (decode_json(author.roles) or []):
+                text = f"{OFFICE_PLACE.get(level, '')}政协委员 {names}"
+            else:
+                text = names or "本刊编辑部"
         if text not in parts:
             parts.append(text)
     return "；".join(parts)
@@ -173,9 +207,26 @@ def issue_docx(db, settings, principal, issue_id) -> dict:
     with db.unit_of_work(read_only=True) as uow:
         issue = _issue(uow, issue_id)
         for piece in issue["pieces"]:
-            piece["credit"] = _credit(uow, piece["source_report_ids"])
+            piece["credit"] = _credit(uow, piece["source_report_ids"], settings.level)
     label = issue_label(issue["year"], issue["number"])
-    content = docx_issue.render(settings.office_name, label, issue["published_on"],
-                                issue["pieces"])
+    content = docx_issue.render_issue(settings.office_name, issue, issue["pieces"])
     return {"filename": f"社情民意{label}.docx",
+            "content_base64": base64.b64encode(content).decode("ascii")}
+
+
+def piece_docx(db, settings, principal, piece_id, options=None) -> dict:
+    """专报: one adopted piece as a report to leaders."""
+    _editor(principal)
+    options = domain.load_input("special_report", {k: v for k, v in (options or {}).items()
+                                                   if v not in (None, "")})
+    with db.unit_of_work(read_only=True) as uow:
+        row = uow.execute(select(pieces).where(pieces.c.id == piece_id)).first()
+        if row is None:
+            raise NotFound(f"no report or piece {piece_id} in review")
+        piece = _piece(row)
+        piece["credit"] = _credit(uow, piece["source_report_ids"], settings.level)
+    content = docx_issue.render_special_report(
+        settings.office_name, piece, options["published_on"] or officetime.today(),
+        options["signed_by"], options["report_to"])
+    return {"filename": f"社情民意专报-{piece['title']}.docx",
             "content_base64": base64.b64encode(content).decode("ascii")}

@@ -69,6 +69,14 @@ class ReviewService:
         return publication.issue_docx(self.db, self.settings, principal, issue_id)
 
     @rpc
+    def update_issue(self, principal, issue_id, payload):
+        return publication.update_issue(self.db, principal, issue_id, payload)
+
+    @rpc
+    def piece_docx(self, principal, piece_id, options=None):
+        return publication.piece_docx(self.db, self.settings, principal, piece_id, options)
+
+    @rpc
     def stats(self):
         return service_stats(self.db)
 

@@ -1,65 +1,72 @@
-"""An issue of 《社情民意》 as a Word document, in the layout offices use: a red masthead,
-the issue number, the office and date over a red rule, then each piece with its
-title, text and submitter line."""
-import io
+"""The office's documents as Word files in the national layout (GB/T 9704-2012):
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+- an issue of 《社情民意》: red masthead, 第N期（总第M期）, the office, 签发 and date over
+  the red rule, each piece with its title, 情况 / 分析 / 建议 and credit line, then the
+  版记 (报 / 送, 编辑, 共印N份, 内部资料 注意保存);
+- a 专报: one adopted piece as a report to leaders, in the same frame.
+"""
+from minyi_common.gbt9704 import OfficialDocument
 
-RED = RGBColor(0xC0, 0x00, 0x00)
-SECTIONS = ("situation", "analysis", "suggestions")
-
-
-def _font(run, size, bold=False, color=None, name="宋体"):
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.name = name
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), name)  # CJK text needs its own font slot
-    if color is not None:
-        run.font.color.rgb = color
+SECTIONS = (("situation", "一、基本情况"), ("analysis", "二、原因分析"),
+            ("suggestions", "三、意见建议"))
+SECRECY = "内部资料　注意保存"
 
 
-def _red_rule(paragraph):
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "1"),
-                       ("w:color", "C00000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+def chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
-def render(office_name: str, label: str, published_on, pieces) -> bytes:
-    doc = Document()
-    masthead = doc.add_paragraph()
-    masthead.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(masthead.add_run("社情民意"), 36, bold=True, color=RED, name="方正小标宋简体")
+def _pieces(document: OfficialDocument, pieces) -> None:
+    for index, piece in enumerate(pieces):
+        if index:
+            document.page_break()  # each piece starts on a page of its own
+        document.title(piece["title"])
+        document.paragraph()
+        for field, heading in SECTIONS:
+            if (piece.get(field) or "").strip():
+                document.heading(heading)
+                document.body(piece[field])
+        document.signature(f"（{piece['credit']}）")
 
-    number = doc.add_paragraph()
-    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(number.add_run(label), 16)
 
-    dateline = doc.add_paragraph()
-    _font(dateline.add_run(f"{office_name}　　　　　　{published_on.year}年"
-                           f"{published_on.month}月{published_on.day}日"), 14)
-    _red_rule(dateline)
+def _record(issue: dict, office_name: str) -> list:
+    blocks = []
+    addressed = [f"{word}：{issue[key]}" for word, key in (("报", "report_to"), ("送", "send_to"))
+                 if issue.get(key)]
+    if addressed:
+        blocks.append(addressed)
+    imprint = f"{office_name}编印"
+    if issue.get("editor_name"):
+        imprint = f"编辑：{issue['editor_name']}"
+    copies = f"共印{issue['copies']}份" if issue.get("copies") else ""
+    blocks.append([f"{imprint}\t{copies}" if copies else imprint])
+    blocks.append([SECRECY])
+    return blocks
 
-    for piece in pieces:
-        title = doc.add_paragraph()
-        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(title.add_run(piece["title"]), 18, bold=True, name="黑体")
-        for field in SECTIONS:
-            for text in filter(None, (piece.get(field) or "").split("\n")):
-                paragraph = doc.add_paragraph()
-                paragraph.paragraph_format.first_line_indent = Pt(32)
-                _font(paragraph.add_run(text), 16, name="仿宋")
-        credit = doc.add_paragraph()
-        credit.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _font(credit.add_run(f"（{piece['credit']}）"), 14, name="楷体")
 
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+def render_issue(office_name: str, issue: dict, pieces) -> bytes:
+    document = OfficialDocument()
+    document.corner_mark(SECRECY)
+    document.masthead("社情民意")
+    number = f"第{issue['number']}期"
+    if issue.get("total_number"):
+        number += f"（总第{issue['total_number']}期）"
+    document.centred_line(number)
+    document.dateline(f"{office_name}编",
+                      f"签发：{issue['signed_by']}" if issue.get("signed_by") else "",
+                      chinese_date(issue["published_on"]))
+    _pieces(document, pieces)
+    document.record(_record(issue, office_name))
+    return document.to_bytes()
+
+
+def render_special_report(office_name: str, piece: dict, on, signed_by=None,
+                          report_to=None) -> bytes:
+    document = OfficialDocument()
+    document.corner_mark(SECRECY)
+    document.masthead("社情民意专报")
+    document.dateline(f"{office_name}编", f"签发：{signed_by}" if signed_by else "",
+                      chinese_date(on))
+    _pieces(document, [piece])
+    document.record(_record({"report_to": report_to}, office_name))
+    return document.to_bytes()

@@ -33,6 +33,10 @@ cases = Table(
     # When the newest intake event applied to this case happened: older ones that arrive
     # late (events of different types travel on different queues) change nothing.
     Column("intake_at", UTCDateTime(), nullable=True),
+    # 苗头性、预警性: first in the queue (SPEC §12).
+    Column("urgent", Boolean, nullable=False, server_default="0"),
+    # A local matter handed to a town office (转交): its unit admins see the report.
+    Column("handoff_unit_id", String(36), nullable=True, index=True),
 )
 
 history = Table(
@@ -84,6 +88,13 @@ issues = Table(
     Column("year", Integer, nullable=False),
     Column("number", Integer, nullable=False),
     Column("published_on", Date, nullable=False),
+    # What the printed issue says besides its pieces (GB/T 9704: 签发, 版记).
+    Column("total_number", Integer, nullable=True),   # 总第M期; counted when not given
+    Column("signed_by", String(50), nullable=True),    # 签发
+    Column("report_to", Text, nullable=True),          # 报：
+    Column("send_to", Text, nullable=True),            # 送：
+    Column("editor_name", String(50), nullable=True),  # 编辑：
+    Column("copies", Integer, nullable=True),          # 共印N份
     Column("created_by", String(36), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("year", "number", name="uq_issues_year_number"),
@@ -96,6 +107,7 @@ people = Table(
     Column("id", String(36), primary_key=True),
     Column("display_name", String(100), nullable=False),
     Column("unit_ids", JSON, nullable=False),
+    Column("roles", JSON, nullable=False, server_default="[]"),
 )
 
 units = Table(
