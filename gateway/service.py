@@ -445,7 +445,7 @@ class GatewayService:
         return {"sent": self.scoring.run_quota_reminders(admin, body)}
 
     @api("GET", "/scores/bulletins/<period>", answer=c.Bulletin,
-         query=(("format", "string", "json, csv or xlsx"),),
+         query=(("format", "string", "json, csv, xlsx or docx"),),
          summary="The bulletin (通报) of a period")
     def bulletin(self, request, period):
         principal = self._principal(request)

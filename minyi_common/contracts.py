@@ -412,14 +412,41 @@ class Standings(Schema):
     page_size = fields.Integer()
 
 
+class BulletinRow(StandingRow):
+    kind = fields.String(metadata={"description": "a unit's kind"})
+    unit_names = fields.List(fields.String(), metadata={"description": "a person's units"})
+
+
+class OfficeFigures(Schema):
+    """The whole office's figures for a period: reports, not points (co-authors do not
+    count a report twice)."""
+    submitted = fields.Integer()
+    adopted = fields.Integer()
+    upstream_adopted = fields.Integer()
+    instructions = fields.Integer()
+
+
+class UnitGroup(Schema):
+    kind = fields.String()
+    kind_name = fields.String()
+    rows = fields.List(fields.Nested(BulletinRow))
+
+
 class Bulletin(Schema):
     period = fields.String()
+    period_words = fields.String(metadata={"example": "2026年第三季度"})
     from_ = fields.Date(data_key="from")
     to = fields.Date()
     title = fields.String()
     published_at = fields.AwareDateTime(allow_none=True)
-    units = fields.List(fields.Nested(StandingRow))
-    people = fields.List(fields.Nested(StandingRow))
+    summary = fields.Nested(OfficeFigures)
+    previous_period = fields.String(allow_none=True)
+    previous = fields.Nested(OfficeFigures, allow_none=True)
+    units = fields.List(fields.Nested(BulletinRow))
+    unit_groups = fields.List(fields.Nested(UnitGroup))
+    officers = fields.List(fields.Nested(BulletinRow))
+    members = fields.List(fields.Nested(BulletinRow))
+    people = fields.List(fields.Nested(BulletinRow))
 
 
 class AwardedUnit(StandingRow):

@@ -211,17 +211,19 @@ class OfficialDocument:
     def page_break(self) -> None:
         self.doc.add_page_break()
 
-    def table(self, headers, rows, widths_mm=None) -> None:
+    def table(self, headers, rows, widths_mm=None, size=12) -> None:
+        """A ruled table in 小四 (tables are outside the 28-character grid)."""
         table = self.doc.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
+        table.autofit = False
         for cell, header in zip(table.rows[0].cells, headers):
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _set_fonts(cell.paragraphs[0].add_run(str(header)), HEITI, SI)
+            _set_fonts(cell.paragraphs[0].add_run(str(header)), HEITI, size)
         for row in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, row):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-                _set_fonts(cell.paragraphs[0].add_run(str(value)), FANGSONG, SI)
+                _set_fonts(cell.paragraphs[0].add_run(str(value)), FANGSONG, size)
         for row in table.rows:
             for paragraph in (c.paragraphs[0] for c in row.cells):
                 paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
@@ -229,6 +231,9 @@ class OfficialDocument:
             if widths_mm:
                 for cell, width in zip(row.cells, widths_mm):
                     cell.width = Mm(width)
+        if widths_mm:  # LibreOffice reads the grid, Word the cells
+            for column, width in zip(table.columns, widths_mm):
+                column.width = Mm(width)
         self.paragraph()
 
     def picture(self, png: bytes, width_mm=150) -> None:

@@ -14,34 +14,20 @@ import string
 
 from babel.messages.pofile import read_po
 
-from . import messages
-from .contracts import REJECT_REASONS
-from .schemas import CATEGORIES
+from . import messages, words
 
 DEFAULT_LANGUAGE = "zh"
 LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 # Code names a template may be filled with, in words.
 WORDS = {
-    **CATEGORIES, **{k: v for k, v in REJECT_REASONS.items()},
-    "draft": "草稿", "submitted": "已提交", "returned": "退回修改", "resubmitted": "已重新提交",
-    "adopted": "已采用", "retained": "留存", "rejected": "不予采用", "withdrawn": "已撤回",
-    "member": "委员", "officer": "信息员", "unit_admin": "单位管理员", "editor": "编辑",
-    "admin": "管理员",
-    "county": "县级", "city": "市级", "province": "省级", "national": "全国",
-    "forwarded": "报送", "upstream_adopted": "上级采用", "department_adopted": "部门采用",
-    "instructed": "领导批示", "single": "单篇采用", "merged": "综合采用",
-    "party": "民主党派", "committee": "专委会", "town_office": "镇办政协工作室",
-    "sector": "界别", "direct_point": "信息直报点",
+    **words.CATEGORY_NAMES, **words.REJECT_REASONS, **words.STATUSES, **words.ROLES,
+    **words.LEVELS, **words.OUTCOMES, **words.MODES, **words.UNIT_KINDS,
     "adopt": "采用", "return": "退回", "retain": "留存", "reject": "不予采用",
     "pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
     "intake": "报送", "review": "审核", "scoring": "积分", "notify": "通知",
-    "accepted": "录用基础分",
     "username": "用户名", "phone": "手机号", "email": "邮箱",
 }
-QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
-
-
 def language(accept_language: str | None) -> str:
     """``zh`` or ``en`` from an Accept-Language header; Chinese unless English is preferred
     over Chinese (a browser in English that the web app marks zh-CN stays Chinese)."""
@@ -109,9 +95,7 @@ def _templates(group: str) -> tuple:
 def _words(name: str, value: str) -> str:
     value = value.strip("'\"")
     if name == "period":
-        year, _, quarter = value.partition("-Q")
-        if year.isdigit() and quarter in QUARTERS:
-            return f"{year}年第{QUARTERS[quarter]}季度"
+        return words.period_words(value)
     if ", " in value or " and " in value:
         parts = re.split(r", | and ", value)
         if all(p.strip("'\"") in WORDS for p in parts):

@@ -30,3 +30,19 @@ def quarter_of(day: date) -> str:
 def start_of(day: date) -> datetime:
     """The UTC instant at which an office day begins."""
     return datetime(day.year, day.month, day.day, tzinfo=zone()).astimezone(timezone.utc)
+
+
+# 届次 (SPEC §12): each term's years, for a member's record over a term (period=term:十五届).
+# Terms differ from place to place; MINYI_TERMS sets them ("十五届=2021..2025,十六届=...").
+DEFAULT_TERMS = "十四届=2016..2020,十五届=2021..2025,十六届=2026..2030"
+
+
+def terms() -> dict:
+    """{"十五届": "2021..2025"} from MINYI_TERMS; entries that do not parse are left out."""
+    found = {}
+    for entry in (os.environ.get("MINYI_TERMS") or DEFAULT_TERMS).split(","):
+        name, _, years = entry.strip().partition("=")
+        first, _, last = years.strip().partition("..")
+        if name.strip() and first.isdigit() and last.isdigit() and first <= last:
+            found[name.strip()] = f"{first}..{last}"
+    return found

@@ -74,6 +74,10 @@ def test_bulletin_files_publication_and_awards(office):
     book = load_workbook(io.BytesIO(xlsx.content))
     names = [row[1] for row in book["单位"].iter_rows(min_row=3, values_only=True)]
     assert empty["name"] in names and names[-1].endswith("个")  # the totals row
+    assert {"信息员", "委员", "界别"} <= set(book.sheetnames)
+    docx = editor.api.get(f"/scores/bulletins/{QUARTER}?format=docx")
+    assert docx.status_code == 200 and "wordprocessingml" in docx.headers["Content-Type"]
+    assert "filename*=UTF-8''" in docx.headers["Content-Disposition"]
     csv = editor.api.get(f"/scores/bulletins/{QUARTER}?format=csv")
     assert csv.status_code == 200 and "报送篇数" in csv.content.decode("utf-8-sig")
     assert editor.api.get(f"/scores/bulletins/{QUARTER}?format=pdf").status_code == 422

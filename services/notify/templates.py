@@ -1,36 +1,8 @@
 """What each notification says (SPEC §7), in Chinese. Pure functions of the event."""
 
-LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级", "national": "全国"}
-MODE_NAMES = {"single": "单篇采用", "merged": "综合采用"}
-OUTCOME_NAMES = {"forwarded": "报送", "upstream_adopted": "上级采用",
-                 "department_adopted": "部门采用", "instructed": "领导批示"}
-REJECT_NAMES = {
-    "petition": "属于信访事项", "litigation": "涉及诉讼", "personnel": "涉及人事",
-    "secret": "涉密", "privacy": "涉及个人隐私或商业秘密", "local_matter": "镇办可解决，不再上报",
-    "out_of_jurisdiction": "不属于政协职责范围", "duplicate": "内容重复", "plagiarism": "涉嫌抄袭",
-    "no_suggestion": "缺少分析和建议", "other": "其他原因",
-}
-
-
-QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
-
-
-def period_words(period: str) -> str:
-    """2026-Q3 → 2026年第三季度; 2026 → 2026年 (what people read, SPEC §11)."""
-    year, _, quarter = period.partition("-Q")
-    if quarter in QUARTER_NAMES and year.isdigit():
-        return f"{year}年第{QUARTER_NAMES[quarter]}季度"
-    return f"{period}年" if period.isdigit() else period
-
-
-def date_words(value) -> str:
-    """2026-09-30 → 2026年9月30日."""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    try:
-        year, month, day = (int(part) for part in text[:10].split("-"))
-    except ValueError:
-        return text
-    return f"{year}年{month}月{day}日"
+from minyi_common.words import (LEVELS as LEVEL_NAMES, MODES as MODE_NAMES,  # noqa: F401
+                                OUTCOMES as OUTCOME_NAMES, REJECT_REASONS as REJECT_NAMES,
+                                date_words, period_words)
 
 
 def link(web_url: str, event: dict) -> str | None:

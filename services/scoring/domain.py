@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from minyi_common import officetime
 from minyi_common.contracts import SCORING_EVENTS
 from minyi_common.errors import ValidationFailed
 
@@ -146,8 +147,14 @@ def score_lines(record: ReportRecord, rule_sets, own_level: str) -> list:
 
 
 def period_range(period: str) -> tuple:
-    """``2026-Q3``, ``2026`` or ``2025..2026`` → (first day, last day)."""
+    """``2026-Q3``, ``2026``, ``2025..2026`` or a term ``term:十五届`` → (first day,
+    last day)."""
     try:
+        if period.startswith("term:"):
+            years = officetime.terms().get(period[5:].strip())
+            if years is None:
+                raise ValueError
+            return period_range(years)
         if ".." in period:
             first, last = period.split("..")
             start, _ = period_range(first)
@@ -169,7 +176,18 @@ def period_range(period: str) -> tuple:
         return date(year, 1, 1), date(year, 12, 31)
     except ValueError:
         raise ValidationFailed("invalid period", {"period": [
-            "Use a quarter (2026-Q3), a year (2026) or a range of years (2025..2026)."]}) from None
+            "Use a quarter (2026-Q3), a year (2026), a range of years (2025..2026) or a term "
+            "(term:十五届)."]}) from None
+
+
+def previous_period(period: str) -> str | None:
+    """The period a bulletin compares with: the quarter or year before; none for ranges."""
+    if ".." in period or period.startswith("term:"):
+        return None
+    if "-Q" in period:
+        year, quarter = (int(part) for part in period.split("-Q"))
+        return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
+    return str(int(period) - 1)
 
 
 def current_quarter(today: date) -> str:

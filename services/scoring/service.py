@@ -84,7 +84,7 @@ class ScoringService:
 
     @rpc
     def bulletin_file(self, principal, period, file_format):
-        return standings.bulletin_file(self.db, principal, period, file_format)
+        return standings.bulletin_file(self.db, self.settings, principal, period, file_format)
 
     @rpc
     def publish_bulletin(self, principal, period):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, insert, literal, or_, select
 
-from minyi_common import events, officetime
+from minyi_common import events, officetime, words
 from minyi_common.contracts import LineSchema, QuotaInput
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -14,7 +14,7 @@ from minyi_common.schemas import (has_role, load_contract, load_page, load_princ
                                   require_role)
 
 from . import domain
-from .adapters import bulletin_files
+from .adapters import bulletin_document, bulletin_files
 from .adapters.orm import (bulletins, people, quarter_totals, quota_reminders, quotas,
                            report_records, score_lines, units)
 
@@ -252,30 +252,82 @@ def send_quota_reminders(db, today: date) -> int:
 
 
 # --- bulletins and awards -----------------------------------------------------------------
+def _reranked(rows) -> list:
+    """Rows already in order of points, ranked among themselves (ties share a rank)."""
+    ranked, previous = [], None
+    for position, row in enumerate(rows, start=1):
+        rank = ranked[-1]["rank"] if previous == row["points"] else position
+        ranked.append({**row, "rank": rank})
+        previous = row["points"]
+    return ranked
+
+
+def _office_figures(uow, period: str) -> dict:
+    """Reports submitted and adopted, upstream adoptions and instructions in a period,
+    counted once per report (the author's line), not per co-author or unit."""
+    start, end = domain.period_range(period)
+    counts = dict(uow.execute(
+        select(score_lines.c.event, func.count()).where(
+            score_lines.c.role == "author", score_lines.c.event.in_(tuple(domain.COUNTED)),
+            score_lines.c.event_date >= start, score_lines.c.event_date <= end)
+        .group_by(score_lines.c.event)).all())
+    return {figure: counts.get(event, 0) for event, figure in domain.COUNTED.items()}
+
+
 def bulletin(db, principal, period) -> dict:
     load_principal(principal)
     start, end = domain.period_range(period)
+    previous = domain.previous_period(period)
     with db.unit_of_work(read_only=True) as uow:
         unit_rows, _ = ranked_rows(uow, "unit", period)
         person_rows, _ = ranked_rows(uow, "person", period)
+        officers, _ = ranked_rows(uow, "person", period, "officer")
+        members, _ = ranked_rows(uow, "person", period, "member")
+        summary = _office_figures(uow, period)
+        before = _office_figures(uow, previous) if previous else None
+        unit_info = {r.id: r for r in uow.execute(select(units.c.id, units.c.name, units.c.kind))}
+        person_units = {r.id: decode_json(r.unit_ids) or [] for r in uow.execute(
+            select(people.c.id, people.c.unit_ids))}
         published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
-    return {"period": period, "from": start.isoformat(), "to": end.isoformat(),
-            "title": f"社情民意信息工作通报（{period}）",
+    for row in unit_rows:
+        row["kind"] = unit_info[row["id"]].kind if row["id"] in unit_info else "other"
+    for rows in (person_rows, officers, members):
+        for row in rows:
+            row["unit_names"] = [unit_info[u].name for u in person_units.get(row["id"], [])
+                                 if u in unit_info]
+    groups = [{"kind": kind, "kind_name": name,
+               "rows": _reranked([r for r in unit_rows if r["kind"] == kind])}
+              for kind, name in words.UNIT_KINDS.items()]
+    return {"period": period, "period_words": words.period_words(period),
+            "from": start.isoformat(), "to": end.isoformat(),
+            "title": f"社情民意信息工作通报（{words.period_words(period)}）",
             "published_at": published.published_at.isoformat() if published else None,
-            "units": unit_rows, "people": person_rows}
+            "summary": summary, "previous_period": previous, "previous": before,
+            "units": unit_rows, "unit_groups": [g for g in groups if g["rows"]],
+            "officers": officers, "members": members, "people": person_rows}
 
 
-def bulletin_file(db, principal, period, file_format) -> dict:
+FILES = {
+    "csv": ("text/csv; charset=utf-8", bulletin_files.to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             bulletin_files.to_xlsx),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             None),
+}
+
+
+def bulletin_file(db, settings, principal, period, file_format) -> dict:
+    if file_format not in FILES:
+        raise ValidationFailed("unknown format", {"format": ["Use json, csv, xlsx or docx."]})
     data = bulletin(db, principal, period)
-    if file_format == "csv":
-        content, mime = bulletin_files.to_csv(data), "text/csv; charset=utf-8"
-    elif file_format == "xlsx":
-        content = bulletin_files.to_xlsx(data)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mime, write = FILES[file_format]
+    if file_format == "docx":
+        place = {"county": "县", "city": "市", "province": "省", "national": "国"}[settings.level]
+        content = bulletin_document.render(settings.office_name, place, data, officetime.today())
     else:
-        raise ValidationFailed("unknown format", {"format": ["Use json, csv or xlsx."]})
-    return {"filename": f"社情民意通报{period}.{file_format}", "content_type": mime,
-            "content_base64": base64.b64encode(content).decode("ascii")}
+        content = write(data)
+    return {"filename": f"社情民意信息工作通报（{data['period_words']}）.{file_format}",
+            "content_type": mime, "content_base64": base64.b64encode(content).decode("ascii")}
 
 
 def publish_bulletin(db, principal, period) -> dict:

@@ -1,36 +1,65 @@
-"""A bulletin (通报) as the files an office sends out: CSV that Excel and WPS open with
-Chinese intact (UTF-8 with a byte-order mark), and XLSX with one sheet per table."""
+"""A bulletin (通报) as the spreadsheets an office sends out: CSV that Excel and WPS open
+with Chinese intact (UTF-8 with a byte-order mark), and XLSX with a sheet per table. Units
+by kind, officers and members apart (SPEC §12); points as 6 or 6.5, never 6.0."""
 import csv
 import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-COLUMNS = (("rank", "排名"), ("name", "名称"), ("submitted", "报送篇数"), ("adopted", "采用篇数"),
-           ("upstream_adopted", "上级采用"), ("instructions", "领导批示"), ("points", "积分"))
-TABLES = (("units", "单位"), ("people", "个人"))
+from minyi_common.words import UNIT_KINDS
+
+FIGURES = (("submitted", "报送篇数"), ("adopted", "采用篇数"), ("upstream_adopted", "上级采用"),
+           ("instructions", "领导批示"), ("points", "积分"))
 
 
-def _cells(row) -> list:
-    return [row[key] for key, _ in COLUMNS]
+def number(value):
+    """6.0 → 6 and 6.5 → 6.5, as a number a spreadsheet can add up."""
+    value = round(float(value), 2)
+    return int(value) if value == int(value) else value
 
 
-def _total(rows) -> list:
-    sums = {key: sum(r[key] for r in rows) for key, _ in COLUMNS[2:]}
-    return ["合计", f"{len(rows)}个"] + [sums[key] for key, _ in COLUMNS[2:]]
+def tables(bulletin: dict) -> list:
+    """(sheet name, heading, columns, rows) of every table, in the bulletin's order."""
+    found = []
+    unit_columns = ("排名", "单位名称", "类别") + tuple(h for _, h in FIGURES)
+    found.append(("单位", "各单位报送采用情况", unit_columns,
+                  [[r["rank"], r["name"], UNIT_KINDS.get(r["kind"], "其他")]
+                   + [number(r[k]) for k, _ in FIGURES] for r in bulletin["units"]]))
+    for group in bulletin["unit_groups"]:
+        found.append((group["kind_name"], group["kind_name"], unit_columns,
+                      [[r["rank"], r["name"], group["kind_name"]]
+                       + [number(r[k]) for k, _ in FIGURES] for r in group["rows"]]))
+    person_columns = ("排名", "姓名", "所在单位") + tuple(h for _, h in FIGURES)
+    for key, name in (("officers", "信息员"), ("members", "委员")):
+        found.append((name, f"{name}报送采用情况", person_columns,
+                      [[r["rank"], r["name"], "、".join(r.get("unit_names") or [])]
+                       + [number(r[k]) for k, _ in FIGURES] for r in bulletin[key]]))
+    return found
+
+
+def total_row(rows, label_width: int) -> list:
+    sums = [number(sum(row[label_width + i] for row in rows)) for i in range(len(FIGURES))]
+    return ["合计", f"{len(rows)}个" if label_width == 3 else ""] + [""] * (label_width - 2) + sums
+
+
+def _total(name: str, rows) -> list:
+    row = total_row(rows, 3)
+    if name in ("信息员", "委员"):
+        row[1] = f"{len(rows)}人"
+    return row
 
 
 def to_csv(bulletin: dict) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{bulletin['title']}"])
-    for key, label in TABLES:
+    writer.writerow([bulletin["title"]])
+    for name, heading, columns, rows in tables(bulletin):
         writer.writerow([])
-        writer.writerow([label])
-        writer.writerow([header for _, header in COLUMNS])
-        for row in bulletin[key]:
-            writer.writerow(_cells(row))
-        writer.writerow(_total(bulletin[key]))
+        writer.writerow([heading])
+        writer.writerow(columns)
+        writer.writerows(rows)
+        writer.writerow(_total(name, rows))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -38,21 +67,21 @@ def to_xlsx(bulletin: dict) -> bytes:
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
-    for key, label in TABLES:
-        sheet = book.create_sheet(label)
-        sheet.append([bulletin["title"]])
+    for name, heading, columns, rows in tables(bulletin):
+        sheet = book.create_sheet(name[:31])
+        sheet.append([f"{bulletin['title']}　{heading}"])
         sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([header for _, header in COLUMNS])
+        sheet.append(list(columns))
         for cell in sheet[2]:
             cell.font = bold
             cell.alignment = Alignment(horizontal="center")
-        for row in bulletin[key]:
-            sheet.append(_cells(row))
-        sheet.append(_total(bulletin[key]))
+        for row in rows:
+            sheet.append(row)
+        sheet.append(_total(name, rows))
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         sheet.freeze_panes = "A3"
-        for letter, width in zip("ABCDEFG", (8, 28, 10, 10, 10, 10, 10)):
+        for letter, width in zip("ABCDEFGH", (8, 28, 16, 10, 10, 10, 10, 10)):
             sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)

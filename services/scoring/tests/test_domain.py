@@ -95,12 +95,21 @@ def test_quarter_figures_add_up_lines_per_subject_and_quarter():
     ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
     ("2026", date(2026, 1, 1), date(2026, 12, 31)),
     ("2025..2026", date(2025, 1, 1), date(2026, 12, 31)),
+    ("term:十五届", date(2021, 1, 1), date(2025, 12, 31)),
 ])
 def test_periods(period, first, last):
     assert domain.period_range(period) == (first, last)
 
 
-@pytest.mark.parametrize("period", ["2026-Q5", "26", "2026..2025", "Q3", ""])
+def test_terms_are_the_offices_own(monkeypatch):
+    monkeypatch.setenv("MINYI_TERMS", "十五届=2022..2026, 十六届=2027..2031")
+    assert domain.period_range("term:十五届") == (date(2022, 1, 1), date(2026, 12, 31))
+    assert domain.quarter_keys("term:十六届")[0] == 20271
+    with pytest.raises(ValidationFailed):
+        domain.period_range("term:十四届")
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "26", "2026..2025", "Q3", "", "term:", "term:九届"])
 def test_bad_periods_name_the_field(period):
     with pytest.raises(ValidationFailed) as caught:
         domain.period_range(period)

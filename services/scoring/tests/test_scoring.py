@@ -7,6 +7,7 @@ import random
 from datetime import date, datetime, timezone
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -23,6 +24,7 @@ EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
 
 class Settings:
     level = "county"
+    office_name = "某某县政协办公室"
 
 
 @pytest.fixture
@@ -175,26 +177,62 @@ def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
     unit(db, "u1", "民进县委会")
     unit(db, "u9", "无人报送的单位")
     person(db, "zhang", "张三", ["member"])
+    person(db, "li", "李四", ["officer"])
     for e in story():
         handlers.on_report_event(db, Settings, e)
-    xlsx = standings.bulletin_file(db, EDITOR, "2026-Q3", "xlsx")
+    xlsx = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
+    assert xlsx["filename"] == "社情民意信息工作通报（2026年第三季度）.xlsx"
     book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))
-    sheet = book["单位"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1] == ("排名", "名称", "报送篇数", "采用篇数", "上级采用", "领导批示", "积分")
-    names = [r[1] for r in rows[2:-1]]
-    assert names == ["民进县委会", "无人报送的单位"]
-    assert rows[-1][0] == "合计" and rows[-1][6] == 17
-    assert rows[3][6] == 0  # the unit with nothing is listed with zero
-    csv_text = base64.b64decode(standings.bulletin_file(db, EDITOR, "2026-Q3", "csv")
+    assert book.sheetnames == ["单位", "民主党派", "信息员", "委员"]
+    rows = list(book["单位"].iter_rows(values_only=True))
+    assert rows[1] == ("排名", "单位名称", "类别", "报送篇数", "采用篇数", "上级采用", "领导批示", "积分")
+    assert [r[1] for r in rows[2:-1]] == ["民进县委会", "无人报送的单位"]
+    assert rows[2][7] == 17 and isinstance(rows[2][7], int)  # 17, not 17.0
+    assert rows[3][7] == 0  # the unit with nothing is listed with zero
+    assert rows[-1][:2] == ("合计", "2个") and rows[-1][7] == 17
+    members = list(book["委员"].iter_rows(values_only=True))
+    assert [r[1] for r in members[2:-1]] == ["张三"] and members[2][2] == "民进县委会"
+    assert members[-1][:2] == ("合计", "1人")
+    officers = list(book["信息员"].iter_rows(values_only=True))
+    assert [(r[1], r[7]) for r in officers[2:-1]] == [("李四", 8.5)]  # the co-author's share
+
+    csv_text = base64.b64decode(standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
                                 ["content_base64"]).decode("utf-8-sig")
-    assert "无人报送的单位" in csv_text and "积分" in csv_text
+    assert "无人报送的单位" in csv_text and "信息员报送采用情况" in csv_text
+    assert "17.0" not in csv_text and ",8.5" in csv_text
     with pytest.raises(ValidationFailed):
-        standings.bulletin_file(db, EDITOR, "2026-Q3", "pdf")
+        standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "pdf")
+
+    document = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "docx")
+    doc = Document(io.BytesIO(base64.b64decode(document["content_base64"])))
+    text = [p.text for p in doc.paragraphs if p.text]
+    assert text[0] == "关于2026年第三季度社情民意信息工作情况的通报"
+    # Q2 had nothing: every figure is compared with it.
+    assert text[2] == ("2026年第三季度，全县共报送社情民意信息1篇，比上期增加1篇；编发采用1篇，"
+                       "比上期增加1篇；被上级采用0篇，与上期持平；获领导批示1次，比上期增加1次。"
+                       "现将有关情况通报如下。")
+    assert "（一）民主党派" in text and "二、信息员报送采用情况" in text
+    assert [c.text for c in doc.tables[0].rows[1].cells] == [
+        "1", "民进县委会", "1", "1", "0", "1", "17"]
+    assert len(doc.inline_shapes) == 1  # the chart of points by unit
     published = standings.publish_bulletin(db, EDITOR, "2026-Q3")
     assert published["published_at"]
     with pytest.raises(Conflict):
         standings.publish_bulletin(db, EDITOR, "2026-Q3")
+
+
+def test_the_bulletin_counts_reports_once_and_compares_with_the_quarter_before(db):
+    unit(db, "u1", "民进县委会")
+    person(db, "zhang", "张三", ["member"])
+    for e in story():  # Q3: one report, co-authored, adopted and instructed
+        handlers.on_report_event(db, Settings, e)
+    q3 = standings.bulletin(db, EDITOR, "2026-Q3")
+    assert q3["summary"] == {"submitted": 1, "adopted": 1, "upstream_adopted": 0,
+                             "instructions": 1}
+    assert q3["previous_period"] == "2026-Q2" and q3["previous"]["submitted"] == 0
+    q4 = standings.bulletin(db, EDITOR, "2026-Q4")
+    assert q4["summary"]["submitted"] == 0 and q4["previous"] == q3["summary"]
+    assert standings.bulletin(db, EDITOR, "2025..2026")["previous"] is None
 
 
 def test_quota_and_one_reminder_per_quarter(db):

@@ -312,7 +312,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an issue's 签发, 版记 lines, date or 总第M期
+         * @description Roles: editor, admin
+         */
+        patch: operations["update_issue"];
         trace?: never;
     };
     "/api/v1/review/issues/{issue_id}/docx": {
@@ -387,6 +391,26 @@ export interface paths {
          * @description Roles: editor, admin
          */
         get: operations["review_pieces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/pieces/{piece_id}/docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One adopted piece as a 专报 (Word)
+         * @description Roles: editor, admin
+         */
+        get: operations["piece_docx"];
         put?: never;
         post?: never;
         delete?: never;
@@ -979,14 +1003,36 @@ export interface components {
         Bulletin: {
             /** Format: date */
             from?: string;
-            people?: components["schemas"]["StandingRow"][];
+            members?: components["schemas"]["BulletinRow"][];
+            officers?: components["schemas"]["BulletinRow"][];
+            people?: components["schemas"]["BulletinRow"][];
             period?: string;
+            /** @example 2026年第三季度 */
+            period_words?: string;
+            previous?: (Record<string, never> | null) | components["schemas"]["OfficeFigures"];
+            previous_period?: string | null;
             /** Format: date-time */
             published_at?: string | null;
+            summary?: components["schemas"]["OfficeFigures"];
             title?: string;
             /** Format: date */
             to?: string;
-            units?: components["schemas"]["StandingRow"][];
+            unit_groups?: components["schemas"]["UnitGroup"][];
+            units?: components["schemas"]["BulletinRow"][];
+        };
+        BulletinRow: {
+            adopted?: number;
+            id?: string;
+            instructions?: number;
+            /** @description a unit's kind */
+            kind?: string;
+            name?: string;
+            points?: number;
+            rank?: number;
+            submitted?: number;
+            /** @description a person's units */
+            unit_names?: string[];
+            upstream_adopted?: number;
         };
         Case: {
             analysis?: string;
@@ -1060,17 +1106,46 @@ export interface components {
             comment?: string | null;
         };
         Issue: {
+            copies?: number | null;
             /** Format: date-time */
             created_at?: string;
+            editor_name?: string | null;
             id?: string;
             readonly label?: unknown;
             number?: number;
             pieces?: components["schemas"]["Piece"][];
             /** Format: date */
             published_on?: string;
+            report_to?: string | null;
+            send_to?: string | null;
+            signed_by?: string | null;
+            total_number?: number | null;
             year?: number;
         };
+        IssueImprint: {
+            /** @default null */
+            copies: number | null;
+            /** @default null */
+            editor_name: string | null;
+            /**
+             * Format: date
+             * @default null
+             */
+            published_on: string | null;
+            /** @default null */
+            report_to: string | null;
+            /** @default null */
+            send_to: string | null;
+            /** @default null */
+            signed_by: string | null;
+            /** @default null */
+            total_number: number | null;
+        };
         IssueInput: {
+            /** @default null */
+            copies: number | null;
+            /** @default null */
+            editor_name: string | null;
             number: number;
             piece_ids?: string[];
             /**
@@ -1078,6 +1153,14 @@ export interface components {
              * @default null
              */
             published_on: string | null;
+            /** @default null */
+            report_to: string | null;
+            /** @default null */
+            send_to: string | null;
+            /** @default null */
+            signed_by: string | null;
+            /** @default null */
+            total_number: number | null;
             year: number;
         };
         IssuePage: {
@@ -1161,6 +1244,12 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+        };
+        OfficeFigures: {
+            adopted?: number;
+            instructions?: number;
+            submitted?: number;
+            upstream_adopted?: number;
         };
         OutcomeInput: {
             /** Format: date */
@@ -1391,6 +1480,11 @@ export interface components {
             page_size?: number;
             period?: string;
             total?: number;
+        };
+        UnitGroup: {
+            kind?: string;
+            kind_name?: string;
+            rows?: components["schemas"]["BulletinRow"][];
         };
         UnitInput: {
             /** @enum {string} */
@@ -3015,6 +3109,116 @@ export interface operations {
             };
         };
     };
+    update_issue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                issue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueImprint"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Issue"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     issue_docx: {
         parameters: {
             query?: never;
@@ -3333,6 +3537,92 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    piece_docx: {
+        parameters: {
+            query?: {
+                /** @description 签发人 */
+                signed_by?: string;
+                /** @description 报送对象（报：） */
+                report_to?: string;
+                /** @description 日期 2026-11-27（默认今天） */
+                published_on?: string;
+            };
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                piece_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4071,7 +4361,7 @@ export interface operations {
     bulletin: {
         parameters: {
             query?: {
-                /** @description json, csv or xlsx */
+                /** @description json, csv, xlsx or docx */
                 format?: string;
             };
             header?: {

@@ -1,0 +1,53 @@
+"""The Chinese words for what the system stores as code names, and for its periods and
+dates (SPEC §11, §12): one list for notices, documents, files and translated errors."""
+from .schemas import CATEGORIES
+
+STATUSES = {"draft": "草稿", "submitted": "已提交", "returned": "退回修改",
+            "resubmitted": "已重新提交", "adopted": "已采用", "retained": "留存",
+            "rejected": "不予采用", "withdrawn": "已撤回"}
+LEVELS = {"county": "县级", "city": "市级", "province": "省级", "national": "全国"}
+MODES = {"single": "单篇采用", "merged": "综合采用"}
+OUTCOMES = {"forwarded": "报送", "upstream_adopted": "上级采用",
+            "department_adopted": "部门采用", "instructed": "领导批示"}
+REJECT_REASONS = {
+    "petition": "属于信访事项", "litigation": "涉及诉讼", "personnel": "涉及人事",
+    "secret": "涉密", "privacy": "涉及个人隐私或商业秘密", "local_matter": "镇办可解决，不再上报",
+    "out_of_jurisdiction": "不属于政协职责范围", "duplicate": "内容重复", "plagiarism": "涉嫌抄袭",
+    "no_suggestion": "缺少分析和建议", "other": "其他原因",
+}
+ROLES = {"member": "委员", "officer": "信息员", "unit_admin": "单位管理员", "editor": "编辑",
+         "admin": "管理员"}
+UNIT_KINDS = {"party": "民主党派", "committee": "专委会", "town_office": "镇办政协工作室",
+              "sector": "界别", "direct_point": "信息直报点", "other": "其他"}
+CATEGORY_NAMES = CATEGORIES
+QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def period_words(period: str) -> str:
+    """2026-Q3 → 2026年第三季度; 2026 → 2026年; 2025..2026 → 2025—2026年;
+    term:十五届 → 十五届."""
+    if period.startswith("term:"):
+        return period[5:]
+    if ".." in period:
+        first, _, last = period.partition("..")
+        return f"{first}—{last}年"
+    year, _, quarter = period.partition("-Q")
+    if quarter in QUARTER_NAMES and year.isdigit():
+        return f"{year}年第{QUARTER_NAMES[quarter]}季度"
+    return f"{period}年" if period.isdigit() else period
+
+
+def date_words(value) -> str:
+    """2026-09-30 → 2026年9月30日."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    try:
+        year, month, day = (int(part) for part in text[:10].split("-"))
+    except ValueError:
+        return text
+    return f"{year}年{month}月{day}日"
+
+
+def points_words(points) -> str:
+    """6.0 → 6, 6.50 → 6.5: points as people write them."""
+    text = f"{float(points):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
