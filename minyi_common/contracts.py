@@ -97,7 +97,9 @@ class RejectInput(_Strict):
 
 
 class AdoptInput(_Strict):
+    """The editor's edit (核稿) of what is published; the author's text stays as written."""
     title = fields.String(validate=[validate.Length(min=5, max=60), plain_text])
+    situation = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
     analysis = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
     suggestions = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
     issue_id = fields.String(load_default=None, allow_none=True)

@@ -157,13 +157,19 @@ def test_two_editors_deciding_at_once_leave_exactly_one_decision(office):
 def test_history_and_the_editors_edit_are_visible(office):
     author, editor = office["zhang"], office["zhao"]
     report_id = report_in(office, "resubmitted")
-    assert editor.api.post(f"/review/{report_id}/adopt", {
-        "title": "关于保障农村饮水安全的建议", "suggestions": "编辑改写后的建议。"}).status_code == 200
+    adopted = editor.api.post(f"/review/{report_id}/adopt", {
+        "title": "关于保障农村饮水安全的建议", "situation": "编辑核实后的情况。",
+        "suggestions": "编辑改写后的建议。"})
+    assert adopted.status_code == 200
     wait_status(author, report_id, "adopted")
     report = author.api.get(f"/reports/{report_id}").json()
     assert report["title"] == REPORT["title"]  # the author's original stays
     assert report["decision"]["edited"] == {"title": "关于保障农村饮水安全的建议",
+                                            "situation": "编辑核实后的情况。",
                                             "suggestions": "编辑改写后的建议。"}
+    piece = [p for p in editor.api.get("/review/pieces?page_size=200").json()["items"]
+             if p["id"] == adopted.json()["piece_id"]][0]
+    assert piece["situation"] == "编辑核实后的情况。"  # what is published is the edit
     steps = [(h["action"], h["comment"]) for h in report["history"]]
     assert steps[:4] == [("submitted", None), ("returned", "请补充数据"), ("resubmitted", None),
                          ("adopted", None)]

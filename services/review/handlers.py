@@ -165,7 +165,8 @@ def _decide(uow, settings, principal, case, action, data) -> None:
     if action == "reject":
         decision["reason_code"] = extra["reason_code"] = data["reason_code"]
     if action == "adopt":
-        edited = {k: data[k] for k in ("title", "analysis", "suggestions") if k in data} or None
+        edited = {k: data[k] for k in ("title", "situation", "analysis", "suggestions")
+                  if k in data} or None
         text = {"title": case["title"], "situation": case["situation"],
                 "analysis": case["analysis"], "suggestions": case["suggestions"],
                 **(edited or {})}
