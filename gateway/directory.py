@@ -8,7 +8,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
-from minyi_common.contracts import UnitInput, UnitOutput, UserInput, UserOutput
+from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserInput,
+                                    UserOutput)
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from minyi_common.schemas import load_contract
@@ -134,6 +135,8 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         values = dict(data)
         if "password" in values:
             values["password_hash"] = auth.hash_password(values.pop("password"))
+            # A password someone else set is to be replaced by the person (SPEC §12).
+            values["must_change_password"] = actor_id != user_id
         if "password_hash" in values or values.get("active") is False:
             values["token_version"] = current["token_version"] + 1
             # Browser sessions end with the tokens.
@@ -145,6 +148,77 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         uow.emit(_person_event(actor_id, user))
         _commit_unique(uow, "username", "This username is taken.")
     return UserOutput().dump(user)
+
+
+# --- passwords -----------------------------------------------------------------------------
+MIN_PASSWORD = 8
+# Letters and digits that cannot be mistaken for each other when read out or copied.
+PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+
+def one_time_password() -> str:
+    while True:
+        candidate = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(10))
+        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
+            return candidate
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD or not any(c.isdigit() for c in password) \
+            or not any(c.isalpha() for c in password):
+        return f"At least {MIN_PASSWORD} characters, with letters and digits."
+    return None
+
+
+def _set_password(uow, actor_id, current: dict, password: str, must_change: bool,
+                  keep_session: str | None = None) -> dict:
+    """New hash, every token and (but ``keep_session``) every browser session ended."""
+    ended = delete(sessions).where(sessions.c.user_id == current["id"])
+    if keep_session:
+        ended = ended.where(sessions.c.token_hash != _token_hash(keep_session))
+    uow.execute(ended)
+    uow.execute(update(users).where(users.c.id == current["id"]).values(
+        password_hash=auth.hash_password(password), must_change_password=must_change,
+        token_version=current["token_version"] + 1, row_version=current["row_version"] + 1,
+        updated_at=utcnow()))
+    user = _user_row(uow.execute(select(users).where(users.c.id == current["id"])).first())
+    uow.emit(_person_event(actor_id, user))
+    return user
+
+
+def change_password(db, user_id: str, payload, session_token: str | None = None) -> dict:
+    """The person's own change (SPEC §12): the current password, then a new one. Their
+    other sessions and tokens end; this browser session stays."""
+    data = load_contract(PasswordChange, payload)
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"no user {user_id}")
+        current = _user_row(row)
+        if not auth.verify_password(current["password_hash"], data["current_password"]):
+            raise ValidationFailed("the current password is wrong", {
+                "current_password": ["The current password is wrong."]})
+        problem = password_problem(data["new_password"])
+        if problem:
+            raise ValidationFailed("some fields are invalid", {"new_password": [problem]})
+        if data["new_password"] == data["current_password"]:
+            raise ValidationFailed("some fields are invalid", {
+                "new_password": ["The new password must differ from the current one."]})
+        user = _set_password(uow, user_id, current, data["new_password"], False, session_token)
+        uow.commit()
+    return user
+
+
+def reset_password(db, actor_id: str, user_id: str) -> str:
+    """An admin's reset: a one-time password to hand over, replaced at next login."""
+    password = one_time_password()
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"no user {user_id}")
+        _set_password(uow, actor_id, _user_row(row), password, actor_id != user_id)
+        uow.commit()
+    return password
 
 
 def list_users(db, page: int, page_size: int) -> dict:
@@ -246,7 +320,8 @@ def _principal(user: dict) -> dict:
     if not user["active"]:
         raise Unauthorized("the account is disabled")
     return {"id": user["id"], "username": user["username"], "roles": user["roles"],
-            "unit_ids": user["unit_ids"], "display_name": user["display_name"]}
+            "unit_ids": user["unit_ids"], "display_name": user["display_name"],
+            "must_change_password": bool(user["must_change_password"])}
 
 
 def search_people(db, query: str | None, page: int, page_size: int, ids=None) -> dict:

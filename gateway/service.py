@@ -19,7 +19,7 @@ from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings
                                       rpc)
 from minyi_common.schemas import ReportInputSchema, load_page, require_role
 
-from . import directory, docs, metrics, openapi, webapp
+from . import auth, directory, docs, metrics, openapi, webapp
 from .adapters.orm import metadata
 from .http import RateLimited, api, json_response, problem, read_json
 
@@ -78,19 +78,25 @@ class GatewayService:
     notify = TimedRpcProxy("notify")
 
     # --- who is calling ----------------------------------------------------------------
-    def _principal(self, request) -> dict:
+    def _principal(self, request, password_pending_ok=False) -> dict:
+        """Who is calling. Someone whose password was reset may only see who they are and
+        choose a new password (``password_pending_ok``); everything else is a 403."""
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
-            return directory.principal_for_token(self.db, self.secret, token.strip())
-        session = request.cookies.get(SESSION_COOKIE)
-        if not session:
-            raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
-        if request.method not in SAFE_METHODS:
-            self._require_csrf_header(request)
-        return directory.principal_for_session(self.db, session)
+            principal = directory.principal_for_token(self.db, self.secret, token.strip())
+        else:
+            session = request.cookies.get(SESSION_COOKIE)
+            if not session:
+                raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
+            if request.method not in SAFE_METHODS:
+                self._require_csrf_header(request)
+            principal = directory.principal_for_session(self.db, session)
+        if principal["must_change_password"] and not password_pending_ok:
+            raise Forbidden("choose a new password before going on")
+        return principal
 
     @staticmethod
     def _require_csrf_header(request) -> None:
@@ -210,13 +216,33 @@ class GatewayService:
                  "asks at start, without a 401 for the signed-out case")
     def current_session(self, request):
         try:
-            return {"user": self._principal(request)}
+            return {"user": self._principal(request, password_pending_ok=True)}
         except Unauthorized:
             return {"user": None}
 
     @api("GET", "/me", answer=c.MeAnswer, summary="Who I am")
     def me(self, request):
-        return self._principal(request)
+        return self._principal(request, password_pending_ok=True)
+
+    @api("POST", "/me/password", body=c.PasswordChange, answer=c.PasswordChanged,
+         summary="Change my own password (the current one first)")
+    def change_password(self, request):
+        principal = self._principal(request, password_pending_ok=True)
+        bearer = bool(request.headers.get("Authorization"))
+        user = directory.change_password(self.db, principal["id"], read_json(request),
+                                         None if bearer else request.cookies.get(SESSION_COOKIE))
+        answer = {"changed": True}
+        if bearer:  # the old token ended with the old password
+            answer["access_token"] = auth.issue_token(self.secret, user["id"],
+                                                      user["token_version"],
+                                                      self.settings.token_lifetime)
+        return answer
+
+    @api("POST", "/users/<user_id>/password-reset", answer=c.PasswordReset, roles=("admin",),
+         summary="Reset a person's password: a one-time password, shown once")
+    def reset_password(self, request, user_id):
+        admin = self._staff(request, "admin")
+        return {"one_time_password": directory.reset_password(self.db, admin["id"], user_id)}
 
     @api("POST", "/units", body=c.UnitInput, answer=c.UnitOutput, status=201, roles=("admin",),
          summary="Add a unit")

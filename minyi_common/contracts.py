@@ -293,12 +293,15 @@ class UnitInput(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
 
 
+USERNAME_RULE = "Letters, digits, _ . @ - only."
+
+
 class UserInput(Schema):
     class Meta:
         unknown = RAISE
     username = fields.String(required=True, validate=[
         validate.Length(min=2, max=64), validate.Regexp(r"^[A-Za-z0-9_.@-]+$",
-                                                        error="Letters, digits, _ . @ - only.")])
+                                                        error=USERNAME_RULE)])
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8,
                                                                                       max=200))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -308,6 +311,29 @@ class UserInput(Schema):
     email = fields.Email(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     active = fields.Boolean(load_default=True)
+    is_standing = fields.Boolean(load_default=False, metadata={"description": "常委"})
+    term = fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=20), plain_text],
+                         metadata={"description": "届次, e.g. 十五届"})
+
+
+class PasswordChange(Schema):
+    class Meta:
+        unknown = RAISE
+    current_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(max=200))
+
+
+class PasswordChanged(Schema):
+    changed = fields.Boolean()
+    access_token = fields.String(metadata={"description": "a new token when the change was "
+                                                          "made with one (the old one ends)"})
+
+
+class PasswordReset(Schema):
+    one_time_password = fields.String(metadata={
+        "description": "shown once: the person must choose a new password at next login"})
 
 
 class UserOutput(Schema):
@@ -319,6 +345,9 @@ class UserOutput(Schema):
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
+    is_standing = fields.Boolean()
+    term = fields.String(allow_none=True)
+    must_change_password = fields.Boolean()
     created_at = fields.AwareDateTime()
 
 
@@ -349,6 +378,9 @@ class MeAnswer(Schema):
     display_name = fields.String()
     roles = fields.List(fields.String())
     unit_ids = fields.List(fields.String())
+    must_change_password = fields.Boolean(metadata={
+        "description": "true after an admin's reset: every other call answers 403 "
+                       "password_change_required until POST /me/password"})
 
 
 class ScoreCheck(Schema):

@@ -182,4 +182,5 @@ FIELD_MESSAGES = (
     N_("A hand-off goes with the reason local_matter."),
     N_("No such unit."),
     N_("Only the author changes the urgent mark."),
+    N_("Letters, digits, _ . @ - only."),
 )

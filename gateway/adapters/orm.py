@@ -17,6 +17,10 @@ users = Table(
     Column("email", String(254), nullable=True),
     Column("phone", String(32), nullable=True),
     Column("active", Boolean, nullable=False),
+    # Set by an admin's reset (and for imported accounts): choose a new password first.
+    Column("must_change_password", Boolean, nullable=False, server_default="0"),
+    Column("is_standing", Boolean, nullable=False, server_default="0"),  # 常委
+    Column("term", String(20), nullable=True),                           # 届次, e.g. 十五届
     # Bumped when a password changes or an account is disabled: older tokens stop working.
     Column("token_version", Integer, nullable=False),
     # Bumped by every change; directory events carry it so copies keep the newest.

@@ -1,0 +1,92 @@
+"""Accounts (SPEC §12): a person changes their own password; an admin's reset gives a
+one-time password that must be replaced before anything else; 常委 and 届次 on a person."""
+import requests
+
+from minyi_common.testing import both_backends
+from tests.system import Api
+
+from .test_web_session import ADMIN, CSRF, dist, start_gateway  # noqa: F401 (fixture)
+
+
+def admin_api(base: str) -> Api:
+    return Api(base).login(*ADMIN)
+
+
+def new_member(admin: Api, username="zhangsan", password="first-pass-1") -> dict:
+    answer = admin.post("/users", {"username": username, "password": password,
+                                   "display_name": "张三", "roles": ["member"],
+                                   "is_standing": True, "term": "十五届"})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+@both_backends
+def test_a_person_changes_their_own_password(container_factory, service_config, monkeypatch,
+                                             dist):
+    base = start_gateway(container_factory, service_config, monkeypatch)
+    admin = admin_api(base)
+    person = new_member(admin)
+    assert person["is_standing"] is True and person["term"] == "十五届"
+    zhang = Api(base).login("zhangsan", "first-pass-1")
+    browser = requests.Session()
+    assert browser.post(f"{base}/api/v1/auth/login", json={
+        "username": "zhangsan", "password": "first-pass-1", "session": True}).status_code == 200
+
+    for body, field in (({"current_password": "wrong-pass-1", "new_password": "second-pass-2"},
+                         "current_password"),
+                        ({"current_password": "first-pass-1", "new_password": "short1"},
+                         "new_password"),
+                        ({"current_password": "first-pass-1", "new_password": "onlyletters"},
+                         "new_password"),
+                        ({"current_password": "first-pass-1", "new_password": "first-pass-1"},
+                         "new_password"),
+                        ({"current_password": "first-pass-1"}, "new_password")):
+        refused = zhang.post("/me/password", body)
+        assert refused.status_code == 422 and set(refused.json()["errors"]) == {field}, body
+    assert zhang.get("/me").status_code == 200  # nothing changed by the refusals
+
+    changed = zhang.post("/me/password", {"current_password": "first-pass-1",
+                                           "new_password": "second-pass-2"})
+    assert changed.status_code == 200 and changed.json()["changed"] is True
+    assert zhang.get("/me").status_code == 401  # the old token ended with the old password
+    assert Api(base, changed.json()["access_token"]).get("/me").status_code == 200
+    assert browser.get(f"{base}/api/v1/me").status_code == 401  # other sessions end too
+    assert Api(base).post("/auth/login", {"username": "zhangsan", "password": "first-pass-1"}
+                          ).status_code == 401
+    Api(base).login("zhangsan", "second-pass-2")
+
+
+@both_backends
+def test_after_an_admin_reset_the_person_must_choose_a_new_password(
+        container_factory, service_config, monkeypatch, dist):
+    base = start_gateway(container_factory, service_config, monkeypatch)
+    admin = admin_api(base)
+    person = new_member(admin)
+    assert Api(base).post(f"/users/{person['id']}/password-reset").status_code == 401
+    reset = admin.post(f"/users/{person['id']}/password-reset")
+    assert reset.status_code == 200
+    one_time = reset.json()["one_time_password"]
+    assert len(one_time) == 10 and one_time.isalnum()
+    assert admin.post("/users/nobody/password-reset").status_code == 404
+
+    browser = requests.Session()
+    login = browser.post(f"{base}/api/v1/auth/login", json={
+        "username": "zhangsan", "password": one_time, "session": True})
+    assert login.status_code == 200 and login.json()["user"]["must_change_password"] is True
+    assert browser.get(f"{base}/api/v1/auth/session").json()["user"]["must_change_password"]
+    assert browser.get(f"{base}/api/v1/me").status_code == 200
+    held = browser.get(f"{base}/api/v1/reports")
+    assert held.status_code == 403 and held.json()["code"] == "password_change_required"
+    assert held.json()["detail"] == "请先设置新密码再继续"
+
+    changed = browser.post(f"{base}/api/v1/me/password", headers=CSRF, json={
+        "current_password": one_time, "new_password": "my-own-pass-3"})
+    assert changed.status_code == 200 and "access_token" not in changed.json()
+    me = browser.get(f"{base}/api/v1/me").json()  # this browser stays signed in
+    assert me["must_change_password"] is False
+    listed = [u for u in admin.get("/users?page_size=200").json()["items"]
+              if u["id"] == person["id"]]
+    assert listed[0]["must_change_password"] is False
+    # A password an admin types in is also the person's to replace.
+    assert admin.patch(f"/users/{person['id']}", {"password": "admin-typed-4"}).json()[
+        "must_change_password"] is True
