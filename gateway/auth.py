@@ -18,6 +18,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# One-time passwords are 10 random characters (about 58 bits) and live until first login:
+# a lighter hash keeps a roster of hundreds importable in seconds. verify() reads the
+# parameters from each hash, so both kinds check the same way.
+_one_time_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+def hash_one_time_password(password: str) -> str:
+    return _one_time_hasher.hash(password)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)

@@ -119,11 +119,11 @@ class ProblemWsgiApp(WsgiApp):
         adapter = self.url_map.bind_to_environ(environ)
         route = "unmatched"
         try:
-            length = request.content_length
-            if length is not None and length > MAX_BODY:
-                raise PayloadTooLarge(f"the body may not exceed {MAX_BODY} bytes")
             provider, values = adapter.match()
             route = provider.url
+            length, limit = request.content_length, getattr(provider, "max_body", MAX_BODY)
+            if length is not None and length > limit:
+                raise PayloadTooLarge(f"the body may not exceed {limit} bytes")
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
@@ -158,13 +158,14 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, prefix=PREFIX, summary="", body=None, answer=None,
                  page_of=None, query=(), status=200, public=False, roles=None, binary=None,
-                 idempotent=False, **kwargs):
+                 idempotent=False, max_body=MAX_BODY, upload=None, **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.DomainError,))
         super().__init__(method, prefix + url, **kwargs)
+        self.max_body = max_body  # refused from the headers, before the body is read
         # What /openapi.json says of this route (gateway/openapi.py).
         self.doc = {"summary": summary, "body": body, "answer": answer, "page_of": page_of,
                     "query": query, "status": status, "public": public, "roles": roles,
-                    "binary": binary, "idempotent": idempotent}
+                    "binary": binary, "idempotent": idempotent, "upload": upload}
 
     def response_from_result(self, result):
         if isinstance(result, Response):

@@ -48,7 +48,7 @@ def _page_of(item: type) -> type:
 
 def _problem_responses(route, doc, path_params) -> dict:
     wanted = ["422", "503"]
-    if doc["body"] is not None:
+    if doc["body"] is not None or doc.get("upload"):
         wanted += ["400", "413"]
     if not doc["public"]:
         wanted.append("401")
@@ -94,6 +94,8 @@ def _operation(name, route) -> dict:
         success["content"].update({
             "text/csv": {"schema": {"type": "string", "format": "binary"}},
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}},
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
                 "schema": {"type": "string", "format": "binary"}}})
     operation = {
         "operationId": name,
@@ -109,6 +111,10 @@ def _operation(name, route) -> dict:
     if doc["body"] is not None:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": doc["body"]}}}
+    if doc.get("upload"):
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "required": [doc["upload"]], "properties": {
+                doc["upload"]: {"type": "string", "format": "binary"}}}}}}
     return operation
 
 

@@ -14,17 +14,21 @@ from werkzeug.wrappers import Response
 
 from minyi_common import contracts as c
 from minyi_common.db import Database, OutboxRelay
-from minyi_common.errors import Forbidden, Unauthorized
+from minyi_common import i18n
+from minyi_common.errors import Forbidden, Unauthorized, ValidationFailed
 from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
 from minyi_common.schemas import ReportInputSchema, load_page, require_role
 
-from . import auth, directory, docs, metrics, openapi, webapp
+from . import auth, directory, docs, metrics, openapi, roster, webapp
+from .adapters import roster_xlsx
 from .adapters.orm import metadata
 from .http import RateLimited, api, json_response, problem, read_json
 
 READY_DEADLINE = 2.0
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a roster of thousands is a few hundred KB
 BACKENDS = ("intake", "review", "scoring", "notify")
 PAGE = (("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "page number, from 1"),
         ("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, "1 to 200"))
@@ -236,6 +240,40 @@ class GatewayService:
             answer["access_token"] = auth.issue_token(self.secret, user["id"],
                                                       user["token_version"],
                                                       self.settings.token_lifetime)
+        return answer
+
+    @api("GET", "/directory/import-template", binary=XLSX, roles=("admin",),
+         summary="The roster spreadsheet to fill in (姓名, 用户名, 手机, 邮箱, 角色, 单位, ...)")
+    def roster_template(self, request):
+        self._staff(request, "admin")
+        return Response(roster_xlsx.template(), content_type=XLSX, headers={
+            "Content-Disposition": "attachment; filename=roster-template.xlsx; "
+                                   f"filename*=UTF-8''{quote('名册导入模板.xlsx')}"})
+
+    @api("POST", "/directory/imports", upload="file", answer=c.RosterImport, roles=("admin",),
+         max_body=ROSTER_MAX_BYTES,
+         query=(("dry_run", "boolean", "true: check and tell, store nothing"),),
+         summary="Import a roster: every row or none; the same file again changes nothing")
+    def import_roster(self, request):
+        admin = self._staff(request, "admin")
+        lang = i18n.language(request.headers.get("Accept-Language"))
+        upload = request.files.get("file")
+        try:
+            table = roster_xlsx.read_table(upload.read(ROSTER_MAX_BYTES + 1)) if upload else None
+        except ValueError:
+            table = None
+        if table is None:
+            raise ValidationFailed("the upload needs an .xlsx file in the multipart field file",
+                                   {"file": ["Upload the roster as an .xlsx file."]})
+        dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes")
+        answer = roster.import_roster(self.db, admin["id"], table, dry_run)
+        for error in answer["errors"]:
+            error["message"] = i18n.translate_message(error["message"], lang)
+        if answer["errors"] and not dry_run:
+            where = "第{row}行 {column}：{message}" if lang != "en" else "row {row}, {column}: {message}"
+            return problem(422, "Invalid fields", "the roster file has errors; nothing was imported",
+                           {"file": [where.format(**e) for e in answer["errors"]]}, lang=lang,
+                           import_errors=answer["errors"])
         return answer
 
     @api("POST", "/users/<user_id>/password-reset", answer=c.PasswordReset, roles=("admin",),

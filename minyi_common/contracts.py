@@ -317,6 +317,33 @@ class UserInput(Schema):
                          metadata={"description": "届次, e.g. 十五届"})
 
 
+class ImportProblem(Schema):
+    row = fields.Integer(metadata={"description": "the spreadsheet's row number"})
+    column = fields.String()
+    message = fields.String()
+
+
+class IssuedPassword(Schema):
+    row = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    one_time_password = fields.String()
+
+
+class RosterImport(Schema):
+    """What a roster import did or, as a dry run, would do (SPEC §12)."""
+    rows = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    new_units = fields.List(fields.String())
+    errors = fields.List(fields.Nested(ImportProblem))
+    dry_run = fields.Boolean()
+    applied = fields.Boolean()
+    passwords = fields.List(fields.Nested(IssuedPassword), metadata={
+        "description": "new accounts' one-time passwords: shown once, never again"})
+
+
 class PasswordChange(Schema):
     class Meta:
         unknown = RAISE

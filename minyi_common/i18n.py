@@ -138,5 +138,10 @@ def translate_field_errors(errors, lang: str):
     return errors
 
 
+def translate_message(text: str, lang: str) -> str:
+    """One field message (as in ``errors``) in the caller's language."""
+    return _translate("fields", text, lang)[1]
+
+
 def code_for_title(title: str) -> str | None:
     return _translate("titles", title, "en")[0]
