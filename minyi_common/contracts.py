@@ -48,6 +48,8 @@ class _ReportFields(Schema):
     suggestions = fields.String()
     category = fields.String()
     consent_to_publish = fields.Boolean()
+    urgent = fields.Boolean()
+    handoff_unit_id = fields.String(allow_none=True)
     decision = fields.Dict(allow_none=True)
     outcomes = fields.List(fields.Dict())
 
@@ -91,9 +93,24 @@ class RetainInput(_Strict):
     comment = _comment(False)
 
 
+class QueueDays(_Strict):
+    """The queue's date filter: office days (SPEC §12), both ends included."""
+    submitted_from = fields.Date()
+    submitted_to = fields.Date()
+
+
 class RejectInput(_Strict):
     reason_code = fields.String(required=True, validate=validate.OneOf(tuple(REJECT_REASONS)))
     comment = _comment(True)
+    handoff_unit_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "with local_matter: the town office (town_office unit) that takes "
+                       "the matter on (转交); its unit admins see the report"})
+
+    @validates_schema
+    def _handoff_is_local(self, data, **_):
+        if data.get("handoff_unit_id") and data.get("reason_code") != "local_matter":
+            raise ValidationError("A hand-off goes with the reason local_matter.",
+                                  "handoff_unit_id")
 
 
 class AdoptInput(_Strict):

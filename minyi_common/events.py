@@ -59,6 +59,8 @@ class ReportRecord(Schema):
     analysis = fields.String(load_default="")
     suggestions = fields.String(load_default="")
     consent_to_publish = fields.Boolean(load_default=True)
+    # 苗头性、预警性: editors are told at once and see it first (SPEC §12).
+    urgent = fields.Boolean(load_default=False)
     submitted_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 
 
@@ -88,7 +90,11 @@ PAYLOADS = {
     "report_withdrawn": {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE)},
     "report_returned": _decision_fields(),
     "report_retained": _decision_fields(),
-    "report_rejected": _decision_fields(reason_code=fields.String(required=True)),
+    "report_rejected": _decision_fields(
+        reason_code=fields.String(required=True),
+        # A local matter handed to a town office (转交): its unit admins see the report.
+        handoff_unit_id=fields.String(load_default=None, allow_none=True),
+        handoff_unit_name=fields.String(load_default=None, allow_none=True)),
     "report_adopted": _decision_fields(
         mode=fields.String(required=True, validate=validate.OneOf(MODES)),
         level=fields.String(required=True, validate=validate.OneOf(LEVELS)),

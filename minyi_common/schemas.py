@@ -75,6 +75,8 @@ class ReportInputSchema(Schema):
     co_author_ids = fields.List(fields.String(), load_default=list,
                                 validate=validate.Length(max=10))
     consent_to_publish = fields.Boolean(load_default=True)
+    urgent = fields.Boolean(load_default=False, metadata={
+        "description": "苗头性、预警性: first in the review queue, editors told at once"})
     draft = fields.Boolean(load_default=False)
 
     @validates("co_author_ids")

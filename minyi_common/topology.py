@@ -23,6 +23,7 @@ SUBSCRIPTIONS = {
                 "report_returned", "report_retained", "report_rejected",
                 "report_adopted", "report_forwarded", "report_outcome_recorded"),
     "notify": ("directory.person_upserted",
+               "report_submitted", "report_resubmitted",  # urgent ones: editors are told
                "report_returned", "report_retained", "report_rejected",
                "report_adopted", "report_forwarded", "report_outcome_recorded",
                "points_changed", "quota_reminder_due", "bulletin_published"),

@@ -3,12 +3,14 @@ import io
 import threading
 import time
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
 
-from .people import REPORT, make_people
-from .system import eventually
+from .people import REPORT, Person, make_people
+from .system import Api, eventually
 
 DECISIONS = {
     "return": {"comment": "请补充数据"},
@@ -313,3 +315,68 @@ def test_an_issue_is_composed_and_downloaded_as_docx(office, system):
     text = [p.text for p in Document(io.BytesIO(special.content)).paragraphs]
     assert "社情民意专报" in text and "关于农村饮水安全的建议" in text
     assert editor.api.get("/review/pieces/nope/docx").status_code == 404
+
+
+def notices_of(person, kind):
+    return [n for n in person.api.get("/notifications?page_size=100").json()["items"]
+            if n["kind"] == kind]
+
+
+def test_an_urgent_report_comes_first_and_editors_are_told_at_once(office):
+    author, editor = office["zhang"], office["zhao"]
+    ordinary = submit(author)
+    urgent = submit(author, urgent=True, title="关于某村山体滑坡隐患的紧急情况")
+    assert in_queue(editor, urgent) and in_queue(editor, ordinary)
+    queue = editor.api.get("/review/queue?page_size=200").json()["items"]
+    urgents = [i for i in queue if i["urgent"]]
+    assert urgents and queue[:len(urgents)] == urgents  # urgent ones first
+    assert [i["id"] for i in editor.api.get("/review/queue?urgent=true&page_size=200")
+            .json()["items"]].count(urgent) == 1
+    for person in (editor, office["sun"]):
+        told = eventually(lambda: [n for n in notices_of(person, "urgent")
+                                   if n["report_id"] == urgent])
+        assert told and told[0]["title"] == "紧急信息：《关于某村山体滑坡隐患的紧急情况》"
+    assert not notices_of(author, "urgent")  # the author is not told of their own report
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the office's day
+    dated = editor.api.get(f"/review/queue?submitted_from={today}&submitted_to={today}"
+                           "&page_size=200").json()["items"]
+    assert urgent in [i["id"] for i in dated]
+    assert editor.api.get("/review/queue?submitted_from=yesterday").status_code == 422
+
+
+def test_a_local_matter_is_handed_to_a_town_office(office, system):
+    admin, author, editor = system.admin(), office["zhang"], office["zhao"]
+    suffix = uuid.uuid4().hex[:6]
+    town = admin.post("/units", {"name": f"城关镇政协工作室{suffix}", "kind": "town_office"}).json()
+    clerk = admin.post("/users", {"username": f"town{suffix}", "password": "password-123",
+                                  "display_name": "镇联络员", "roles": ["unit_admin"],
+                                  "unit_ids": [town["id"]]}).json()
+    clerk_person = Person(clerk["id"], Api(system.base).login(f"town{suffix}", "password-123"),
+                          "镇联络员")
+    clerk_api = clerk_person.api
+    report_id = submit(author)
+    assert in_queue(editor, report_id)
+    for body, field in (({"reason_code": "duplicate", "comment": "重复", "handoff_unit_id":
+                          town["id"]}, "handoff_unit_id"),
+                        ({"reason_code": "local_matter", "comment": "属地", "handoff_unit_id":
+                          office["unit_id"]}, "handoff_unit_id"),  # a party, not a town office
+                        ({"reason_code": "local_matter", "comment": "属地", "handoff_unit_id":
+                          "nope"}, "handoff_unit_id")):
+        refused = editor.api.post(f"/review/{report_id}/reject", body)
+        assert refused.status_code == 422 and field in refused.json()["errors"], refused.text
+    assert status_of(editor, report_id) == "submitted"  # nothing decided by the refusals
+    assert clerk_api.get(f"/reports/{report_id}").status_code == 404
+
+    handed = editor.api.post(f"/review/{report_id}/reject", {
+        "reason_code": "local_matter", "comment": "请镇里协调解决", "handoff_unit_id": town["id"]})
+    assert handed.status_code == 200, handed.text
+    assert eventually(lambda: clerk_api.get(f"/reports/{report_id}").status_code == 200)
+    listed = clerk_api.get("/reports?page_size=200").json()["items"]
+    assert report_id in [r["id"] for r in listed]
+    notice = eventually(lambda: [n for n in notices_of(clerk_person, "handoff")
+                                 if n["report_id"] == report_id])
+    assert "转交" in notice[0]["title"]
+    rejected = eventually(lambda: [n for n in notices_of(author, "rejected")
+                                   if n["report_id"] == report_id])
+    assert f"已转交城关镇政协工作室{suffix}办理" in rejected[0]["body"]
+

@@ -53,8 +53,9 @@ def can_see(principal: dict, report: dict) -> bool:
         return True
     if principal["id"] == report["author_id"] or principal["id"] in report["co_author_ids"]:
         return True
-    return (has_role(principal, "unit_admin") and report["unit_id"] is not None
-            and report["unit_id"] in principal["unit_ids"])
+    # A unit admin sees the unit's reports, and those handed to the unit (转交).
+    units = {report["unit_id"], report.get("handoff_unit_id")} - {None}
+    return has_role(principal, "unit_admin") and bool(units & set(principal["unit_ids"]))
 
 
 def status_after_submit(current: str) -> str:

@@ -21,7 +21,7 @@ def _record(report: dict) -> dict:
     """The report as events carry it (events.ReportRecord)."""
     return {k: report[k] for k in ("id", "author_id", "co_author_ids", "unit_id", "title",
                                    "category", "situation", "analysis", "suggestions",
-                                   "consent_to_publish")} | {
+                                   "consent_to_publish", "urgent")} | {
         "submitted_at": report["submitted_at"].isoformat()}
 
 
@@ -193,9 +193,11 @@ def on_review_event(db, event) -> None:
         status = domain.DECISION_STATUS[kind]
         decision = {"kind": status, "comment": event.get("comment"), "at": at.isoformat()}
         for name in ("mode", "issue_id", "issue_label", "piece_id", "merged_into", "edited",
-                     "reason_code"):
+                     "reason_code", "handoff_unit_id", "handoff_unit_name"):
             if event.get(name) is not None:
                 decision[name] = event[name]
+        if event.get("handoff_unit_id"):
+            repo.update(report["id"], handoff_unit_id=event["handoff_unit_id"])
         repo.add_history(report["id"], status, event["actor_id"], at, event.get("comment"))
         # The newest decision wins; and review's decision wins over a withdrawal it had
         # not yet seen when it decided (review ignores withdrawals of decided reports).

@@ -28,8 +28,14 @@ def _people_where(uow, predicate) -> list:
             if predicate(decode_json(row.roles), decode_json(row.unit_ids))]
 
 
-def recipients(uow, event) -> list:
+def recipients(uow, event, audience="default") -> list:
     kind = event["event_type"]
+    if audience == "editors":
+        return _people_where(uow, lambda roles, _units: "editor" in roles)
+    if audience == "handoff":
+        unit_id = event["handoff_unit_id"]
+        return _people_where(uow, lambda roles, units: "unit_admin" in roles
+                             and unit_id in units)
     if kind in ("points_changed", "quota_reminder_due"):
         return [event["person_id"]]
     if kind == "bulletin_published":
@@ -56,11 +62,12 @@ def _emails_for(uow, person_ids) -> dict:
 
 def on_event(db, settings, event) -> None:
     def apply(uow, event):
-        rendered = templates.render(event)
-        if rendered is not None:
-            kind, title, body = rendered
+        notices = [("default", *rendered) for rendered in [templates.render(event)] if rendered]
+        told = set()  # one notice per person and event: the first that concerns them
+        for audience, kind, title, body in notices + templates.staff_notices(event):
             now = utcnow()
-            targets = recipients(uow, event)
+            targets = [p for p in recipients(uow, event, audience) if p not in told]
+            told.update(targets)
             for person_id in targets:
                 uow.execute(insert(notifications).values(
                     recipient_id=person_id, event_id=event["event_id"], kind=kind,

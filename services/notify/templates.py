@@ -48,25 +48,64 @@ def render(event: dict) -> tuple:
                 f"您的社情民意信息《{title}》未予采用，已留存备查，计入基础分。{_comment(event)}")
     if kind == "report_rejected":
         reason = REJECT_NAMES.get(event.get("reason_code"), "其他原因")
+        handoff = (f"该事项已转交{event['handoff_unit_name']}办理。"
+                   if event.get("handoff_unit_name") else "")
         return ("rejected", f"《{title}》不予采用",
-                f"您的社情民意信息《{title}》不予采用，原因：{reason}。{_comment(event)}")
+                f"您的社情民意信息《{title}》不予采用，原因：{reason}。{handoff}{_comment(event)}")
     if kind == "report_adopted":
         mode = MODE_NAMES.get(event.get("mode"), "采用")
         issue = f"，刊发于《社情民意》{event['issue_label']}" if event.get("issue_label") else ""
         return ("adopted", f"《{title}》已被录用",
                 f"您的社情民意信息《{title}》已被{mode}{issue}。感谢您的辛勤付出！")
     if kind in ("report_forwarded", "report_outcome_recorded"):
-        outcome = event["outcome"]
-        level = LEVEL_NAMES[outcome["level"]]
-        what = OUTCOME_NAMES[outcome["kind"]]
-        detail = ""
-        if outcome["kind"] == "instructed":
-            detail = f"，{outcome.get('leader')}作出批示"
-        elif outcome.get("target"):
-            detail = f"（{outcome['target']}）"
-        return ("outcome", f"《{title}》获{level}{what}",
-                f"您的社情民意信息《{title}》获{level}{what}{detail}（{date_words(outcome['date'])}）。")
+        return _outcome(title, event["outcome"])
     return None
+
+
+def _outcome(title: str, outcome: dict) -> tuple:
+    """被市政协采用, 县长作出批示: what happened upstream, as an office would say it."""
+    on = f"（{date_words(outcome['date'])}）"
+    target = (outcome.get("target") or "").strip()
+    body = "您的社情民意信息《{title}》{what}" + on + "。"
+    if outcome["kind"] == "forwarded":
+        where = target or f"{ORGANS[outcome['level']]}"
+        return ("outcome", f"《{title}》已报送{where}",
+                body.format(title=title, what=f"已报送{where}"))
+    if outcome["kind"] == "upstream_adopted":
+        how = "综合采用" if outcome.get("mode") == "merged" else "采用"
+        organ = target or ORGANS[outcome["level"]]
+        return ("outcome", f"《{title}》被{organ}{how}",
+                body.format(title=title, what=f"被{organ}{how}"))
+    if outcome["kind"] == "department_adopted":
+        organ = target or "有关部门"
+        return ("outcome", f"《{title}》被{organ}采用",
+                body.format(title=title, what=f"被{organ}采用"))
+    leader = (outcome.get("leader") or "领导").strip()
+    words = (outcome.get("text") or "").strip().rstrip("。")
+    said = f"：“{words}”" if words else ""
+    return ("outcome", f"《{title}》获{leader}批示",
+            f"{leader}对您的社情民意信息《{title}》作出批示{on}{said}。")
+
+
+# What each level's CPPCC is called where a notice says who adopted a report.
+ORGANS = {"county": "县政协", "city": "市政协", "province": "省政协", "national": "全国政协"}
+
+
+def staff_notices(event: dict) -> list:
+    """(audience, kind, title, body) for the office: urgent reports to every editor at
+    once; a local matter handed to a town office to that unit's admins (SPEC §12)."""
+    kind = event["event_type"]
+    report = event.get("report") or {}
+    found = []
+    if kind in ("report_submitted", "report_resubmitted") and report.get("urgent"):
+        found.append(("editors", "urgent", f"紧急信息：《{report['title']}》",
+                      f"收到一篇苗头性、预警性社情民意信息《{report['title']}》，请尽快审核。"))
+    if kind == "report_rejected" and event.get("handoff_unit_id"):
+        found.append(("handoff", "handoff", f"转交办理：《{report['title']}》",
+                      f"社情民意信息《{report['title']}》反映的是属地事项，已转交"
+                      f"{event.get('handoff_unit_name') or '贵单位'}办理，请及时研究处理。"
+                      f"{_comment(event)}"))
+    return found
 
 
 def _num(value: float) -> str:

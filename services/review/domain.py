@@ -1,7 +1,7 @@
 """The editorial state machine (SPEC §4), free of any framework."""
 from minyi_common.contracts import (AdoptInput, IssueImprint, IssueInput, MergeInput,
                                     OutcomeInput, RejectInput, RetainInput, ReturnInput,
-                                    SpecialReportOptions)
+                                    QueueDays, SpecialReportOptions)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
 from minyi_common.schemas import load_contract
@@ -24,7 +24,7 @@ DECISIONS = {
 INPUTS = {"return": ReturnInput, "retain": RetainInput, "reject": RejectInput,
           "adopt": AdoptInput, "outcomes": OutcomeInput, "merge": MergeInput,
           "issue": IssueInput, "imprint": IssueImprint,
-          "special_report": SpecialReportOptions}
+          "special_report": SpecialReportOptions, "queue_days": QueueDays}
 
 
 def load_input(action: str, payload) -> dict:

@@ -1,6 +1,7 @@
 """Review's use cases: the queue with similarity hints, decisions with optimistic
 concurrency, merges, outcomes, and keeping cases in step with intake's events."""
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, insert, or_, select, update
 
@@ -27,7 +28,7 @@ def _case(row) -> dict:
 def _record(case: dict) -> dict:
     record = {k: case[k] for k in ("author_id", "co_author_ids", "unit_id", "category",
                                    "situation", "analysis", "suggestions",
-                                   "consent_to_publish")}
+                                   "consent_to_publish", "urgent")}
     record.update(id=case["report_id"], title=case["title"],
                   submitted_at=case["submitted_at"].isoformat())
     return record
@@ -66,10 +67,21 @@ def queue(db, principal, filters) -> dict:
         query = query.where(or_(cases.c.title.like(pattern), cases.c.situation.like(pattern),
                                 cases.c.analysis.like(pattern),
                                 cases.c.suggestions.like(pattern)))
+    if str(filters.get("urgent", "")).lower() in ("1", "true", "yes"):
+        query = query.where(cases.c.urgent.is_(True))
+    days = domain.load_input("queue_days", {k: filters[k] for k in ("submitted_from",
+                                                                    "submitted_to")
+                                            if filters.get(k)})
+    if days.get("submitted_from"):
+        query = query.where(cases.c.submitted_at >= officetime.start_of(days["submitted_from"]))
+    if days.get("submitted_to"):
+        query = query.where(cases.c.submitted_at < officetime.start_of(
+            days["submitted_to"] + timedelta(days=1)))
     with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        # Urgent items (苗头性、预警性) first, then oldest first (SPEC §12).
         items = [_case(r) for r in uow.execute(
-            query.order_by(cases.c.submitted_at, cases.c.report_id)
+            query.order_by(cases.c.urgent.desc(), cases.c.submitted_at, cases.c.report_id)
             .limit(paging["page_size"]).offset((paging["page"] - 1) * paging["page_size"]))]
         hints = _hints_for(uow, [i["report_id"] for i in items])
     for item in items:
@@ -155,6 +167,18 @@ def decide(db, settings, principal, report_id, action, payload) -> dict:
     return CaseSchema().dump(case)
 
 
+def _handoff_unit(uow, unit_id: str):
+    """The town office a local matter goes to (SPEC §12): a town_office unit."""
+    unit = uow.execute(select(units).where(units.c.id == unit_id)).first()
+    if unit is None:
+        raise ValidationFailed("some fields are invalid",
+                               {"handoff_unit_id": ["No such unit."]})
+    if unit.kind != "town_office":
+        raise ValidationFailed("some fields are invalid", {"handoff_unit_id": [
+            "Only a town office (乡镇街道) unit takes a hand-off."]})
+    return unit
+
+
 def _decide(uow, settings, principal, case, action, data) -> None:
     status = domain.next_status(action, case["status"])
     comment = data.get("comment")
@@ -164,6 +188,11 @@ def _decide(uow, settings, principal, case, action, data) -> None:
     extra = {}
     if action == "reject":
         decision["reason_code"] = extra["reason_code"] = data["reason_code"]
+        if data.get("handoff_unit_id"):
+            unit = _handoff_unit(uow, data["handoff_unit_id"])
+            values["handoff_unit_id"] = unit.id
+            decision.update(handoff_unit_id=unit.id, handoff_unit_name=unit.name)
+            extra.update(handoff_unit_id=unit.id, handoff_unit_name=unit.name)
     if action == "adopt":
         edited = {k: data[k] for k in ("title", "situation", "analysis", "suggestions")
                   if k in data} or None
@@ -245,7 +274,7 @@ def on_report_event(db, index, event, pause=lambda: None) -> None:
         existing = _load_case(uow, report["id"], for_update=True)
         fields_ = {k: report[k] for k in ("author_id", "co_author_ids", "unit_id", "title",
                                           "situation", "analysis", "suggestions", "category",
-                                          "consent_to_publish", "submitted_at")}
+                                          "consent_to_publish", "urgent", "submitted_at")}
         status = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
                   "report_withdrawn": "withdrawn"}[kind]
         if existing is None:

@@ -18,6 +18,7 @@ reports = Table(
     Column("suggestions", Text, nullable=False),
     Column("category", String(32), nullable=False),
     Column("consent_to_publish", Boolean, nullable=False),
+    Column("urgent", Boolean, nullable=False, server_default="0"),
     Column("status", String(16), nullable=False, index=True),
     # The latest decision as review reported it ({kind, mode, reason_code, comment, ...}).
     Column("decision", JSON, nullable=True),
@@ -27,6 +28,8 @@ reports = Table(
     Column("submitted_at", UTCDateTime(), nullable=True),
     # When the status last changed by a decision: older decision events are not applied.
     Column("status_at", UTCDateTime(), nullable=False),
+    # A local matter review handed to a town office (转交): its unit admins see it.
+    Column("handoff_unit_id", String(36), nullable=True, index=True),
 )
 
 report_co_authors = Table(

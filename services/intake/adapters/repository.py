@@ -67,7 +67,8 @@ class IntakeRepository:
                        reports.c.id.in_(select(report_co_authors.c.report_id).where(
                            report_co_authors.c.person_id == principal["id"])))
             if "unit_admin" in principal["roles"] and principal["unit_ids"]:
-                mine = or_(mine, reports.c.unit_id.in_(principal["unit_ids"]))
+                mine = or_(mine, reports.c.unit_id.in_(principal["unit_ids"]),
+                           reports.c.handoff_unit_id.in_(principal["unit_ids"]))
             query = query.where(mine)
         if filters.get("mine"):
             query = query.where(reports.c.author_id == principal["id"])

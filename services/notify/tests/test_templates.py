@@ -20,12 +20,25 @@ def test_each_kind():
     kind, _, body = render("report_adopted", mode="merged", issue_label="2026年第12期")
     assert kind == "adopted" and "综合采用" in body and "2026年第12期" in body
     kind, title, body = render("report_outcome_recorded", outcome={
-        "kind": "instructed", "level": "province", "date": "2026-08-05", "leader": "省长"})
-    assert kind == "outcome" and "省级" in title and "省长" in body and "批示" in body
-    assert "2026年8月5日" in body and "2026-08-05" not in body
+        "kind": "instructed", "level": "county", "date": "2026-08-05", "leader": "县长",
+        "text": "请水利局研究落实。"})
+    assert kind == "outcome" and title == "《关于农村饮水安全的建议》获县长批示"
+    assert body == ("县长对您的社情民意信息《关于农村饮水安全的建议》作出批示（2026年8月5日）："
+                    "“请水利局研究落实”。")
+    _, title, body = render("report_outcome_recorded", outcome={
+        "kind": "upstream_adopted", "level": "city", "date": "2026-08-05", "mode": "single"})
+    assert title == "《关于农村饮水安全的建议》被市政协采用"
+    assert body == "您的社情民意信息《关于农村饮水安全的建议》被市政协采用（2026年8月5日）。"
+    _, title, _ = render("report_outcome_recorded", outcome={
+        "kind": "upstream_adopted", "level": "province", "date": "2026-08-05", "mode": "merged"})
+    assert title.endswith("被省政协综合采用")
+    _, title, _ = render("report_outcome_recorded", outcome={
+        "kind": "department_adopted", "level": "county", "date": "2026-08-05",
+        "target": "县水利局"})
+    assert title.endswith("被县水利局采用")
     kind, title, body = render("report_forwarded", outcome={
-        "kind": "forwarded", "level": "county", "date": "2026-08-05", "target": "县水利局"})
-    assert "报送" in title and "县水利局" in body
+        "kind": "forwarded", "level": "city", "date": "2026-08-05"})
+    assert title.endswith("已报送市政协") and "2026年8月5日" in body
     kind, title, body = templates.render({"event_type": "points_changed", "period": "2026-Q3",
                                           "points": 17.5, "previous_points": 7})
     assert kind == "points" and "17.5分" in title and "增加" in body
@@ -36,6 +49,23 @@ def test_each_kind():
     kind, _, body = templates.render({"event_type": "bulletin_published", "period": "2026-Q3",
                                       "url": "/api/v1/scores/bulletins/2026-Q3"})
     assert kind == "bulletin" and "/api/v1/scores/bulletins/2026-Q3" in body
+
+
+def test_urgent_reports_and_hand_offs_reach_the_office():
+    urgent = {**REPORT, "urgent": True}
+    assert templates.render({"event_type": "report_submitted", "report": urgent}) is None
+    [(audience, kind, title, body)] = templates.staff_notices(
+        {"event_type": "report_submitted", "report": urgent})
+    assert (audience, kind) == ("editors", "urgent") and title.startswith("紧急信息")
+    assert templates.staff_notices({"event_type": "report_submitted", "report": REPORT}) == []
+    rejected = {"event_type": "report_rejected", "report": REPORT, "reason_code": "local_matter",
+                "handoff_unit_id": "u9", "handoff_unit_name": "城关镇政协工作室",
+                "comment": "请镇里协调解决"}
+    _, _, body = templates.render(rejected)
+    assert "已转交城关镇政协工作室办理" in body
+    [(audience, kind, title, body)] = templates.staff_notices(rejected)
+    assert (audience, kind) == ("handoff", "handoff") and "转交" in title
+    assert "城关镇政协工作室" in body and "请镇里协调解决" in body
 
 
 def test_periods_dates_and_links_in_words():

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 from datetime import date, datetime, timezone
 
-import pytest
 from docx import Document
 from docx.shared import Pt
 

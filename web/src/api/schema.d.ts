@@ -1124,6 +1124,7 @@ export interface components {
             edited?: {
                 [key: string]: unknown;
             } | null;
+            handoff_unit_id?: string | null;
             id?: string;
             outcomes?: {
                 [key: string]: unknown;
@@ -1139,6 +1140,7 @@ export interface components {
             suggestions?: string;
             title?: string;
             unit_id?: string | null;
+            urgent?: boolean;
             version?: number;
         };
         CasePage: {
@@ -1447,6 +1449,11 @@ export interface components {
         };
         RejectInput: {
             comment: string;
+            /**
+             * @description with local_matter: the town office (town_office unit) that takes the matter on (转交); its unit admins see the report
+             * @default null
+             */
+            handoff_unit_id: string | null;
             /** @enum {string} */
             reason_code: "petition" | "litigation" | "personnel" | "secret" | "privacy" | "local_matter" | "out_of_jurisdiction" | "duplicate" | "plagiarism" | "no_suggestion" | "other";
         };
@@ -1468,6 +1475,7 @@ export interface components {
             decision?: {
                 [key: string]: unknown;
             } | null;
+            handoff_unit_id?: string | null;
             history?: components["schemas"]["History"][];
             id?: string;
             outcomes?: {
@@ -1482,6 +1490,7 @@ export interface components {
             unit_id?: string | null;
             /** Format: date-time */
             updated_at?: string;
+            urgent?: boolean;
         };
         ReportInput: {
             analysis: string;
@@ -1497,6 +1506,11 @@ export interface components {
             title: string;
             /** @default null */
             unit_id: string | null;
+            /**
+             * @description 苗头性、预警性: first in the review queue, editors told at once
+             * @default false
+             */
+            urgent: boolean;
         };
         ReportPage: {
             items?: components["schemas"]["Report"][];
