@@ -5,9 +5,10 @@ import os
 import pytest
 from kombu import Connection
 
-from tests.system import running_system
+from tests.system import ROOT, running_system
 
 CHROMIUM = "/usr/bin/chromium"
+DIST = os.path.join(ROOT, "web", "dist", "index.html")
 
 
 def pytest_configure(config):
@@ -46,3 +47,10 @@ def browser_type_launch_args(browser_type_launch_args):
             "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run",
                      "--disable-quic"]}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_app():
+    if not os.path.exists(DIST):
+        pytest.fail("web/dist is missing: `make test` builds the web app first "
+                    "(or run `cd web && npm ci && npm run build`).", pytrace=False)

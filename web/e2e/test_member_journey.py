@@ -8,20 +8,17 @@ outcome, the timeline, the notice and the points. No console errors on the way, 
 sideways scrolling on the phone. Screenshots of each page go to the test's temp dir (and
 to $MINYI_SCREENSHOTS when set).
 """
-import os
 import re
-import shutil
 import time
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
+from journey import VIEWPORTS, Journey
 from tests.people import make_people
-from tests.system import ROOT, eventually
+from tests.system import eventually
 
-DIST = os.path.join(ROOT, "web", "dist", "index.html")
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = {
     "situation": "我县城区部分老旧小区建于上世纪九十年代，没有电梯，楼内老年住户占比超过三成，"
                  "上下楼困难，就医和日常出行很不方便。",
@@ -30,69 +27,6 @@ TEXT = {
     "suggestions": "一是出台加装电梯资金分摊指导意见；二是设立一站式联合审批窗口；"
                    "三是对困难家庭给予适当补贴，由社区牵头做好协商。",
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def built_app():
-    if not os.path.exists(DIST):
-        pytest.fail("web/dist is missing: `make test` builds the web app first "
-                    "(or run `cd web && npm ci && npm run build`).", pytrace=False)
-
-
-class Journey:
-    """One person in one browser page, with screenshots and a console watch."""
-
-    def __init__(self, page, base, shots, name):
-        self.page, self.base, self.shots, self.name = page, base, shots, name
-        self.errors = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.set_default_timeout(15_000)
-
-    def _console(self, message):
-        # The one error we cause on purpose: Chromium logs the 401 of a wrong password.
-        expected = message.location.get("url", "").endswith("/api/v1/auth/login")
-        if message.type == "error" and not expected:
-            self.errors.append(f"{message.text} ({message.location.get('url')})")
-
-    def shot(self, step):
-        self.page.wait_for_timeout(350)  # Element Plus's transitions (errors zoom in)
-        path = self.shots / f"{self.name}-{step}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        wanted = os.environ.get("MINYI_SCREENSHOTS")
-        if wanted:
-            os.makedirs(wanted, exist_ok=True)
-            shutil.copy(path, wanted)
-        if self.name == "phone":
-            overflow = self.page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{step}: the page scrolls sideways by {overflow}px at 390px"
-
-    def nav(self, label):
-        """Follow the main navigation, through the menu on a phone."""
-        if self.name == "phone":
-            self.page.get_by_role("button", name="打开菜单").click()
-            self.page.locator(".menu-drawer").get_by_role("link", name=re.compile(label)).click()
-            expect(self.page.locator(".menu-drawer")).to_be_hidden()
-        else:
-            self.page.get_by_role("navigation", name="主导航").get_by_role(
-                "link", name=re.compile(label)).click()
-
-    def pick(self, label, option):
-        box = self.page.get_by_role("combobox", name=label, exact=True)
-        self.page.locator(".el-select__wrapper", has=box).click()
-        self.page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
-
-    def reload_until(self, text, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.page.get_by_text(text, exact=False).first.is_visible():
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear on {self.page.url}")
-            time.sleep(0.3)
-            self.page.reload()
-            self.page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -23,6 +23,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/inbox', component: () => import('@/views/InboxView.vue'), meta: { title: '通知' } },
   { path: '/scores', component: () => import('@/views/ScoresView.vue'), meta: { title: '我的积分' } },
   { path: '/me', component: () => import('@/views/MeView.vue'), meta: { title: '个人设置' } },
+  { path: '/password', component: () => import('@/views/PasswordView.vue'), meta: { title: '修改密码' } },
   { path: '/forbidden', component: () => import('@/views/MessageView.vue'), meta: { title: '没有权限' }, props: { kind: 'forbidden' } },
   { path: '/:rest(.*)*', component: () => import('@/views/MessageView.vue'), meta: { title: '页面不存在' }, props: { kind: 'missing' } },
 ]
@@ -45,6 +46,9 @@ router.beforeEach(async (to) => {
   }
   if (to.meta.public) return session.me && to.path === '/login' ? '/' : true
   if (!session.me) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  // After an admin's reset the person chooses a new password before anything else.
+  if (session.me.must_change_password && to.path !== '/password') return '/password'
+
   if (to.meta.roles && !session.has(...to.meta.roles)) return { path: '/forbidden', query: { from: to.fullPath } }
   return true
 })

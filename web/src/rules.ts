@@ -15,13 +15,15 @@ export interface ReportDraft {
   unit_id: string | null
   co_author_ids: string[]
   consent_to_publish: boolean
+  /** 苗头性、预警性: editors see it first and are told at once. */
+  urgent?: boolean
   situation: string
   analysis: string
   suggestions: string
 }
 
 export function emptyDraft(): ReportDraft {
-  return { title: '', category: '', unit_id: null, co_author_ids: [], consent_to_publish: true,
+  return { title: '', category: '', unit_id: null, co_author_ids: [], consent_to_publish: true, urgent: false,
     situation: '', analysis: '', suggestions: '' }
 }
 

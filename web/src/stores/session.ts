@@ -23,7 +23,7 @@ export const useSession = defineStore('session', () => {
       try {
         const answer = await unwrap(api.GET('/api/v1/auth/session'))
         me.value = answer.user ?? null
-        if (me.value) await loadUnits()
+        if (me.value && !me.value.must_change_password) await loadUnits()
         checked.value = true
         return me.value
       } finally {

@@ -1,0 +1,65 @@
+"""One person in one browser page: screenshots, a console watch, the app's navigation."""
+import os
+import re
+import shutil
+import time
+
+from playwright.sync_api import expect
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+class Journey:
+    """One person in one browser page, with screenshots and a console watch."""
+
+    def __init__(self, page, base, shots, name):
+        self.page, self.base, self.shots, self.name = page, base, shots, name
+        self.errors = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.set_default_timeout(15_000)
+
+    def _console(self, message):
+        # The one error we cause on purpose: Chromium logs the 401 of a wrong password.
+        expected = message.location.get("url", "").endswith("/api/v1/auth/login")
+        if message.type == "error" and not expected:
+            self.errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def shot(self, step):
+        self.page.wait_for_timeout(350)  # Element Plus's transitions (errors zoom in)
+        path = self.shots / f"{self.name}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        wanted = os.environ.get("MINYI_SCREENSHOTS")
+        if wanted:
+            os.makedirs(wanted, exist_ok=True)
+            shutil.copy(path, wanted)
+        if self.name == "phone":
+            overflow = self.page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{step}: the page scrolls sideways by {overflow}px at 390px"
+
+    def nav(self, label):
+        """Follow the main navigation, through the menu on a phone."""
+        if self.name == "phone":
+            self.page.get_by_role("button", name="打开菜单").click()
+            self.page.locator(".menu-drawer").get_by_role("link", name=re.compile(label)).click()
+            expect(self.page.locator(".menu-drawer")).to_be_hidden()
+        else:
+            self.page.get_by_role("navigation", name="主导航").get_by_role(
+                "link", name=re.compile(label)).click()
+
+    def pick(self, label, option):
+        box = self.page.get_by_role("combobox", name=label, exact=True)
+        self.page.locator(".el-select__wrapper", has=box).click()
+        self.page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+    def reload_until(self, text, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.page.get_by_text(text, exact=False).first.is_visible():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear on {self.page.url}")
+            time.sleep(0.3)
+            self.page.reload()
+            self.page.wait_for_load_state("networkidle")
