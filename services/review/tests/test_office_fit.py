@@ -1,0 +1,84 @@
+"""Review's part of SPEC §12 on SQLite and PostgreSQL: urgent reports first in the queue,
+a local matter handed only to a town office, the queue by office days."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from minyi_common import events
+from minyi_common.db import Database
+from minyi_common.errors import ValidationFailed
+from minyi_common.testing import both_backends
+from services.review import handlers
+from services.review.adapters.orm import metadata
+from services.review.similarity import SimilarityIndex
+
+EDITOR = {"id": "editor-1", "roles": ["editor"], "unit_ids": []}
+
+
+class Settings:
+    level, office_name = "county", "某某县政协办公室"
+
+
+def arrive(db, report_id, when, urgent=False):
+    body = events.new_event("report_submitted", "author", report_id, report={
+        "id": report_id, "author_id": "author", "co_author_ids": [], "unit_id": None,
+        "title": f"关于{report_id}的建议", "category": "rural", "situation": "情况" * 30,
+        "analysis": f"分析{report_id}" * 10, "suggestions": "建议" * 20, "urgent": urgent,
+        "submitted_at": when.isoformat()})
+    body["occurred_at"] = when.isoformat()
+    handlers.on_report_event(db, SimilarityIndex(), events.parse_event(body))
+
+
+def unit(db, uid, kind):
+    handlers.on_directory_event(db, events.parse_event(events.new_event(
+        "directory.unit_upserted", "admin", unit={"id": uid, "name": f"单位{uid}", "kind": kind})))
+
+
+@pytest.fixture
+def db(databases):
+    database = Database(databases.url("review"), metadata)
+    yield database
+    database.dispose()
+
+
+@both_backends
+def test_urgent_reports_come_first_then_the_oldest(db):
+    start = datetime(2026, 9, 30, 15, 0, tzinfo=timezone.utc)
+    arrive(db, "old", start)
+    arrive(db, "new", start + timedelta(hours=2))
+    arrive(db, "alarm", start + timedelta(hours=3), urgent=True)
+    queue = handlers.queue(db, EDITOR, {})["items"]
+    assert [i["id"] for i in queue] == ["alarm", "old", "new"] and queue[0]["urgent"]
+    assert [i["id"] for i in handlers.queue(db, EDITOR, {"urgent": "true"})["items"]] == ["alarm"]
+    # 15:00 UTC is 23:00 on 30 Sep in Beijing; 17:00 and 18:00 UTC are 1 Oct.
+    october = handlers.queue(db, EDITOR, {"submitted_from": "2026-10-01",
+                                          "submitted_to": "2026-10-01"})["items"]
+    assert sorted(i["id"] for i in october) == ["alarm", "new"]
+    with pytest.raises(ValidationFailed) as refused:
+        handlers.queue(db, EDITOR, {"submitted_from": "30/09/2026"})
+    assert "submitted_from" in refused.value.errors
+
+
+@both_backends
+def test_a_hand_off_goes_to_a_town_office_with_local_matter_only(db):
+    now = datetime.now(timezone.utc)
+    arrive(db, "r1", now)
+    unit(db, "town", "town_office")
+    unit(db, "party", "party")
+    for body, field in (({"reason_code": "duplicate", "comment": "重复", "handoff_unit_id": "town"},
+                         "handoff_unit_id"),
+                        ({"reason_code": "local_matter", "comment": "属地",
+                          "handoff_unit_id": "party"}, "handoff_unit_id"),
+                        ({"reason_code": "local_matter", "comment": "属地",
+                          "handoff_unit_id": "nowhere"}, "handoff_unit_id")):
+        with pytest.raises(ValidationFailed) as refused:
+            handlers.decide(db, Settings, EDITOR, "r1", "reject", body)
+        assert field in refused.value.errors
+    case = handlers.decide(db, Settings, EDITOR, "r1", "reject", {
+        "reason_code": "local_matter", "comment": "请镇里办理", "handoff_unit_id": "town"})
+    assert case["status"] == "rejected" and case["handoff_unit_id"] == "town"
+    outbox = metadata.tables["outbox"]
+    with db.engine.connect() as connection:
+        rejected = [r.body for r in connection.execute(outbox.select().where(
+            outbox.c.event_type == "report_rejected"))]
+    assert len(rejected) == 1 and '"handoff_unit_name": "单位town"' in rejected[0]
