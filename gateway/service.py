@@ -358,10 +358,17 @@ class GatewayService:
          summary="Pending reports, oldest first, with similarity hints",
          query=PAGE + (("status", "string", "submitted or resubmitted"),
                        ("category", "string", "a category"), ("unit_id", "string", "a unit"),
-                       ("q", "string", "text search")))
+                       ("q", "string", "text search"), ("urgent", "boolean", "urgent only"),
+                       ("submitted_from", "string", "office day 2026-10-01"),
+                       ("submitted_to", "string", "office day 2026-10-31, included")))
     def review_queue(self, request):
         editor = self._staff(request, *STAFF)
         return self.review.queue(editor, request.args.to_dict())
+
+    @api("GET", "/review/cases/<report_id>", answer=c.CaseSchema, roles=STAFF,
+         summary="One report as review holds it: edit, history, similar reports")
+    def review_case(self, request, report_id):
+        return self.review.get_case(self._staff(request, *STAFF), report_id)
 
     def _decide(self, request, report_id, action):
         editor = self._staff(request, *STAFF)
@@ -507,6 +514,11 @@ class GatewayService:
         admin = self._staff(request, "admin")
         body = read_json(request) if request.content_length else {}
         return {"sent": self.scoring.run_quota_reminders(admin, body)}
+
+    @api("GET", "/scores/bulletins", answer=c.PublishedBulletins,
+         summary="Published bulletins, newest first")
+    def list_bulletins(self, request):
+        return self.scoring.list_bulletins(self._principal(request))
 
     @api("GET", "/scores/bulletins/<period>", answer=c.Bulletin,
          query=(("format", "string", "json, csv, xlsx or docx"),),

@@ -71,6 +71,7 @@ class CaseSchema(_ReportFields):
     piece_id = fields.String(allow_none=True)
     version = fields.Integer()
     similar = fields.List(fields.Dict())
+    history = fields.List(fields.Nested(HistorySchema))
 
 
 def _comment(required: bool):
@@ -488,6 +489,18 @@ class Standings(Schema):
     total = fields.Integer()
     page = fields.Integer()
     page_size = fields.Integer()
+
+
+class PublishedBulletin(Schema):
+    period = fields.String()
+    period_words = fields.String()
+    title = fields.String()
+    published_at = fields.AwareDateTime()
+
+
+class PublishedBulletins(Schema):
+    items = fields.List(fields.Nested(PublishedBulletin))
+    total = fields.Integer()
 
 
 class BulletinRow(StandingRow):

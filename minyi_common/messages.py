@@ -91,6 +91,7 @@ DETAILS = (
     ("unit_scores_not_visible", N_("no scores for unit {id} that you may see")),
     ("unknown_format", N_("unknown format")),
     ("bulletin_published", N_("the bulletin for {period} is published already")),
+    ("bulletin_not_published", N_("the bulletin for {period} is not published")),
     ("invalid_thresholds", N_("invalid thresholds")),
     ("idempotency_key_reused", N_("this Idempotency-Key was used with a different body")),
     ("report_not_found", N_("no report {id}")),

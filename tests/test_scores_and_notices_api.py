@@ -88,7 +88,10 @@ def test_bulletin_files_publication_and_awards(office):
     assert editor.api.post(f"/scores/bulletins/{QUARTER}/publish").status_code == 409
     notice = eventually(lambda: [n for n in wang.api.get("/notifications?page_size=100")
                                  .json()["items"] if n["kind"] == "bulletin"])
-    assert f"/api/v1/scores/bulletins/{QUARTER}" in notice[0]["body"]
+    assert "通报" in notice[0]["title"] and "api/v1" not in notice[0]["body"]
+    assert wang.api.get("/scores/bulletins").json()["items"][0]["period"] == QUARTER
+    assert wang.api.get(f"/scores/bulletins/{QUARTER}").status_code == 200  # published
+    assert wang.api.get(f"/scores/bulletins/{int(QUARTER[:4]) - 5}").status_code == 404
 
     awards = editor.api.get(f"/scores/awards?period={time.strftime('%Y')}&tiers=1,1,1").json()
     assert {"advanced_units", "excellent_officers", "excellent_reports"} <= set(awards)

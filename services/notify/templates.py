@@ -13,6 +13,8 @@ def link(web_url: str, event: dict) -> str | None:
         return f"{web_url}/scores"
     if event["event_type"] == "quota_reminder_due":
         return f"{web_url}/reports/new"
+    if event["event_type"] == "bulletin_published":
+        return f"{web_url}/bulletins/{event['period']}"
     return None
 
 
@@ -37,7 +39,7 @@ def render(event: dict) -> tuple:
     if kind == "bulletin_published":
         period = period_words(event["period"])
         return ("bulletin", f"{period}社情民意信息工作通报已发布",
-                f"{period}社情民意信息工作通报已发布，请查看：{event['url']}")
+                f"{period}社情民意信息工作通报已发布，请在“通报”栏目查看。")
     title = event["report"]["title"]
     if kind == "report_returned":
         return ("returned", f"《{title}》已退回修改",

@@ -89,6 +89,20 @@ def queue(db, principal, filters) -> dict:
     return {"items": CaseSchema(many=True).dump(items), "total": total, **paging}
 
 
+def get_case(db, principal, report_id) -> dict:
+    """One case as the editor's desk shows it: text, edit, status, history, similar."""
+    _editor(principal)
+    with db.unit_of_work(read_only=True) as uow:
+        case = _load_case(uow, report_id)
+        if case is None:
+            raise NotFound(f"no report {report_id} in review")
+        case["similar"] = _hints_for(uow, [report_id]).get(report_id, [])
+        case["history"] = [dict(r._mapping) for r in uow.execute(
+            select(history.c.at, history.c.actor_id, history.c.action, history.c.comment)
+            .where(history.c.report_id == report_id).order_by(history.c.at, history.c.id))]
+    return CaseSchema().dump(case)
+
+
 def _hints_for(uow, report_ids) -> dict:
     if not report_ids:
         return {}

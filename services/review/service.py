@@ -37,6 +37,10 @@ class ReviewService:
         return handlers.queue(self.db, principal, filters)
 
     @rpc
+    def get_case(self, principal, report_id):
+        return handlers.get_case(self.db, principal, report_id)
+
+    @rpc
     def decide(self, principal, report_id, action, payload):
         return handlers.decide(self.db, self.settings, principal, report_id, action, payload)
 

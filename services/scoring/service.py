@@ -79,6 +79,10 @@ class ScoringService:
             log.info("sent %s quota reminders", sent)
 
     @rpc
+    def list_bulletins(self, principal):
+        return standings.list_bulletins(self.db, principal)
+
+    @rpc
     def bulletin(self, principal, period):
         return standings.bulletin(self.db, principal, period)
 

@@ -274,8 +274,19 @@ def _office_figures(uow, period: str) -> dict:
     return {figure: counts.get(event, 0) for event, figure in domain.COUNTED.items()}
 
 
-def bulletin(db, principal, period) -> dict:
+def list_bulletins(db, principal) -> dict:
+    """The published bulletins, newest first: what members and unit admins may read."""
     load_principal(principal)
+    with db.unit_of_work(read_only=True) as uow:
+        rows = uow.execute(select(bulletins).order_by(bulletins.c.published_at.desc())).all()
+    return {"items": [{"period": r.period, "period_words": words.period_words(r.period),
+                       "title": f"社情民意信息工作通报（{words.period_words(r.period)}）",
+                       "published_at": r.published_at.isoformat()} for r in rows],
+            "total": len(rows)}
+
+
+def bulletin(db, principal, period) -> dict:
+    principal = load_principal(principal)
     start, end = domain.period_range(period)
     previous = domain.previous_period(period)
     with db.unit_of_work(read_only=True) as uow:
@@ -289,6 +300,9 @@ def bulletin(db, principal, period) -> dict:
         person_units = {r.id: decode_json(r.unit_ids) or [] for r in uow.execute(
             select(people.c.id, people.c.unit_ids))}
         published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
+    if published is None and not has_role(principal, *STAFF):
+        # Before 发布 a bulletin is the office's draft (SPEC §11: members read published ones).
+        raise NotFound(f"the bulletin for {period} is not published")
     for row in unit_rows:
         row["kind"] = unit_info[row["id"]].kind if row["id"] in unit_info else "other"
     for rows in (person_rows, officers, members):
@@ -340,7 +354,7 @@ def publish_bulletin(db, principal, period) -> dict:
         uow.execute(insert(bulletins).values(period=period, published_at=utcnow(),
                                              published_by=principal["id"]))
         uow.emit(events.new_event("bulletin_published", principal["id"], period=period,
-                                  url=f"/api/v1/scores/bulletins/{period}"))
+                                  url=f"/bulletins/{period}"))  # the web app's page
         uow.commit()
     return bulletin(db, principal, period)
 

@@ -47,8 +47,11 @@ def test_each_kind():
                                       "quota": 4, "submitted": 1, "owed": 2})
     assert kind == "quota" and "还需报送2篇" in body
     kind, _, body = templates.render({"event_type": "bulletin_published", "period": "2026-Q3",
-                                      "url": "/api/v1/scores/bulletins/2026-Q3"})
-    assert kind == "bulletin" and "/api/v1/scores/bulletins/2026-Q3" in body
+                                      "url": "/bulletins/2026-Q3"})
+    assert kind == "bulletin" and "“通报”栏目" in body and "api/v1" not in body
+    assert templates.link("https://m.example", {"event_type": "bulletin_published",
+                                                "period": "2026-Q3"}) == \
+        "https://m.example/bulletins/2026-Q3"
 
 
 def test_urgent_reports_and_hand_offs_reach_the_office():

@@ -328,6 +328,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/review/cases/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One report as review holds it: edit, history, similar reports
+         * @description Roles: editor, admin
+         */
+        get: operations["review_case"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/review/issues": {
         parameters: {
             query?: never;
@@ -605,6 +625,23 @@ export interface paths {
         };
         /** Awards for a range of years */
         get: operations["awards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scores/bulletins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published bulletins, newest first */
+        get: operations["list_bulletins"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1125,6 +1162,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             handoff_unit_id?: string | null;
+            history?: components["schemas"]["History"][];
             id?: string;
             outcomes?: {
                 [key: string]: unknown;
@@ -1420,6 +1458,17 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        PublishedBulletin: {
+            period?: string;
+            period_words?: string;
+            /** Format: date-time */
+            published_at?: string;
+            title?: string;
+        };
+        PublishedBulletins: {
+            items?: components["schemas"]["PublishedBulletin"][];
+            total?: number;
         };
         Quota: {
             items?: components["schemas"]["QuotaRow"][];
@@ -3256,6 +3305,85 @@ export interface operations {
             };
         };
     };
+    review_case: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_issues: {
         parameters: {
             query?: {
@@ -4063,6 +4191,12 @@ export interface operations {
                 unit_id?: string;
                 /** @description text search */
                 q?: string;
+                /** @description urgent only */
+                urgent?: boolean;
+                /** @description office day 2026-10-01 */
+                submitted_from?: string;
+                /** @description office day 2026-10-31, included */
+                submitted_to?: string;
             };
             header?: {
                 /** @description Passed through to every service's log lines */
@@ -4707,6 +4841,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Awards"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_bulletins: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedBulletins"];
                 };
             };
             /** @description No or bad token */
