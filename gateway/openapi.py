@@ -11,9 +11,14 @@ from marshmallow import Schema, fields
 
 from .http import ApiRoute
 
-PROBLEM = {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+PROBLEM = {"type": "object", "required": ["type", "title", "status", "code", "detail"],
+           "properties": {
     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+    "code": {"type": "string", "description": "stable, machine-readable (SPEC §12); title, "
+                                              "detail and errors follow Accept-Language"},
     "detail": {"type": "string"},
+    "import_errors": {"type": "array", "description": "a refused roster import, row by row",
+                      "items": {"type": "object", "additionalProperties": True}},
     "errors": {"type": "object", "description": "field name → messages",
                "additionalProperties": True},
     "request_id": {"type": "string"}}}

@@ -214,7 +214,8 @@ class IssueSchema(Schema):
     id = fields.String()
     year = fields.Integer()
     number = fields.Integer()
-    label = fields.Function(lambda i: issue_label(i["year"], i["number"]))
+    label = fields.Function(lambda i: issue_label(i["year"], i["number"]),
+                            metadata={"type": "string", "example": "2026年第12期"})
     published_on = fields.Date()
     total_number = fields.Integer(allow_none=True)
     signed_by = fields.String(allow_none=True)

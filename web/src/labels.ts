@@ -87,6 +87,7 @@ const QUARTERS = ['一', '二', '三', '四']
 export function formatPeriod(period: string): string {
   const quarter = /^(\d{4})-Q([1-4])$/.exec(period)
   if (quarter) return `${quarter[1]}年第${QUARTERS[Number(quarter[2]) - 1]}季度`
+  if (period.startsWith('term:')) return period.slice(5)
   const range = /^(\d{4})\.\.(\d{4})$/.exec(period)
   if (range) return `${range[1]}—${range[2]}年`
   if (/^\d{4}$/.test(period)) return `${period}年`
@@ -105,4 +106,25 @@ export function officeQuarter(when = new Date()): { year: number; quarter: numbe
   const year = Number(parts.find((p) => p.type === 'year')?.value)
   const month = Number(parts.find((p) => p.type === 'month')?.value)
   return { year, quarter: Math.floor((month - 1) / 3) + 1 }
+}
+
+export const DELIVERY_STATUSES: Record<string, string> = {
+  pending: '待发送', sending: '发送中', sent: '已发送', failed: '发送失败',
+}
+export const CHANNELS: Record<string, string> = { email: '邮件', webhook: '推送地址' }
+export const EVENT_NAMES: Record<string, string> = {
+  report_submitted: '信息提交', report_resubmitted: '重新提交', report_returned: '退回修改',
+  report_retained: '留存', report_rejected: '不予采用', report_adopted: '采用',
+  report_forwarded: '报送', report_outcome_recorded: '成效录入', points_changed: '积分变动',
+  quota_reminder_due: '报送提醒', bulletin_published: '通报发布',
+}
+
+/** The quarter before (2026-Q1 → 2025-Q4). */
+export function previousQuarter(year: number, quarter: number): { year: number; quarter: number } {
+  return quarter === 1 ? { year: year - 1, quarter: 4 } : { year, quarter: quarter - 1 }
+}
+
+/** Today on the office's calendar, as 2026-09-30. */
+export function officeToday(when = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: OFFICE_ZONE }).format(when)
 }

@@ -11,6 +11,8 @@ declare module 'vue-router' {
 }
 
 const AUTHORS = ['member', 'officer', 'unit_admin']
+const EDITORS = ['editor', 'admin']
+const ADMINS = ['admin']
 
 // Every page is its own chunk, loaded when first opened.
 export const routes: RouteRecordRaw[] = [
@@ -24,6 +26,20 @@ export const routes: RouteRecordRaw[] = [
   { path: '/scores', component: () => import('@/views/ScoresView.vue'), meta: { title: '我的积分' } },
   { path: '/me', component: () => import('@/views/MeView.vue'), meta: { title: '个人设置' } },
   { path: '/password', component: () => import('@/views/PasswordView.vue'), meta: { title: '修改密码' } },
+  { path: '/review', component: () => import('@/views/ReviewQueueView.vue'), meta: { title: '审核', roles: EDITORS } },
+  { path: '/review/:id', component: () => import('@/views/ReviewCaseView.vue'), meta: { title: '审核信息', roles: EDITORS } },
+  { path: '/issues', component: () => import('@/views/IssuesView.vue'), meta: { title: '刊物', roles: EDITORS } },
+  { path: '/issues/:id', component: () => import('@/views/IssueView.vue'), meta: { title: '编排刊物', roles: EDITORS } },
+  { path: '/bulletins', component: () => import('@/views/BulletinsView.vue'), meta: { title: '通报' } },
+  { path: '/bulletins/:period', component: () => import('@/views/BulletinView.vue'), meta: { title: '通报' } },
+  { path: '/admin', redirect: '/admin/users' },
+  { path: '/admin/users', component: () => import('@/views/admin/UsersView.vue'), meta: { title: '用户管理', roles: ADMINS } },
+  { path: '/admin/units', component: () => import('@/views/admin/UnitsView.vue'), meta: { title: '单位管理', roles: ADMINS } },
+  { path: '/admin/import', component: () => import('@/views/admin/ImportView.vue'), meta: { title: '名册导入', roles: ADMINS } },
+  { path: '/admin/rules', component: () => import('@/views/admin/RulesView.vue'), meta: { title: '积分规则', roles: ADMINS } },
+  { path: '/admin/quotas', component: () => import('@/views/admin/QuotasView.vue'), meta: { title: '报送任务', roles: ADMINS } },
+  { path: '/admin/webhooks', component: () => import('@/views/admin/WebhooksView.vue'), meta: { title: '推送地址', roles: ADMINS } },
+  { path: '/admin/deliveries', component: () => import('@/views/admin/DeliveriesView.vue'), meta: { title: '发送记录', roles: ADMINS } },
   { path: '/forbidden', component: () => import('@/views/MessageView.vue'), meta: { title: '没有权限' }, props: { kind: 'forbidden' } },
   { path: '/:rest(.*)*', component: () => import('@/views/MessageView.vue'), meta: { title: '页面不存在' }, props: { kind: 'missing' } },
 ]

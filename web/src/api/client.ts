@@ -20,6 +20,8 @@ export class ApiError extends Error {
     public title: string,
     public detail: string,
     public errors: Record<string, string[]> = {},
+    /** The problem's stable code (SPEC §12), e.g. edited_concurrently. */
+    public code = '',
   ) {
     super(detail || title)
   }
@@ -104,7 +106,8 @@ export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
   }
   if (answer.response.ok) return answer.data as T
   const problem = (answer.error ?? {}) as Partial<Schemas['Problem']> & { errors?: Record<string, string[]> }
-  throw new ApiError(answer.response.status, problem.title ?? '', problem.detail ?? '', problem.errors ?? {})
+  throw new ApiError(answer.response.status, problem.title ?? '', problem.detail ?? '',
+    problem.errors ?? {}, problem.code ?? '')
 }
 
 export function newIdempotencyKey(): string {

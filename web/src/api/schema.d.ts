@@ -1235,7 +1235,8 @@ export interface components {
             created_at?: string;
             editor_name?: string | null;
             id?: string;
-            readonly label?: unknown;
+            /** @example 2026年第12期 */
+            readonly label?: string;
             number?: number;
             pieces?: components["schemas"]["Piece"][];
             /** Format: date */
@@ -1449,11 +1450,17 @@ export interface components {
             email: boolean;
         };
         Problem: {
+            /** @description stable, machine-readable (SPEC §12); title, detail and errors follow Accept-Language */
+            code: string;
             detail: string;
             /** @description field name → messages */
             errors?: {
                 [key: string]: unknown;
             };
+            /** @description a refused roster import, row by row */
+            import_errors?: {
+                [key: string]: unknown;
+            }[];
             request_id?: string;
             status: number;
             title: string;

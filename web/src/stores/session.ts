@@ -56,5 +56,5 @@ export const useSession = defineStore('session', () => {
   }
 
   return { me, units, checked, roles, has, isAuthor, isEditor, isUnitAdmin, myUnits,
-    load, login, logout, unitName }
+    load, loadUnits, login, logout, unitName }
 })
