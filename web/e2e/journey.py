@@ -44,6 +44,8 @@ class Journey:
             self.page.get_by_role("button", name="打开菜单").click()
             self.page.locator(".menu-drawer").get_by_role("link", name=re.compile(label)).click()
             expect(self.page.locator(".menu-drawer")).to_be_hidden()
+        elif label == "个人设置":  # on a wide screen: the person's name at the right
+            self.page.get_by_role("banner").get_by_role("link", name=re.compile("^个人设置")).click()
         else:
             self.page.get_by_role("navigation", name="主导航").get_by_role(
                 "link", name=re.compile(label)).click()
