@@ -44,6 +44,14 @@ def test_after_a_reset_the_member_sets_a_new_password_first(system, browser, tmp
     expect(page.get_by_text("年报送进度")).to_be_visible()  # the desk, working again
     journey.shot("password-changed")
     Api(system.base).login(username, "zhou-new-pass-1")
+    # The office's pages are not a member's: a deep link says so instead of a blank page.
+    for path in ("/review", "/admin/users", "/issues/anything"):
+        page.goto(f"{system.base}{path}")
+        expect(page.get_by_text("没有权限访问此页面")).to_be_visible()
+    journey.shot("forbidden")
+    page.goto(f"{system.base}/bulletins")
+    expect(page.get_by_role("heading", name="社情民意信息工作通报")).to_be_visible()
+    expect(page.get_by_role("button", name="查看")).to_have_count(0)  # staff pick periods
     # The 422 of the wrong current password is the one console error we cause.
     assert [e for e in journey.errors if "422" not in e] == [], journey.errors
     context.close()

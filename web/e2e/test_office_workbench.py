@@ -269,3 +269,28 @@ def test_an_admin_imports_a_roster_and_changes_the_rules(system, browser, tmp_pa
     member.shot("scores-after-rule-change")
     assert member.errors == [], member.errors
     member_context.close()
+
+
+def test_the_workbench_fits_a_phone(system, browser, tmp_path):
+    """Every office page at 390 px: no sideways scrolling (Journey.shot checks it)."""
+    _, people = make_people(system, phoner=["member"])
+    people["phoner"].api.post("/reports", dict(REPORT, title="关于手机端审核页面的建议"))
+    context = browser.new_context(viewport=VIEWPORTS["phone"])
+    journey = Journey(context.new_page(), system.base, tmp_path, "phone")
+    page = journey.page
+    login(journey, "admin", ADMIN_PASSWORD)
+    quarter = system.admin().get("/scores/standings").json()["period"]
+    for path, heading in (("/review", "审核"), ("/issues", "《社情民意》刊物"),
+                          (f"/bulletins/{quarter}", "社情民意信息工作通报"),
+                          ("/admin/users", "管理"), ("/admin/import", "管理"), ("/admin/rules", "管理"),
+                          ("/admin/deliveries", "管理")):
+        page.goto(f"{system.base}{path}")
+        expect(page.get_by_role("heading", name=re.compile(heading)).first).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        journey.shot("office" + path.replace("/", "-"))
+    page.goto(f"{system.base}/review")
+    page.get_by_role("link", name="关于手机端审核页面的建议").click()
+    expect(page.get_by_role("button", name="采用")).to_be_visible()
+    journey.shot("office-review-case")
+    assert journey.errors == [], journey.errors
+    context.close()
