@@ -81,6 +81,26 @@ def create_unit(db, actor_id, payload) -> dict:
     return UnitOutput().dump(unit)
 
 
+def update_unit(db, actor_id, unit_id, payload) -> dict:
+    """Rename a unit or change its kind; every service's copy follows (newest version)."""
+    data = load_contract(UnitInput, payload, partial=True)
+    with db.unit_of_work() as uow:
+        row = uow.execute(select(units).where(units.c.id == unit_id).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"no unit {unit_id}")
+        if "name" in data and data["name"] != row.name and uow.execute(
+                select(units.c.id).where(units.c.name == data["name"])).first():
+            raise ValidationFailed("a unit with this name exists",
+                                   {"name": ["A unit with this name exists."]})
+        version = row.row_version + 1
+        uow.execute(update(units).where(units.c.id == unit_id).values(**data, row_version=version))
+        unit = {"id": unit_id, "name": data.get("name", row.name), "kind": data.get("kind", row.kind)}
+        uow.emit(events.new_event("directory.unit_upserted", actor_id,
+                                  unit={**unit, "version": version}))
+        _commit_unique(uow, "name", "A unit with this name exists.")
+    return UnitOutput().dump(unit)
+
+
 def list_units(db) -> list:
     with db.unit_of_work(read_only=True) as uow:
         rows = uow.execute(select(units).order_by(units.c.name)).mappings().all()

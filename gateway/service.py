@@ -289,6 +289,12 @@ class GatewayService:
         return json_response(directory.create_unit(self.db, admin["id"], read_json(request)),
                              status=201)
 
+    @api("PATCH", "/units/<unit_id>", body=c.UnitInput, answer=c.UnitOutput, roles=("admin",),
+         summary="Rename a unit or change its kind")
+    def update_unit(self, request, unit_id):
+        admin = self._staff(request, "admin")
+        return directory.update_unit(self.db, admin["id"], unit_id, read_json(request))
+
     @api("GET", "/units", page_of=c.UnitOutput, query=PAGE, summary="Units")
     def list_units(self, request):
         self._principal(request)

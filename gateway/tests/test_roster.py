@@ -83,6 +83,17 @@ def test_a_roster_goes_in_once_and_again_changes_nothing(container_factory, serv
     assert people(admin)["zhangsan"]["term"] == "十六届"
     Api(base).login("lisi", passwords["lisi"])  # an update leaves passwords alone
 
+    # A unit is renamed or re-kinded by an admin (and the clash of names is a 422).
+    town = units["城关镇政协工作室"]
+    renamed = admin.patch(f"/units/{town['id']}", {"name": "城关街道政协工作室"})
+    assert renamed.status_code == 200 and renamed.json()["kind"] == "town_office"
+    clash = admin.patch(f"/units/{town['id']}", {"name": "民进县委会"})
+    assert clash.status_code == 422 and set(clash.json()["errors"]) == {"name"}
+    assert admin.patch(f"/units/{town['id']}", {"kind": "club"}).status_code == 422
+    assert admin.patch("/units/nowhere", {"name": "某单位"}).status_code == 404
+    names = {u["name"] for u in admin.get("/units?page_size=200").json()["items"]}
+    assert "城关街道政协工作室" in names and "城关镇政协工作室" not in names
+
 
 @both_backends
 def test_one_bad_row_stops_the_whole_file(container_factory, service_config, monkeypatch, dist):

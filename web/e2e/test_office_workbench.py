@@ -180,7 +180,8 @@ def test_an_editor_works_a_quarter_in_the_browser(system, browser, tmp_path):
     row = [r for r in members if r[1] == "author"][0]
     expected = author.api.get(f"/scores/people/{author.id}").json()
     assert row[3] == len(titles) and row[7] == expected["points"]
-    assert members[-1][0] == "合计"
+    assert members[-1][0] == "合计" and members[-1][7] == sum(r[7] for r in members[2:-1])
+    assert members[-1][3] == sum(r[3] for r in members[2:-1])
     page.get_by_role("button", name="发布").click()
     page.get_by_role("dialog", name="确认发布").get_by_role("button", name="发布").click()
     expect(page.get_by_text("通报已发布")).to_be_visible()
