@@ -257,6 +257,9 @@ class GatewayService:
     def import_roster(self, request):
         admin = self._staff(request, "admin")
         lang = i18n.language(request.headers.get("Accept-Language"))
+        # Bounded also when the client sends no Content-Length (chunked): werkzeug stops
+        # reading past the limit with a 413.
+        request.max_content_length = ROSTER_MAX_BYTES
         upload = request.files.get("file")
         try:
             table = roster_xlsx.read_table(upload.read(ROSTER_MAX_BYTES + 1)) if upload else None

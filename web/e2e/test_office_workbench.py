@@ -291,7 +291,7 @@ def test_the_workbench_fits_a_phone(system, browser, tmp_path):
         journey.shot("office" + path.replace("/", "-"))
     page.goto(f"{system.base}/review")
     page.get_by_role("link", name="关于手机端审核页面的建议").click()
-    expect(page.get_by_role("button", name="采用")).to_be_visible()
+    expect(page.get_by_role("button", name="采用", exact=True)).to_be_visible()
     journey.shot("office-review-case")
     assert journey.errors == [], journey.errors
     context.close()
