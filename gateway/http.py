@@ -16,6 +16,8 @@ from minyi_common.metrics import HTTP_REQUESTS, HTTP_SECONDS
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+# A 503 is a broker restart or a busy service: seconds, not minutes (SPEC §10).
+RETRY_AFTER_UNAVAILABLE = 5
 MAX_BODY = 64 * 1024
 PROBLEM = "application/problem+json"
 # SPEC §14: no inline script anywhere (the docs page included), no framing, no sniffing.
@@ -91,6 +93,8 @@ def response_for_error(exc: Exception, request_id: str, lang=i18n.DEFAULT_LANGUA
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, errors.Unauthorized):
             headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, errors.ServiceUnavailable):
+            headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
         return problem(exc.status, exc.title, exc.detail, exc.errors, headers, lang)
     log.error("unexpected error on request %s", request_id, exc_info=exc,
               extra={"request_id": request_id})

@@ -104,6 +104,7 @@ DETAILS = (
     ("deadline_passed", N_("the caller's deadline passed before this request was taken up; nothing was done")),
     ("service_busy", N_("the {service} service did not answer within {seconds} s")),
     ("service_down", N_("the {service} service is not running")),
+    ("broker_unavailable", N_("the message broker is not answering")),
     ("invalid_import", N_("the roster file has errors; nothing was imported")),
     ("invalid_file", N_("the upload needs an .xlsx file in the multipart field file")),
     ("not_ready", N_("not answering: {services}")),

@@ -17,7 +17,7 @@ from nameko.messaging import Consumer
 from nameko.rpc import Rpc, RpcProxy
 
 from . import errors, logs, topology
-from .amqp import ConfirmingPublisher, ensure_topology
+from .amqp import CONNECTION_ERRORS, ConfirmingPublisher, ensure_topology
 from .db import Database, OutboxRelay, Retention
 from .events import parse_event
 from .metrics import RPC_SECONDS
@@ -342,6 +342,11 @@ class _DeadlineProxy:
                     f"the {self._service} service did not answer within {self._timeout:g} s")
             except UnknownService:
                 raise errors.ServiceUnavailable(f"the {self._service} service is not running")
+            except CONNECTION_ERRORS:
+                # The broker is away (a restart, a network blip): nothing was sent, so
+                # nothing was done; the caller may retry (503 with Retry-After).
+                outcome = "no_broker"
+                raise errors.ServiceUnavailable("the message broker is not answering") from None
             finally:
                 timer.cancel()
                 RPC_SECONDS.labels(self._service, name, outcome).observe(

@@ -16,7 +16,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from . import config, logs  # noqa: E402
+from . import config, health, logs  # noqa: E402
 from .amqp import check_broker, ensure_topology  # noqa: E402
 from .db import make_engine  # noqa: E402
 from .migrate import startup_lock, upgrade  # noqa: E402
@@ -84,6 +84,10 @@ def main(argv=None) -> None:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
+    # The container healthcheck reads this beat (minyi_common.health).
+    # (a container that died has its _died event set; nameko has no public flag for it)
+    eventlet.spawn_n(health.beat, settings.service,
+                     lambda: not asked and not any(c._died.ready() for c in runner.containers))
     logging.getLogger(__name__).info("%s started", settings.service)
     runner.wait()
 

@@ -89,6 +89,7 @@ class RunningSystem:
         self.namespace = f"e{uuid.uuid4().hex[:10]}"
         self.amqp_uri = amqp_uri
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "MINYI_DATA_DIR": data_dir,
+                    "MINYI_HEALTH_DIR": data_dir,
                     "GATEWAY_PORT": str(self.port), "MINYI_NAMESPACE": self.namespace,
                     "MINYI_ADMIN_USERNAME": "admin", "MINYI_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "MINYI_RETRY_DELAYS": "0.2,0.5", "MINYI_MAX_ATTEMPTS": "3",

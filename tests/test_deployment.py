@@ -34,6 +34,10 @@ def test_every_service_and_its_infrastructure_is_there(compose):
         env = service["environment"]
         assert env["AMQP_URI"].startswith("amqp://") and "@rabbitmq:5672" in env["AMQP_URI"]
         assert env[f"{name.upper()}_DB_URL"].endswith(f"/{name}")
+        # Restarted when it exits; `docker compose ps` shows whether this process beats.
+        assert service["restart"] == "unless-stopped"
+        assert service["healthcheck"]["test"] == ["CMD", "python", "-m", "minyi_common.health",
+                                                  name]
 
 
 def test_services_can_be_scaled(compose):

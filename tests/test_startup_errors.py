@@ -60,6 +60,12 @@ def test_make_run_starts_a_service_again_that_died(amqp_uri, tmp_path):
     system = RunningSystem(amqp_uri, str(tmp_path)).start()
     try:
         admin = system.admin()
+        # Every process beats for its container healthcheck (minyi_common.health).
+        env = {**os.environ, "MINYI_HEALTH_DIR": str(tmp_path)}
+        for name in ("intake", "review", "scoring", "notify", "gateway"):
+            check = subprocess.run([sys.executable, "-m", "minyi_common.health", name],
+                                   cwd=ROOT, env=env, capture_output=True, text=True)
+            assert check.returncode == 0, check.stderr
         scoring = subprocess.run(["pgrep", "-f", "-g", str(system.process.pid),
                                   "minyi_common.serve scoring"], capture_output=True, text=True)
         pid = int(scoring.stdout.split()[0])

@@ -38,6 +38,7 @@ def test_a_service_that_does_not_answer_in_time_gives_503(gateway, container_fac
     assert answer.status_code == 503
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     assert answer.json()["code"] == "service_busy" and "报送服务" in answer.json()["detail"]
+    assert answer.headers["Retry-After"] == "5"  # a busy or restarting part: seconds
 
 
 def test_a_service_that_is_not_running_gives_503(gateway):

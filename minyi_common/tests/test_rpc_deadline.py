@@ -53,3 +53,23 @@ def test_a_request_within_its_deadline_runs(busy):
     with ServiceRpcProxy("busy", busy) as proxy:
         assert _DeadlineProxy(proxy, "busy", 5).command("ok") == "ok"
     assert DONE == ["ok"]
+
+
+def test_a_broker_that_is_away_is_a_503_not_a_crash():
+    """The publish of an RPC fails while the broker restarts: nothing was sent, so the
+    gateway answers 503 (with Retry-After, see gateway.http) instead of a 500."""
+    from kombu.exceptions import OperationalError
+
+    class Publisher:
+        expiration, publish_kwargs = None, {}
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("[Errno 111] Connection refused")
+    unreachable.publisher = Publisher()
+
+    class Proxy:
+        submit = unreachable
+
+    with pytest.raises(ServiceUnavailable) as refused:
+        _DeadlineProxy(Proxy(), "intake", 2).submit({})
+    assert refused.value.detail == "the message broker is not answering"
