@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from minyi_common import events, words
 from minyi_common.contracts import USERNAME_RULE
+from minyi_common.schemas import one_line
 from minyi_common.db import lock, utcnow
 
 from . import auth
@@ -96,6 +97,11 @@ def check_row(number: int, values: dict, unit_kinds: dict, new_units: dict) -> t
     name, username = values.get("姓名", ""), values.get("用户名", "")
     if len(name) > 100:
         error("姓名", M_TOO_LONG.format(max=100))
+    for column in ("姓名", "单位", "届次"):
+        try:
+            one_line(values.get(column, ""))
+        except ValidationError as exc:
+            error(column, exc.messages[0])
     if username and (not USERNAME.match(username) or not 2 <= len(username) <= 64):
         error("用户名", USERNAME_RULE)
     phone, email = values.get("手机", ""), values.get("邮箱", "")

@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from . import officetime
 from .events import LEVELS, MODES, OUTCOME_KINDS
-from .schemas import ROLES, UNIT_KINDS, plain_text
+from .schemas import ROLES, UNIT_KINDS, one_line, plain_text
 
 REJECT_REASONS = {
     "petition": "信访", "litigation": "涉诉", "personnel": "人事", "secret": "涉密",
@@ -116,7 +116,7 @@ class RejectInput(_Strict):
 
 class AdoptInput(_Strict):
     """The editor's edit (核稿) of what is published; the author's text stays as written."""
-    title = fields.String(validate=[validate.Length(min=5, max=60), plain_text])
+    title = fields.String(validate=[validate.Length(min=5, max=60), one_line])
     situation = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
     analysis = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
     suggestions = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
@@ -149,7 +149,7 @@ class OutcomeInput(_Strict):
 class MergeInput(_Strict):
     report_ids = fields.List(fields.String(), required=True,
                              validate=validate.Length(min=2, max=50))
-    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), plain_text])
+    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), one_line])
     situation = fields.String(load_default=None, allow_none=True,
                               validate=[validate.Length(min=1, max=6000), plain_text])
     analysis = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
@@ -308,7 +308,7 @@ class WebhookSchema(Schema):
 class UnitInput(Schema):
     class Meta:
         unknown = RAISE
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), one_line])
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
 
 
@@ -323,7 +323,8 @@ class UserInput(Schema):
                                                         error=USERNAME_RULE)])
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8,
                                                                                       max=200))
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=100),
+                                                          one_line])
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1))
     unit_ids = fields.List(fields.String(), load_default=list)

@@ -185,6 +185,7 @@ FIELD_MESSAGES = (
     N_("No such unit."),
     N_("Only the author changes the urgent mark."),
     N_("Letters, digits, _ . @ - only."),
+    N_("One line, without line breaks or tabs."),
     N_("Upload the roster as an .xlsx file."),
     N_("Required."),
     N_("The first row must name the columns: {columns}."),

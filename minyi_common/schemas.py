@@ -27,6 +27,14 @@ def plain_text(value: str) -> None:
         raise ValidationError("Control characters other than newline and tab are not allowed.")
 
 
+def one_line(value: str) -> None:
+    """Titles and names: one line (a newline in a title would break every email subject
+    about the report), no control characters at all."""
+    if "\n" in value or "\r" in value or "\t" in value:
+        raise ValidationError("One line, without line breaks or tabs.")
+    plain_text(value)
+
+
 class PrincipalSchema(Schema):
     """Who is acting. The gateway builds it from the verified token; services check it."""
 
@@ -66,7 +74,7 @@ class ReportInputSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), plain_text])
+    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), one_line])
     situation = _text(1500)
     analysis = _text(1500)
     suggestions = _text(1500)

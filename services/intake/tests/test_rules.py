@@ -14,6 +14,8 @@ from .test_intake_service import AUTHOR, GOOD
 @pytest.mark.parametrize("change,field", [
     ({"title": "四个字"}, "title"),
     ({"title": "长" * 61}, "title"),
+    ({"title": "关于农村饮水\n安全的建议"}, "title"),  # one line: it becomes email subjects
+    ({"title": "关于农村饮水\t安全的建议"}, "title"),
     ({"situation": ""}, "situation"),
     ({"analysis": "析" * 1501}, "analysis"),
     ({"suggestions": "建议\x00"}, "suggestions"),

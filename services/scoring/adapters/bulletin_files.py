@@ -13,6 +13,17 @@ FIGURES = (("submitted", "报送篇数"), ("adopted", "采用篇数"), ("upstrea
            ("instructions", "领导批示"), ("points", "积分"))
 
 
+# A cell that starts like a formula would run as one in Excel or WPS (a unit named
+# =HYPERLINK(...)): CSV cells get a leading apostrophe, XLSX cells are typed as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def number(value):
     """6.0 → 6 and 6.5 → 6.5, as a number a spreadsheet can add up."""
     value = round(float(value), 2)
@@ -58,7 +69,7 @@ def to_csv(bulletin: dict) -> bytes:
         writer.writerow([])
         writer.writerow([heading])
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([csv_safe(cell) for cell in row] for row in rows)
         writer.writerow(_total(name, rows))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -77,6 +88,9 @@ def to_xlsx(bulletin: dict) -> bytes:
             cell.alignment = Alignment(horizontal="center")
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula
         sheet.append(_total(name, rows))
         for cell in sheet[sheet.max_row]:
             cell.font = bold

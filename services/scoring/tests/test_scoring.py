@@ -221,6 +221,22 @@ def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
         standings.publish_bulletin(db, EDITOR, "2026-Q3")
 
 
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_files(db):
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    unit(db, "u1", formula)
+    unit(db, "u2", "+1-2")
+    for e in story():
+        handlers.on_report_event(db, Settings, e)
+    csv_text = base64.b64decode(standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
+                                ["content_base64"]).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and "'+1-2" in csv_text
+    assert "\n1,=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
+    xlsx = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
+    sheet = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))["单位"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == formula]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, not a formula
+
+
 def test_the_bulletin_counts_reports_once_and_compares_with_the_quarter_before(db):
     unit(db, "u1", "民进县委会")
     person(db, "zhang", "张三", ["member"])
