@@ -273,6 +273,9 @@ def authenticate(db, payload) -> dict:
     if errors:
         raise ValidationFailed("some fields are invalid", errors)
     username, password = payload["username"], payload["password"]
+    if len(username) > 64:  # no such account can exist (the column holds 64)
+        auth.verify_password(None, password)  # the same time as a wrong password
+        raise Unauthorized("wrong username or password")
     now = utcnow()
     window_start = now - LOGIN_FAILURE_WINDOW
     with db.unit_of_work() as uow:

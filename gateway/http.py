@@ -73,6 +73,16 @@ class RateLimited(errors.DomainError):
         self.retry_after = retry_after
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def read_json(request: Request):
     """The request body as JSON, refusing more than 64 KiB before reading it all."""
     if request.content_length is not None and request.content_length > MAX_BODY:
@@ -81,9 +91,13 @@ def read_json(request: Request):
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge(f"the body may not exceed {MAX_BODY} bytes")
     try:
-        return json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedJson(f"the body is not valid JSON: {exc}") from None
+    if _has_nul(data):
+        # PostgreSQL stores no NUL in text: refused here, for every field and route alike.
+        raise MalformedJson("the body may not contain NUL characters")
+    return data
 
 
 def response_for_error(exc: Exception, request_id: str, lang=i18n.DEFAULT_LANGUAGE) -> Response:
@@ -123,6 +137,9 @@ class ProblemWsgiApp(WsgiApp):
         adapter = self.url_map.bind_to_environ(environ)
         route = "unmatched"
         try:
+            if "\x00" in environ.get("PATH_INFO", "") or "%00" in environ.get("QUERY_STRING", "") \
+                    or "\x00" in environ.get("QUERY_STRING", ""):
+                raise MalformedJson("the address may not contain NUL characters")
             provider, values = adapter.match()
             route = provider.url
             length, limit = request.content_length, getattr(provider, "max_body", MAX_BODY)

@@ -107,7 +107,9 @@ def check_row(number: int, values: dict, unit_kinds: dict, new_units: dict) -> t
     phone, email = values.get("手机", ""), values.get("邮箱", "")
     if phone and not PHONE.match(phone):
         error("手机", M_PHONE)
-    if email:
+    if len(email) > 254:
+        error("邮箱", M_TOO_LONG.format(max=254))
+    elif email:
         try:
             validate.Email()(email)
         except ValidationError:

@@ -330,6 +330,9 @@ class GatewayService:
         principal = self._principal(request)
         body = read_json(request)
         key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise ValidationFailed("some fields are invalid", {
+                "Idempotency-Key": ["At most {max} characters.".format(max=200)]})
         answer = self.intake.create_report(principal, body, key)
         return json_response(answer["report"], status=201 if answer["created"] else 200)
 

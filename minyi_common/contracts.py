@@ -328,8 +328,9 @@ class UserInput(Schema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1))
     unit_ids = fields.List(fields.String(), load_default=list)
-    email = fields.Email(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    phone = fields.String(load_default=None, allow_none=True,
+                          validate=[validate.Length(max=32), one_line])
     active = fields.Boolean(load_default=True)
     is_standing = fields.Boolean(load_default=False, metadata={"description": "常委"})
     term = fields.String(load_default=None, allow_none=True,

@@ -40,6 +40,8 @@ DETAILS = (
     ("invalid_year", N_("invalid year")),
     ("payload_too_large", N_("the body may not exceed {limit} bytes")),
     ("malformed_json", N_("the body is not valid JSON: {reason}")),
+    ("nul_in_body", N_("the body may not contain NUL characters")),
+    ("nul_in_address", N_("the address may not contain NUL characters")),
     ("login_required", N_("send Authorization: Bearer <token> (POST /api/v1/auth/login)")),
     ("csrf_header_missing", N_("a change made with the session cookie needs the header {header}")),
     ("too_many_login_failures", N_("too many failed logins for this username; wait and retry")),

@@ -90,3 +90,28 @@ def test_after_an_admin_reset_the_person_must_choose_a_new_password(
     # A password an admin types in is also the person's to replace.
     assert admin.patch(f"/users/{person['id']}", {"password": "admin-typed-4"}).json()[
         "must_change_password"] is True
+
+
+@both_backends
+def test_hostile_strings_are_refused_cleanly_not_500(container_factory, service_config,
+                                                     monkeypatch, dist):
+    """NUL bytes, over-long usernames, keys and addresses: a clear 4xx problem on either
+    database (PostgreSQL stores no NUL and checks every length)."""
+    base = start_gateway(container_factory, service_config, monkeypatch)
+    admin = admin_api(base)
+    anonymous = Api(base)
+    assert anonymous.post("/auth/login", {"username": "x" * 500, "password": "p"}
+                          ).status_code == 401
+    nul = anonymous.post("/auth/login", {"username": "ad\u0000min", "password": "p"})
+    assert nul.status_code == 400 and nul.json()["code"] == "nul_in_body"
+    assert admin.get("/units?page=1%00").status_code == 400
+    assert admin.get("/users/ab%00cd").status_code in (400, 404)
+    too_long = admin.post("/users", {"username": "longmail", "password": "long-mail-1",
+                                     "display_name": "长邮箱", "roles": ["member"],
+                                     "email": "a" * 250 + "@example.cn"})
+    assert too_long.status_code == 422 and set(too_long.json()["errors"]) == {"email"}
+    two_lines = admin.post("/units", {"name": "第一行\n第二行", "kind": "party"})
+    assert two_lines.status_code == 422 and set(two_lines.json()["errors"]) == {"name"}
+    long_key = admin.post("/reports", {"title": "关于某事的建议"}, headers={"Idempotency-Key": "k" * 1000})
+    assert long_key.status_code == 422 and set(long_key.json()["errors"]) == {"Idempotency-Key"}
+    assert admin.get("/users?page_size=200").status_code == 200  # still answering
