@@ -42,6 +42,9 @@ class Settings:
     delivery_max_attempts: int = 6
     token_lifetime: int = 8 * 3600
     public_url: str = ""
+    # How long a starting service waits for a broker that is away (a restart of it):
+    # 0 fails at once with one line, as a first start with no broker should.
+    broker_wait: float = 0.0
 
     @property
     def web_url(self) -> str:
@@ -87,4 +90,5 @@ def load(service: str) -> Settings:
         delivery_max_attempts=int(env.get("MINYI_DELIVERY_MAX_ATTEMPTS", "6")),
         token_lifetime=int(env.get("MINYI_TOKEN_LIFETIME", str(8 * 3600))),
         public_url=env.get("MINYI_PUBLIC_URL", ""),
+        broker_wait=float(env.get("MINYI_BROKER_WAIT", "0")),
     )

@@ -52,8 +52,12 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop_all)
     signal.signal(signal.SIGTERM, stop_all)
-    def start(name):
-        return subprocess.Popen([sys.executable, "-m", "minyi_common.serve", name])
+    def start(name, again=False):
+        # Started again after the system was ready: the broker may be the reason it died
+        # (a restart), so it waits for it instead of failing at once.
+        env = {**os.environ, "MINYI_BROKER_WAIT": os.environ.get("MINYI_BROKER_WAIT", "120")} \
+            if again else None
+        return subprocess.Popen([sys.executable, "-m", "minyi_common.serve", name], env=env)
 
     for name in ORDER:
         children[name] = start(name)
@@ -101,7 +105,7 @@ def main() -> int:
                       file=sys.stderr, flush=True)
                 restarts[name] = (failures + 1, now + pause, now)
             elif now >= due:
-                children[name] = start(name)
+                children[name] = start(name, again=True)
                 restarts[name] = (failures, 0, now)
         time.sleep(0.2)
     return exit_code

@@ -11,6 +11,7 @@ eventlet.monkey_patch()  # noqa: E402  (before anything opens a socket)
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -39,9 +40,25 @@ def check_database(url: str) -> str | None:
         return f"The database at {safe} is not answering ({exc.__class__.__name__}): {hint}."
 
 
+def wait_for_broker(settings) -> str | None:
+    """The broker's problem, after waiting up to MINYI_BROKER_WAIT seconds for it to come
+    back (a service restarted while RabbitMQ restarts); one log line, not one per try."""
+    problem = check_broker(settings.amqp_uri)
+    if problem is None or settings.broker_wait <= 0:
+        return problem
+    logging.getLogger(__name__).warning("RabbitMQ is not answering; waiting up to %g s",
+                                        settings.broker_wait)
+    deadline, pause = time.monotonic() + settings.broker_wait, 0.5
+    while problem and time.monotonic() < deadline:
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 5.0)
+        problem = check_broker(settings.amqp_uri)
+    return problem
+
+
 def prepare(settings) -> None:
     """Everything a service needs before it starts; exits with one line on a problem."""
-    for problem in (check_broker(settings.amqp_uri), check_database(settings.db_url)):
+    for problem in (wait_for_broker(settings), check_database(settings.db_url)):
         if problem:
             print(f"minyi {settings.service}: {problem}", file=sys.stderr)
             raise SystemExit(2)

@@ -53,7 +53,9 @@ def deployed(amqp_uri, databases, tmp_path):
     urls = {service: databases.url(service) for service in SERVICES}
     env = {f"{s.upper()}_DB_URL": url for s, url in urls.items()}
     system = RunningSystem(amqp_uri, str(tmp_path), extra_env=env).start(timeout=90)
-    extra = [ServiceProcess(s, {**system.env}, str(tmp_path / f"extra-{n}-{s}.log")).start()
+    # As compose runs them: a restarted instance waits for a broker that is restarting.
+    extra = [ServiceProcess(s, {**system.env, "MINYI_BROKER_WAIT": "60"},
+                            str(tmp_path / f"extra-{n}-{s}.log")).start()
              for n, s in enumerate(EXTRA)]
     try:
         yield system, urls, extra

@@ -25,6 +25,19 @@ def test_no_broker(tmp_path):
         assert "rabbitmq-server -detached" in lines[0] and "guest:guest" not in lines[0]
 
 
+def test_a_restarted_service_waits_for_the_broker_then_says_so(tmp_path):
+    """MINYI_BROKER_WAIT (set by the launcher for restarts, and by compose): a service that
+    starts while RabbitMQ restarts waits for it rather than exiting at once."""
+    port = free_port()
+    started = time.monotonic()
+    run = start(["minyi_common.serve", "intake"], AMQP_URI=f"amqp://guest:guest@127.0.0.1:{port}//",
+                MINYI_DATA_DIR=str(tmp_path), MINYI_BROKER_WAIT="2")
+    assert run.returncode == 2 and time.monotonic() - started >= 2
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert "waiting up to 2 s" in lines[0] and "RabbitMQ is not answering" in lines[-1]
+    assert "Traceback" not in run.stderr
+
+
 def test_no_database(amqp_uri):
     port = free_port()
     run = start(["minyi_common.serve", "scoring"], AMQP_URI=amqp_uri,
