@@ -4,6 +4,7 @@ Each route says who may call it and which contract schemas it takes and answers;
 same declarations make /openapi.json (``openapi.py``).
 """
 import base64
+import hmac
 import os
 from urllib.parse import quote
 
@@ -152,6 +153,10 @@ class GatewayService:
     @api("GET", "/metrics", prefix="", public=True, binary="text/plain",
          summary="Prometheus metrics")
     def metrics(self, request):
+        token = self.settings.metrics_token
+        if token and not hmac.compare_digest(request.headers.get("Authorization", ""),
+                                             f"Bearer {token}"):
+            raise Unauthorized("send Authorization: Bearer <MINYI_METRICS_TOKEN> for /metrics")
         backlogs = {"gateway": OutboxRelay(self.db, None).backlog()}
         for name in BACKENDS:
             try:

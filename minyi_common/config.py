@@ -45,6 +45,8 @@ class Settings:
     # How long a starting service waits for a broker that is away (a restart of it):
     # 0 fails at once with one line, as a first start with no broker should.
     broker_wait: float = 0.0
+    # When set, /metrics answers only with ``Authorization: Bearer <this token>``.
+    metrics_token: str | None = None
 
     @property
     def web_url(self) -> str:
@@ -68,6 +70,10 @@ class Settings:
 def load(service: str) -> Settings:
     env = os.environ
     level = env.get("MINYI_LEVEL", "county")
+    if env.get("MINYI_SECRET_KEY") and len(env["MINYI_SECRET_KEY"].encode("utf-8")) < 32:
+        # It signs every access token: a short one can be guessed offline.
+        raise SystemExit("MINYI_SECRET_KEY must be at least 32 bytes (e.g. the output of "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
     if level not in LEVELS:
         raise SystemExit(f"MINYI_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
     return Settings(
@@ -91,4 +97,5 @@ def load(service: str) -> Settings:
         token_lifetime=int(env.get("MINYI_TOKEN_LIFETIME", str(8 * 3600))),
         public_url=env.get("MINYI_PUBLIC_URL", ""),
         broker_wait=float(env.get("MINYI_BROKER_WAIT", "0")),
+        metrics_token=env.get("MINYI_METRICS_TOKEN") or None,
     )

@@ -46,6 +46,7 @@ DETAILS = (
     ("csrf_header_missing", N_("a change made with the session cookie needs the header {header}")),
     ("too_many_login_failures", N_("too many failed logins for this username; wait and retry")),
     ("token_expired", N_("the access token has expired; log in again")),
+    ("metrics_token_required", N_("send Authorization: Bearer <MINYI_METRICS_TOKEN> for /metrics")),
     ("token_invalid", N_("the access token is not valid")),
     ("token_revoked", N_("the access token is no longer valid; log in again")),
     ("session_ended", N_("the session has ended; log in again")),

@@ -38,6 +38,13 @@ def test_a_restarted_service_waits_for_the_broker_then_says_so(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+def test_a_short_secret_key_is_refused_with_one_line(tmp_path):
+    run = start(["minyi_common.serve", "gateway"], MINYI_SECRET_KEY="too-short",
+                MINYI_DATA_DIR=str(tmp_path))
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "MINYI_SECRET_KEY must be at least 32 bytes" in run.stderr
+
+
 def test_no_database(amqp_uri):
     port = free_port()
     run = start(["minyi_common.serve", "scoring"], AMQP_URI=amqp_uri,

@@ -115,3 +115,16 @@ def test_hostile_strings_are_refused_cleanly_not_500(container_factory, service_
     long_key = admin.post("/reports", {"title": "关于某事的建议"}, headers={"Idempotency-Key": "k" * 1000})
     assert long_key.status_code == 422 and set(long_key.json()["errors"]) == {"Idempotency-Key"}
     assert admin.get("/users?page_size=200").status_code == 200  # still answering
+
+
+def test_metrics_need_the_token_when_one_is_set(container_factory, service_config, monkeypatch,
+                                                dist):
+    base = start_gateway(container_factory, service_config, monkeypatch,
+                         metrics_token="metrics-token-for-the-scraper")
+    refused = requests.get(f"{base}/metrics", timeout=10)
+    assert refused.status_code == 401 and refused.json()["code"] == "metrics_token_required"
+    wrong = requests.get(f"{base}/metrics", headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert wrong.status_code == 401
+    scraped = requests.get(f"{base}/metrics", timeout=20,
+                           headers={"Authorization": "Bearer metrics-token-for-the-scraper"})
+    assert scraped.status_code == 200 and "minyi_" in scraped.text

@@ -70,7 +70,7 @@ class IntakeRepository:
                 mine = or_(mine, reports.c.unit_id.in_(principal["unit_ids"]),
                            reports.c.handoff_unit_id.in_(principal["unit_ids"]))
             query = query.where(mine)
-        if filters.get("mine"):
+        if str(filters.get("mine", "")).lower() in ("1", "true", "yes"):  # "false" is false
             query = query.where(reports.c.author_id == principal["id"])
         for name in ("status", "category", "unit_id"):
             if filters.get(name):

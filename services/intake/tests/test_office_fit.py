@@ -24,6 +24,8 @@ def test_search_finds_words_in_analysis_and_suggestions(db):
     assert titles(db, EDITOR, q="水表井") == ["关于供水管网改造的建议"]
     assert titles(db, EDITOR, q="季度轮训") == ["关于村级管水员培训的建议"]
     assert titles(db, AUTHOR, q="不存在的词") == []
+    assert len(titles(db, EDITOR, mine="false")) == 2  # "false" means false (issue 13)
+    assert titles(db, EDITOR, mine="true") == []
 
 
 @both_backends

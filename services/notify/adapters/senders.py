@@ -9,6 +9,12 @@ from urllib.parse import unquote, urlparse
 import requests
 
 
+def subject_line(text: str) -> str:
+    """A subject is one header line: any line break or run of spaces becomes one space
+    (a header with a newline would be refused, or worse, inject headers)."""
+    return " ".join((text or "").split())[:200]
+
+
 class SmtpSender:
     """``smtp://user:pass@host:port`` (``smtps://`` for implicit TLS)."""
 
@@ -18,7 +24,8 @@ class SmtpSender:
 
     def send(self, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.mail_from, to, subject
+        message["From"], message["To"] = self.mail_from, to
+        message["Subject"] = subject_line(subject)
         message["Message-ID"] = make_msgid(domain="minyi")
         message.set_content(body)
         secure = self.url.scheme == "smtps"
