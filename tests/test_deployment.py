@@ -13,6 +13,10 @@ from .system import ROOT
 SERVICES = ("intake", "review", "scoring", "notify", "gateway")
 
 
+CREDENTIALS = {"MINYI_ADMIN_PASSWORD": "from-the-test", "MINYI_BROKER_PASSWORD": "broker-secret",
+               "MINYI_DB_PASSWORD": "db-secret"}
+
+
 @pytest.fixture(scope="module")
 def compose():
     tool = shutil.which("docker-compose")
@@ -21,7 +25,7 @@ def compose():
                     "`make test` installs it when run as root)", pytrace=False)
     answer = subprocess.run([tool, "-f", os.path.join(ROOT, "docker-compose.yml"), "config"],
                             capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "MINYI_ADMIN_PASSWORD": "from-the-test"})
+                            env={**os.environ, **CREDENTIALS})
     assert answer.returncode == 0, answer.stderr
     return yaml.safe_load(answer.stdout)
 
@@ -67,9 +71,14 @@ def test_the_image_runs_every_service():
     assert set(config.SERVICES) == set(SERVICES)
 
 
-def test_the_compose_admin_password_is_required():
+@pytest.mark.parametrize("missing", sorted(CREDENTIALS))
+def test_every_compose_credential_comes_from_the_environment(missing):
     answer = subprocess.run(["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"),
                              "config", "-q"], capture_output=True, text=True, timeout=60,
-                            env={k: v for k, v in os.environ.items()
-                                 if k != "MINYI_ADMIN_PASSWORD"})
-    assert answer.returncode != 0 and "MINYI_ADMIN_PASSWORD" in answer.stderr
+                            env={**{k: v for k, v in os.environ.items() if k != missing},
+                                 **{k: v for k, v in CREDENTIALS.items() if k != missing}})
+    assert answer.returncode != 0 and missing in answer.stderr
+    with open(os.path.join(ROOT, "docker-compose.yml")) as compose_file:
+        assert "minyi:minyi" not in compose_file.read()  # no password written in the file
+    with open(os.path.join(ROOT, ".env.example")) as example:
+        assert f"{missing}=" in example.read()
