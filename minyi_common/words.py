@@ -6,6 +6,10 @@ STATUSES = {"draft": "草稿", "submitted": "已提交", "returned": "退回修�
             "resubmitted": "已重新提交", "adopted": "已采用", "retained": "留存",
             "rejected": "不予采用", "withdrawn": "已撤回"}
 LEVELS = {"county": "县级", "city": "市级", "province": "省级", "national": "全国"}
+# The place of each level (全县, 全国) and its CPPCC (县政协, 全国政协).
+PLACES = {"county": "县", "city": "市", "province": "省", "national": "国"}
+ORGANS = {level: ("全国" if level == "national" else place) + "政协"
+          for level, place in PLACES.items()}
 MODES = {"single": "单篇采用", "merged": "综合采用"}
 OUTCOMES = {"forwarded": "报送", "upstream_adopted": "上级采用",
             "department_adopted": "部门采用", "instructed": "领导批示"}

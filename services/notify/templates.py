@@ -1,8 +1,6 @@
 """What each notification says (SPEC §7), in Chinese. Pure functions of the event."""
 
-from minyi_common.words import (LEVELS as LEVEL_NAMES, MODES as MODE_NAMES,  # noqa: F401
-                                OUTCOMES as OUTCOME_NAMES, REJECT_REASONS as REJECT_NAMES,
-                                date_words, period_words)
+from minyi_common.words import MODES, ORGANS, REJECT_REASONS, date_words, period_words
 
 
 def link(web_url: str, event: dict) -> str | None:
@@ -49,13 +47,13 @@ def render(event: dict) -> tuple:
         return ("retained", f"《{title}》已留存",
                 f"您的社情民意信息《{title}》未予采用，已留存备查，计入基础分。{_comment(event)}")
     if kind == "report_rejected":
-        reason = REJECT_NAMES.get(event.get("reason_code"), "其他原因")
+        reason = REJECT_REASONS.get(event.get("reason_code"), "其他原因")
         handoff = (f"该事项已转交{event['handoff_unit_name']}办理。"
                    if event.get("handoff_unit_name") else "")
         return ("rejected", f"《{title}》不予采用",
                 f"您的社情民意信息《{title}》不予采用，原因：{reason}。{handoff}{_comment(event)}")
     if kind == "report_adopted":
-        mode = MODE_NAMES.get(event.get("mode"), "采用")
+        mode = MODES.get(event.get("mode"), "采用")
         issue = f"，刊发于《社情民意》{event['issue_label']}" if event.get("issue_label") else ""
         return ("adopted", f"《{title}》已被录用",
                 f"您的社情民意信息《{title}》已被{mode}{issue}。感谢您的辛勤付出！")
@@ -89,8 +87,6 @@ def _outcome(title: str, outcome: dict) -> tuple:
             f"{leader}对您的社情民意信息《{title}》作出批示{on}{said}。")
 
 
-# What each level's CPPCC is called where a notice says who adopted a report.
-ORGANS = {"county": "县政协", "city": "市政协", "province": "省政协", "national": "全国政协"}
 
 
 def staff_notices(event: dict) -> list:

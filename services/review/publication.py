@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minyi_common import officetime
+from minyi_common.words import ORGANS
 from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -172,9 +173,6 @@ def list_pieces(db, principal, filters) -> dict:
     return {"items": PieceSchema(many=True).dump(rows), "total": total, **paging}
 
 
-OFFICE_PLACE = {"county": "县", "city": "市", "province": "省", "national": "全国"}
-
-
 def _credit(uow, report_ids, level: str) -> str:
     """The credit line: each report's unit and authors, 本刊编辑部 for a report whose
     author did not consent to publication (是否同意公开). A member without a unit is
@@ -194,7 +192,7 @@ def _credit(uow, report_ids, level: str) -> str:
             if unit:
                 text = f"{unit.name} {names}"
             elif author is not None and "member" in (decode_json(author.roles) or []):
-                text = f"{OFFICE_PLACE.get(level, '')}政协委员 {names}"
+                text = f"{ORGANS[level]}委员 {names}"
             else:
                 text = names or "本刊编辑部"
         if text not in parts:

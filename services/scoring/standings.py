@@ -321,27 +321,27 @@ def bulletin(db, principal, period) -> dict:
             "officers": officers, "members": members, "people": person_rows}
 
 
-FILES = {
-    "csv": ("text/csv; charset=utf-8", bulletin_files.to_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             bulletin_files.to_xlsx),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             None),
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
 def bulletin_file(db, settings, principal, period, file_format) -> dict:
-    if file_format not in FILES:
+    if file_format not in CONTENT_TYPES:
         raise ValidationFailed("unknown format", {"format": ["Use json, csv, xlsx or docx."]})
     data = bulletin(db, principal, period)
-    mime, write = FILES[file_format]
-    if file_format == "docx":
-        place = {"county": "县", "city": "市", "province": "省", "national": "国"}[settings.level]
-        content = bulletin_document.render(settings.office_name, place, data, officetime.today())
+    if file_format == "csv":
+        content = bulletin_files.to_csv(data)
+    elif file_format == "xlsx":
+        content = bulletin_files.to_xlsx(data)
     else:
-        content = write(data)
+        content = bulletin_document.render(settings.office_name, words.PLACES[settings.level],
+                                           data, officetime.today())
     return {"filename": f"社情民意信息工作通报（{data['period_words']}）.{file_format}",
-            "content_type": mime, "content_base64": base64.b64encode(content).decode("ascii")}
+            "content_type": CONTENT_TYPES[file_format],
+            "content_base64": base64.b64encode(content).decode("ascii")}
 
 
 def publish_bulletin(db, principal, period) -> dict:

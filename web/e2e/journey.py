@@ -50,9 +50,10 @@ class Journey:
             self.page.get_by_role("navigation", name="主导航").get_by_role(
                 "link", name=re.compile(label)).click()
 
-    def pick(self, label, option):
-        box = self.page.get_by_role("combobox", name=label, exact=True)
-        self.page.locator(".el-select__wrapper", has=box).click()
+    def pick(self, label, option, within=None):
+        """Choose in an Element select (``within`` a dialog, say, when the label repeats)."""
+        box = self.page.get_by_role("combobox", name=label, exact=True)  # queried in the wrapper
+        (within or self.page).locator(".el-select__wrapper", has=box).click()
         self.page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
 
     def reload_until(self, text, timeout=10):

@@ -53,12 +53,6 @@ def submit_dialog(journey, dialog, action):
     expect(page.get_by_text(f"已{action}").first).to_be_visible()
 
 
-def pick(page, scope, label, option):
-    box = page.get_by_role("combobox", name=label, exact=True)  # queried inside the wrapper
-    scope.locator(".el-select__wrapper", has=box).click()
-    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
-
-
 def test_an_editor_works_a_quarter_in_the_browser(system, browser, tmp_path):
     _, people = make_people(system, author=["member"], helper=["officer"], chief=["editor"])
     author, chief = people["author"], people["chief"]
@@ -95,7 +89,7 @@ def test_an_editor_works_a_quarter_in_the_browser(system, browser, tmp_path):
     # 不予采用 with a reason
     open_case(journey, titles[1])
     dialog = decide(journey, "不予采用")
-    pick(page, dialog, "原因", "内容重复")
+    journey.pick("原因", "内容重复", within=dialog)
     dialog.get_by_label("意见（作者将看到）").fill("与本季度已采用信息重复。")
     submit_dialog(journey, dialog, "不予采用")
     expect(page.get_by_text("不予采用：内容重复")).to_be_visible()
@@ -113,13 +107,13 @@ def test_an_editor_works_a_quarter_in_the_browser(system, browser, tmp_path):
 
     # 录入成效: an upstream adoption and a leader's instruction
     dialog = decide(journey, "录入成效")
-    pick(page, dialog, "成效类别", "上级采用")
-    pick(page, dialog, "级别", "市级")
+    journey.pick("成效类别", "上级采用", within=dialog)
+    journey.pick("级别", "市级", within=dialog)
     dialog.get_by_label("报送或采用单位（如市政协、县水利局）").fill("市政协")
     submit_dialog(journey, dialog, "录入成效")
     dialog = decide(journey, "录入成效")
-    pick(page, dialog, "成效类别", "领导批示")
-    pick(page, dialog, "级别", "县级")
+    journey.pick("成效类别", "领导批示", within=dialog)
+    journey.pick("级别", "县级", within=dialog)
     dialog.get_by_label("批示领导（如县长）").fill("县长")
     dialog.get_by_label("批示内容").fill("请住建局研究落实。")
     submit_dialog(journey, dialog, "录入成效")
