@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from minyi_common import errors, i18n
 from minyi_common.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from minyi_common.outages import what_is_away
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,12 @@ def response_for_error(exc: Exception, request_id: str, lang=i18n.DEFAULT_LANGUA
         if isinstance(exc, errors.ServiceUnavailable):
             headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
         return problem(exc.status, exc.title, exc.detail, exc.errors, headers, lang)
+    if what_is_away(exc) == "the database":
+        # The gateway's own database restarting: nothing was done, try again shortly.
+        log.warning("request %s: the database is not answering (%s)", request_id,
+                    exc.__class__.__name__, extra={"request_id": request_id})
+        return problem(503, "Service unavailable", "the database is not answering",
+                       headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}, lang=lang)
     log.error("unexpected error on request %s", request_id, exc_info=exc,
               extra={"request_id": request_id})
     return problem(500, "Internal server error",

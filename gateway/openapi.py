@@ -85,7 +85,9 @@ def _operation(name, route) -> dict:
     if doc["idempotent"]:
         parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
                            "description": "A retry with the same key and body answers the "
-                                          "same report (kept 24 h per user)",
+                                          "same report, with the same status and the "
+                                          "header Idempotent-Replayed: true (keys are "
+                                          "kept 24 h per user)",
                            "schema": {"type": "string", "maxLength": 200}})
     if doc["binary"]:
         success = {"description": "OK", "content": {doc["binary"]: {

@@ -339,7 +339,10 @@ class GatewayService:
             raise ValidationFailed("some fields are invalid", {
                 "Idempotency-Key": ["At most {max} characters.".format(max=200)]})
         answer = self.intake.create_report(principal, body, key)
-        return json_response(answer["report"], status=201 if answer["created"] else 200)
+        # A retry with the same key is answered as the first request was (a client whose
+        # 201 was lost to a fault gets it now), marked as a replay.
+        replayed = {} if answer["created"] else {"Idempotent-Replayed": "true"}
+        return json_response(answer["report"], status=201, headers=replayed)
 
     @api("GET", "/reports", page_of=c.ReportSchema, summary="Reports I may see",
          query=PAGE + (("status", "string", "a status"), ("category", "string", "a category"),

@@ -58,8 +58,9 @@ class Settings:
         return {
             "AMQP_URI": self.amqp_uri,
             "DB_URL": self.db_url,
-            # nameko's RPC exchange, namespaced like our event exchange so that two
-            # deployments (or two test runs) on one vhost never see each other.
+            # nameko's RPC exchange, namespaced like our event exchange. (nameko names
+            # the RPC queues by service alone, rpc-intake: two deployments on one vhost
+            # would share them, so each needs a vhost of its own.)
             "rpc_exchange": f"{self.namespace}.rpc",
             "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
             "max_workers": 10,

@@ -108,6 +108,7 @@ DETAILS = (
     ("service_busy", N_("the {service} service did not answer within {seconds} s")),
     ("service_down", N_("the {service} service is not running")),
     ("broker_unavailable", N_("the message broker is not answering")),
+    ("database_unavailable", N_("the database is not answering")),
     ("invalid_import", N_("the roster file has errors; nothing was imported")),
     ("invalid_file", N_("the upload needs an .xlsx file in the multipart field file")),
     ("not_ready", N_("not answering: {services}")),

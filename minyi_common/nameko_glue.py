@@ -3,8 +3,10 @@ relay), the reliable event entrypoint, and RPC with a deadline.
 
 Service classes import these; domain and service-layer code never do.
 """
+import contextlib
 import json
 import logging
+import random
 import sys
 import threading
 import time
@@ -13,7 +15,7 @@ from datetime import datetime, timezone
 import eventlet
 from nameko.exceptions import UnknownService, deserialize_to_instance
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from nameko.rpc import Rpc, RpcProxy
 
 from . import errors, logs, topology
@@ -21,14 +23,32 @@ from .amqp import CONNECTION_ERRORS, ConfirmingPublisher, ensure_topology
 from .db import Database, OutboxRelay, Retention
 from .events import parse_event
 from .metrics import RPC_SECONDS
+from .outages import BROKER_OUTAGE, OUTAGES, what_is_away
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _establish_connection(self):
+    with self.create_connection() as connection:
+        connection.ensure_connection(self.on_connection_error, self.connect_max_retries,
+                                     interval_start=0.5, interval_step=1, interval_max=5)
+        yield connection
+
+
+# nameko's consumers (RPC, events, RPC replies) reconnect by themselves through kombu's
+# ConsumerMixin, but wait 2, 4, 6 ... up to 30 s between tries: after a minute-long
+# broker outage they could lie idle for half a minute with the broker back. Ours try
+# again after 0.5, 1.5, 2.5 ... at most 5 s.
+QueueConsumer.establish_connection = _establish_connection
 
 # Our errors travel through nameko RPC as themselves, not as RemoteError strings.
 for _error in errors.ALL:
     deserialize_to_instance(_error)
 
 ATTEMPT_HEADER = "x-minyi-attempt"
+# How many times an event waited out an outage (attempts are for the event's own faults).
+OUTAGE_HEADER = "x-minyi-outage-waits"
 
 # When the caller gives up on an RPC (the gateway's 503): a request still waiting in the
 # queue expires there (per-message TTL), and one already prefetched by a busy service is
@@ -37,7 +57,8 @@ DEADLINE_HEADER = "x-minyi-deadline"
 
 
 class DeadlineRpc(Rpc):
-    """nameko's @rpc that does not start work its caller stopped waiting for."""
+    """nameko's @rpc that does not start work its caller stopped waiting for, and that
+    survives a broker gone away before the answer could be sent."""
 
     def handle_message(self, body, message):
         deadline = (message.headers or {}).get(DEADLINE_HEADER)
@@ -48,9 +69,31 @@ class DeadlineRpc(Rpc):
                 raise errors.ServiceUnavailable("the caller's deadline passed before this "
                                                 "request was taken up; nothing was done")
             except errors.ServiceUnavailable:
-                self.rpc_consumer.handle_result(message, None, sys.exc_info())
+                self._answer(message, None, sys.exc_info())
             return
         super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        return self._answer(message, result, exc_info)
+
+    def _answer(self, message, result, exc_info):
+        # nameko kills the whole container when a worker cannot send its answer; with the
+        # broker away that is every worker at once. The caller has its 503 already (its
+        # connection is gone too) and retries; the work itself is committed or not, as
+        # the worker left it, and the request is not acked, so the broker gives it back
+        # (and DeadlineRpc drops it once its caller stopped waiting).
+        if exc_info is not None and what_is_away(exc_info[1]) == "the database":
+            # A database restarting is a 503 the caller may retry, not a 500: the unit
+            # of work rolled back, so nothing was done.
+            try:
+                raise errors.ServiceUnavailable("the database is not answering") from None
+            except errors.ServiceUnavailable:
+                exc_info = sys.exc_info()
+        try:
+            return self.rpc_consumer.handle_result(message, result, exc_info)
+        except CONNECTION_ERRORS as exc:
+            BROKER_OUTAGE.noticed(f"answering {message.delivery_info.get('routing_key')}", exc)
+            return result, exc_info
 
 
 # Our domain errors are expected: they are answers (a 404, a 409), logged as warnings, not
@@ -98,15 +141,23 @@ class BackgroundLoop:
     def run(self) -> None:
         failures = 0
         while self._running:
-            self._wake.wait(min(30.0, self.interval * 2 ** failures))
+            # Backoff with jitter: the instances of a service do not retry in step.
+            pause = self.interval if not failures else \
+                min(30.0, self.interval * 2 ** failures) * random.uniform(0.5, 1.0)
+            self._wake.wait(pause)
             self._wake.clear()
             try:
                 while self._running and self.step():
                     pass
                 failures = 0
-            except Exception:
+                OUTAGES.over(self.name)
+            except Exception as exc:
                 failures += 1
-                log.exception("%s failed (attempt %s); it will try again", self.name, failures)
+                # A broker or a database away is an outage, told once (and its end);
+                # anything else is a bug, told with its traceback each time.
+                if not OUTAGES.noticed(self.name, exc):
+                    log.exception("%s failed (attempt %s); it will try again",
+                                  self.name, failures)
 
 
 class DatabaseProvider(DependencyProvider):
@@ -229,6 +280,7 @@ class EventConsumer(Consumer):
                                "minyi_common.topology.SUBSCRIPTIONS does not say so")
         self.settings = settings
         self.queue = topology.consumer_queue(settings.namespace, service, self.event_type)
+        self._job = f"{self.event_type} handler"
         ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
         self.publisher = ConfirmingPublisher(settings.amqp_uri)
         super().setup()
@@ -253,11 +305,33 @@ class EventConsumer(Consumer):
         super().handle_message(event, message)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
+        # Never let a lost broker escape from here: nameko would kill the container. An
+        # event not acked comes back after the reconnection; handlers apply it once.
+        try:
+            self._settle(message, exc_info)
+        except CONNECTION_ERRORS as exc:
+            BROKER_OUTAGE.noticed(f"settling a {self.event_type}", exc)
+
+    def _settle(self, message, exc_info):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            OUTAGES.over(self._job)
             return
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        headers = message.headers or {}
         error = f"{exc_info[0].__name__}: {exc_info[1]}"
+        if what_is_away(exc_info[1]) == "the database" and OUTAGES.noticed(self._job,
+                                                                            exc_info[1]):
+            # The database (or the broker) is away: the event is not at fault, so this
+            # costs it no attempt and never sends it to the dead-letter queue; it waits
+            # in the retry tiers, longer each time, until the outage is over.
+            waits = int(headers.get(OUTAGE_HEADER, 0)) + 1
+            delays = self.settings.retry_delays
+            target = topology.retry_queue(self.settings.namespace, self.container.service_name,
+                                          self.event_type, delays[min(waits, len(delays)) - 1])
+            self._republish(message, target.name, int(headers.get(ATTEMPT_HEADER, 0)), error,
+                            {OUTAGE_HEADER: waits})
+            return
+        attempt = int(headers.get(ATTEMPT_HEADER, 0)) + 1
         if attempt < self.settings.max_attempts:
             delays = self.settings.retry_delays
             delay = delays[min(attempt - 1, len(delays) - 1)]
@@ -275,20 +349,24 @@ class EventConsumer(Consumer):
         log.error("dead-lettering %s after %s attempts: %s", self.event_type, attempt, error)
         self._republish(message, target.name, attempt, error)
 
-    def _republish(self, message, queue_name, attempt, error):
+    def _republish(self, message, queue_name, attempt, error, extra_headers=None):
         headers = dict(message.headers or {})
         headers.update({ATTEMPT_HEADER: attempt, "x-minyi-error": error[:1000],
-                        "x-minyi-failed-at": datetime.now(timezone.utc).isoformat()})
+                        "x-minyi-failed-at": datetime.now(timezone.utc).isoformat(),
+                        **(extra_headers or {})})
         try:
             self.publisher.publish(message.body, exchange="", routing_key=queue_name,
                                    headers=headers,
                                    message_id=message.properties.get("message_id"),
                                    content_type=message.content_type,
                                    content_encoding=message.content_encoding)
-        except Exception:
+        except Exception as exc:
             # The broker would not take the copy: give the original back instead, so
             # nothing is lost. It comes back after the channel's redelivery.
-            log.exception("could not park a failed %s; requeueing it", self.event_type)
+            if isinstance(exc, CONNECTION_ERRORS):
+                BROKER_OUTAGE.noticed(f"parking a failed {self.event_type}", exc)
+            else:
+                log.exception("could not park a failed %s; requeueing it", self.event_type)
             eventlet.sleep(1)
             self.queue_consumer.requeue_message(message)
             return

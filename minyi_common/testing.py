@@ -6,10 +6,16 @@ and a Docker engine does, and otherwise fails with a clear message: it never ski
 Each run gets its own RabbitMQ vhost (when it can make one) and each test its own
 namespace of exchanges and queues and its own databases, all removed afterwards.
 """
+import contextlib
+import mailbox
 import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
 import uuid
+from email.header import decode_header, make_header
 from dataclasses import replace
 
 import pytest
@@ -66,17 +72,27 @@ def broker_uri():
     pytest.fail(f"The tests need RabbitMQ. {problem}", pytrace=False)
 
 
+@contextlib.contextmanager
+def own_vhost(broker_uri):
+    """A vhost of its own on the local broker, removed afterwards (the base vhost where
+    vhosts cannot be made). nameko names its RPC queues by service alone (rpc-intake),
+    so two systems at once need two vhosts."""
+    vhost = f"minyi-test-{uuid.uuid4().hex[:8]}"
+    local = Connection(broker_uri).hostname in ("localhost", "127.0.0.1")
+    if local and _vhost_tool("add", vhost):
+        try:
+            yield Connection(broker_uri, virtual_host=vhost).as_uri(include_password=True)
+        finally:
+            _vhost_tool("delete", vhost)
+    else:
+        yield broker_uri
+
+
 @pytest.fixture(scope="session")
 def amqp_uri(broker_uri):
     """A vhost of this test run's own, removed at the end (the base vhost otherwise)."""
-    vhost = f"minyi-test-{uuid.uuid4().hex[:8]}"
-    base = Connection(broker_uri)
-    local = base.hostname in ("localhost", "127.0.0.1")
-    if local and _vhost_tool("add", vhost):
-        yield Connection(broker_uri, virtual_host=vhost).as_uri(include_password=True)
-        _vhost_tool("delete", vhost)
-    else:
-        yield broker_uri
+    with own_vhost(broker_uri) as uri:
+        yield uri
 
 
 @pytest.fixture
@@ -203,3 +219,62 @@ def race(*calls) -> list:
         thread.join(120)
     assert not any(t.is_alive() for t in threads), "a racing call did not finish in 120 s"
     return results
+
+
+class SmtpServer:
+    """aiosmtpd in a process of its own, keeping what it receives in a maildir."""
+
+    def __init__(self, tmp_path, port=None):
+        self.port = port or _free_port()
+        self.maildir = str(tmp_path / f"maildir-{self.port}")
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                                         f"127.0.0.1:{self.port}", "-c",
+                                         "aiosmtpd.handlers.Mailbox", self.maildir],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert _eventually(self._answers, 10), "the test SMTP server did not start"
+        return self
+
+    def _answers(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def messages(self):
+        try:
+            return list(mailbox.Maildir(self.maildir, create=False))
+        except (FileNotFoundError, mailbox.NoSuchMailboxError):
+            return []
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+    def received(self) -> dict:
+        """{(To, Subject): the Message-IDs of the emails that arrived, one per email}."""
+        found = {}
+        for message in self.messages():
+            key = (message["To"], str(make_header(decode_header(message["Subject"] or ""))))
+            found.setdefault(key, []).append(message["Message-ID"])
+        return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _eventually(check, timeout):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

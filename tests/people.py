@@ -41,5 +41,5 @@ def make_people(system, **roles_by_name):
     if len(authors) >= 2:
         probe = dict(REPORT, draft=True, co_author_ids=[a.id for a in authors[1:]])
         assert eventually(lambda: authors[0].api.post("/reports", probe).status_code == 201,
-                          timeout=5), "intake did not learn of the new people"
+                          timeout=30, interval=0.2), "intake did not learn of the new people"
     return unit_id, people

@@ -195,6 +195,11 @@ class ServiceProcess:
                                         stdout=self.log, stderr=subprocess.STDOUT)
         return self
 
+    def started(self) -> bool:
+        """Its container is running (it said "<service> started")."""
+        with open(self.log_path, "rb") as log:
+            return f'"msg": "{self.service} started"'.encode() in log.read()
+
     def kill(self) -> None:
         """SIGKILL: no cleanup, no acks, no last commit."""
         self.process.kill()

@@ -112,7 +112,9 @@ def test_idempotency_keys_over_http(system):
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = author.post("/reports", REPORT, headers=key)
     again = author.post("/reports", REPORT, headers=key)
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == 201 and again.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     other = author.post("/reports", dict(REPORT, title="关于另一件事情的建议"), headers=key)
     assert other.status_code == 409

@@ -9,19 +9,14 @@ report, no withdrawn report is queued, every notice arrives once, no dead letter
 
 (The broker restarts at a quiet moment here; a restart in the middle of a burst is
 "Survive faults"' to prove.)"""
-import shutil
-import subprocess
 import threading
-import time
 import uuid
 from datetime import date
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from minyi_common import topology
-from minyi_common.db import Database
 from minyi_common.dlq import inspect
 from minyi_common.testing import race
 from services.notify.adapters.orm import metadata as notify_metadata
@@ -31,6 +26,7 @@ from services.review.adapters.orm import metadata as review_metadata
 from services.scoring.adapters.orm import metadata as scoring_metadata
 from services.scoring.adapters.orm import report_records
 
+from .faults import ready, restart_broker, rows
 from .people import REPORT, make_people
 from .system import RunningSystem, ServiceProcess, eventually
 
@@ -66,32 +62,6 @@ def deployed(amqp_uri, databases, tmp_path):
         clean = system.stop()
         system.cleanup_broker()
         assert clean, "SIGTERM did not stop every process of the system within 30 s"
-
-
-def restart_broker(pause=5.0):
-    ctl = shutil.which("rabbitmqctl")
-    if not ctl:
-        pytest.fail("this test restarts the local broker with rabbitmqctl", pytrace=False)
-    subprocess.run([ctl, "stop_app"], check=True, capture_output=True, timeout=120)
-    time.sleep(pause)
-    subprocess.run([ctl, "start_app"], check=True, capture_output=True, timeout=120)
-    subprocess.run([ctl, "await_startup"], capture_output=True, timeout=120)
-
-
-def ready(system) -> bool:
-    try:
-        return requests.get(system.base + "/readyz", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def scalar(url, metadata, statement):
-    db = Database(url, metadata)
-    try:
-        with db.unit_of_work(read_only=True) as uow:
-            return uow.execute(statement).all()
-    finally:
-        db.dispose()
 
 
 def test_the_deployed_shape_keeps_every_point_and_every_status(deployed, amqp_uri):
@@ -146,8 +116,8 @@ def test_the_deployed_shape_keeps_every_point_and_every_status(deployed, amqp_ur
 
     # The broker restarts between the decisions and the outcomes (rabbitmqctl stop_app,
     # start_app): every instance reconnects and the system is ready again by itself.
-    restart_broker()
-    assert eventually(lambda: ready(system), timeout=60), system.tail()
+    restart_broker(pause=5.0)
+    assert eventually(lambda: ready(system.base), timeout=60), system.tail()
 
     # A new rule set, effective today, mid-stream: a county instruction is worth 6.
     rules = admin.get("/scores/rules").json()["items"][-1]["rules"]
@@ -184,9 +154,9 @@ def test_the_deployed_shape_keeps_every_point_and_every_status(deployed, amqp_ur
     assert check["ok"], check
 
     # intake, review and scoring agree on every report's status and outcomes.
-    review_rows = {r.report_id: r for r in scalar(urls["review"], review_metadata, select(
+    review_rows = {r.report_id: r for r in rows(urls["review"], review_metadata, select(
         cases.c.report_id, cases.c.status, cases.c.outcomes))}
-    scoring_rows = {r.report_id: r for r in scalar(urls["scoring"], scoring_metadata, select(
+    scoring_rows = {r.report_id: r for r in rows(urls["scoring"], scoring_metadata, select(
         report_records.c.report_id, report_records.c.status, report_records.c.outcomes))}
     adopted_ids = {r for r, _ in adopted}
     for report_id, author, _ in written:
@@ -201,7 +171,7 @@ def test_the_deployed_shape_keeps_every_point_and_every_status(deployed, amqp_ur
 
     # Every notice once: per adopted report its author has one adoption notice and three
     # outcome notices; per withdrawn report none.
-    notices = scalar(urls["notify"], notify_metadata, select(
+    notices = rows(urls["notify"], notify_metadata, select(
         notifications.c.report_id, notifications.c.recipient_id, notifications.c.kind,
         func.count()).group_by(notifications.c.report_id, notifications.c.recipient_id,
                                notifications.c.kind))

@@ -4,6 +4,7 @@ with a lease, retries failures with exponential backoff and jitter, and finally 
 them as failed for an admin to see and retry."""
 import json
 import random
+import time
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -19,10 +20,12 @@ from .adapters.orm import deliveries
 # receiver that answers a byte at a time cannot hold a sender longer (the service enforces
 # it around each send). A claim's lease covers its whole batch at that worst case, and a
 # sender starts no send its lease could not cover: no other instance ever resends a
-# delivery that is still being sent.
-SEND_DEADLINE = 20.0
-BATCH = 5
-LEASE_MARGIN = 30.0
+# delivery that is still being sent. The lease is also how long a delivery a crashed
+# instance had claimed waits before another sends it (10 + 10 = 20 s), so a claim takes
+# one row: the sends of one loop are one after another anyway.
+SEND_DEADLINE = 10.0
+BATCH = 1
+LEASE_MARGIN = 10.0
 MAX_DELAY = 3600.0
 
 
@@ -98,6 +101,21 @@ def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
                 seconds=backoff(attempts, base_delay)))
     else:
         values["attempts"] = row["attempts"] + 1
+    # What was sent must be recorded, or the lease runs out and it is sent again: a
+    # database restarting meanwhile is waited for while the lease lasts.
+    pause = 0.2
+    while True:
+        try:
+            _record_attempt(db, row, values)
+            return values["status"]
+        except Exception:
+            if utcnow() + timedelta(seconds=pause) >= row["locked_until"]:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _record_attempt(db, row, values) -> None:
     with db.unit_of_work() as uow:
         # Fenced by this claim's lease: a sender whose lease ran out (and whose rows
         # another claim took) cannot overwrite what that claim records.
@@ -106,7 +124,6 @@ def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
                                              deliveries.c.locked_until == row["locked_until"])
                     .values(locked_until=None, **values))
         uow.commit()
-    return values["status"]
 
 
 def dispatch_once(db, send, base_delay, max_attempts, limit=BATCH,

@@ -216,7 +216,11 @@ def sender(db, settings):
         if row["channel"] == "email":
             if smtp is None:
                 raise RuntimeError("email is off (SMTP_URL is not set)")
-            smtp.send(row["target"], row["subject"], row["body"])
+            # One Message-ID per (event, recipient): the one email an instance killed
+            # between sending and recording sends again (after its lease) is the same
+            # message to the recipient's mail store, which shows it once.
+            smtp.send(row["target"], row["subject"], row["body"],
+                      message_id=f"<{row['event_id']}.{row['recipient']}@minyi>")
             return
         with db.unit_of_work() as uow:
             hook = uow.execute(select(webhooks.c.secret).where(

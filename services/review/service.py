@@ -4,6 +4,7 @@ from nameko.extensions import DependencyProvider
 
 from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, consume_each,
                                       database_of, rpc, service_stats)
+from minyi_common.outages import until_done
 
 from . import handlers, publication
 from .adapters.orm import metadata
@@ -18,8 +19,9 @@ class Similarity(DependencyProvider):
         self.index = SimilarityIndex()
 
     def start(self):
-        self.container.spawn_managed_thread(lambda: handlers.catch_up(
-            database_of(self.container), self.index, pause=eventlet.sleep))
+        self.container.spawn_managed_thread(lambda: until_done(
+            "similarity catch-up", lambda: handlers.catch_up(
+                database_of(self.container), self.index, pause=eventlet.sleep)))
 
     def get_dependency(self, worker_ctx):
         return self.index

@@ -84,17 +84,23 @@ def test_two_retries_with_one_key_at_once_make_one_report(container_factory, ser
     import eventlet
     cfg = service_config("intake")
     container_factory(IntakeService, cfg).start()
-    answers = []
+    answers, failures = [], []
 
     def submit():
-        with ServiceRpcProxy("intake", cfg) as intake:
-            answers.append(intake.create_report(AUTHOR, GOOD, "double-click"))
+        # Every call must answer: a crash of one (a unique-key clash not retried) would
+        # otherwise vanish in its green thread.
+        try:
+            with ServiceRpcProxy("intake", cfg) as intake:
+                answers.append(intake.create_report(AUTHOR, GOOD, "double-click"))
+        except Exception as exc:
+            failures.append(exc)
 
     for _ in range(3):
         pool = eventlet.GreenPool()
         for _ in range(4):
             pool.spawn(submit)
         pool.waitall()
+    assert failures == [] and len(answers) == 12
     assert len({a["report"]["id"] for a in answers}) == 1
     assert sum(a["created"] for a in answers) == 1
     with ServiceRpcProxy("intake", cfg) as intake:

@@ -22,11 +22,11 @@ class SmtpSender:
         self.url = urlparse(smtp_url)
         self.mail_from, self.timeout = mail_from, timeout
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, message_id: str | None = None) -> None:
         message = EmailMessage()
         message["From"], message["To"] = self.mail_from, to
         message["Subject"] = subject_line(subject)
-        message["Message-ID"] = make_msgid(domain="minyi")
+        message["Message-ID"] = message_id or make_msgid(domain="minyi")
         message.set_content(body)
         secure = self.url.scheme == "smtps"
         client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP

@@ -2917,7 +2917,7 @@ export interface operations {
             header?: {
                 /** @description Passed through to every service's log lines */
                 "X-Request-ID"?: string;
-                /** @description A retry with the same key and body answers the same report (kept 24 h per user) */
+                /** @description A retry with the same key and body answers the same report, with the same status and the header Idempotent-Replayed: true (keys are kept 24 h per user) */
                 "Idempotency-Key"?: string;
             };
             path?: never;

@@ -1,0 +1,50 @@
+"""What counts as an outage (waited out, told once) and what is a bug (told each time)."""
+import logging
+
+from kombu.exceptions import OperationalError as KombuOperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from minyi_common.outages import Outages, what_is_away
+
+
+class PgError(Exception):
+    def __init__(self, pgcode):
+        super().__init__(f"pgcode {pgcode}")
+        self.pgcode = pgcode
+
+
+def db_error(kind, pgcode=None):
+    return kind("SELECT 1", {}, PgError(pgcode) if pgcode else Exception("gone"))
+
+
+def test_a_database_going_or_gone_is_an_outage():
+    assert what_is_away(db_error(OperationalError)) == "the database"  # no answer at all
+    assert what_is_away(db_error(OperationalError, "57P01")) == "the database"  # shutdown
+    assert what_is_away(db_error(OperationalError, "08006")) == "the database"
+    assert what_is_away(db_error(OperationalError, "57P03")) == "the database"  # starting
+
+
+def test_a_database_that_answers_with_an_error_is_not():
+    assert what_is_away(db_error(IntegrityError, "23505")) is None
+    assert what_is_away(db_error(ProgrammingError, "42P01")) is None
+    assert what_is_away(db_error(OperationalError, "40001")) is None  # serialization
+    assert what_is_away(ValueError("a bug")) is None
+
+
+def test_a_broker_that_refuses_connections_is_an_outage():
+    assert what_is_away(KombuOperationalError("[Errno 111] ECONNREFUSED")) == "the broker"
+    assert what_is_away(ConnectionResetError(104, "reset")) == "the broker"
+
+
+def test_an_outage_is_told_once_and_its_end_once(caplog):
+    outages = Outages()
+    caplog.set_level(logging.WARNING, logger="minyi_common.outages")
+    for _ in range(5):
+        assert outages.noticed("outbox relay", db_error(OperationalError))
+    assert not outages.noticed("outbox relay", ValueError("a bug"))
+    outages.over("outbox relay")
+    outages.over("outbox relay")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2, lines
+    assert "the database is not answering" in lines[0]
+    assert "the database is back after" in lines[1]
