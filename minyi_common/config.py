@@ -39,6 +39,9 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "minyi@localhost"
     delivery_base_delay: float = 2.0
+    # Seconds one email or webhook send may take in all; with a 10 s margin it is also
+    # how long a delivery held by a killed instance waits (notify's lease).
+    delivery_deadline: float = 10.0
     delivery_max_attempts: int = 6
     token_lifetime: int = 8 * 3600
     public_url: str = ""
@@ -94,6 +97,7 @@ def load(service: str) -> Settings:
         smtp_url=env.get("SMTP_URL") or None,
         mail_from=env.get("MINYI_MAIL_FROM", "minyi@localhost"),
         delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
+        delivery_deadline=float(env.get("MINYI_DELIVERY_DEADLINE", "10")),
         delivery_max_attempts=int(env.get("MINYI_DELIVERY_MAX_ATTEMPTS", "6")),
         token_lifetime=int(env.get("MINYI_TOKEN_LIFETIME", str(8 * 3600))),
         public_url=env.get("MINYI_PUBLIC_URL", ""),

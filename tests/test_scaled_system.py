@@ -26,7 +26,7 @@ from services.review.adapters.orm import metadata as review_metadata
 from services.scoring.adapters.orm import metadata as scoring_metadata
 from services.scoring.adapters.orm import report_records
 
-from .faults import ready, restart_broker, rows
+from .faults import at_once, ready, restart_broker, rows
 from .people import REPORT, make_people
 from .system import RunningSystem, ServiceProcess, eventually
 
@@ -56,9 +56,7 @@ def deployed(amqp_uri, databases, tmp_path):
     try:
         yield system, urls, extra
     finally:
-        for process in extra:
-            if process.process.poll() is None:
-                process.stop()
+        at_once(*[process.stop for process in extra if process.process.poll() is None])
         clean = system.stop()
         system.cleanup_broker()
         assert clean, "SIGTERM did not stop every process of the system within 30 s"

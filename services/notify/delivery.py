@@ -22,7 +22,8 @@ from .adapters.orm import deliveries
 # sender starts no send its lease could not cover: no other instance ever resends a
 # delivery that is still being sent. The lease is also how long a delivery a crashed
 # instance had claimed waits before another sends it (10 + 10 = 20 s), so a claim takes
-# one row: the sends of one loop are one after another anyway.
+# one row: the sends of one loop are one after another anyway. (The service takes the
+# deadline from MINYI_DELIVERY_DEADLINE.)
 SEND_DEADLINE = 10.0
 BATCH = 1
 LEASE_MARGIN = 10.0

@@ -18,16 +18,18 @@ class Deliveries(DependencyProvider):
         db = database_of(self.container)
         send = handlers.sender(db, settings)
 
+        deadline = settings.delivery_deadline
+
         def send_within_deadline(row):
             # Green sockets: the timeout interrupts any connect, read or write under way.
-            with eventlet.Timeout(delivery.SEND_DEADLINE,
-                                  TimeoutError(f"no answer within {delivery.SEND_DEADLINE:g} s "
-                                               "in all")):
+            with eventlet.Timeout(deadline, TimeoutError(f"no answer within {deadline:g} s "
+                                                         "in all")):
                 send(row)
 
         self.loop = BackgroundLoop("delivery loop", lambda: delivery.dispatch_once(
             db, send_within_deadline, settings.delivery_base_delay,
-            settings.delivery_max_attempts), min(1.0, settings.delivery_base_delay / 2))
+            settings.delivery_max_attempts, deadline=deadline),
+            min(1.0, settings.delivery_base_delay / 2))
         self._gt = self.container.spawn_managed_thread(self.loop.run)
 
     def stop(self):
