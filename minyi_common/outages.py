@@ -2,6 +2,7 @@
 goes and one when it is back, not a traceback per attempt."""
 import logging
 import random
+import sqlite3
 import threading
 import time
 
@@ -17,14 +18,21 @@ log = logging.getLogger(__name__)
 _PG_AWAY = ("08", "57P01", "57P02", "57P03")
 
 
+# SQLite's only "away": the file locked by a writer too long, or not to be opened.
+_SQLITE_AWAY = ("database is locked", "unable to open database", "disk i/o error")
+
+
 def what_is_away(exc: BaseException) -> str | None:
     """'the broker' or 'the database' when ``exc`` says one of them is unreachable."""
     if isinstance(exc, DBAPIError):
+        if isinstance(exc.orig, sqlite3.Error):
+            # (not "no such table" and the like: those are bugs, and must fail loudly)
+            away = any(text in str(exc.orig).lower() for text in _SQLITE_AWAY)
+            return "the database" if away else None
         code = getattr(exc.orig, "pgcode", None)
         if exc.connection_invalidated or (code and code.startswith(_PG_AWAY)) or (
                 not code and isinstance(exc, (OperationalError, InterfaceError))):
-            # (no code: the connection failed or broke before the server said anything;
-            # on SQLite, a writer lock held too long)
+            # (no code: the connection failed or broke before the server said anything)
             return "the database"
         return None
     if isinstance(exc, CONNECTION_ERRORS):

@@ -1,5 +1,6 @@
 """What counts as an outage (waited out, told once) and what is a bug (told each time)."""
 import logging
+import sqlite3
 
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -22,6 +23,14 @@ def test_a_database_going_or_gone_is_an_outage():
     assert what_is_away(db_error(OperationalError, "57P01")) == "the database"  # shutdown
     assert what_is_away(db_error(OperationalError, "08006")) == "the database"
     assert what_is_away(db_error(OperationalError, "57P03")) == "the database"  # starting
+
+
+def test_on_sqlite_only_a_lock_held_too_long_or_a_file_that_will_not_open_is():
+    def sqlite_error(text):
+        return OperationalError("SELECT 1", {}, sqlite3.OperationalError(text))
+    assert what_is_away(sqlite_error("database is locked")) == "the database"
+    assert what_is_away(sqlite_error("unable to open database file")) == "the database"
+    assert what_is_away(sqlite_error("no such table: reports")) is None  # a bug
 
 
 def test_a_database_that_answers_with_an_error_is_not():
