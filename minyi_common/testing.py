@@ -225,7 +225,7 @@ class SmtpServer:
     """aiosmtpd in a process of its own, keeping what it receives in a maildir."""
 
     def __init__(self, tmp_path, port=None):
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.maildir = str(tmp_path / f"maildir-{self.port}")
         self.process = None
 
@@ -265,7 +265,7 @@ class SmtpServer:
         return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

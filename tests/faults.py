@@ -17,6 +17,7 @@ import requests
 from sqlalchemy import func, select
 
 from minyi_common.db import Database
+from minyi_common.testing import race
 from services.intake.adapters.orm import metadata as intake_metadata
 from services.intake.adapters.orm import reports
 from services.review.adapters.orm import cases
@@ -131,21 +132,11 @@ def under_fault(bursts, fault, fault_after) -> float:
 
 
 def at_once(*calls) -> list:
-    """Run ``calls`` in threads of their own; their results, raising the first error."""
-    results, threads = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            results[index] = call()
-        except BaseException as exc:  # noqa: BLE001 (raised again below)
-            results[index] = exc
-    for index, call in enumerate(calls):
-        threads.append(threading.Thread(target=run, args=(index, call)))
-        threads[-1].start()
-    for thread in threads:
-        thread.join(600)
+    """Run ``calls`` in threads of their own (``race``); their results, raising the
+    first error."""
+    results = race(*calls)
     for result in results:
-        if isinstance(result, BaseException):
+        if isinstance(result, Exception):
             raise result
     return results
 
