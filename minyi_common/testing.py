@@ -28,7 +28,10 @@ from .amqp import check_broker
 from .db import make_engine
 from .migrate import upgrade
 from .registry import migrations_dir
-from .serve import check_database, run_prepare_hook
+
+# Note on imports: nothing from .serve at the top. Importing serve monkey-patches the
+# process for eventlet, and tests/system.py imports free_port from here for the browser
+# tests (web/e2e), whose Playwright must run unpatched.
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -108,6 +111,7 @@ def namespace(amqp_uri):
 
 @pytest.fixture(scope="session")
 def pg_server_url():
+    from .serve import check_database  # imported late: see the note on imports
     url = os.environ.get("MINYI_TEST_PG_URL", DEFAULT_PG)
     problem = check_database(url)
     if problem is None:
@@ -191,6 +195,7 @@ def make_settings(amqp_uri, namespace):
 def service_config(make_settings, databases):
     """``service_config("intake")`` → a nameko config on a fresh, migrated database."""
     def make(service: str, **overrides) -> dict:
+        from .serve import run_prepare_hook  # imported late: see the note on imports
         settings = make_settings(service, databases.url(service), **overrides)
         run_prepare_hook(settings)
         return settings.nameko_config()

@@ -20,3 +20,15 @@ def test_the_browser_tests_pass(amqp_uri, tmp_path):
     print(f"screenshots: {shots}")
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-3000:]
     assert " passed" in run.stdout and " failed" not in run.stdout
+
+
+def test_what_the_browser_tests_import_leaves_sockets_unpatched():
+    """The browser tests import tests.system (and through it minyi_common); if any of it
+    monkey-patches for eventlet at import, Playwright hangs or the run refuses to start.
+    This says so in a second instead of at the end of the browser run."""
+    probe = ("import socket, tests.system, web.e2e.conftest  # noqa\n"
+             "print(type(socket.socket).__module__, socket.socket.__module__)")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "eventlet" not in run.stdout, run.stdout
