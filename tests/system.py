@@ -1,6 +1,7 @@
 """Start the whole system the way `make run` does, and talk to it over HTTP."""
 import contextlib
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import requests
 from kombu import Connection
 
 from minyi_common import topology
-from minyi_common.testing import free_port  # noqa: F401  (tests import it from here)
+from minyi_common.testing import DatabaseMaker, SmtpServer, free_port, race
+
+SERVICES = ("gateway", "intake", "review", "scoring", "notify")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADMIN_PASSWORD = "admin-pass-123"
@@ -76,10 +79,19 @@ class Api:
 
 
 class RunningSystem:
-    """`python -m minyi_common.launcher` in a process group of its own."""
+    """`python -m minyi_common.launcher` in a process group of its own.
 
-    def __init__(self, amqp_uri: str, data_dir: str, extra_env=None):
+    ``urls``: {service: database URL} (default: SQLite files in ``data_dir``, as
+    `make run`); ``smtp``: a test SMTP server the system sends its email to."""
+
+    def __init__(self, amqp_uri: str, data_dir: str, extra_env=None, urls=None, smtp=None):
         self.port = free_port()
+        self.backend = "postgresql" if urls else "sqlite"
+        self.urls = urls or {s: f"sqlite:///{data_dir}/{s}.db" for s in SERVICES}
+        self.smtp, self.data_dir, self.extra = smtp, data_dir, []
+        extra_env = {**{f"{s.upper()}_DB_URL": url for s, url in (urls or {}).items()},
+                     **({"SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"} if smtp else {}),
+                     **(extra_env or {})}
         self.namespace = f"e{uuid.uuid4().hex[:10]}"
         self.amqp_uri = amqp_uri
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "MINYI_DATA_DIR": data_dir,
@@ -121,9 +133,22 @@ class RunningSystem:
         with open(self.log_path, "rb") as log:
             return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
 
+    def second(self, service: str) -> "ServiceProcess":
+        """Another instance of ``service``, as `docker compose up --scale` makes one (it
+        waits for a broker that is away, as compose's restarted instances do)."""
+        process = ServiceProcess(service, {**self.env, "MINYI_BROKER_WAIT": "60"},
+                                 os.path.join(self.data_dir,
+                                              f"extra-{len(self.extra)}-{service}.log"))
+        self.extra.append(process.start())
+        return process
+
     def stop(self, timeout=30, group=True) -> bool:
         """SIGTERM (to the whole process group, as Ctrl-C does, or to the launcher
-        alone); True when everything was gone within ``timeout`` without a SIGKILL."""
+        alone), and to every extra instance; True when everything was gone within
+        ``timeout`` without a SIGKILL."""
+        stopping = [process.stop for process in self.extra if process.process.poll() is None]
+        if stopping:
+            race(*stopping)
         clean = True
         if self.process and self.process.poll() is None:
             (os.killpg if group else os.kill)(self.process.pid, signal.SIGTERM)
@@ -154,14 +179,27 @@ class RunningSystem:
 
 
 @contextlib.contextmanager
-def running_system(amqp_uri: str, data_dir: str, extra_env=None):
-    """A whole system for a module (or a session) of tests; it must stop cleanly."""
-    running = RunningSystem(amqp_uri, data_dir, extra_env).start()
+def running_system(amqp_uri: str, data_dir: str, extra_env=None, backend="sqlite",
+                   pg_server_url=None, timeout=90):
+    """A whole system for a module (or a session) of tests, on SQLite or on PostgreSQL
+    (fresh databases, dropped afterwards), with a real SMTP server; it must stop
+    cleanly."""
+    databases = DatabaseMaker(backend, pathlib.Path(data_dir), pg_server_url)
+    smtp = SmtpServer(pathlib.Path(data_dir)).start()
+    running = None
     try:
+        # Migrations run in the services as they start, as in deployment.
+        urls = {s: databases.url(s, migrate=False) for s in SERVICES} \
+            if backend == "postgresql" else None
+        running = RunningSystem(amqp_uri, data_dir, extra_env, urls, smtp).start(timeout)
         yield running
     finally:
-        clean = running.stop()
-        running.cleanup_broker()
+        clean = True
+        if running:
+            clean = running.stop()
+            running.cleanup_broker()
+        smtp.stop()
+        databases.drop_all()
     assert clean, "SIGTERM did not stop every process of the system within 30 s"
 
 

@@ -26,11 +26,10 @@ from services.review.adapters.orm import metadata as review_metadata
 from services.scoring.adapters.orm import metadata as scoring_metadata
 from services.scoring.adapters.orm import report_records
 
-from .faults import at_once, ready, restart_broker, rows
+from .faults import ready, restart_broker, rows
 from .people import REPORT, make_people
-from .system import RunningSystem, ServiceProcess, eventually
+from .system import eventually, running_system
 
-SERVICES = ("gateway", "intake", "review", "scoring", "notify")
 EXTRA = ("scoring", "scoring", "review", "notify")
 AUTHORS = 4
 REPORTS_EACH = 5
@@ -40,26 +39,11 @@ OUTCOMES = ({"kind": "forwarded", "level": "city", "target": "市政协办公室
 
 
 @pytest.fixture
-def backend():
-    return "postgresql"
-
-
-@pytest.fixture
-def deployed(amqp_uri, databases, tmp_path):
-    urls = {service: databases.url(service) for service in SERVICES}
-    env = {f"{s.upper()}_DB_URL": url for s, url in urls.items()}
-    system = RunningSystem(amqp_uri, str(tmp_path), extra_env=env).start(timeout=90)
-    # As compose runs them: a restarted instance waits for a broker that is restarting.
-    extra = [ServiceProcess(s, {**system.env, "MINYI_BROKER_WAIT": "60"},
-                            str(tmp_path / f"extra-{n}-{s}.log")).start()
-             for n, s in enumerate(EXTRA)]
-    try:
-        yield system, urls, extra
-    finally:
-        at_once(*[process.stop for process in extra if process.process.poll() is None])
-        clean = system.stop()
-        system.cleanup_broker()
-        assert clean, "SIGTERM did not stop every process of the system within 30 s"
+def deployed(amqp_uri, pg_server_url, tmp_path):
+    with running_system(amqp_uri, str(tmp_path), backend="postgresql",
+                        pg_server_url=pg_server_url) as system:
+        extra = [system.second(service) for service in EXTRA]
+        yield system, system.urls, extra
 
 
 def test_the_deployed_shape_keeps_every_point_and_every_status(deployed, amqp_uri):
@@ -110,7 +94,7 @@ def test_the_deployed_shape_keeps_every_point_and_every_status(deployed, amqp_ur
         if index == len(pending) // 2:
             # Mid-stream: an instance dies without a goodbye, and comes back.
             extra[0].kill()
-            extra[0] = ServiceProcess("scoring", extra[0].env, extra[0].log_path + ".2").start()
+            extra[0] = system.second("scoring")
 
     # The broker restarts between the decisions and the outcomes (rabbitmqctl stop_app,
     # start_app): every instance reconnects and the system is ready again by itself.

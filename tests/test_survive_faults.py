@@ -19,9 +19,8 @@ from minyi_common.testing import DatabaseMaker, SmtpServer, own_vhost
 from .faults import (Burst, WebhookSink, at_once, broken_invariants, postgres, rabbitmqctl,
                      restart_broker, restart_postgres, seconds_until_ready, under_fault)
 from .people import Person, make_people
-from .system import Api, RunningSystem, ServiceProcess, eventually
+from .system import SERVICES, Api, RunningSystem, ServiceProcess, eventually
 
-SERVICES = ("gateway", "intake", "review", "scoring", "notify")
 RECOVERY_LIMIT = 30.0
 # Reports per burst; the issue's own figure is 300 (MINYI_FAULT_BURST=300 for the
 # five-runs-in-a-row check), make test uses fewer to stay within its time.
@@ -37,16 +36,11 @@ class FaultySystem:
         self.smtp = SmtpServer(tmp_path).start()
         self.sink = WebhookSink()
         # Sends take milliseconds here: a 3 s deadline makes a killed sender's lease 13 s.
-        env = {"SMTP_URL": f"smtp://127.0.0.1:{self.smtp.port}", "MINYI_RPC_TIMEOUT": "10",
-               "MINYI_DELIVERY_DEADLINE": "3"}
-        if backend == "postgresql":
-            self.urls = {s: databases.url(s) for s in SERVICES}
-            env.update({f"{s.upper()}_DB_URL": url for s, url in self.urls.items()})
-        else:
-            self.urls = {s: f"sqlite:///{tmp_path}/{s}.db" for s in SERVICES}
-        self.tmp_path = tmp_path
-        self.system = RunningSystem(amqp_uri, str(tmp_path), extra_env=env).start(timeout=90)
-        self.extra = []
+        env = {"MINYI_RPC_TIMEOUT": "10", "MINYI_DELIVERY_DEADLINE": "3"}
+        urls = {s: databases.url(s) for s in SERVICES} if backend == "postgresql" else None
+        self.system = RunningSystem(amqp_uri, str(tmp_path), env, urls,
+                                    self.smtp).start(timeout=90)
+        self.urls = self.system.urls
 
     def populate(self):
         self.admin = self.system.admin()
@@ -68,11 +62,7 @@ class FaultySystem:
         assert hook.status_code == 201, hook.text
 
     def second(self, service) -> ServiceProcess:
-        """Another instance of ``service``, as `docker compose up --scale` makes one."""
-        process = ServiceProcess(service, {**self.system.env, "MINYI_BROKER_WAIT": "60"},
-                                 str(self.tmp_path / f"extra-{len(self.extra)}-{service}.log"))
-        self.extra.append(process.start())
-        return process
+        return self.system.second(service)
 
     def pids(self) -> dict:
         """{service: pid} of the processes the launcher runs (read from /proc)."""
@@ -106,7 +96,6 @@ class FaultySystem:
         return recovered
 
     def close(self):
-        at_once(*[process.stop for process in self.extra if process.process.poll() is None])
         clean = self.system.stop()
         self.system.cleanup_broker()
         self.sink.stop()
