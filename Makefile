@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt c
 export MINYI_ADMIN_USERNAME ?= admin
 export MINYI_ADMIN_PASSWORD ?= minyi-dev-admin
 
-.PHONY: install run test bench dlq dlq-replay system-deps clean node-check web web-check
+.PHONY: install run test bench breakages dlq dlq-replay system-deps clean node-check web web-check
 
 # The web app (web/, SPEC §11): built when web/dist is missing or older than its sources.
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
@@ -54,6 +54,11 @@ bench: install web
 	$(BIN)/python -m bench.submit_throughput
 	$(BIN)/python -m bench.similarity_hints
 	$(BIN)/python -m bench.scoring_scale
+
+## Each reliability mechanism taken out in a scratch copy, its tests expected to fail
+## (tools/breakages.py; about twenty minutes, not part of `make test`).
+breakages: install system-deps
+	$(BIN)/python tools/breakages.py $(ROWS)
 
 ## Dead-lettered events: list them, or put them back on their queues.
 dlq: install

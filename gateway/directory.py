@@ -354,8 +354,9 @@ def search_people(db, query: str | None, page: int, page_size: int, ids=None) ->
     if ids:
         where.append(users.c.id.in_(ids))
     if query:
-        pattern = f"%{query}%"
-        where.append(users.c.display_name.like(pattern) | users.c.username.like(pattern))
+        # The words as typed: a % or _ in them is text, not a wildcard.
+        where.append(users.c.display_name.contains(query, autoescape=True)
+                     | users.c.username.contains(query, autoescape=True))
     with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(users).where(*where)).scalar_one()
         rows = uow.execute(select(users.c.id, users.c.display_name, users.c.unit_ids)

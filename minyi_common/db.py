@@ -212,7 +212,7 @@ class OutboxRelay:
     """
 
     def __init__(self, database: Database, publish, batch_size: int = 200,
-                 lease: float = 30.0, retry_returned_after: float = 30.0):
+                 lease: float = 10.0, retry_returned_after: float = 30.0):
         self.db = database
         self.publish = publish  # callable(event_type, body_json_text)
         self.batch_size = batch_size

@@ -47,7 +47,12 @@ def replay(amqp_uri, namespace, service=None, event_type=None, limit=None) -> in
             for svc, et, queue in _dead_letter_queues(namespace, service, event_type):
                 target = topology.queue_name(namespace, svc, et)
                 bound = queue(channel)
-                while limit is None or moved < limit:
+                # Only what is parked now: an event that fails again at once is parked
+                # again behind us, and must wait for the operator's next replay.
+                _name, waiting, _consumers = bound.queue_declare(passive=False)
+                for _ in range(waiting):
+                    if limit is not None and moved >= limit:
+                        break
                     message = bound.get(no_ack=False)
                     if message is None:
                         break

@@ -184,7 +184,8 @@ class DatabaseProvider(DependencyProvider):
             self._publisher = ConfirmingPublisher(settings.amqp_uri)
             ns = settings.namespace
             relay = OutboxRelay(self.database, lambda event_type, body: (
-                self._publisher.publish_event(ns, event_type, body)))
+                self._publisher.publish_event(ns, event_type, body)),
+                lease=settings.outbox_lease)
 
         def step():
             retention.maybe_prune()

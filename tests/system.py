@@ -227,6 +227,10 @@ class ServiceProcess:
                                         stdout=self.log, stderr=subprocess.STDOUT)
         return self
 
+    def tail(self, lines=40) -> str:
+        with open(self.log_path, "rb") as log:
+            return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
+
     def started(self) -> bool:
         """Its container is running (it said "<service> started")."""
         with open(self.log_path, "rb") as log:

@@ -24,6 +24,7 @@ ALLOWED = {
     "reject": {"submitted", "resubmitted"},
     "adopt": {"submitted", "resubmitted", "retained"},
 }
+BECOMES = {"return": "returned", "retain": "retained", "reject": "rejected", "adopt": "adopted"}
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,11 @@ def test_every_decision_from_every_status(office, start):
         answer = editor.api.post(f"/review/{report_id}/{action}", body)
         if start in ALLOWED[action]:
             assert answer.status_code == 200, (start, action, answer.text)
+            # The decision took: the answer, review's case and the author's view agree.
+            assert answer.json()["status"] == BECOMES[action], (start, action, answer.text)
+            case = editor.api.get(f"/review/cases/{report_id}").json()
+            assert case["status"] == BECOMES[action], (start, action, case)
+            wait_status(office["zhang"], report_id, BECOMES[action])
         else:
             assert answer.status_code == 409, (start, action, answer.status_code)
             assert answer.headers["Content-Type"].startswith("application/problem+json")

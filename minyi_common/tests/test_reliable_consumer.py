@@ -1,6 +1,9 @@
 """The event entrypoint against a real broker: retries with delay, dead-letters, never
 drops, never hot-loops; a killed consumer loses nothing; duplicates count once."""
 import json
+import os
+import subprocess
+import sys
 import time
 
 import eventlet
@@ -70,6 +73,39 @@ def test_a_failing_handler_retries_with_delay_then_dead_letters(container_factor
     CALLS.clear()
     assert replay(settings.amqp_uri, settings.namespace, "intake") == 1
     assert wait_for(lambda: len(CALLS) == settings.max_attempts)
+
+
+def test_an_event_that_breaks_its_contract_is_parked_at_once_and_the_cli_shows_it(
+        container_factory, make_settings, tmp_path):
+    """No attempt can make a malformed event valid: it goes to the dead-letter queue
+    without reaching the handler or the retry queues; `python -m minyi_common.dlq list`
+    shows it with its error, `replay` moves it back (and, still malformed, it is parked
+    again)."""
+    CALLS.clear()
+    settings = make_settings("intake", f"sqlite:///{tmp_path}/x.db")
+    container = container_factory(AlwaysFailing, settings.nameko_config())
+    container.start()
+    broken = unit_event()
+    del broken["unit"]["name"]  # a unit event without its unit's name
+    publish(settings, broken)
+
+    dlq = topology.dead_letter_queue(settings.namespace, "intake", "directory.unit_upserted")
+    assert wait_for(lambda: dict(inspect(settings.amqp_uri, settings.namespace)).get(dlq.name))
+    assert CALLS == []  # the handler never saw it
+
+    def cli(*args):
+        env = {**os.environ, "AMQP_URI": settings.amqp_uri,
+               "MINYI_NAMESPACE": settings.namespace}
+        run = subprocess.run([sys.executable, "-m", "minyi_common.dlq", *args], env=env,
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout
+    listed = cli("list")
+    assert f"{dlq.name}: 1" in listed and "contract:" in listed and "name" in listed, listed
+    assert cli("replay", "--service", "intake") == "replayed 1 events\n"
+    assert wait_for(lambda: dict(inspect(settings.amqp_uri, settings.namespace))
+                    .get(dlq.name) == 1)
+    assert CALLS == []
 
 
 class DatabaseAwayAWhile:

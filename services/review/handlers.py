@@ -63,10 +63,10 @@ def queue(db, principal, filters) -> dict:
         if filters.get(name):
             query = query.where(getattr(cases.c, name) == filters[name])
     if filters.get("q"):
-        pattern = f"%{filters['q']}%"
-        query = query.where(or_(cases.c.title.like(pattern), cases.c.situation.like(pattern),
-                                cases.c.analysis.like(pattern),
-                                cases.c.suggestions.like(pattern)))
+        # The words as typed: a % or _ in them is text, not a wildcard.
+        query = query.where(or_(*[column.contains(filters["q"], autoescape=True) for column in
+                                  (cases.c.title, cases.c.situation, cases.c.analysis,
+                                   cases.c.suggestions)]))
     if str(filters.get("urgent", "")).lower() in ("1", "true", "yes"):
         query = query.where(cases.c.urgent.is_(True))
     days = domain.load_input("queue_days", {k: filters[k] for k in ("submitted_from",

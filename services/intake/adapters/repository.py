@@ -76,11 +76,11 @@ class IntakeRepository:
             if filters.get(name):
                 query = query.where(getattr(reports.c, name) == filters[name])
         if filters.get("q"):
-            pattern = f"%{filters['q']}%"
-            query = query.where(or_(reports.c.title.like(pattern),
-                                    reports.c.situation.like(pattern),
-                                    reports.c.analysis.like(pattern),
-                                    reports.c.suggestions.like(pattern)))
+            # The words as typed: a % or _ in them is text, not a wildcard.
+            query = query.where(or_(*[column.contains(filters["q"], autoescape=True)
+                                      for column in (reports.c.title, reports.c.situation,
+                                                     reports.c.analysis,
+                                                     reports.c.suggestions)]))
         if filters.get("between"):
             start, end = filters["between"]
             when = func.coalesce(reports.c.submitted_at, reports.c.created_at)

@@ -1,5 +1,6 @@
 """Review in a real container on SQLite and PostgreSQL: concurrent decisions, and the
 similarity index."""
+import time
 from datetime import datetime, timezone
 
 import eventlet
@@ -12,7 +13,7 @@ from minyi_common.errors import Conflict
 from minyi_common.testing import both_backends
 from services.review import handlers
 from services.review.adapters.orm import metadata
-from services.review.service import ReviewService
+from services.review.service import ReviewService, Similarity
 from services.review.similarity import SimilarityIndex, grams
 
 EDITOR = {"id": "editor-1", "roles": ["editor"], "unit_ids": []}
@@ -56,6 +57,26 @@ def test_concurrent_decisions_leave_exactly_one(container_factory, service_confi
         decisions = connection.execute(select(func.count()).select_from(outbox).where(
             outbox.c.event_type.in_(["report_adopted", "report_rejected"]))).scalar_one()
     assert decisions == 4
+    db.dispose()
+
+
+@both_backends
+def test_a_started_review_catches_its_similarity_index_up_by_itself(container_factory,
+                                                                    service_config):
+    """The index lives in memory: a (re)started container rebuilds it from the database
+    in the background at start, before any new report asks for hints."""
+    cfg = service_config("review")
+    db = Database(cfg["DB_URL"], metadata)
+    earlier = [f"r{n}" for n in range(5)]
+    for report_id in earlier:  # what the review saw before its restart
+        arrive(db, report_id, text=f"第{report_id}号：山村饮水困难，旱季断水。")
+    container = container_factory(ReviewService, cfg)
+    container.start()
+    index = next(e for e in container.extensions if isinstance(e, Similarity)).index
+    deadline = time.monotonic() + 10
+    while not all(r in index for r in earlier) and time.monotonic() < deadline:
+        eventlet.sleep(0.05)
+    assert all(r in index for r in earlier), "the index did not catch up at start"
     db.dispose()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from minyi_common import events
 from minyi_common.db import Database
-from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.testing import both_backends
 from services.scoring import handlers, rules, standings
 from services.scoring.adapters.orm import metadata, score_lines
@@ -369,3 +369,33 @@ def test_a_report_sent_just_after_midnight_on_1_october_beijing_time_counts_in_q
     assert dates == {"late": "2026-09-30", "early": "2026-10-01"}
     q4 = standings.standings(db, EDITOR, {"period": "2026-Q4", "kind": "person"})
     assert [r["submitted"] for r in q4["items"] if r["id"] == "zhang"] == [1]
+
+
+def test_the_hourly_timer_sends_the_quarters_reminders_once(container_factory, service_config,
+                                                             monkeypatch):
+    """The reminders go out by themselves: scoring's timer entrypoint, every hour, on the
+    office's today; a second tick in the same quarter sends nothing."""
+    from nameko.testing.services import entrypoint_hook
+    from nameko.timer import Timer
+
+    from services.scoring import service as scoring_service
+    cfg = service_config("scoring")
+    database = Database(cfg["DB_URL"], metadata)
+    person(database, "zhang", "张三", ["member"])
+    monkeypatch.setattr(scoring_service.officetime, "today", lambda: date(2026, 12, 1))
+    container = container_factory(scoring_service.ScoringService, cfg)
+    timers = [e for e in container.entrypoints if isinstance(e, Timer)]
+    assert [(t.method_name, t.interval) for t in timers] == [("quota_reminder_tick", 3600)]
+    container.start()
+    outbox = metadata.tables["outbox"]
+
+    def reminders():
+        with database.engine.connect() as connection:
+            return [json.loads(r.body) for r in connection.execute(select(outbox.c.body).where(
+                outbox.c.event_type == "quota_reminder_due"))]
+    with entrypoint_hook(container, "quota_reminder_tick") as tick:
+        tick()
+        tick()
+    assert [(r["person_id"], r["quarter"], r["owed"]) for r in reminders()] \
+        == [("zhang", "2026-Q4", 4)]
+    database.dispose()

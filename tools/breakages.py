@@ -1,0 +1,241 @@
+"""See every reliability mechanism's test fail when the mechanism is taken out.
+
+For each row below: copy the tree to a scratch directory, make one exact change that
+removes the mechanism, run the tests that claim it (with this checkout's .venv), and
+expect each of them to fail. A row whose tests still pass is a test that cannot fail.
+
+Not part of `make test` (a row takes from seconds to two minutes, the whole table about
+twenty): run `make breakages`, or `.venv/bin/python tools/breakages.py [--list] [ROW ...]`
+for some rows by number or by a word of their name. It needs RabbitMQ and PostgreSQL as
+`make test` does, and must not run beside another suite (one row restarts the broker).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
+SKIP = shutil.ignore_patterns(".venv", "node_modules", ".git", "var", "__pycache__",
+                              ".pytest_cache", "dist", "screenshots")
+
+
+@dataclass
+class Breakage:
+    mechanism: str
+    path: str
+    old: str  # must occur exactly once in ``path``
+    new: str
+    tests: tuple  # pytest node ids; each must fail
+
+
+PG = "[postgresql]"
+BOTH = ""  # a node id without a parameter runs on both databases
+
+BREAKAGES = [
+    Breakage(
+        "consumers apply an event id once (processed_events)",
+        "minyi_common/db.py",
+        'fresh = uow.claim(consumer, event["event_id"])',
+        'fresh = uow.claim(consumer, event["event_id"]) or True',
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_duplicates_count_once_and_a_killed_consumer_loses_nothing",
+         "services/notify/tests/test_notify_service.py::"
+         "test_a_duplicated_event_gives_one_inbox_item_and_one_email" + PG,
+         "tests/test_crash_recovery.py::"
+         "test_a_consumer_killed_mid_stream_loses_nothing_and_counts_once" + PG)),
+    Breakage(
+        "the relay claims rows under a lease and republishes a dead relay's rows",
+        "minyi_common/db.py",
+        ".values(claimed_until=now + self.lease))",
+        ".values(published_at=now))",
+        ("tests/test_crash_recovery.py::"
+         "test_a_relay_that_dies_mid_batch_republishes_rather_than_loses" + PG,)),
+    Breakage(
+        "events committed before a crash are published after it (broken: a relay that "
+        "publishes only what was committed in the last second)",
+        "minyi_common/db.py",
+        "(outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))",
+        "(outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now),\n"
+        "                        outbox.c.created_at > now - timedelta(seconds=1))",
+        ("tests/test_crash_recovery.py::"
+         "test_events_committed_before_a_crash_are_published_on_restart" + PG,)),
+    Breakage(
+        "several instances' relays share the outbox (FOR UPDATE SKIP LOCKED)",
+        "minyi_common/db.py",
+        "            query = query.with_for_update(skip_locked=True)\n"
+        "        with self.db.unit_of_work() as uow:\n"
+        "            rows = uow.execute(query).all()",
+        "            pass\n"
+        "        with self.db.unit_of_work() as uow:\n"
+        "            rows = uow.execute(query).all()",
+        ("tests/test_crash_recovery.py::"
+         "test_relays_of_several_instances_publish_each_event_once" + PG,)),
+    Breakage(
+        "an event the broker returns (no queue bound) stays in the outbox",
+        "minyi_common/db.py",
+        "returned.append(row.id)",
+        "published.append(row.id)",
+        ("tests/test_crash_recovery.py::"
+         "test_an_event_the_broker_returns_stays_in_the_outbox" + PG,)),
+    Breakage(
+        "a failing handler is retried with delays before it is parked",
+        "minyi_common/nameko_glue.py",
+        "if attempt < self.settings.max_attempts:",
+        "if False:",
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_a_failing_handler_retries_with_delay_then_dead_letters",)),
+    Breakage(
+        "a handler that keeps failing is parked in the DLQ (no hot loop)",
+        "minyi_common/nameko_glue.py",
+        "if attempt < self.settings.max_attempts:",
+        "if True:",
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_a_failing_handler_retries_with_delay_then_dead_letters",)),
+    Breakage(
+        "an event that breaks its contract is parked at once",
+        "minyi_common/nameko_glue.py",
+        "            event = parse_event(body)\n",
+        "            event = body\n",
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_an_event_that_breaks_its_contract_is_parked_at_once_and_the_cli_shows_it",)),
+    Breakage(
+        "`make dlq-replay` puts parked events back with fresh attempts",
+        "minyi_common/dlq.py",
+        "                    headers[ATTEMPT_HEADER] = 0\n",
+        "                    headers[ATTEMPT_HEADER] = 99\n",
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_a_failing_handler_retries_with_delay_then_dead_letters",)),
+    Breakage(
+        "a database outage costs an event no attempts",
+        "minyi_common/nameko_glue.py",
+        'if what_is_away(exc_info[1]) == "the database" and',
+        'if False and what_is_away(exc_info[1]) == "the database" and',
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_an_outage_costs_an_event_no_attempts_and_never_dead_letters_it",)),
+    Breakage(
+        "a request its caller gave up on is not run later (RPC deadline)",
+        "minyi_common/nameko_glue.py",
+        "if deadline is not None and time.time() > float(deadline):",
+        "if False:",
+        ("minyi_common/tests/test_rpc_deadline.py::"
+         "test_a_command_given_up_on_never_runs_later",)),
+    Breakage(
+        "the gateway answers 503 when a service passes its deadline",
+        "minyi_common/nameko_glue.py",
+        "            timer = eventlet.Timeout(self._timeout)\n",
+        "            timer = eventlet.Timeout(None)\n",
+        ("gateway/tests/test_gateway.py::test_a_service_that_does_not_answer_in_time_gives_503",)),
+    Breakage(
+        "an answer meeting a lost broker does not kill the container",
+        "minyi_common/nameko_glue.py",
+        "handle_result(message, result, exc_info)\n        except CONNECTION_ERRORS as exc:",
+        "handle_result(message, result, exc_info)\n        except ZeroDivisionError as exc:",
+        ("tests/test_survive_faults.py::"
+         "test_a_broker_restart_mid_burst_costs_seconds_not_an_outage",)),
+    Breakage(
+        "one report per Idempotency-Key, even for two retries at once",
+        "services/intake/handlers.py",
+        "    except IntegrityError:\n        if not idempotency_key:\n            raise\n",
+        "    except ZeroDivisionError:\n        if not idempotency_key:\n            raise\n",
+        ("services/intake/tests/test_intake_service.py::"
+         "test_two_retries_with_one_key_at_once_make_one_report" + PG,)),
+    Breakage(
+        "of two editors deciding at once, one wins (version check)",
+        "services/review/handlers.py",
+        'cases.c.report_id == case["report_id"], cases.c.version == case["version"])',
+        'cases.c.report_id == case["report_id"])',
+        ("services/review/tests/test_review_service.py::"
+         "test_concurrent_decisions_leave_exactly_one" + PG,
+         "tests/test_review_workflow.py::"
+         "test_two_editors_deciding_at_once_leave_exactly_one_decision" + PG)),
+    Breakage(
+        "two notify instances send each email or webhook once (delivery leases)",
+        "services/notify/delivery.py",
+        "        query = query.with_for_update(skip_locked=True)\n"
+        "    with db.unit_of_work() as uow:\n"
+        "        rows = [dict(r._mapping) for r in uow.execute(query)]",
+        "        pass\n"
+        "    with db.unit_of_work() as uow:\n"
+        "        rows = [dict(r._mapping) for r in uow.execute(query)]",
+        ("services/notify/tests/test_delivery_leases.py::"
+         "test_two_senders_send_each_delivery_once" + PG,)),
+    Breakage(
+        "a (re)started review rebuilds its similarity index",
+        "services/review/service.py",
+        "        self.container.spawn_managed_thread(lambda: until_done(",
+        "        return\n        self.container.spawn_managed_thread(lambda: until_done(",
+        ("services/review/tests/test_review_service.py::"
+         "test_a_started_review_catches_its_similarity_index_up_by_itself" + PG,)),
+    Breakage(
+        "a search for % or _ finds that text, not everything",
+        "services/intake/adapters/repository.py",
+        'column.contains(filters["q"], autoescape=True)',
+        'column.like("%" + filters["q"] + "%")',
+        ("tests/test_directory_and_lists.py::test_the_report_list_filters_and_pages" + PG,)),
+]
+
+
+def run_row(number: int, row: Breakage) -> tuple:
+    scratch = tempfile.mkdtemp(prefix=f"minyi-break-{number}-")
+    try:
+        shutil.copytree(ROOT, scratch, ignore=SKIP, dirs_exist_ok=True)
+        target = os.path.join(scratch, row.path)
+        with open(target, encoding="utf-8") as source:
+            text = source.read()
+        if text.count(row.old) != 1:
+            return "not applied", f"the text to break occurs {text.count(row.old)} times", 0
+        with open(target, "w", encoding="utf-8") as source:
+            source.write(text.replace(row.old, row.new))
+        started = time.monotonic()
+        run = subprocess.run([PYTHON, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider",
+                              "--durations=0", *row.tests], cwd=scratch,
+                             capture_output=True, text=True, timeout=900)
+        seconds = time.monotonic() - started
+        failed = set(re.findall(r"^FAILED (\S+)", run.stdout, re.M)) | set(
+            re.findall(r"^ERROR (\S+)", run.stdout, re.M))
+        missed = [t for t in row.tests if not any(f.startswith(t) for f in failed)]
+        if run.returncode in (4, 5):
+            return "not run", run.stdout[-1500:] + run.stderr[-1500:], seconds
+        if missed:
+            return "STILL PASSES", "not caught by: " + ", ".join(missed), seconds
+        return "failed, as it should", "; ".join(sorted(failed)), seconds
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rows", nargs="*", help="row numbers, or words of a mechanism")
+    parser.add_argument("--list", action="store_true", help="print the table and stop")
+    args = parser.parse_args(argv)
+    chosen = [(n, row) for n, row in enumerate(BREAKAGES, 1)
+              if not args.rows or str(n) in args.rows
+              or any(word.lower() in row.mechanism.lower() for word in args.rows
+                     if not word.isdigit())]
+    if args.list:
+        for n, row in chosen:
+            print(f"{n:2}. {row.mechanism}\n    {row.path}: {row.old.strip()!r} -> "
+                  f"{row.new.strip()!r}\n    " + "\n    ".join(row.tests))
+        return 0
+    outcomes = []
+    for n, row in chosen:
+        print(f"{n:2}. {row.mechanism} ...", flush=True)
+        result, detail, seconds = run_row(n, row)
+        outcomes.append((n, row, result))
+        print(f"    {result} ({seconds:.0f} s): {detail[:600]}", flush=True)
+    print("\n| # | mechanism | what was removed | tests | result |\n|---|---|---|---|---|")
+    for n, row, result in outcomes:
+        tests = "<br>".join(f"`{t.split('::')[-1]}`" for t in row.tests)
+        print(f"| {n} | {row.mechanism} | `{row.path}`: `{row.old.strip()[:60]}` | {tests} "
+              f"| {result} |")
+    return 0 if all(r == "failed, as it should" for _, _, r in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
