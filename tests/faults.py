@@ -36,10 +36,11 @@ class GaveUp(Exception):
     pass
 
 
-def careful(call, patience=PATIENCE):
+def careful(call, patience=PATIENCE, seen=None):
     """``call()`` until it gives an answer that is not a 5xx, as a careful client does:
     on a 5xx or a dropped connection it waits (``Retry-After`` when given, else a growing
-    pause) and sends the same request again. Returns (answer, attempts)."""
+    pause) and sends the same request again. Returns (answer, attempts); each 5xx status
+    is added to ``seen``."""
     deadline, pause, attempts = time.monotonic() + patience, 0.2, 0
     while True:
         attempts += 1
@@ -47,6 +48,8 @@ def careful(call, patience=PATIENCE):
             answer = call()
             if answer.status_code < 500:
                 return answer, attempts
+            if seen is not None:
+                seen.append(answer.status_code)
             wait = float(answer.headers.get("Retry-After") or pause)
             why = f"{answer.status_code} {answer.text[:200]}"
         except requests.RequestException as exc:
@@ -69,6 +72,7 @@ class Burst:
         self.answers = [None] * count
         self.attempts = [0] * count
         self.errors = []
+        self.server_errors = []  # the status of every 5xx answer met on the way
         self.done = 0
         self._lock = threading.Lock()
 
@@ -79,7 +83,8 @@ class Burst:
         author = self.authors[n % len(self.authors)]
         try:
             answer, attempts = careful(lambda: author.api.post(
-                "/reports", self.body(n), headers={"Idempotency-Key": self.keys[n]}))
+                "/reports", self.body(n), headers={"Idempotency-Key": self.keys[n]}),
+                seen=self.server_errors)
             self.answers[n], self.attempts[n] = answer, attempts
             if answer.status_code != 201:
                 self.errors.append((n, answer.status_code, answer.text[:300]))
@@ -214,6 +219,9 @@ def broken_invariants(urls, burst, admin, editors, smtp, sink, timeout=90,
     broken = []
     if burst.errors:
         broken.append(f"{len(burst.errors)} submissions without a 201: {burst.errors[:5]}")
+    # A fault is a 503 (or a gateway's 502/504), something to retry: never a 500.
+    if [status for status in burst.server_errors if status not in (502, 503, 504)]:
+        broken.append(f"answers that were not 502/503/504: {sorted(set(burst.server_errors))}")
     ids = burst.report_ids()
     if len(set(ids)) != len(ids):
         broken.append("two Idempotency-Keys were answered with the same report")

@@ -89,7 +89,8 @@ class FaultySystem:
         broken = broken_invariants(self.urls, burst, self.admin, self.editors, self.smtp,
                                    self.sink, resend_allowed=resend_allowed)
         print(f"\n{what}: ready {recovered} s after the fault; {burst.retried()} of "
-              f"{burst.count} submissions needed a retry")
+              f"{burst.count} submissions needed a retry; 5xx met: "
+              f"{ {s: burst.server_errors.count(s) for s in set(burst.server_errors)} }")
         assert recovered is not None, f"{what}: not ready within {RECOVERY_LIMIT:g} s\n" \
                                       + self.system.tail(80)
         assert broken == [], f"{what}: {broken}\n" + self.system.tail(80)

@@ -32,6 +32,10 @@ class Breakage:
     old: str  # must occur exactly once in ``path``
     new: str
     tests: tuple  # pytest node ids; each must fail
+    more: tuple = ()  # further (path, old, new) edits, when a mechanism has two parts
+
+    def edits(self) -> list:
+        return [(self.path, self.old, self.new), *self.more]
 
 
 PG = "[postgresql]"
@@ -119,12 +123,23 @@ BREAKAGES = [
         ("minyi_common/tests/test_reliable_consumer.py::"
          "test_an_outage_costs_an_event_no_attempts_and_never_dead_letters_it",)),
     Breakage(
-        "a request its caller gave up on is not run later (RPC deadline)",
+        "a request taken up after its deadline is refused, not run (the service's check)",
         "minyi_common/nameko_glue.py",
         "if deadline is not None and time.time() > float(deadline):",
         "if False:",
         ("minyi_common/tests/test_rpc_deadline.py::"
-         "test_a_command_given_up_on_never_runs_later",)),
+         "test_a_request_taken_up_after_its_deadline_is_refused_not_run",)),
+    Breakage(
+        "a request its caller gave up on is not run later (the broker's expiry and the "
+        "service's check, both removed)",
+        "minyi_common/nameko_glue.py",
+        "if deadline is not None and time.time() > float(deadline):",
+        "if False:",
+        ("minyi_common/tests/test_rpc_deadline.py::"
+         "test_a_command_given_up_on_never_runs_later",),
+        more=(("minyi_common/nameko_glue.py",
+               "            method.publisher.expiration = self._timeout\n",
+               "            method.publisher.expiration = None\n"),)),
     Breakage(
         "the gateway answers 503 when a service passes its deadline",
         "minyi_common/nameko_glue.py",
@@ -138,6 +153,20 @@ BREAKAGES = [
         "handle_result(message, result, exc_info)\n        except ZeroDivisionError as exc:",
         ("tests/test_survive_faults.py::"
          "test_a_broker_restart_mid_burst_costs_seconds_not_an_outage",)),
+    Breakage(
+        "a service whose database is away answers 503, not 500",
+        "minyi_common/nameko_glue.py",
+        'if exc_info is not None and what_is_away(exc_info[1]) == "the database":',
+        "if False:",
+        ("tests/test_survive_faults.py::"
+         "test_a_database_restart_mid_burst_costs_seconds_not_an_outage",)),
+    Breakage(
+        "the gateway whose own database is away answers 503, not 500",
+        "gateway/http.py",
+        '    if what_is_away(exc) == "the database":',
+        "    if False:",
+        ("tests/test_survive_faults.py::"
+         "test_a_database_restart_mid_burst_costs_seconds_not_an_outage",)),
     Breakage(
         "one report per Idempotency-Key, even for two retries at once",
         "services/intake/handlers.py",
@@ -185,13 +214,15 @@ def run_row(number: int, row: Breakage) -> tuple:
     scratch = tempfile.mkdtemp(prefix=f"minyi-break-{number}-")
     try:
         shutil.copytree(ROOT, scratch, ignore=SKIP, dirs_exist_ok=True)
-        target = os.path.join(scratch, row.path)
-        with open(target, encoding="utf-8") as source:
-            text = source.read()
-        if text.count(row.old) != 1:
-            return "not applied", f"the text to break occurs {text.count(row.old)} times", 0
-        with open(target, "w", encoding="utf-8") as source:
-            source.write(text.replace(row.old, row.new))
+        for path, old, new in row.edits():
+            target = os.path.join(scratch, path)
+            with open(target, encoding="utf-8") as source:
+                text = source.read()
+            if text.count(old) != 1:
+                return "not applied", f"{path}: the text to break occurs " \
+                                      f"{text.count(old)} times", 0
+            with open(target, "w", encoding="utf-8") as source:
+                source.write(text.replace(old, new))
         started = time.monotonic()
         run = subprocess.run([PYTHON, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider",
                               "--durations=0", *row.tests], cwd=scratch,
@@ -220,8 +251,10 @@ def main(argv=None) -> int:
                      if not word.isdigit())]
     if args.list:
         for n, row in chosen:
-            print(f"{n:2}. {row.mechanism}\n    {row.path}: {row.old.strip()!r} -> "
-                  f"{row.new.strip()!r}\n    " + "\n    ".join(row.tests))
+            print(f"{n:2}. {row.mechanism}")
+            for path, old, new in row.edits():
+                print(f"    {path}: {old.strip()!r} -> {new.strip()!r}")
+            print("    " + "\n    ".join(row.tests))
         return 0
     outcomes = []
     for n, row in chosen:
@@ -232,8 +265,9 @@ def main(argv=None) -> int:
     print("\n| # | mechanism | what was removed | tests | result |\n|---|---|---|---|---|")
     for n, row, result in outcomes:
         tests = "<br>".join(f"`{t.split('::')[-1]}`" for t in row.tests)
-        print(f"| {n} | {row.mechanism} | `{row.path}`: `{row.old.strip()[:60]}` | {tests} "
-              f"| {result} |")
+        removed = "<br>".join(f"`{path}`: `{old.strip().splitlines()[0][:60]}`"
+                              for path, old, _ in row.edits())
+        print(f"| {n} | {row.mechanism} | {removed} | {tests} | {result} |")
     return 0 if all(r == "failed, as it should" for _, _, r in outcomes) else 1
 
 

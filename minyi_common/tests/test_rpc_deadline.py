@@ -1,12 +1,14 @@
 """A command the caller gave up on (the gateway answered 503) is not carried out later
 unseen (SPEC §13): the request expires in the queue, or is refused when a busy service
 finally takes it up."""
+import time
+
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from minyi_common.errors import ServiceUnavailable
-from minyi_common.nameko_glue import _DeadlineProxy, rpc
+from minyi_common.nameko_glue import DEADLINE_HEADER, _DeadlineProxy, rpc
 
 DONE = []
 
@@ -47,6 +49,21 @@ def test_a_command_given_up_on_never_runs_later(busy):
         assert _DeadlineProxy(second, "busy", 10).command("on time") == "on time"
     eventlet.sleep(0.5)
     assert DONE == ["on time"], "the request answered with 503 ran after all"
+
+
+def test_a_request_taken_up_after_its_deadline_is_refused_not_run(busy):
+    """The broker's expiry drops a request still queued; one that reaches the service
+    late anyway (redelivered after a broker restart, or prefetched behind a slow worker)
+    is refused by the service itself: here a request without an expiry whose deadline
+    passed a second ago."""
+    with ServiceRpcProxy("busy", busy) as proxy:
+        method = proxy.command
+        method.publisher.publish_kwargs = {
+            **method.publisher.publish_kwargs,
+            "headers": {DEADLINE_HEADER: f"{time.time() - 1:.3f}"}}
+        with pytest.raises(ServiceUnavailable):
+            method("late")
+    assert DONE == [], "a request past its deadline ran"
 
 
 def test_a_request_within_its_deadline_runs(busy):
