@@ -86,8 +86,7 @@ def test_events_committed_before_a_crash_are_published_on_restart(make_settings,
     committed reports' events are not published yet (the test looks); after a restart
     every committed report's event reaches review's queue."""
     url = databases.url("intake")
-    settings = make_settings("intake", url)
-    ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
+    settings = make_settings("intake", url)  # the topology: intake declares it as it starts
     # A short lease: what the killed relay had claimed goes out 3 s later, not 10.
     env = {**env_for(settings, "intake", url), "MINYI_OUTBOX_LEASE": "3"}
     log = str(tmp_path / "intake.log")

@@ -43,6 +43,30 @@ BOTH = ""  # a node id without a parameter runs on both databases
 
 BREAKAGES = [
     Breakage(
+        "an event is written in the same transaction as the change (outbox)",
+        "minyi_common/db.py",
+        "        self.execute(insert(self.db.outbox).values(",
+        "        with self.db.engine.begin() as separate:\n"
+        "            separate.execute(insert(self.db.outbox).values(",
+        ("minyi_common/tests/test_db.py::"
+         "test_a_rolled_back_unit_of_work_leaves_no_event_and_no_claim" + PG,)),
+    Breakage(
+        "every process declares the whole topology before it publishes",
+        "minyi_common/serve.py",
+        "    ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)\n",
+        "    pass\n",
+        ("tests/test_crash_recovery.py::"
+         "test_events_committed_before_a_crash_are_published_on_restart" + PG,),
+        # Declared at start (serve), by the relay before it publishes and by each event
+        # consumer as it is set up: all three go.
+        more=(("minyi_common/nameko_glue.py",
+               "        if self.relay_outbox:\n            ensure_topology(",
+               "        if False:\n            ensure_topology("),
+              ("minyi_common/nameko_glue.py",
+               "        ensure_topology(settings.amqp_uri, settings.namespace, "
+               "settings.retry_delays)\n        self.publisher = ConfirmingPublisher",
+               "        self.publisher = ConfirmingPublisher"))),
+    Breakage(
         "consumers apply an event id once (processed_events)",
         "minyi_common/db.py",
         'fresh = uow.claim(consumer, event["event_id"])',
@@ -87,6 +111,25 @@ BREAKAGES = [
         "published.append(row.id)",
         ("tests/test_crash_recovery.py::"
          "test_an_event_the_broker_returns_stays_in_the_outbox" + PG,)),
+    Breakage(
+        "events for one report are applied one at a time across instances (advisory "
+        "locks on PostgreSQL)",
+        "minyi_common/db.py",
+        "    if uow.db.is_sqlite:\n        return\n    function =",
+        "    if True:\n        return\n    function =",
+        ("services/scoring/tests/test_races.py::"
+         "test_outcomes_recorded_at_the_same_moment_all_count" + PG,
+         "services/intake/tests/test_races.py::"
+         "test_outcome_events_at_one_moment_all_reach_the_author" + PG)),
+    Breakage(
+        "review changes a case under its row lock (outcomes, intake's events, decisions)",
+        "services/review/handlers.py",
+        "row = uow.execute(query.with_for_update() if for_update else query).first()",
+        "row = uow.execute(query).first()",
+        ("services/review/tests/test_races.py::"
+         "test_outcomes_recorded_at_the_same_moment_both_succeed" + PG,
+         "services/review/tests/test_races.py::"
+         "test_a_withdrawal_racing_a_decision_never_overwrites_it" + PG)),
     Breakage(
         "a failing handler is retried with delays before it is parked",
         "minyi_common/nameko_glue.py",
@@ -168,6 +211,12 @@ BREAKAGES = [
         ("tests/test_survive_faults.py::"
          "test_a_database_restart_mid_burst_costs_seconds_not_an_outage",)),
     Breakage(
+        "a retried submission is answered as the first was, marked as a replay",
+        "gateway/service.py",
+        'replayed = {} if answer["created"] else {"Idempotent-Replayed": "true"}',
+        "replayed = {}",
+        ("tests/test_api_contract.py::test_idempotency_keys_over_http" + PG,)),
+    Breakage(
         "one report per Idempotency-Key, even for two retries at once",
         "services/intake/handlers.py",
         "    except IntegrityError:\n        if not idempotency_key:\n            raise\n",
@@ -194,6 +243,21 @@ BREAKAGES = [
         "        rows = [dict(r._mapping) for r in uow.execute(query)]",
         ("services/notify/tests/test_delivery_leases.py::"
          "test_two_senders_send_each_delivery_once" + PG,)),
+    Breakage(
+        "an email or webhook held by a killed sender goes out once its lease runs out",
+        "services/notify/delivery.py",
+        'and_(deliveries.c.status == "sending", deliveries.c.locked_until < now))',
+        'and_(deliveries.c.status == "sending", deliveries.c.locked_until < now, False))',
+        ("services/notify/tests/test_delivery_leases.py::"
+         "test_a_stale_sender_cannot_overwrite_a_newer_claim" + PG,)),
+    Breakage(
+        "a late sender cannot record over a newer claim (the claim's fence)",
+        "services/notify/delivery.py",
+        "                                             deliveries.c.locked_until == "
+        'row["locked_until"])\n',
+        "                                             )\n",
+        ("services/notify/tests/test_delivery_leases.py::"
+         "test_a_stale_sender_cannot_overwrite_a_newer_claim" + PG,)),
     Breakage(
         "a (re)started review rebuilds its similarity index",
         "services/review/service.py",
