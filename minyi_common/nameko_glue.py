@@ -42,6 +42,25 @@ def _establish_connection(self):
 # again after 0.5, 1.5, 2.5 ... at most 5 s.
 QueueConsumer.establish_connection = _establish_connection
 
+
+def _settling(settle):
+    """nameko acks and requeues only if the connection is alive, and swallows amqp's own
+    ConnectionError; a socket the broker just closed raises the builtin one (a broken
+    pipe, a reset) and took the container down with it: the gateway's reply listener
+    acks every answer, so a broker restart killed the gateway mid-burst (500s). The
+    message is the broker's again once the connection is gone: nothing to do here."""
+    def quietly(self, message):
+        try:
+            settle(self, message)
+        except CONNECTION_ERRORS as exc:
+            where = message.delivery_info.get("routing_key")
+            BROKER_OUTAGE.noticed(f"settling a message of {where}", exc)
+    return quietly
+
+
+QueueConsumer.ack_message = _settling(QueueConsumer.ack_message)
+QueueConsumer.requeue_message = _settling(QueueConsumer.requeue_message)
+
 # Our errors travel through nameko RPC as themselves, not as RemoteError strings.
 for _error in errors.ALL:
     deserialize_to_instance(_error)

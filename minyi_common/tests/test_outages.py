@@ -57,3 +57,27 @@ def test_an_outage_is_told_once_and_its_end_once(caplog):
     assert len(lines) == 2, lines
     assert "the database is not answering" in lines[0]
     assert "the database is back after" in lines[1]
+
+
+def test_settling_a_message_on_a_socket_the_broker_closed_does_not_raise():
+    """nameko catches amqp's ConnectionError only; a broker that just went away gives a
+    broken pipe or a reset, which would end the container (the gateway's reply listener
+    acks every answer it gets)."""
+    from nameko.messaging import QueueConsumer
+
+    import minyi_common.nameko_glue  # noqa: F401  (patches QueueConsumer)
+
+    class Message:
+        delivery_info = {"routing_key": "rpc.reply-gateway"}
+
+        class channel:
+            connection = object()  # alive, as far as nameko can tell
+
+        def ack(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def requeue(self):
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    QueueConsumer.ack_message(None, Message())
+    QueueConsumer.requeue_message(None, Message())
