@@ -159,13 +159,33 @@ class DatabaseMaker:
         admin.dispose()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that touches a database (through ``databases``, ``service_config`` or
+    ``backend``) runs on SQLite and on PostgreSQL, unless it names its backends itself
+    (``@pytest.mark.parametrize("backend", ["postgresql"])`` for a race SQLite would
+    serialise)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        if "backend" in (names.replace(" ", "").split(",") if isinstance(names, str)
+                         else names):
+            return
+    metafunc.parametrize("backend", BACKENDS)
+
+
 @pytest.fixture
 def backend():
-    """SQLite unless a test asks for more with ``@both_backends``."""
+    """Overridden by the parametrisation above; here for a test that builds its fixtures
+    by hand."""
     return "sqlite"
 
 
-both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+# Kept for the tests that say it explicitly; the default is the same now.
+both_backends = pytest.mark.parametrize("backend", BACKENDS)
 
 
 @pytest.fixture
