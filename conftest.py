@@ -6,3 +6,25 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 pytest_plugins = ["minyi_common.testing"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def browser_tests_alongside(request, tmp_path_factory):
+    """When the browser tests are among the tests to run, start them now, beside the rest,
+    in a process and on a vhost of their own (nameko's RPC queues are named by service
+    alone: two systems on one vhost would answer each other's calls). Where no vhost can
+    be made, tests/test_web_app.py runs them in their turn instead."""
+    from minyi_common.testing import own_vhost
+    from tests.browser_run import BROWSER, NODE
+    if not any(item.nodeid == NODE for item in request.session.items):
+        yield
+        return
+    broker = request.getfixturevalue("broker_uri")
+    with own_vhost(broker) as uri:
+        if uri != broker:
+            BROWSER.start(uri, str(tmp_path_factory.mktemp("browser")))
+        yield
+        BROWSER.finish()

@@ -26,6 +26,7 @@ from services.review.adapters.orm import metadata as review_metadata
 from services.scoring.adapters.orm import metadata as scoring_metadata
 from services.scoring.adapters.orm import report_records
 
+from .browser_run import BROWSER
 from .faults import ready, restart_broker, rows
 from .people import REPORT, make_people
 from .system import eventually, running_system
@@ -40,6 +41,7 @@ OUTCOMES = ({"kind": "forwarded", "level": "city", "target": "市政协办公室
 
 @pytest.fixture
 def deployed(amqp_uri, pg_server_url, tmp_path):
+    BROWSER.finish()  # the browser tests run beside the rest: not while the broker restarts
     with running_system(amqp_uri, str(tmp_path), backend="postgresql",
                         pg_server_url=pg_server_url) as system:
         extra = [system.second(service) for service in EXTRA]

@@ -16,6 +16,7 @@ import pytest
 
 from minyi_common.testing import DatabaseMaker, SmtpServer, own_vhost
 
+from .browser_run import BROWSER
 from .faults import (Burst, WebhookSink, at_once, broken_invariants, postgres, rabbitmqctl,
                      restart_broker, restart_postgres, seconds_until_ready, under_fault)
 from .people import Person, make_people
@@ -109,6 +110,7 @@ def systems(amqp_uri, broker_uri, tmp_path_factory, pg_server_url):
     """The system on SQLite and on PostgreSQL (each on a vhost of its own), started at
     once; each fault hits both at the same moment (each burst has a tag of its own, so
     each test checks its own reports)."""
+    BROWSER.finish()  # the browser tests run beside the rest: not while the broker restarts
     made, makers = {}, {}
 
     def start(backend, vhost_uri):

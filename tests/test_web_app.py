@@ -1,25 +1,19 @@
-"""The web app in a real browser (web/e2e/): run as a pytest of its own, in a process
-without the services' eventlet patching, under which Playwright's sync API hangs as
-soon as an assertion fails. This test passes only when every browser test passed."""
-import os
+"""The web app in a real browser (web/e2e/), run beside the other tests in a process of
+its own (tests/browser_run.py): this test passes only when every browser test passed."""
 import subprocess
 import sys
 
+from .browser_run import BROWSER
 from .system import ROOT
 
 
 def test_the_browser_tests_pass(amqp_uri, tmp_path):
-    shots = os.environ.get("MINYI_SCREENSHOTS") or str(tmp_path / "screenshots")
-    e2e = os.path.join(ROOT, "web", "e2e")
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", os.path.join(e2e, "pytest.ini"),
-         "--confcutdir", e2e, "--basetemp", str(tmp_path / "e2e"), "-q", e2e],
-        cwd=e2e, capture_output=True, text=True, timeout=540,
-        env={**os.environ, "AMQP_URI": amqp_uri, "MINYI_SCREENSHOTS": shots})
-    print(run.stdout[-3000:])
-    print(f"screenshots: {shots}")
-    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-3000:]
-    assert " passed" in run.stdout and " failed" not in run.stdout
+    BROWSER.start(amqp_uri, str(tmp_path))  # unless they were started beside the rest
+    code, output = BROWSER.finish()
+    print(output[-3000:])
+    print(f"screenshots: {BROWSER.shots}")
+    assert code == 0, output[-10000:]
+    assert " passed" in output and " failed" not in output
 
 
 def test_what_the_browser_tests_import_leaves_sockets_unpatched():

@@ -8,11 +8,14 @@ import eventlet
 import pytest
 from eventlet import wsgi
 from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import select
 
 from minyi_common import events
 from minyi_common.amqp import ConfirmingPublisher
+from minyi_common.db import Database
 from minyi_common.dlq import inspect
 from minyi_common.testing import SmtpServer, both_backends
+from services.notify.adapters.orm import metadata, people
 from services.notify.adapters.senders import signature
 from services.notify.service import NotifyService
 from tests.system import free_port
@@ -74,6 +77,24 @@ def start_notify(container_factory, service_config, smtp_port, max_attempts=3):
     return cfg
 
 
+def introduce(cfg, *people_events):
+    """Publish directory events and wait until notify has them: an event about a report
+    names its recipients, and a person notify does not know yet gets no email."""
+    for event in people_events:
+        publish(cfg, event)
+    wanted = {e["person"]["id"] for e in people_events}
+    database = Database(cfg["DB_URL"], metadata)
+    try:
+        assert wait_for(lambda: wanted <= set(_known(database)))
+    finally:
+        database.dispose()
+
+
+def _known(database):
+    with database.engine.connect() as connection:
+        return connection.execute(select(people.c.id)).scalars().all()
+
+
 def publish(cfg, event):
     settings = cfg["MINYI"]
     publisher = ConfirmingPublisher(settings.amqp_uri)
@@ -106,9 +127,9 @@ def deliveries(cfg, **filters):
 def test_a_duplicated_event_gives_one_inbox_item_and_one_email(container_factory,
                                                               service_config, smtp):
     cfg = start_notify(container_factory, service_config, smtp.port)
-    publish(cfg, person_event("p-author", "author@example.org"))
-    publish(cfg, person_event("p-admin", "admin@example.org", roles=("unit_admin",)))
-    publish(cfg, person_event("p-other", "other@example.org", units=("u2",)))
+    introduce(cfg, person_event("p-author", "author@example.org"),
+              person_event("p-admin", "admin@example.org", roles=("unit_admin",)),
+              person_event("p-other", "other@example.org", units=("u2",)))
     event = adopted_event()
     publish(cfg, event)
     publish(cfg, event)
@@ -141,7 +162,7 @@ def test_email_waits_for_an_smtp_server_that_is_down_at_first(container_factory,
     down = SmtpServer(tmp_path)  # not started yet: nothing listens on its port
     # Ten tries, 0.1 s doubling: about a minute and a half of patience in all.
     cfg = start_notify(container_factory, service_config, down.port, max_attempts=10)
-    publish(cfg, person_event("p-author", "author@example.org"))
+    introduce(cfg, person_event("p-author", "author@example.org"))
     publish(cfg, adopted_event())
     assert wait_for(lambda: any(d["attempts"] >= 1 for d in deliveries(cfg)))
     assert deliveries(cfg)[0]["status"] in ("pending", "sending")
@@ -156,7 +177,7 @@ def test_email_waits_for_an_smtp_server_that_is_down_at_first(container_factory,
 def test_a_person_who_turned_email_off_gets_the_inbox_item_only(container_factory,
                                                                 service_config, smtp):
     cfg = start_notify(container_factory, service_config, smtp.port)
-    publish(cfg, person_event("p-author", "author@example.org"))
+    introduce(cfg, person_event("p-author", "author@example.org"))
     with ServiceRpcProxy("notify", cfg) as notify:
         assert notify.get_preferences(AUTHOR) == {"email": True}
         assert notify.put_preferences(AUTHOR, {"email": False}) == {"email": False}
