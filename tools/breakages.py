@@ -339,7 +339,7 @@ def main(argv=None) -> int:
     for n, row, result in outcomes:
         tests = "<br>".join(f"`{t.split('::')[-1]}`" for t in row.tests)
         removed = "<br>".join(f"`{path}`: `{old.strip().splitlines()[0][:60]}`"
-                              for path, old, _ in row.edits())
+                              for path, old, _ in row.edits()).replace("|", "\\|")
         print(f"| {n} | {row.mechanism} | {removed} | {tests} | {result} |")
     return 0 if all(r == "failed, as it should" for _, _, r in outcomes) else 1
 
