@@ -46,6 +46,9 @@ class Settings:
     # how long a delivery held by a killed instance waits (notify's lease).
     delivery_deadline: float = 10.0
     delivery_max_attempts: int = 6
+    # Webhooks may point at loopback, private and reserved addresses (tests, a closed
+    # network); off by default: an admin's URL must not reach the deployment's own network.
+    webhook_allow_private: bool = False
     token_lifetime: int = 8 * 3600
     public_url: str = ""
     # How long a starting service waits for a broker that is away (a restart of it):
@@ -103,6 +106,8 @@ def load(service: str) -> Settings:
         delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
         delivery_deadline=float(env.get("MINYI_DELIVERY_DEADLINE", "10")),
         delivery_max_attempts=int(env.get("MINYI_DELIVERY_MAX_ATTEMPTS", "6")),
+        webhook_allow_private=env.get("MINYI_WEBHOOK_ALLOW_PRIVATE", "").lower()
+        in ("1", "true", "yes"),
         token_lifetime=int(env.get("MINYI_TOKEN_LIFETIME", str(8 * 3600))),
         public_url=env.get("MINYI_PUBLIC_URL", ""),
         broker_wait=float(env.get("MINYI_BROKER_WAIT", "0")),

@@ -159,6 +159,8 @@ FIELD_MESSAGES = (
     N_("A unit with this name exists."),
     N_("Unknown units: {ids}."),
     N_("Unknown people: {ids}."),
+    N_("The address must be a public one on the internet, not this server, a private network "
+       "or a reserved range."),
     N_("Must be true or false."),
     N_("An http(s) URL of at most 500 characters."),
     N_("A list from: {choices}."),

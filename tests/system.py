@@ -99,7 +99,9 @@ class RunningSystem:
                     "GATEWAY_PORT": str(self.port), "MINYI_NAMESPACE": self.namespace,
                     "MINYI_ADMIN_USERNAME": "admin", "MINYI_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "MINYI_RETRY_DELAYS": "0.2,0.5", "MINYI_MAX_ATTEMPTS": "3",
-                    "MINYI_OUTBOX_POLL": "0.5", **(extra_env or {})}
+                    "MINYI_OUTBOX_POLL": "0.5",
+                    # The tests' webhook receivers listen on 127.0.0.1.
+                    "MINYI_WEBHOOK_ALLOW_PRIVATE": "1", **(extra_env or {})}
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(data_dir, "system.log")
         self.process = None

@@ -268,6 +268,27 @@ BREAKAGES = [
         ("services/notify/tests/test_delivery_leases.py::"
          "test_a_stale_sender_cannot_overwrite_a_newer_claim" + PG,)),
     Breakage(
+        "a webhook into the deployment's own network is refused when it is added (SSRF)",
+        "services/notify/handlers.py",
+        "            addresses.check(url, allow_private)\n",
+        "            pass\n",
+        ("services/notify/tests/test_notify_service.py::"
+         "test_a_webhook_into_the_deployments_own_network_is_refused" + PG,)),
+    Breakage(
+        "a webhook's address is checked again before each delivery (DNS rebinding)",
+        "services/notify/handlers.py",
+        '            addresses.check(row["target"], allow_private)\n',
+        "            pass\n",
+        ("services/notify/tests/test_notify_service.py::"
+         "test_a_webhook_address_is_checked_again_before_each_delivery" + PG,)),
+    Breakage(
+        "a webhook receiver cannot redirect a delivery elsewhere",
+        "services/notify/adapters/senders.py",
+        "                                allow_redirects=False)",
+        "                                allow_redirects=True)",
+        ("services/notify/tests/test_notify_service.py::"
+         "test_a_webhook_receiver_cannot_redirect_a_delivery" + PG,)),
+    Breakage(
         "a (re)started review rebuilds its similarity index",
         "services/review/service.py",
         "        self.container.spawn_managed_thread(lambda: until_done(",

@@ -1,5 +1,6 @@
 """Notify's use cases: turn events into inbox items, emails and webhook calls for the
 right people, exactly once per (event, recipient, channel)."""
+import logging
 import uuid
 from urllib.parse import urlparse
 
@@ -12,7 +13,10 @@ from minyi_common.schemas import load_page, load_principal, require_role
 from minyi_common.topology import SUBSCRIPTIONS
 
 from . import delivery, templates
+from .adapters import addresses
 from .adapters.orm import notifications, people, preferences, webhooks
+
+log = logging.getLogger(__name__)
 
 # Adoptions and outcomes go to everyone credited and to the unit's admins (SPEC §7).
 WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
@@ -156,7 +160,7 @@ def put_preferences(db, principal, payload) -> dict:
 
 
 # --- webhooks (admins) -----------------------------------------------------------------
-def create_webhook(db, principal, payload) -> dict:
+def create_webhook(db, principal, payload, allow_private: bool = False) -> dict:
     principal = load_principal(principal)
     require_role(principal, "admin")
     if not isinstance(payload, dict):
@@ -167,6 +171,13 @@ def create_webhook(db, principal, payload) -> dict:
     if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc \
             or len(url) > 500:
         errors["url"] = ["An http(s) URL of at most 500 characters."]
+    else:
+        try:
+            addresses.check(url, allow_private)
+        except addresses.Forbidden as refused:
+            log.warning("refused a webhook to %s: %s", url, refused)
+            errors["url"] = ["The address must be a public one on the internet, not this "
+                             "server, a private network or a reserved range."]
     types = payload.get("event_types")
     if not isinstance(types, list) or not types or not all(t in WEBHOOK_EVENTS for t in types):
         errors["event_types"] = [f"A list from: {', '.join(WEBHOOK_EVENTS)}."]
@@ -211,6 +222,7 @@ def sender(db, settings):
     from .adapters.senders import SmtpSender, WebhookSender
     smtp = SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else None
     hooks = WebhookSender()
+    allow_private = settings.webhook_allow_private
 
     def send(row):
         if row["channel"] == "email":
@@ -227,6 +239,11 @@ def sender(db, settings):
                 webhooks.c.id == row["recipient"])).first()
         if hook is None:
             raise RuntimeError("the webhook was deleted")
+        # Again now: the name may resolve elsewhere than when the webhook was added.
+        try:
+            addresses.check(row["target"], allow_private)
+        except addresses.Forbidden as refused:
+            raise RuntimeError(f"not sent: {refused}") from None
         hooks.post(row["target"], row["body"].encode("utf-8"), hook.secret, row["event_id"],
                    row["event_type"])
     return send

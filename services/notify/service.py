@@ -70,7 +70,8 @@ class NotifyService:
 
     @rpc
     def create_webhook(self, principal, payload):
-        return handlers.create_webhook(self.db, principal, payload)
+        return handlers.create_webhook(self.db, principal, payload,
+                                       self.settings.webhook_allow_private)
 
     @rpc
     def list_webhooks(self, principal):

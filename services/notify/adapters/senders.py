@@ -48,9 +48,11 @@ class WebhookSender:
         self.http = requests.Session()
 
     def post(self, url: str, body: bytes, secret: str, event_id: str, event_type: str) -> None:
-        answer = self.http.post(url, data=body, timeout=self.timeout, headers={
-            "Content-Type": "application/json", "User-Agent": "Minyi-Webhooks/1",
-            "X-Minyi-Signature": signature(secret, body), "X-Minyi-Event-Id": event_id,
-            "X-Minyi-Event-Type": event_type})
+        headers = {"Content-Type": "application/json", "User-Agent": "Minyi-Webhooks/1",
+                   "X-Minyi-Signature": signature(secret, body), "X-Minyi-Event-Id": event_id,
+                   "X-Minyi-Event-Type": event_type}
+        # No redirects: a receiver must not send us on to an address we did not check.
+        answer = self.http.post(url, data=body, timeout=self.timeout, headers=headers,
+                                allow_redirects=False)
         if not 200 <= answer.status_code < 300:
             raise RuntimeError(f"the receiver answered {answer.status_code}")

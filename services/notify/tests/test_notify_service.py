@@ -1,6 +1,7 @@
 """Notify in a real container on a real broker, with a real SMTP server and a real
 webhook receiver: exactly once per (event, recipient, channel), and never lost."""
 import json
+from datetime import datetime, timezone
 from email.header import decode_header, make_header
 import time
 
@@ -15,7 +16,7 @@ from minyi_common.amqp import ConfirmingPublisher
 from minyi_common.db import Database
 from minyi_common.dlq import inspect
 from minyi_common.testing import SmtpServer, both_backends
-from services.notify.adapters.orm import metadata, people
+from services.notify.adapters.orm import metadata, people, webhooks
 from services.notify.adapters.senders import signature
 from services.notify.service import NotifyService
 from tests.system import free_port
@@ -38,8 +39,8 @@ def wait_for(check, timeout=10.0):
 class Receiver:
     """A webhook receiver that answers with the next status of ``statuses``."""
 
-    def __init__(self, statuses=(200,)):
-        self.statuses, self.calls = list(statuses), []
+    def __init__(self, statuses=(200,), location=None):
+        self.statuses, self.calls, self.location = list(statuses), [], location
         self.port = free_port()
         self.server = eventlet.listen(("127.0.0.1", self.port))
         self.thread = eventlet.spawn(wsgi.server, self.server, self.app, log_output=False)
@@ -50,7 +51,8 @@ class Receiver:
                    if k.startswith("HTTP_")}
         self.calls.append((headers, body))
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        start_response(f"{status} X", [("Content-Type", "text/plain")])
+        start_response(f"{status} X", [("Content-Type", "text/plain")]
+                       + ([("Location", self.location)] if self.location else []))
         return [b"ok"]
 
     @property
@@ -69,9 +71,12 @@ def smtp(tmp_path):
     server.stop()
 
 
-def start_notify(container_factory, service_config, smtp_port, max_attempts=3):
+def start_notify(container_factory, service_config, smtp_port, max_attempts=3,
+                 allow_private=True):
+    # The receivers of these tests listen on 127.0.0.1.
     cfg = service_config("notify", smtp_url=f"smtp://127.0.0.1:{smtp_port}",
-                         delivery_base_delay=0.1, delivery_max_attempts=max_attempts)
+                         delivery_base_delay=0.1, delivery_max_attempts=max_attempts,
+                         webhook_allow_private=allow_private)
     container = container_factory(NotifyService, cfg)
     container.start()
     return cfg
@@ -226,6 +231,73 @@ def test_webhooks_are_signed_retried_then_failed_and_retried_by_hand(container_f
         assert len(receiver.calls) == 4
     finally:
         receiver.stop()
+
+
+INSIDE = ["http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]/hook",
+          "http://10.1.2.3/hook", "http://172.16.0.1/hook", "http://192.168.1.1/hook",
+          "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/", "http://224.0.0.1/",
+          "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "http://2130706433/",
+          "http://gateway:8000/", "http://rabbitmq:15672/", "http://no-such-host.invalid/"]
+
+
+def test_a_webhook_into_the_deployments_own_network_is_refused(container_factory,
+                                                                service_config, smtp):
+    """SSRF: loopback, private, link-local (the cloud's metadata), shared, multicast and
+    unspecified addresses, however written, and this deployment's own names, are refused
+    with a field error and nothing is stored, unless MINYI_WEBHOOK_ALLOW_PRIVATE is set."""
+    from minyi_common.errors import ValidationFailed
+    cfg = start_notify(container_factory, service_config, smtp.port, allow_private=False)
+    with ServiceRpcProxy("notify", cfg) as notify:
+        for url in INSIDE:
+            with pytest.raises(ValidationFailed) as caught:
+                notify.create_webhook(ADMIN, {"url": url, "event_types": ["report_adopted"],
+                                              "secret": SECRET})
+            assert set(caught.value.errors) == {"url"}, url
+        assert notify.list_webhooks(ADMIN)["total"] == 0
+        public = notify.create_webhook(ADMIN, {"url": "https://8.8.8.8/minyi",
+                                               "event_types": ["report_adopted"],
+                                               "secret": SECRET})
+        assert public["url"] == "https://8.8.8.8/minyi"
+
+
+def test_a_webhook_address_is_checked_again_before_each_delivery(container_factory,
+                                                                  service_config, smtp):
+    """A name that resolved to a public address when the webhook was added may resolve
+    to this server now (DNS rebinding): the delivery is refused, the receiver never hit."""
+    receiver = Receiver()
+    cfg = start_notify(container_factory, service_config, smtp.port, allow_private=False)
+    database = Database(cfg["DB_URL"], metadata)
+    try:
+        with database.unit_of_work() as uow:  # as if it had resolved elsewhere back then
+            uow.execute(webhooks.insert().values(
+                id="hook-1", url=receiver.url, event_types=["report_adopted"], secret=SECRET,
+                created_by="admin", created_at=datetime.now(timezone.utc)))
+            uow.commit()
+        publish(cfg, adopted_event())
+        failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
+        assert failed and "not a public address" in failed[0]["last_error"], failed
+        assert receiver.calls == []
+    finally:
+        receiver.stop()
+        database.dispose()
+
+
+def test_a_webhook_receiver_cannot_redirect_a_delivery(container_factory, service_config,
+                                                      smtp):
+    elsewhere = Receiver()
+    redirecting = Receiver(statuses=[302], location=elsewhere.url)
+    cfg = start_notify(container_factory, service_config, smtp.port)
+    try:
+        with ServiceRpcProxy("notify", cfg) as notify:
+            notify.create_webhook(ADMIN, {"url": redirecting.url,
+                                          "event_types": ["report_adopted"], "secret": SECRET})
+        publish(cfg, adopted_event())
+        failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
+        assert failed and "302" in failed[0]["last_error"], failed
+        assert len(redirecting.calls) == 3 and elsewhere.calls == []
+    finally:
+        redirecting.stop()
+        elsewhere.stop()
 
 
 def test_quota_reminders_and_points_reach_the_person(container_factory, service_config, smtp):
