@@ -10,14 +10,22 @@ from sqlalchemy.exc import IntegrityError
 from minyi_common import events
 from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserInput,
                                     UserOutput)
-from minyi_common.db import decode_json, utcnow
+from minyi_common.db import decode_json, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from minyi_common.schemas import load_contract
 
 from . import auth
 from .adapters.orm import login_failures, sessions, settings, units, users
 
+# Failed logins in the last minute that make the next attempt wait (429 with Retry-After):
+# - 5 for one username from one address: guessing one account's password;
+# - 20 from one address, whatever the usernames: spraying made-up or known names;
+# - 300 in all (a spread-out flood): then an address that failed at all waits too.
+# Never by username alone: someone failing against `admin` from elsewhere must not lock
+# the real admin out; an address with no failures in the window may always try.
 LOGIN_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20
+GLOBAL_FAILURE_LIMIT = 300
 LOGIN_FAILURE_WINDOW = timedelta(minutes=1)
 
 
@@ -262,8 +270,9 @@ def ensure_admin(db, username: str, password: str | None) -> bool:
 
 
 # --- login and principals ---------------------------------------------------------------
-def authenticate(db, payload) -> dict:
-    """The account a username and password open, counting failures per username."""
+def authenticate(db, payload, address: str | None = None) -> dict:
+    """The account a username and password open, counting failures by (username, client
+    address), by address and in all (see LOGIN_FAILURE_LIMIT)."""
     if not isinstance(payload, dict):
         raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
     errors = {f: ["Missing data for required field."] for f in ("username", "password")
@@ -276,29 +285,53 @@ def authenticate(db, payload) -> dict:
     if len(username) > 64:  # no such account can exist (the column holds 64)
         auth.verify_password(None, password)  # the same time as a wrong password
         raise Unauthorized("wrong username or password")
+    address = (address or "unknown")[:45]
     now = utcnow()
-    window_start = now - LOGIN_FAILURE_WINDOW
     with db.unit_of_work() as uow:
-        uow.execute(delete(login_failures).where(login_failures.c.at < window_start))
-        failures = uow.execute(select(login_failures.c.at).where(
-            login_failures.c.username == username).order_by(login_failures.c.at)).all()
-        if len(failures) >= LOGIN_FAILURE_LIMIT:
+        # One address's attempts one at a time (an advisory lock on PostgreSQL, the writer
+        # lock on SQLite): a burst from one client cannot slip past its count.
+        lock(uow, f"gateway:login:{address}")
+        uow.execute(delete(login_failures).where(
+            login_failures.c.at < now - LOGIN_FAILURE_WINDOW))
+        wait = _login_wait(uow, username, address, now)
+        if wait:
             uow.commit()
-            retry_after = (failures[0].at + LOGIN_FAILURE_WINDOW - now).total_seconds()
-            raise TooManyAttempts(max(1, int(retry_after) + 1))
+            raise TooManyAttempts(wait)
         row = uow.execute(select(users).where(users.c.username == username)).first()
         user = _user_row(row) if row else None
         if not auth.verify_password(user and user["password_hash"], password) or not user["active"]:
-            uow.execute(insert(login_failures).values(username=username, at=now))
+            uow.execute(insert(login_failures).values(username=username, address=address,
+                                                      at=now))
             uow.commit()
             raise Unauthorized("wrong username or password")
-        uow.execute(delete(login_failures).where(login_failures.c.username == username))
+        uow.execute(delete(login_failures).where(login_failures.c.username == username,
+                                                 login_failures.c.address == address))
         uow.commit()
     return user
 
 
-def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME) -> dict:
-    user = authenticate(db, payload)
+def _login_wait(uow, username: str, address: str, now) -> int:
+    """Seconds until this attempt may be made (0: now)."""
+    def oldest_if_over(limit, *where):
+        rows = uow.execute(select(login_failures.c.at).where(*where)
+                           .order_by(login_failures.c.at.desc()).limit(limit)).all()
+        return rows[-1].at if len(rows) >= limit else None
+
+    from_here = login_failures.c.address == address
+    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, from_here,
+                               login_failures.c.username == username),
+                oldest_if_over(ADDRESS_FAILURE_LIMIT, from_here)]
+    if uow.execute(select(login_failures.c.id).where(from_here).limit(1)).first():
+        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT))
+    until = [at + LOGIN_FAILURE_WINDOW for at in blocking if at is not None]
+    if not until:
+        return 0
+    return max(1, int((max(until) - now).total_seconds()) + 1)
+
+
+def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME,
+          address: str | None = None) -> dict:
+    user = authenticate(db, payload, address)
     token = auth.issue_token(secret, user["id"], user["token_version"], lifetime)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
             "user": UserOutput().dump(user)}
@@ -308,9 +341,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(db, payload, lifetime: int) -> tuple:
+def open_session(db, payload, lifetime: int, address: str | None = None) -> tuple:
     """A browser login (SPEC §11): (the cookie's token, the answer without any token)."""
-    user = authenticate(db, payload)
+    user = authenticate(db, payload, address)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.unit_of_work() as uow:

@@ -182,21 +182,24 @@ class GatewayService:
 
     # --- auth and directory --------------------------------------------------------------
     @api("POST", "/auth/login", public=True, body=c.LoginInput, answer=c.LoginAnswer,
-         summary="Log in; 5 failures per username per minute answer 429. With session: true, "
+         summary="Log in; 5 failures a minute for one username from one address (20 from "
+                 "one address, 300 in all) answer 429. With session: true, "
                  "an HttpOnly cookie instead of a token (browsers)")
     def login(self, request):
         payload = read_json(request)
         try:
             if isinstance(payload, dict) and payload.get("session") is True:
                 token, answer = directory.open_session(self.db, payload,
-                                                       self.settings.token_lifetime)
+                                                       self.settings.token_lifetime,
+                                                       request.remote_addr)
                 response = json_response(answer)
                 response.set_cookie(SESSION_COOKIE, token, max_age=self.settings.token_lifetime,
                                     **self._cookie_attributes())
                 return response
-            return directory.login(self.db, self.secret, payload, self.settings.token_lifetime)
+            return directory.login(self.db, self.secret, payload, self.settings.token_lifetime,
+                                   request.remote_addr)
         except directory.TooManyAttempts as exc:
-            raise RateLimited("too many failed logins for this username; wait and retry",
+            raise RateLimited("too many failed logins; wait and retry",
                               exc.retry_after) from None
 
     @api("POST", "/auth/logout", public=True, answer=c.LoggedOut,

@@ -289,6 +289,42 @@ BREAKAGES = [
         ("services/notify/tests/test_notify_service.py::"
          "test_a_webhook_receiver_cannot_redirect_a_delivery" + PG,)),
     Breakage(
+        "failed logins are counted by username and address: failing against admin from "
+        "elsewhere does not lock the admin out",
+        "gateway/directory.py",
+        "    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, from_here,\n",
+        "    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT,\n",
+        ("gateway/tests/test_login_limits.py::"
+         "test_someone_failing_against_admin_elsewhere_does_not_lock_the_admin_out" + PG,)),
+    Breakage(
+        "failed logins are counted by address (made-up usernames)",
+        "gateway/directory.py",
+        "                oldest_if_over(ADDRESS_FAILURE_LIMIT, from_here)]",
+        "                None]",
+        ("gateway/tests/test_login_limits.py::"
+         "test_made_up_usernames_from_one_address_are_throttled" + PG,)),
+    Breakage(
+        "the ceiling on failed logins in all spares an address that did not fail",
+        "gateway/directory.py",
+        "    if uow.execute(select(login_failures.c.id).where(from_here).limit(1)).first():",
+        "    if True:",
+        ("gateway/tests/test_login_limits.py::"
+         "test_a_flood_from_everywhere_stops_those_that_failed_not_the_others" + PG,)),
+    Breakage(
+        "the ceiling on failed logins in all exists",
+        "gateway/directory.py",
+        "        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT))",
+        "        pass",
+        ("gateway/tests/test_login_limits.py::"
+         "test_a_flood_from_everywhere_stops_those_that_failed_not_the_others" + PG,)),
+    Breakage(
+        "one address's login attempts are counted one at a time",
+        "gateway/directory.py",
+        '        lock(uow, f"gateway:login:{address}")',
+        "        pass",
+        ("gateway/tests/test_login_limits.py::"
+         "test_a_burst_from_one_address_cannot_slip_past_its_count" + PG,)),
+    Breakage(
         "a (re)started review rebuilds its similarity index",
         "services/review/service.py",
         "        self.container.spawn_managed_thread(lambda: until_done(",

@@ -42,6 +42,8 @@ login_failures = Table(
     "login_failures", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, index=True),
+    # Where the attempt came from (the client's address as the gateway sees it).
+    Column("address", String(45), nullable=True, index=True),
     Column("at", UTCDateTime(), nullable=False, index=True),
 )
 

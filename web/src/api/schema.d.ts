@@ -30,7 +30,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in; 5 failures per username per minute answer 429. With session: true, an HttpOnly cookie instead of a token (browsers) */
+        /** Log in; 5 failures a minute for one username from one address (20 from one address, 300 in all) answer 429. With session: true, an HttpOnly cookie instead of a token (browsers) */
         post: operations["login"];
         delete?: never;
         options?: never;
