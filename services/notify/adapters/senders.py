@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlparse
@@ -16,11 +17,15 @@ def subject_line(text: str) -> str:
 
 
 class SmtpSender:
-    """``smtp://user:pass@host:port`` (``smtps://`` for implicit TLS)."""
+    """``smtp://user:pass@host:port`` (``smtps://`` for implicit TLS). Over ``smtp://`` the
+    connection turns to TLS (STARTTLS) whenever the server offers it, before any password
+    or message is sent; certificates are verified (``tls`` is the context; the system's
+    trusted authorities by default)."""
 
-    def __init__(self, smtp_url: str, mail_from: str, timeout: float = 10.0):
+    def __init__(self, smtp_url: str, mail_from: str, timeout: float = 10.0, tls=None):
         self.url = urlparse(smtp_url)
         self.mail_from, self.timeout = mail_from, timeout
+        self.tls = tls or ssl.create_default_context()
 
     def send(self, to: str, subject: str, body: str, message_id: str | None = None) -> None:
         message = EmailMessage()
@@ -29,9 +34,18 @@ class SmtpSender:
         message["Message-ID"] = message_id or make_msgid(domain="minyi")
         message.set_content(body)
         secure = self.url.scheme == "smtps"
-        client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
         port = self.url.port or (465 if secure else 25)
-        with client_class(self.url.hostname, port, timeout=self.timeout) as client:
+        if secure:
+            client = smtplib.SMTP_SSL(self.url.hostname, port, timeout=self.timeout,
+                                      context=self.tls)
+        else:
+            client = smtplib.SMTP(self.url.hostname, port, timeout=self.timeout)
+        with client:
+            if not secure:
+                client.ehlo()
+                if client.has_extn("starttls"):
+                    client.starttls(context=self.tls)
+                    client.ehlo()
             if self.url.username:
                 client.login(unquote(self.url.username), unquote(self.url.password or ""))
             client.send_message(message)

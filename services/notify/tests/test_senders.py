@@ -1,8 +1,62 @@
-"""What notify hands to the outside world is well formed whatever a report's title says."""
-from services.notify.adapters.senders import subject_line
+"""What notify hands to the outside world: well formed whatever a report's title says, and
+over TLS where the mail server offers it."""
+import mailbox
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+import pytest
+
+from minyi_common.testing import free_port
+from services.notify.adapters.senders import SmtpSender, subject_line
 
 
 def test_a_subject_is_one_header_line():
     assert subject_line("《关于\n农村饮水\r\n安全的建议》已\t采用") == "《关于 农村饮水 安全的建议》已 采用"
     assert subject_line("x" * 300) == "x" * 200
     assert subject_line("") == ""
+
+
+def _certificate(folder):
+    """A throwaway certificate for 127.0.0.1 (its own authority)."""
+    cert, key = str(folder / "smtp.crt"), str(folder / "smtp.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def test_email_goes_over_starttls_when_the_server_offers_it_and_the_certificate_is_checked(
+        tmp_path):
+    """An SMTP server that insists on STARTTLS (as most do) gets the message over TLS;
+    one whose certificate is not trusted gets nothing at all."""
+    cert, key = _certificate(tmp_path)
+    port = free_port()
+    maildir = tmp_path / "maildir"
+    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                               f"127.0.0.1:{port}", "--tlscert", cert, "--tlskey", key,
+                               "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        trusting = ssl.create_default_context(cafile=cert)
+        SmtpSender(f"smtp://127.0.0.1:{port}", "minyi@localhost", tls=trusting).send(
+            "author@example.org", "《关于某事的建议》已被录用", "正文")
+        received = list(mailbox.Maildir(str(maildir), create=False))
+        assert [m["To"] for m in received] == ["author@example.org"]
+
+        with pytest.raises(ssl.SSLError):  # the system's authorities do not know it
+            SmtpSender(f"smtp://127.0.0.1:{port}", "minyi@localhost").send(
+                "other@example.org", "主题", "正文")
+        assert len(list(mailbox.Maildir(str(maildir), create=False))) == 1
+    finally:
+        server.terminate()
+        server.wait(10)
