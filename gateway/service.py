@@ -25,8 +25,11 @@ from . import auth, directory, docs, metrics, openapi, roster, webapp
 from .adapters import roster_xlsx
 from .adapters.orm import metadata
 from .http import RateLimited, api, json_response, problem, read_json
+from .recent import Recent
 
 READY_DEADLINE = 2.0
+# /readyz and /metrics answer from probes at most this old (gateway/recent.py).
+RECENT = Recent(seconds=2.0)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a roster of thousands is a few hundred KB
@@ -124,8 +127,17 @@ class GatewayService:
         return {"status": "ok"}
 
     @api("GET", "/readyz", prefix="", public=True, answer=c.Readiness,
-         summary="Readiness: the broker and every service answer within 2 s")
+         summary="Readiness: the broker and every service answer within 2 s (an answer at "
+                 "most 2 s old, shared by all callers)")
     def readyz(self, request):
+        checks = RECENT.get(("readyz", self.settings.amqp_uri, self.settings.namespace),
+                            self._readiness)
+        if all(v == "ok" for v in checks.values()):
+            return {"status": "ready", "checks": checks}
+        missing = ", ".join(n for n, v in checks.items() if v != "ok")
+        return problem(503, "Not ready", f"not answering: {missing}", checks=checks)
+
+    def _readiness(self) -> dict:
         def broker():
             with Connection(self.settings.amqp_uri, connect_timeout=READY_DEADLINE) as conn:
                 conn.ensure_connection(max_retries=1, timeout=READY_DEADLINE)
@@ -135,11 +147,7 @@ class GatewayService:
                      for n in BACKENDS}}
         pool = eventlet.GreenPool(len(probes))
         threads = {name: pool.spawn(self._probe, probe) for name, probe in probes.items()}
-        checks = {name: thread.wait() for name, thread in threads.items()}
-        if all(v == "ok" for v in checks.values()):
-            return {"status": "ready", "checks": checks}
-        missing = ", ".join(n for n, v in checks.items() if v != "ok")
-        return problem(503, "Not ready", f"not answering: {missing}", checks=checks)
+        return {name: thread.wait() for name, thread in threads.items()}
 
     @staticmethod
     def _probe(probe) -> str:
@@ -157,6 +165,11 @@ class GatewayService:
         if token and not hmac.compare_digest(request.headers.get("Authorization", ""),
                                              f"Bearer {token}"):
             raise Unauthorized("send Authorization: Bearer <MINYI_METRICS_TOKEN> for /metrics")
+        backlogs = RECENT.get(("metrics", self.settings.amqp_uri, self.settings.namespace),
+                              self._backlogs)
+        return metrics.exposition(self.settings, backlogs)
+
+    def _backlogs(self) -> dict:
         backlogs = {"gateway": OutboxRelay(self.db, None).backlog()}
         for name in BACKENDS:
             try:
@@ -164,7 +177,7 @@ class GatewayService:
                 backlogs[name] = stats["outbox_backlog"]
             except Exception:
                 backlogs[name] = None
-        return metrics.exposition(self.settings, backlogs)
+        return backlogs
 
     @api("GET", "/openapi.json", prefix="", public=True, binary="application/json",
          summary="This API as OpenAPI 3")

@@ -54,6 +54,40 @@ def test_readyz_names_what_is_missing(gateway):
     assert requests.get(gateway["base"] + "/healthz", timeout=5).json() == {"status": "ok"}
 
 
+PINGS = []
+
+
+def stand_in(service_name):
+    """A service that answers readiness pings (and counts them)."""
+    class StandIn:
+        name = service_name
+
+        @rpc
+        def ping(self):
+            PINGS.append(service_name)
+            return service_name
+
+        @rpc
+        def stats(self):
+            return {"outbox_backlog": 0}
+    return StandIn
+
+
+def test_a_flood_of_readiness_probes_costs_the_services_one_ping_each(gateway,
+                                                                    container_factory):
+    """Anonymous callers may ask /readyz as often as they like: behind the gateway that is
+    one probe of the broker and each service every 2 s, shared by all of them."""
+    PINGS.clear()
+    for service in ("intake", "review", "scoring", "notify"):
+        container_factory(stand_in(service), gateway["config"]).start()
+    eventlet.sleep(2.1)  # the answer from before the stand-ins (not ready) grows old
+    pool = eventlet.GreenPool(30)
+    answers = list(pool.imap(lambda _: requests.get(gateway["base"] + "/readyz", timeout=10),
+                             range(30)))
+    assert [a.status_code for a in answers] == [200] * 30
+    assert sorted(PINGS) == ["intake", "notify", "review", "scoring"], PINGS
+
+
 def test_login_and_roles(gateway):
     admin = gateway["admin"]
     unit = admin.post("/units", {"name": "农工党县委会", "kind": "party"}).json()

@@ -1077,7 +1077,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the broker and every service answer within 2 s */
+        /** Readiness: the broker and every service answer within 2 s (an answer at most 2 s old, shared by all callers) */
         get: operations["readyz"];
         put?: never;
         post?: never;
