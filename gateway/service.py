@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from minyi_common import contracts as c
 from minyi_common.db import Database, OutboxRelay
-from minyi_common import i18n
+from minyi_common import i18n, principals
 from minyi_common.errors import Forbidden, Unauthorized, ValidationFailed
 from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
@@ -104,7 +104,8 @@ class GatewayService:
             principal = directory.principal_for_session(self.db, session)
         if principal["must_change_password"] and not password_pending_ok:
             raise Forbidden("choose a new password before going on")
-        return principal
+        # Services believe only a principal the gateway signed (minyi_common.principals).
+        return principals.sign(principal)
 
     @staticmethod
     def _require_csrf_header(request) -> None:

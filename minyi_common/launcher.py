@@ -7,6 +7,7 @@ costs seconds, not an outage. One that fails before the system was ever ready (a
 setting, a missing database) stops everything, with its own one-line reason above.
 """
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,6 +35,9 @@ def wait_ready(url: str, deadline: float, give_up=lambda: False) -> bool:
 
 
 def main() -> int:
+    # The gateway signs principals and the services check them (minyi_common.principals):
+    # one key per launch unless the environment brings one.
+    os.environ.setdefault("MINYI_PRINCIPAL_KEY", secrets.token_hex(32))
     settings = config.load("gateway")
     problem = check_broker(settings.amqp_uri)
     if problem:

@@ -45,6 +45,7 @@ DETAILS = (
     ("login_required", N_("send Authorization: Bearer <token> (POST /api/v1/auth/login)")),
     ("csrf_header_missing", N_("a change made with the session cookie needs the header {header}")),
     ("too_many_login_failures", N_("too many failed logins; wait and retry")),
+    ("unsigned_principal", N_("this call does not come from the gateway")),
     ("token_expired", N_("the access token has expired; log in again")),
     ("metrics_token_required", N_("send Authorization: Bearer <MINYI_METRICS_TOKEN> for /metrics")),
     ("token_invalid", N_("the access token is not valid")),

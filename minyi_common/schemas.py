@@ -5,6 +5,7 @@ import re
 from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
+from . import principals
 from .errors import Forbidden, ValidationFailed
 
 ROLES = ("member", "officer", "unit_admin", "editor", "admin")
@@ -45,9 +46,14 @@ class PrincipalSchema(Schema):
     username = fields.String(load_default=None, allow_none=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
     unit_ids = fields.List(fields.String(), load_default=list)
+    # The gateway's seal (minyi_common.principals), kept so that a handler passing the
+    # principal on to another handler passes it still sealed.
+    expires = fields.Integer(load_default=None, allow_none=True)
+    signature = fields.String(load_default=None, allow_none=True)
 
 
 def load_principal(data) -> dict:
+    principals.check(data)  # signed by the gateway, when the deployment has the key
     try:
         return PrincipalSchema().load(data or {})
     except ValidationError as exc:

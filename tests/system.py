@@ -101,7 +101,9 @@ class RunningSystem:
                     "MINYI_RETRY_DELAYS": "0.2,0.5", "MINYI_MAX_ATTEMPTS": "3",
                     "MINYI_OUTBOX_POLL": "0.5",
                     # The tests' webhook receivers listen on 127.0.0.1.
-                    "MINYI_WEBHOOK_ALLOW_PRIVATE": "1", **(extra_env or {})}
+                    "MINYI_WEBHOOK_ALLOW_PRIVATE": "1",
+                    # As `make run` makes one; here in the env so second instances share it.
+                    "MINYI_PRINCIPAL_KEY": uuid.uuid4().hex * 2, **(extra_env or {})}
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(data_dir, "system.log")
         self.process = None

@@ -7,6 +7,10 @@ import time
 import uuid
 
 import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+import minyi_common.nameko_glue  # noqa: F401  (our errors come back as themselves)
+from minyi_common.errors import Forbidden
 
 from .people import REPORT, make_people
 from .system import Api, eventually
@@ -274,3 +278,20 @@ def test_email_follows_each_persons_preference(office):
     assert "退回" in next(iter(sent)), sent
     time.sleep(1.0)  # give a wrong email every chance to arrive
     assert emails(declines["email"]) == {}
+
+
+def test_a_process_with_the_brokers_password_cannot_call_a_service_as_an_admin(office):
+    """Services believe only principals the gateway signed (MINYI_PRINCIPAL_KEY): a forged
+    admin on a direct RPC is refused, and nothing is done."""
+    system = office["system"]
+    forged = {"id": office["zhang"].id, "roles": ["admin", "editor"], "unit_ids": []}
+    config = {"AMQP_URI": system.amqp_uri, "rpc_exchange": f"{system.namespace}.rpc"}
+    with ServiceRpcProxy("intake", config) as intake, \
+            ServiceRpcProxy("scoring", config) as scoring:
+        with pytest.raises(Forbidden) as refused:
+            intake.list_reports(forged, {})
+        assert "gateway" in refused.value.detail
+        with pytest.raises(Forbidden):
+            scoring.add_rule_set(forged, {"effective_from": "2030-01-01", "rules": []})
+    rules = office["zhao"].api.get("/scores/rules").json()["items"]
+    assert all(r["effective_from"] != "2030-01-01" for r in rules)

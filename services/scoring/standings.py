@@ -329,7 +329,8 @@ CONTENT_TYPES = {
 
 
 def bulletin_file(db, settings, principal, period, file_format) -> dict:
-    if file_format not in CONTENT_TYPES:
+    load_principal(principal)  # who asks, before anything else
+    if not isinstance(file_format, str) or file_format not in CONTENT_TYPES:
         raise ValidationFailed("unknown format", {"format": ["Use json, csv, xlsx or docx."]})
     data = bulletin(db, principal, period)
     if file_format == "csv":
