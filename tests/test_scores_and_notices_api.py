@@ -10,7 +10,7 @@ import pytest
 from eventlet import wsgi
 from openpyxl import load_workbook
 
-from services.notify.adapters.senders import signature
+from services.notify.adapters.senders import verify
 
 from .people import REPORT, make_people
 from .system import eventually, free_port
@@ -154,7 +154,7 @@ def test_preferences_webhooks_and_deliveries(office):
     assert eventually(lambda: any(json.loads(body)["report_id"] == report_id
                                   for _, body in receiver.calls), timeout=5)
     sig, body = [c for c in receiver.calls if json.loads(c[1])["report_id"] == report_id][0]
-    assert sig == signature(secret, body)
+    assert verify(secret, sig, body)
     sent = eventually(lambda: admin.get("/notifications/deliveries?status=sent").json()["items"])
     assert sent[0]["channel"] == "webhook"
     assert zhang.api.get("/notifications/deliveries").status_code == 403

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import smtplib
 import ssl
+import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlparse
@@ -51,9 +52,28 @@ class SmtpSender:
             client.send_message(message)
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The X-Minyi-Signature header: HMAC-SHA256 of the exact body, hex."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+def signature(secret: str, body: bytes, at: int | None = None) -> str:
+    """The X-Minyi-Signature header (SPEC §14): ``t=<unix time>,v1=<hex HMAC-SHA256 of
+    "<t>.<body>">``. The time is signed with the body, so a captured delivery cannot be
+    replayed later (receivers refuse one older than a few minutes: see ``verify``)."""
+    at = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode("utf-8"), f"{at}.".encode("ascii") + body, hashlib.sha256)
+    return f"t={at},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, header: str, body: bytes, tolerance: int = 300,
+           now: float | None = None) -> bool:
+    """What a receiver does with X-Minyi-Signature (the README shows the same in a few
+    lines): the HMAC of "<t>.<body>" matches, and t is within ``tolerance`` seconds."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        at = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs((time.time() if now is None else now) - at) > tolerance:
+        return False
+    expected = signature(secret, body, at).split(",", 1)[1]
+    return hmac.compare_digest(expected, f"v1={parts.get('v1', '')}")
 
 
 class WebhookSender:

@@ -17,7 +17,7 @@ from minyi_common.db import Database
 from minyi_common.dlq import inspect
 from minyi_common.testing import SmtpServer, both_backends
 from services.notify.adapters.orm import metadata, people, webhooks
-from services.notify.adapters.senders import signature
+from services.notify.adapters.senders import verify
 from services.notify.service import NotifyService
 from tests.system import free_port
 
@@ -217,7 +217,9 @@ def test_webhooks_are_signed_retried_then_failed_and_retried_by_hand(container_f
         assert failed and failed[0]["attempts"] == 3 and "500" in failed[0]["last_error"]
         assert len(receiver.calls) == 3
         headers, body = receiver.calls[0]
-        assert headers["X-Minyi-Signature"] == signature(SECRET, body)
+        assert verify(SECRET, headers["X-Minyi-Signature"], body)
+        assert not verify("another-secret-of-length", headers["X-Minyi-Signature"], body)
+        assert not verify(SECRET, headers["X-Minyi-Signature"], body + b" ")
         assert headers["X-Minyi-Event-Id"] == event["event_id"]
         assert json.loads(body)["event_id"] == event["event_id"]
 

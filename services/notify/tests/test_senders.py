@@ -1,6 +1,7 @@
 """What notify hands to the outside world: well formed whatever a report's title says, and
 over TLS where the mail server offers it."""
 import mailbox
+import os
 import socket
 import ssl
 import subprocess
@@ -10,7 +11,7 @@ import time
 import pytest
 
 from minyi_common.testing import free_port
-from services.notify.adapters.senders import SmtpSender, subject_line
+from services.notify.adapters.senders import SmtpSender, signature, subject_line, verify
 
 
 def test_a_subject_is_one_header_line():
@@ -60,3 +61,30 @@ def test_email_goes_over_starttls_when_the_server_offers_it_and_the_certificate_
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_webhook_signature_covers_the_time_and_the_body_and_grows_old():
+    body = '{"event_id": "e-1"}'.encode()
+    header = signature("a-shared-secret-of-some-length", body, at=1_800_000_000)
+    assert header.startswith("t=1800000000,v1=") and len(header.split("v1=")[1]) == 64
+    secret = "a-shared-secret-of-some-length"
+    assert verify(secret, header, body, now=1_800_000_100)
+    assert not verify(secret, header, body, now=1_800_000_000 + 301)  # replayed later
+    assert not verify(secret, header.replace("t=1800000000", "t=1800000100"), body,
+                      now=1_800_000_100)  # a fresher time, not signed
+    assert not verify(secret, header, body + b" ", now=1_800_000_100)
+    assert not verify(secret, "sha256=00", body) and not verify(secret, "", body)
+
+
+def test_the_readmes_verification_snippet_accepts_our_signature():
+    """The snippet receivers copy from the README, run as it is written there."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md"),
+                  encoding="utf-8").read()
+    section = readme[readme.index("## Webhooks: checking a delivery"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", 10)]
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 (our own README)
+    body, secret = b'{"event_id": "e-1"}', "a-shared-secret-of-some-length"
+    assert namespace["from_minyi"](secret, signature(secret, body), body)
+    assert not namespace["from_minyi"](secret, signature(secret, body), body + b" ")
+    assert not namespace["from_minyi"](secret, signature(secret, body, at=1), body)
