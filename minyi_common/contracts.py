@@ -550,7 +550,10 @@ class AwardedUnit(StandingRow):
 class NotableReport(Schema):
     report_id = fields.String()
     title = fields.String()
-    author_id = fields.String()
+    # None when the author did not consent to publication (是否同意公开); then ``credit``
+    # says whom the report is credited to (本刊编辑部).
+    author_id = fields.String(allow_none=True)
+    credit = fields.String(allow_none=True)
 
 
 class Awards(Schema):

@@ -358,6 +358,12 @@ BREAKAGES = [
         ("services/notify/tests/test_senders.py::"
          "test_a_webhook_signature_covers_the_time_and_the_body_and_grows_old",)),
     Breakage(
+        "the awards list does not name an author who did not consent to publication",
+        "services/scoring/standings.py",
+        '"author_id": r.author_id if r.consent_to_publish else None,',
+        '"author_id": r.author_id,',
+        ("services/scoring/tests/test_scoring.py::test_awards_for_a_biennial_cycle" + PG,)),
+    Breakage(
         "a (re)started review rebuilds its similarity index",
         "services/review/service.py",
         "        self.container.spawn_managed_thread(lambda: until_done(",

@@ -268,7 +268,8 @@ def on_report_event(db, settings, event) -> None:
             report_records.c.report_id == report["id"])).first()
         who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
                "unit_id": report["unit_id"], "submitted_on": officetime.office_date(report["submitted_at"]),
-               "title": report["title"]}
+               "title": report["title"],
+               "consent_to_publish": report.get("consent_to_publish", True)}
         if row is None:
             # Any event carries the whole record, so the first to arrive creates it.
             uow.execute(insert(report_records).values(

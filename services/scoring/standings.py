@@ -386,7 +386,11 @@ def awards(db, principal, filters) -> dict:
                                    score_lines.c.level == "national"),
                               and_(score_lines.c.event == "instructed",
                                    score_lines.c.level.in_(["province", "national"])))))
-        reports = [{"report_id": r.report_id, "title": r.title, "author_id": r.author_id}
+        # An author who did not consent to publication (是否同意公开) is not named in a
+        # list that is published: the report is credited to the editorial office.
+        reports = [{"report_id": r.report_id, "title": r.title,
+                    "author_id": r.author_id if r.consent_to_publish else None,
+                    "credit": None if r.consent_to_publish else "本刊编辑部"}
                    for r in uow.execute(select(report_records).where(
                        report_records.c.report_id.in_(notable))
                        .order_by(report_records.c.submitted_on))]

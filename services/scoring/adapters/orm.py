@@ -1,6 +1,6 @@
 """Scoring's tables: rule set versions, report records, score lines, directory copy."""
 from sqlalchemy import (JSON, Boolean, Column, Date, Index, Integer, MetaData, Numeric,
-                        String, Table)
+                        String, Table, true)
 
 from minyi_common.db import UTCDateTime, plumbing_tables
 
@@ -23,6 +23,8 @@ report_records = Table(
     Column("co_author_ids", JSON, nullable=False),
     Column("unit_id", String(36), nullable=True, index=True),
     Column("title", String(60), nullable=False, server_default=""),
+    # 是否同意公开: whether the author may be named where the report is published.
+    Column("consent_to_publish", Boolean, nullable=False, server_default=true()),
     Column("submitted_on", Date, nullable=False, index=True),
     Column("status", String(16), nullable=False),
     # When the status last changed, so that an older decision arriving late is ignored.

@@ -299,7 +299,17 @@ def test_awards_for_a_biennial_cycle(db):
     assert [(u["id"], u["award"]) for u in found["advanced_units"]] == [("u1", "一等奖"),
                                                                       ("u2", "二等奖")]
     assert [o["id"] for o in found["excellent_officers"]] == ["li"]
-    assert [r["report_id"] for r in found["excellent_reports"]] == ["r2"]
+    assert [(r["report_id"], r["author_id"], r["credit"]) for r in found["excellent_reports"]] \
+        == [("r2", "zhang", None)]
+    # The author withdraws consent to publication (an edited report's next event says so):
+    # the list no longer names them.
+    withheld = event("report_adopted", "r2", at(date(2026, 9, 2)), mode="single",
+                     level="county", decided_on="2026-07-10")
+    withheld["report"]["consent_to_publish"] = False
+    handlers.on_report_event(db, Settings, withheld)
+    found = standings.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
+    assert [(r["report_id"], r["author_id"], r["credit"]) for r in found["excellent_reports"]] \
+        == [("r2", None, "本刊编辑部")]
     assert standings.awards(db, EDITOR, {"period": "2025..2026",
                                          "min_adoptions": 3})["excellent_officers"] == []
 

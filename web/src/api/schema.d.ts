@@ -1376,7 +1376,8 @@ export interface components {
             title: string;
         };
         NotableReport: {
-            author_id?: string;
+            author_id?: string | null;
+            credit?: string | null;
             report_id?: string;
             title?: string;
         };
