@@ -56,7 +56,7 @@ bench: install web
 	$(BIN)/python -m bench.scoring_scale
 
 ## Each reliability mechanism taken out in a scratch copy, its tests expected to fail
-## (tools/breakages.py; about twenty minutes, not part of `make test`).
+## (tools/breakages.py; about ten minutes, not part of `make test`).
 breakages: install system-deps
 	$(BIN)/python tools/breakages.py $(ROWS)
 

@@ -4,8 +4,8 @@ For each row below: copy the tree to a scratch directory, make one exact change 
 removes the mechanism, run the tests that claim it (with this checkout's .venv), and
 expect each of them to fail. A row whose tests still pass is a test that cannot fail.
 
-Not part of `make test` (a row takes from seconds to two minutes, the whole table about
-twenty): run `make breakages`, or `.venv/bin/python tools/breakages.py [--list] [ROW ...]`
+Not part of `make test` (a row takes from seconds to a minute, the whole table about
+ten minutes): run `make breakages`, or `.venv/bin/python tools/breakages.py [--list] [ROW ...]`
 for some rows by number or by a word of their name. It needs RabbitMQ and PostgreSQL as
 `make test` does, and must not run beside another suite (one row restarts the broker).
 """
