@@ -84,6 +84,19 @@ def _has_nul(value) -> bool:
     return False
 
 
+def client_address(request: Request, trusted_proxies: int = 0) -> str | None:
+    """Who is calling, for login limits. Each trusted proxy appends the address it was
+    called from to X-Forwarded-For, so the client is the entry that many places from the
+    end; anything further left was written by the client itself and proves nothing."""
+    if trusted_proxies <= 0:
+        return request.remote_addr
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")
+                 if a.strip()]
+    if len(forwarded) < trusted_proxies:
+        return request.remote_addr  # not through all of them: the peer is the client
+    return forwarded[-trusted_proxies][:45]
+
+
 def read_json(request: Request):
     """The request body as JSON, refusing more than 64 KiB before reading it all."""
     if request.content_length is not None and request.content_length > MAX_BODY:

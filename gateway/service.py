@@ -24,7 +24,7 @@ from minyi_common.schemas import ReportInputSchema, load_page, require_role
 from . import auth, directory, docs, metrics, openapi, roster, webapp
 from .adapters import roster_xlsx
 from .adapters.orm import metadata
-from .http import RateLimited, api, json_response, problem, read_json
+from .http import RateLimited, api, client_address, json_response, problem, read_json
 from .recent import Recent
 
 READY_DEADLINE = 2.0
@@ -201,17 +201,17 @@ class GatewayService:
                  "an HttpOnly cookie instead of a token (browsers)")
     def login(self, request):
         payload = read_json(request)
+        address = client_address(request, self.settings.trusted_proxies)
         try:
             if isinstance(payload, dict) and payload.get("session") is True:
                 token, answer = directory.open_session(self.db, payload,
-                                                       self.settings.token_lifetime,
-                                                       request.remote_addr)
+                                                       self.settings.token_lifetime, address)
                 response = json_response(answer)
                 response.set_cookie(SESSION_COOKIE, token, max_age=self.settings.token_lifetime,
                                     **self._cookie_attributes())
                 return response
             return directory.login(self.db, self.secret, payload, self.settings.token_lifetime,
-                                   request.remote_addr)
+                                   address)
         except directory.TooManyAttempts as exc:
             raise RateLimited("too many failed logins; wait and retry",
                               exc.retry_after) from None

@@ -56,6 +56,9 @@ class Settings:
     broker_wait: float = 0.0
     # When set, /metrics answers only with ``Authorization: Bearer <this token>``.
     metrics_token: str | None = None
+    # Reverse proxies in front of the gateway whose X-Forwarded-For entries are believed
+    # (0: none; the client is the connection's peer). Login limits count by client.
+    trusted_proxies: int = 0
 
     @property
     def web_url(self) -> str:
@@ -112,4 +115,5 @@ def load(service: str) -> Settings:
         public_url=env.get("MINYI_PUBLIC_URL", ""),
         broker_wait=float(env.get("MINYI_BROKER_WAIT", "0")),
         metrics_token=env.get("MINYI_METRICS_TOKEN") or None,
+        trusted_proxies=int(env.get("MINYI_TRUSTED_PROXIES", "0")),
     )

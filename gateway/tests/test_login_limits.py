@@ -2,9 +2,11 @@
 never stops an address with no failures; counted in the gateway's database on SQLite and
 PostgreSQL, one address's attempts at a time."""
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from gateway import directory
 from gateway.adapters.orm import metadata
+from gateway.http import client_address
 from minyi_common.db import Database
 from minyi_common.errors import Unauthorized
 from minyi_common.testing import race
@@ -62,3 +64,17 @@ def test_a_burst_from_one_address_cannot_slip_past_its_count(db):
     assert sorted(results, key=str) == sorted([401] * directory.LOGIN_FAILURE_LIMIT
                                               + [429] * (12 - directory.LOGIN_FAILURE_LIMIT),
                                               key=str), results
+
+
+def test_the_client_behind_trusted_proxies_is_the_one_they_name():
+    """Behind one trusted proxy the client is the last X-Forwarded-For entry (what the
+    proxy saw); entries further left are the client's own words; with no trusted proxy
+    the header is ignored, so nobody can pick the address their failures count against."""
+    def request(forwarded=None):
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        return EnvironBuilder(headers=headers,
+                              environ_base={"REMOTE_ADDR": "10.0.0.2"}).get_request()
+    assert client_address(request("203.0.113.9"), 0) == "10.0.0.2"
+    assert client_address(request("1.2.3.4, 203.0.113.9"), 1) == "203.0.113.9"
+    assert client_address(request("1.2.3.4, 203.0.113.9, 10.0.0.3"), 2) == "203.0.113.9"
+    assert client_address(request(), 1) == "10.0.0.2"
