@@ -337,14 +337,9 @@ class EventConsumer(Consumer):
         super().handle_message(event, message)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
-        # Never let a lost broker escape from here: nameko would kill the container. An
-        # event not acked comes back after the reconnection; handlers apply it once.
-        try:
-            self._settle(message, exc_info)
-        except CONNECTION_ERRORS as exc:
-            BROKER_OUTAGE.noticed(f"settling a {self.event_type}", exc)
-
-    def _settle(self, message, exc_info):
+        # A lost broker cannot escape from here (it would end the container): acks and
+        # requeues go through QueueConsumer's patched settling above, and _republish
+        # catches its own publish. An event not acked comes back after the reconnection.
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             OUTAGES.over(self._job)
@@ -353,7 +348,7 @@ class EventConsumer(Consumer):
         error = f"{exc_info[0].__name__}: {exc_info[1]}"
         if what_is_away(exc_info[1]) == "the database" and OUTAGES.noticed(self._job,
                                                                             exc_info[1]):
-            # The database (or the broker) is away: the event is not at fault, so this
+            # The database is away: the event is not at fault, so this
             # costs it no attempt and never sends it to the dead-letter queue; it waits
             # in the retry tiers, longer each time, until the outage is over.
             waits = int(headers.get(OUTAGE_HEADER, 0)) + 1

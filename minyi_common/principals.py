@@ -45,10 +45,8 @@ def check(data, now: float | None = None) -> None:
     key = _key()
     if key is None:
         return
-    if not isinstance(data, dict) or not isinstance(data.get("signature"), str) \
-            or not isinstance(data.get("expires"), int):
-        raise Forbidden("this call does not come from the gateway")
-    if data["expires"] < (now or time.time()):
-        raise Forbidden("this call does not come from the gateway")
-    if not hmac.compare_digest(_mac(key, data, data["expires"]), data["signature"]):
+    sealed = isinstance(data, dict) and isinstance(data.get("signature"), str) \
+        and isinstance(data.get("expires"), int)
+    if not sealed or data["expires"] < (now or time.time()) \
+            or not hmac.compare_digest(_mac(key, data, data["expires"]), data["signature"]):
         raise Forbidden("this call does not come from the gateway")

@@ -247,16 +247,19 @@ def race(*calls) -> list:
 
 
 class SmtpServer:
-    """aiosmtpd in a process of its own, keeping what it receives in a maildir."""
+    """aiosmtpd in a process of its own, keeping what it receives in a maildir.
+    ``tls``: (certificate file, key file) to offer STARTTLS and insist on it."""
 
-    def __init__(self, tmp_path, port=None):
+    def __init__(self, tmp_path, port=None, tls=None):
         self.port = port or free_port()
         self.maildir = str(tmp_path / f"maildir-{self.port}")
+        self.tls = tls
         self.process = None
 
     def start(self):
+        tls = ["--tlscert", self.tls[0], "--tlskey", self.tls[1]] if self.tls else []
         self.process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
-                                         f"127.0.0.1:{self.port}", "-c",
+                                         f"127.0.0.1:{self.port}", *tls, "-c",
                                          "aiosmtpd.handlers.Mailbox", self.maildir],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert _eventually(self._answers, 10), "the test SMTP server did not start"

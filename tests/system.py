@@ -78,6 +78,12 @@ class Api:
         return Api(self.base, answer.json()["access_token"])
 
 
+def tail(path: str, lines=40) -> str:
+    """The last ``lines`` lines of a log file."""
+    with open(path, "rb") as log:
+        return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
+
+
 class RunningSystem:
     """`python -m minyi_common.launcher` in a process group of its own.
 
@@ -86,7 +92,6 @@ class RunningSystem:
 
     def __init__(self, amqp_uri: str, data_dir: str, extra_env=None, urls=None, smtp=None):
         self.port = free_port()
-        self.backend = "postgresql" if urls else "sqlite"
         self.urls = urls or {s: f"sqlite:///{data_dir}/{s}.db" for s in SERVICES}
         self.smtp, self.data_dir, self.extra = smtp, data_dir, []
         extra_env = {**{f"{s.upper()}_DB_URL": url for s, url in (urls or {}).items()},
@@ -134,8 +139,7 @@ class RunningSystem:
         raise RuntimeError(f"the system did not get ready: {self.tail()}")
 
     def tail(self, lines=40) -> str:
-        with open(self.log_path, "rb") as log:
-            return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
+        return tail(self.log_path, lines)
 
     def second(self, service: str) -> "ServiceProcess":
         """Another instance of ``service``, as `docker compose up --scale` makes one (it
@@ -232,8 +236,7 @@ class ServiceProcess:
         return self
 
     def tail(self, lines=40) -> str:
-        with open(self.log_path, "rb") as log:
-            return b"\n".join(log.read().splitlines()[-lines:]).decode("utf-8", "replace")
+        return tail(self.log_path, lines)
 
     def started(self) -> bool:
         """Its container is running (it said "<service> started")."""

@@ -1,16 +1,12 @@
 """What notify hands to the outside world: well formed whatever a report's title says, and
 over TLS where the mail server offers it."""
-import mailbox
 import os
-import socket
 import ssl
 import subprocess
-import sys
-import time
 
 import pytest
 
-from minyi_common.testing import free_port
+from minyi_common.testing import SmtpServer
 from services.notify.adapters.senders import SmtpSender, signature, subject_line, verify
 
 
@@ -34,33 +30,19 @@ def test_email_goes_over_starttls_when_the_server_offers_it_and_the_certificate_
     """An SMTP server that insists on STARTTLS (as most do) gets the message over TLS;
     one whose certificate is not trusted gets nothing at all."""
     cert, key = _certificate(tmp_path)
-    port = free_port()
-    maildir = tmp_path / "maildir"
-    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
-                               f"127.0.0.1:{port}", "--tlscert", cert, "--tlskey", key,
-                               "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = SmtpServer(tmp_path, tls=(cert, key)).start()
+    url = f"smtp://127.0.0.1:{server.port}"
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         trusting = ssl.create_default_context(cafile=cert)
-        SmtpSender(f"smtp://127.0.0.1:{port}", "minyi@localhost", tls=trusting).send(
+        SmtpSender(url, "minyi@localhost", tls=trusting).send(
             "author@example.org", "《关于某事的建议》已被录用", "正文")
-        received = list(mailbox.Maildir(str(maildir), create=False))
-        assert [m["To"] for m in received] == ["author@example.org"]
+        assert [m["To"] for m in server.messages()] == ["author@example.org"]
 
         with pytest.raises(ssl.SSLError):  # the system's authorities do not know it
-            SmtpSender(f"smtp://127.0.0.1:{port}", "minyi@localhost").send(
-                "other@example.org", "主题", "正文")
-        assert len(list(mailbox.Maildir(str(maildir), create=False))) == 1
+            SmtpSender(url, "minyi@localhost").send("other@example.org", "主题", "正文")
+        assert len(server.messages()) == 1
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 def test_a_webhook_signature_covers_the_time_and_the_body_and_grows_old():
