@@ -59,6 +59,9 @@ class Settings:
     # Reverse proxies in front of the gateway whose X-Forwarded-For entries are believed
     # (0: none; the client is the connection's peer). Login limits count by client.
     trusted_proxies: int = 0
+    # Encrypt what notify keeps secret (webhook secrets): the first key encrypts, every
+    # one decrypts (rotation). Empty: a key made on first start in the data directory.
+    data_keys: tuple = ()
 
     @property
     def web_url(self) -> str:
@@ -87,6 +90,10 @@ def load(service: str) -> Settings:
         # It signs every access token: a short one can be guessed offline.
         raise SystemExit("MINYI_SECRET_KEY must be at least 32 bytes (e.g. the output of "
                          "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    data_keys = tuple(k.strip() for k in env.get("MINYI_DATA_KEY", "").split(",") if k.strip())
+    if any(len(k.encode("utf-8")) < 32 for k in data_keys):
+        raise SystemExit("each key of MINYI_DATA_KEY must be at least 32 bytes (e.g. the output "
+                         "of `python -c 'import secrets; print(secrets.token_hex(32))'`)")
     if level not in LEVELS:
         raise SystemExit(f"MINYI_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
     return Settings(
@@ -116,4 +123,5 @@ def load(service: str) -> Settings:
         broker_wait=float(env.get("MINYI_BROKER_WAIT", "0")),
         metrics_token=env.get("MINYI_METRICS_TOKEN") or None,
         trusted_proxies=int(env.get("MINYI_TRUSTED_PROXIES", "0")),
+        data_keys=data_keys,
     )

@@ -206,7 +206,8 @@ def make_settings(amqp_uri, namespace):
         base = config.Settings(service=service, amqp_uri=amqp_uri, db_url=db_url,
                                namespace=namespace, level="county", rpc_timeout=5.0,
                                retry_delays=TEST_RETRY_DELAYS, max_attempts=3,
-                               outbox_poll_interval=0.2)
+                               outbox_poll_interval=0.2,
+                               data_keys=("a-data-key-for-tests-of-32-bytes-or-more",))
         return replace(base, **overrides)
     return make
 

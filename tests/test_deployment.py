@@ -14,7 +14,8 @@ SERVICES = ("intake", "review", "scoring", "notify", "gateway")
 
 
 CREDENTIALS = {"MINYI_ADMIN_PASSWORD": "from-the-test", "MINYI_BROKER_PASSWORD": "broker-secret",
-               "MINYI_DB_PASSWORD": "db-secret", "MINYI_PRINCIPAL_KEY": "k" * 64}
+               "MINYI_DB_PASSWORD": "db-secret", "MINYI_PRINCIPAL_KEY": "k" * 64,
+               "MINYI_DATA_KEY": "d" * 64}
 
 
 @pytest.fixture(scope="module")

@@ -376,8 +376,37 @@ BREAKAGES = [
         'column.contains(filters["q"], autoescape=True)',
         'column.like("%" + filters["q"] + "%")',
         ("tests/test_directory_and_lists.py::test_the_report_list_filters_and_pages" + PG,)),
+    Breakage(
+        "webhook secrets are kept encrypted (MINYI_DATA_KEY), not as the admin typed them",
+        "services/notify/handlers.py",
+        "uow.execute(insert(webhooks).values(**dict(hook, secret=box.seal(secret))))",
+        "uow.execute(insert(webhooks).values(**hook))",
+        ("services/notify/tests/test_notify_service.py::"
+         "test_webhook_secrets_are_kept_sealed_and_a_lost_key_is_said_in_chinese" + PG,)),
+    Breakage(
+        "secrets stored in the clear before sealing are sealed when notify starts",
+        "services/notify/service.py",
+        "sealed = handlers.seal_stored_secrets(database, sealing.box_for(settings))",
+        "sealed = 0",
+        ("services/notify/tests/test_notify_service.py::"
+         "test_secrets_kept_in_the_clear_are_sealed_before_the_service_starts" + PG,)),
+    Breakage(
+        "a webhook is sent to the address that was checked (DNS rebinding after the check)",
+        "services/notify/adapters/senders.py",
+        "            self._dns_host = self._pinned_address\n",
+        "            pass\n",
+        ("services/notify/tests/test_senders.py::test_a_webhook_goes_to_the_address_that_"
+         "was_checked_not_to_what_the_name_says_now",)),
+    Breakage(
+        "an admin reads why a delivery failed in Chinese, not an exception's English",
+        "services/notify/handlers.py",
+        "raise delivery.Undeliverable(describe(exc)) from exc",
+        "raise",
+        ("services/notify/tests/test_notify_service.py::"
+         "test_webhooks_are_signed_retried_then_failed_and_retried_by_hand" + PG,
+         "services/notify/tests/test_notify_service.py::"
+         "test_a_webhook_receiver_cannot_redirect_a_delivery" + PG)),
 ]
-
 
 def run_row(number: int, row: Breakage) -> tuple:
     scratch = tempfile.mkdtemp(prefix=f"minyi-break-{number}-")

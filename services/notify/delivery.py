@@ -3,6 +3,7 @@ same transaction as the inbox items, then sent by a background loop that claims 
 with a lease, retries failures with exponential backoff and jitter, and finally parks
 them as failed for an admin to see and retry."""
 import json
+import logging
 import random
 import time
 from datetime import timedelta
@@ -28,6 +29,16 @@ SEND_DEADLINE = 10.0
 BATCH = 1
 LEASE_MARGIN = 10.0
 MAX_DELAY = 3600.0
+
+log = logging.getLogger(__name__)
+
+
+class Undeliverable(Exception):
+    """A send that failed, with the reason in the words of the admin who reads 发送记录
+    (the sender adapters describe what they met; the technical detail is logged)."""
+
+
+UNEXPECTED = "发送出错，详情见 notify 服务日志"
 
 
 def backoff(attempts: int, base: float, rng=random.random) -> float:
@@ -94,7 +105,10 @@ def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
         values = {"status": "sent", "sent_at": utcnow(), "last_error": None}
     except Exception as exc:
         attempts = row["attempts"] + 1
-        values = {"attempts": attempts, "last_error": f"{exc.__class__.__name__}: {exc}"[:1000]}
+        log.warning("delivery %s (%s to %s) failed, attempt %d: %r", row["id"], row["channel"],
+                    row["target"], attempts, exc.__cause__ or exc)
+        reason = str(exc) if isinstance(exc, Undeliverable) else UNEXPECTED
+        values = {"attempts": attempts, "last_error": reason[:1000]}
         if attempts >= max_attempts:
             values["status"] = "failed"
         else:

@@ -13,7 +13,7 @@ from minyi_common.schemas import load_page, load_principal, require_role
 from minyi_common.topology import SUBSCRIPTIONS
 
 from . import delivery, templates
-from .adapters import addresses
+from .adapters import addresses, sealing
 from .adapters.orm import notifications, people, preferences, webhooks
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def put_preferences(db, principal, payload) -> dict:
 
 
 # --- webhooks (admins) -----------------------------------------------------------------
-def create_webhook(db, principal, payload, allow_private: bool = False) -> dict:
+def create_webhook(db, principal, payload, box, allow_private: bool = False) -> dict:
     principal = load_principal(principal)
     require_role(principal, "admin")
     if not isinstance(payload, dict):
@@ -192,7 +192,7 @@ def create_webhook(db, principal, payload, allow_private: bool = False) -> dict:
     hook = {"id": str(uuid.uuid4()), "url": url, "event_types": list(dict.fromkeys(types)),
             "secret": secret, "created_by": principal["id"], "created_at": utcnow()}
     with db.unit_of_work() as uow:
-        uow.execute(insert(webhooks).values(**hook))
+        uow.execute(insert(webhooks).values(**dict(hook, secret=box.seal(secret))))
         uow.commit()
     return WebhookSchema().dump(hook)
 
@@ -218,34 +218,61 @@ def delete_webhook(db, principal, webhook_id) -> dict:
 
 
 def sender(db, settings):
-    """The function the delivery loop sends each claimed row with."""
-    from .adapters.senders import SmtpSender, WebhookSender
+    """The function the delivery loop sends each claimed row with. What it meets is
+    raised as ``delivery.Undeliverable`` with a reason an admin can read."""
+    from .adapters.senders import SmtpSender, WebhookSender, describe
     smtp = SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else None
     hooks = WebhookSender()
     allow_private = settings.webhook_allow_private
+    box = sealing.box_for(settings)
 
-    def send(row):
-        if row["channel"] == "email":
-            if smtp is None:
-                raise RuntimeError("email is off (SMTP_URL is not set)")
-            # One Message-ID per (event, recipient): the one email an instance killed
-            # between sending and recording sends again (after its lease) is the same
-            # message to the recipient's mail store, which shows it once.
-            smtp.send(row["target"], row["subject"], row["body"],
-                      message_id=f"<{row['event_id']}.{row['recipient']}@minyi>")
-            return
+    def send_email(row):
+        if smtp is None:
+            raise delivery.Undeliverable("未配置邮件服务器（SMTP_URL），邮件未发送")
+        # One Message-ID per (event, recipient): the one email an instance killed
+        # between sending and recording sends again (after its lease) is the same
+        # message to the recipient's mail store, which shows it once.
+        smtp.send(row["target"], row["subject"], row["body"],
+                  message_id=f"<{row['event_id']}.{row['recipient']}@minyi>")
+
+    def send_webhook(row):
         with db.unit_of_work() as uow:
             hook = uow.execute(select(webhooks.c.secret).where(
                 webhooks.c.id == row["recipient"])).first()
         if hook is None:
-            raise RuntimeError("the webhook was deleted")
-        # Again now: the name may resolve elsewhere than when the webhook was added.
+            raise delivery.Undeliverable("该 webhook 已被删除，未发送")
         try:
-            addresses.check(row["target"], allow_private)
+            secret = box.open(hook.secret)
+        except sealing.Unreadable:
+            raise delivery.Undeliverable("无法解开该 webhook 的共享密钥（MINYI_DATA_KEY 已更换"
+                                         "或丢失），请删除后重新添加") from None
+        # Again now: the name may resolve elsewhere than when the webhook was added; the
+        # connection goes to the address checked here.
+        try:
+            address = addresses.check(row["target"], allow_private)
         except addresses.Forbidden as refused:
-            raise RuntimeError(f"not sent: {refused}") from None
-        hooks.post(row["target"], row["body"].encode("utf-8"), hook.secret, row["event_id"],
-                   row["event_type"])
+            raise delivery.Undeliverable(refused.reason) from refused
+        hooks.post(row["target"], row["body"].encode("utf-8"), secret, row["event_id"],
+                   row["event_type"], pinned_address=address)
+
+    def send(row):
+        try:
+            (send_email if row["channel"] == "email" else send_webhook)(row)
+        except delivery.Undeliverable:
+            raise
+        except Exception as exc:
+            raise delivery.Undeliverable(describe(exc)) from exc
     return send
 
 
+def seal_stored_secrets(db, box) -> int:
+    """Encrypt the secrets of webhooks added before secrets were sealed (run at start)."""
+    with db.unit_of_work() as uow:
+        rows = uow.execute(select(webhooks.c.id, webhooks.c.secret)).all()
+        plain = [row for row in rows if not sealing.is_sealed(row.secret)]
+        for row in plain:
+            uow.execute(update(webhooks).where(webhooks.c.id == row.id,
+                                               webhooks.c.secret == row.secret)
+                        .values(secret=box.seal(row.secret)))
+        uow.commit()
+    return len(plain)

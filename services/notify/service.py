@@ -1,12 +1,16 @@
 """The notify service: tells every author what became of their report (SPEC §7)."""
+import logging
+
 import eventlet
 from nameko.extensions import DependencyProvider
 
+from minyi_common.db import Database
 from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, RequestContext, Settings,
                                       consume_each, database_of, rpc, service_stats,
                                       settings_of)
 
 from . import delivery, handlers
+from .adapters import sealing
 from .adapters.orm import metadata
 
 
@@ -22,8 +26,8 @@ class Deliveries(DependencyProvider):
 
         def send_within_deadline(row):
             # Green sockets: the timeout interrupts any connect, read or write under way.
-            with eventlet.Timeout(deadline, TimeoutError(f"no answer within {deadline:g} s "
-                                                         "in all")):
+            with eventlet.Timeout(deadline, delivery.Undeliverable(
+                    f"{deadline:g} 秒内未能送达（对方无应答或太慢）")):
                 send(row)
 
         self.loop = BackgroundLoop("delivery loop", lambda: delivery.dispatch_once(
@@ -71,6 +75,7 @@ class NotifyService:
     @rpc
     def create_webhook(self, principal, payload):
         return handlers.create_webhook(self.db, principal, payload,
+                                       sealing.box_for(self.settings),
                                        self.settings.webhook_allow_private)
 
     @rpc
@@ -109,3 +114,16 @@ class NotifyService:
 
 consume_each(NotifyService, ["directory.person_upserted"], "on_directory_event")
 consume_each(NotifyService, handlers.WEBHOOK_EVENTS, "on_event")
+
+
+def prepare(settings) -> None:
+    """Before the container starts: the key that seals webhook secrets (made on first
+    start when MINYI_DATA_KEY is not set), and any secret kept unsealed sealed with it."""
+    database = Database(settings.db_url, metadata)
+    try:
+        sealed = handlers.seal_stored_secrets(database, sealing.box_for(settings))
+        if sealed:
+            logging.getLogger(__name__).info("sealed %d webhook secret(s) kept in the clear",
+                                             sealed)
+    finally:
+        database.dispose()

@@ -47,7 +47,8 @@ webhooks = Table(
     Column("id", String(36), primary_key=True),
     Column("url", String(500), nullable=False),
     Column("event_types", JSON, nullable=False),
-    Column("secret", String(200), nullable=False),
+    # Sealed (adapters/sealing.py): "fernet:" and the token of a secret of ≤ 200 characters.
+    Column("secret", String(600), nullable=False),
     Column("created_by", String(36), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )

@@ -9,6 +9,8 @@ from email.utils import make_msgid
 from urllib.parse import unquote, urlparse
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 
 def subject_line(text: str) -> str:
@@ -76,17 +78,93 @@ def verify(secret: str, header: str, body: bytes, tolerance: int = 300,
     return hmac.compare_digest(expected, f"v1={parts.get('v1', '')}")
 
 
+class _Pinned:
+    """A connection to the address notify checked, whatever the name resolves to by now
+    (DNS rebinding between the check and the connect). The name still goes in the Host
+    header, the TLS server name and the certificate check. (urllib3 connects to
+    ``_dns_host``; a test fails if a newer urllib3 stops honouring it.)"""
+
+    def __init__(self, *args, pinned_address=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pinned_address = pinned_address
+
+    def _new_conn(self):
+        if self._pinned_address:
+            self._dns_host = self._pinned_address
+        return super()._new_conn()
+
+
+class _PinnedHTTPConnection(_Pinned, HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_Pinned, HTTPSConnection):
+    pass
+
+
+class _PinnedAdapter(HTTPAdapter):
+    def __init__(self, address: str):
+        super().__init__(max_retries=0)
+        self.address = address
+
+    def get_connection_with_tls_context(self, *args, **kwargs):
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        pool.ConnectionCls = _PinnedHTTPSConnection if pool.scheme == "https" \
+            else _PinnedHTTPConnection
+        pool.conn_kw["pinned_address"] = self.address
+        return pool
+
+
+class Rejected(Exception):
+    """The receiver answered, but not with a 2xx."""
+
+    def __init__(self, status: int):
+        super().__init__(f"the receiver answered {status}")
+        self.status = status
+
+
 class WebhookSender:
     def __init__(self, timeout: float = 5.0):
         self.timeout = timeout
-        self.http = requests.Session()
 
-    def post(self, url: str, body: bytes, secret: str, event_id: str, event_type: str) -> None:
+    def post(self, url: str, body: bytes, secret: str, event_id: str, event_type: str,
+             pinned_address: str | None = None) -> None:
         headers = {"Content-Type": "application/json", "User-Agent": "Minyi-Webhooks/1",
                    "X-Minyi-Signature": signature(secret, body), "X-Minyi-Event-Id": event_id,
                    "X-Minyi-Event-Type": event_type}
-        # No redirects: a receiver must not send us on to an address we did not check.
-        answer = self.http.post(url, data=body, timeout=self.timeout, headers=headers,
-                                allow_redirects=False)
+        # A session per delivery: its pool is pinned to this delivery's checked address.
+        with requests.Session() as http:
+            if pinned_address:
+                http.mount("http://", _PinnedAdapter(pinned_address))
+                http.mount("https://", _PinnedAdapter(pinned_address))
+            # No redirects: a receiver must not send us on to an address we did not check.
+            answer = http.post(url, data=body, timeout=self.timeout, headers=headers,
+                               allow_redirects=False)
         if not 200 <= answer.status_code < 300:
-            raise RuntimeError(f"the receiver answered {answer.status_code}")
+            raise Rejected(answer.status_code)
+
+
+def describe(exc: Exception) -> str:
+    """What went wrong with a send, in the words of the admin who reads 发送记录 (the
+    English detail goes to the log)."""
+    if isinstance(exc, Rejected):
+        if 300 <= exc.status < 400:
+            return f"对方要求转到其他地址（HTTP {exc.status}），为安全起见不跟随跳转"
+        return f"对方服务器回应 HTTP {exc.status}（应为 2xx）"
+    if isinstance(exc, (requests.exceptions.SSLError, ssl.SSLError)):
+        return "加密连接失败：对方证书无法验证"
+    if isinstance(exc, (requests.exceptions.Timeout, TimeoutError)):
+        return "对方服务器响应超时"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "邮件服务器拒绝登录，请检查 SMTP_URL 中的用户名和密码"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "邮件服务器拒收该收件地址"
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return "邮件服务器拒收发件地址（MINYI_MAIL_FROM）"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"邮件服务器报错（代码 {exc.smtp_code}）"
+    if isinstance(exc, smtplib.SMTPException):
+        return "与邮件服务器的会话中断"
+    if isinstance(exc, (requests.exceptions.ConnectionError, OSError)):
+        return "无法连接对方服务器"
+    return "发送出错，详情见 notify 服务日志"

@@ -18,7 +18,8 @@ from minyi_common.dlq import inspect
 from minyi_common.testing import SmtpServer, both_backends
 from services.notify.adapters.orm import metadata, people, webhooks
 from services.notify.adapters.senders import verify
-from services.notify.service import NotifyService
+from services.notify.adapters.sealing import SecretBox
+from services.notify.service import NotifyService, prepare as notify_prepare
 from tests.system import free_port
 
 ADMIN = {"id": "admin", "roles": ["admin"], "unit_ids": []}
@@ -214,7 +215,9 @@ def test_webhooks_are_signed_retried_then_failed_and_retried_by_hand(container_f
         event = adopted_event()
         publish(cfg, event)
         failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
-        assert failed and failed[0]["attempts"] == 3 and "500" in failed[0]["last_error"]
+        # What the admin reads in 发送记录 is Chinese.
+        assert failed and failed[0]["attempts"] == 3
+        assert failed[0]["last_error"] == "对方服务器回应 HTTP 500（应为 2xx）", failed
         assert len(receiver.calls) == 3
         headers, body = receiver.calls[0]
         assert verify(SECRET, headers["X-Minyi-Signature"], body)
@@ -240,6 +243,64 @@ INSIDE = ["http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]/hook
           "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/", "http://224.0.0.1/",
           "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "http://2130706433/",
           "http://gateway:8000/", "http://rabbitmq:15672/", "http://no-such-host.invalid/"]
+
+
+def test_webhook_secrets_are_kept_sealed_and_a_lost_key_is_said_in_chinese(
+        container_factory, service_config, smtp):
+    """What the database keeps does not sign deliveries: the secret is encrypted with
+    MINYI_DATA_KEY. A secret no key of this deployment opens (the key was changed) fails
+    its delivery with a reason the admin can act on, and nothing is sent."""
+    receiver = Receiver()
+    cfg = start_notify(container_factory, service_config, smtp.port)
+    database = Database(cfg["DB_URL"], metadata)
+    try:
+        with ServiceRpcProxy("notify", cfg) as notify:
+            notify.create_webhook(ADMIN, {"url": receiver.url, "event_types": ["report_adopted"],
+                                          "secret": SECRET})
+        with database.unit_of_work(read_only=True) as uow:
+            stored = uow.execute(select(webhooks.c.secret)).scalar_one()
+        assert stored.startswith("fernet:") and SECRET not in stored
+        with database.unit_of_work() as uow:
+            uow.execute(webhooks.insert().values(
+                id="hook-of-another-key", url=receiver.url + "?other",
+                event_types=["report_adopted"], created_by="admin",
+                created_at=datetime.now(timezone.utc),
+                secret=SecretBox(["a-key-this-deployment-does-not-have!!"]).seal(SECRET)))
+            uow.commit()
+        event = adopted_event()
+        publish(cfg, event)
+        failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
+        assert wait_for(lambda: deliveries(cfg, status="sent"))
+        assert failed and failed[0]["last_error"].startswith("无法解开该 webhook 的共享密钥"), failed
+        assert [call[0]["X-Minyi-Event-Id"] for call in receiver.calls] == [event["event_id"]]
+        headers, body = receiver.calls[0]
+        assert verify(SECRET, headers["X-Minyi-Signature"], body)
+    finally:
+        receiver.stop()
+        database.dispose()
+
+
+def test_secrets_kept_in_the_clear_are_sealed_before_the_service_starts(make_settings,
+                                                                        databases):
+    """Webhooks added before secrets were sealed: the service's start seals them, once."""
+    settings = make_settings("notify", databases.url("notify"))
+    database = Database(settings.db_url, metadata)
+    try:
+        with database.unit_of_work() as uow:
+            uow.execute(webhooks.insert().values(
+                id="hook-old", url="https://8.8.8.8/minyi", event_types=["report_adopted"],
+                secret=SECRET, created_by="admin", created_at=datetime.now(timezone.utc)))
+            uow.commit()
+        notify_prepare(settings)
+        with database.unit_of_work(read_only=True) as uow:
+            sealed = uow.execute(select(webhooks.c.secret)).scalar_one()
+        assert sealed.startswith("fernet:") and SECRET not in sealed
+        assert SecretBox(settings.data_keys).open(sealed) == SECRET
+        notify_prepare(settings)  # again: sealed already, left as it is
+        with database.unit_of_work(read_only=True) as uow:
+            assert uow.execute(select(webhooks.c.secret)).scalar_one() == sealed
+    finally:
+        database.dispose()
 
 
 def test_a_webhook_into_the_deployments_own_network_is_refused(container_factory,
@@ -277,7 +338,8 @@ def test_a_webhook_address_is_checked_again_before_each_delivery(container_facto
             uow.commit()
         publish(cfg, adopted_event())
         failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
-        assert failed and "not a public address" in failed[0]["last_error"], failed
+        assert failed and failed[0]["last_error"] == \
+            "127.0.0.1 解析为 127.0.0.1，不是公网地址，未发送", failed
         assert receiver.calls == []
     finally:
         receiver.stop()
@@ -295,7 +357,8 @@ def test_a_webhook_receiver_cannot_redirect_a_delivery(container_factory, servic
                                           "event_types": ["report_adopted"], "secret": SECRET})
         publish(cfg, adopted_event())
         failed = wait_for(lambda: deliveries(cfg, status="failed"), timeout=15)
-        assert failed and "302" in failed[0]["last_error"], failed
+        assert failed and failed[0]["last_error"] == \
+            "对方要求转到其他地址（HTTP 302），为安全起见不跟随跳转", failed
         assert len(redirecting.calls) == 3 and elsewhere.calls == []
     finally:
         redirecting.stop()

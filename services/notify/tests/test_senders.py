@@ -5,9 +5,11 @@ import ssl
 import subprocess
 
 import pytest
+import requests
 
 from minyi_common.testing import SmtpServer
-from services.notify.adapters.senders import SmtpSender, signature, subject_line, verify
+from services.notify.adapters.senders import (Rejected, SmtpSender, WebhookSender, describe,
+                                              signature, subject_line, verify)
 
 
 def test_a_subject_is_one_header_line():
@@ -70,3 +72,64 @@ def test_the_readmes_verification_snippet_accepts_our_signature():
     assert namespace["from_minyi"](secret, signature(secret, body), body)
     assert not namespace["from_minyi"](secret, signature(secret, body), body + b" ")
     assert not namespace["from_minyi"](secret, signature(secret, body, at=1), body)
+
+
+class _Receiver:
+    """An HTTP receiver on 127.0.0.1 that records the Host header of each request."""
+
+    def __init__(self, status=200):
+        import http.server
+        import threading
+        hosts = self.hosts = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                hosts.append(self.headers["Host"])
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *_):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_webhook_goes_to_the_address_that_was_checked_not_to_what_the_name_says_now():
+    """DNS rebinding between the check and the connect: the sender connects to the
+    address notify checked; the name still goes in the Host header. (A name that does not
+    resolve at all stands for one that resolves elsewhere by now.)"""
+    receiver = _Receiver()
+    url = f"http://hook.rebinding.invalid:{receiver.port}/minyi"
+    try:
+        WebhookSender().post(url, b"{}", "a-shared-secret-of-some-length", "e-1",
+                             "report_adopted", pinned_address="127.0.0.1")
+        assert receiver.hosts == [f"hook.rebinding.invalid:{receiver.port}"]
+        with pytest.raises(requests.ConnectionError):  # unpinned, the name decides
+            WebhookSender().post(url, b"{}", "a-shared-secret-of-some-length", "e-2",
+                                 "report_adopted")
+        assert len(receiver.hosts) == 1
+    finally:
+        receiver.stop()
+
+
+def test_what_went_wrong_with_a_send_is_said_in_chinese():
+    import smtplib
+    said = [describe(Rejected(500)), describe(Rejected(302)),
+            describe(requests.ConnectionError("refused")), describe(requests.ReadTimeout()),
+            describe(ssl.SSLCertVerificationError("bad")),
+            describe(smtplib.SMTPAuthenticationError(535, b"no")),
+            describe(smtplib.SMTPRecipientsRefused({})), describe(ConnectionRefusedError()),
+            describe(ValueError("anything else"))]
+    assert said[0] == "对方服务器回应 HTTP 500（应为 2xx）"
+    assert "不跟随跳转" in said[1] and said[2] == "无法连接对方服务器"
+    assert said[3] == "对方服务器响应超时" and "证书" in said[4] and "SMTP_URL" in said[5]
+    assert said[-1] == "发送出错，详情见 notify 服务日志"
+    for text in said:  # Chinese, whatever names of settings it carries
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
