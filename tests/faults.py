@@ -109,10 +109,11 @@ class Burst:
         return sum(1 for a in self.attempts if a > 1)
 
 
-def under_fault(bursts, fault, fault_after) -> float:
+def under_fault(bursts, fault, fault_after, bases=(), limit=30.0):
     """Run ``bursts`` at once; when each has had ``fault_after`` submissions answered, run
-    ``fault()`` while they go on. Returns the monotonic time the fault ended; raises what
-    the fault raised."""
+    ``fault()`` while they go on. From the moment the fault ends, /readyz of each of
+    ``bases`` is polled while the bursts go on. Returns the seconds each took to be ready
+    again (None: not within ``limit``); raises what the fault raised."""
     ended = {}
 
     def inject():
@@ -122,18 +123,20 @@ def under_fault(bursts, fault, fault_after) -> float:
             fault()
         except BaseException as exc:  # noqa: BLE001 (raised again below)
             ended["error"] = exc
-        finally:
-            ended["at"] = time.monotonic()
+            return
+        at = time.monotonic()
+        ended["recovered"] = at_once(*[lambda b=b: seconds_until_ready(b, at, limit)
+                                       for b in bases]) if bases else []
 
     threads = [threading.Thread(target=b.run) for b in bursts] + [threading.Thread(target=inject)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(600)
-    assert "at" in ended, "the fault did not end"
     if "error" in ended:
         raise ended["error"]
-    return ended["at"]
+    assert "recovered" in ended, "the fault did not end"
+    return ended["recovered"]
 
 
 def at_once(*calls) -> list:
