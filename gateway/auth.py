@@ -1,10 +1,12 @@
 """Passwords (argon2) and access tokens (JWT, HS256)."""
+import os
 import secrets
 import time
 
 import jwt
 from argon2 import PasswordHasher
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from minyi_common.errors import Unauthorized
@@ -17,9 +19,19 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 # argon2 spends about 0.1 s of CPU per password. On the event loop that would stall every
 # other request of the gateway (a login flood froze /healthz); in a native thread it does
-# not (argon2-cffi releases the GIL).
-def _off_the_loop(work, *args):
-    return tpool.execute(work, *args)
+# not (argon2-cffi releases the GIL). Yet twenty hashes at once (four lanes each) take
+# every core from the loop all the same: hashes wait their turn, at most half the cores'
+# worth at a time, so a flood of logins makes logins slower, never the rest. Logins from
+# an address that failed within the minute wait in a lane of their own: a flood from a few
+# addresses does not hold up people logging in from elsewhere.
+_LANE_WIDTH = max(1, (os.cpu_count() or 2) // 2)
+_HASHING = Semaphore(_LANE_WIDTH)
+_SUSPECT_HASHING = Semaphore(_LANE_WIDTH)
+
+
+def _off_the_loop(work, *args, suspect: bool = False):
+    with _SUSPECT_HASHING if suspect else _HASHING:
+        return tpool.execute(work, *args)
 
 
 def hash_password(password: str) -> str:
@@ -43,8 +55,9 @@ def _verify(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    return _off_the_loop(_verify, password_hash, password)
+def verify_password(password_hash: str | None, password: str, suspect: bool = False) -> bool:
+    """``suspect``: the attempt comes from an address that failed lately (its own lane)."""
+    return _off_the_loop(_verify, password_hash, password, suspect=suspect)
 
 
 def issue_token(secret: str, user_id: str, token_version: int, lifetime=TOKEN_LIFETIME) -> str:

@@ -288,30 +288,35 @@ def authenticate(db, payload, address: str | None = None) -> dict:
     address = (address or "unknown")[:45]
     now = utcnow()
     with db.unit_of_work() as uow:
-        # One address's attempts one at a time (an advisory lock on PostgreSQL, the writer
-        # lock on SQLite): a burst from one client cannot slip past its count.
+        # One address's attempts are counted one at a time (an advisory lock on
+        # PostgreSQL, the writer lock on SQLite): a burst from one client cannot slip past
+        # its count. Each attempt is counted as a failure before its password is checked,
+        # so the lock is held for a few statements, never for the slow hash: a flood
+        # queues nobody else behind it (the hash runs outside any transaction).
         lock(uow, f"gateway:login:{address}")
         uow.execute(delete(login_failures).where(
             login_failures.c.at < now - LOGIN_FAILURE_WINDOW))
-        wait = _login_wait(uow, username, address, now)
+        wait, suspect = _login_wait(uow, username, address, now)
         if wait:
             uow.commit()
             raise TooManyAttempts(wait)
+        uow.execute(insert(login_failures).values(username=username, address=address, at=now))
         row = uow.execute(select(users).where(users.c.username == username)).first()
-        user = _user_row(row) if row else None
-        if not auth.verify_password(user and user["password_hash"], password) or not user["active"]:
-            uow.execute(insert(login_failures).values(username=username, address=address,
-                                                      at=now))
-            uow.commit()
-            raise Unauthorized("wrong username or password")
+        uow.commit()
+    user = _user_row(row) if row else None
+    if not auth.verify_password(user and user["password_hash"], password, suspect) \
+            or not user["active"]:
+        raise Unauthorized("wrong username or password")  # counted above
+    with db.unit_of_work() as uow:
         uow.execute(delete(login_failures).where(login_failures.c.username == username,
                                                  login_failures.c.address == address))
         uow.commit()
     return user
 
 
-def _login_wait(uow, username: str, address: str, now) -> int:
-    """Seconds until this attempt may be made (0: now)."""
+def _login_wait(uow, username: str, address: str, now) -> tuple:
+    """(seconds until this attempt may be made (0: now), whether the address failed
+    within the window)."""
     def oldest_if_over(limit, *where):
         rows = uow.execute(select(login_failures.c.at).where(*where)
                            .order_by(login_failures.c.at.desc()).limit(limit)).all()
@@ -321,12 +326,13 @@ def _login_wait(uow, username: str, address: str, now) -> int:
     blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, from_here,
                                login_failures.c.username == username),
                 oldest_if_over(ADDRESS_FAILURE_LIMIT, from_here)]
-    if uow.execute(select(login_failures.c.id).where(from_here).limit(1)).first():
+    failed_here = uow.execute(select(login_failures.c.id).where(from_here).limit(1)).first()
+    if failed_here:
         blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT))
     until = [at + LOGIN_FAILURE_WINDOW for at in blocking if at is not None]
     if not until:
-        return 0
-    return max(1, int((max(until) - now).total_seconds()) + 1)
+        return 0, bool(failed_here)
+    return max(1, int((max(until) - now).total_seconds()) + 1), True
 
 
 def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME,

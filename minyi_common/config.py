@@ -78,7 +78,11 @@ class Settings:
             # would share them, so each needs a vhost of its own.)
             "rpc_exchange": f"{self.namespace}.rpc",
             "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
-            "max_workers": 10,
+            # Workers are green threads, one per request or message. The gateway's mostly
+            # wait (on a service, on a password hash in the thread pool): a few slow
+            # requests (a login flood) must not leave a health check or a submit waiting
+            # for a free worker. A service's count is also its prefetch from each queue.
+            "max_workers": 64 if self.service == "gateway" else 10,
             "MINYI": self,
         }
 

@@ -20,3 +20,32 @@ def test_argon2_leaves_the_event_loop_free():
     # Six argon2 runs take over half a second; the ticker ran meanwhile, not after.
     assert len(ticks) >= 20
     runner.kill()
+
+
+def test_hashes_wait_their_turn_and_a_suspect_address_has_a_lane_of_its_own(monkeypatch):
+    """Twenty hashes at once would take every core from the event loop (argon2 runs four
+    lanes each): at most half the cores' worth run at a time. Logins from an address that
+    failed lately queue apart, so a flood from a few addresses leaves others' turn alone."""
+    running, most = {"clean": 0, "suspect": 0}, {"clean": 0, "suspect": 0}
+    finished = []
+
+    def slow_verify(password_hash, password):
+        lane = "suspect" if password == "suspect" else "clean"
+        running[lane] += 1
+        most[lane] = max(most[lane], running[lane])
+        eventlet.sleep(0.02)
+        running[lane] -= 1
+        finished.append(lane)
+        return False
+
+    # Runs on the loop here (not in the thread pool) so the test can count what overlaps.
+    monkeypatch.setattr(auth, "_verify", slow_verify)
+    monkeypatch.setattr(auth.tpool, "execute", lambda work, *args: work(*args))
+    flood = [eventlet.spawn(auth.verify_password, None, "suspect", True) for _ in range(20)]
+    eventlet.sleep(0.01)
+    assert auth.verify_password(None, "clean") is False
+    for thread in flood:
+        thread.wait()
+    assert most["suspect"] == auth._LANE_WIDTH and most["clean"] == 1
+    # The clean login did not wait for the twenty suspect ones to be hashed first.
+    assert finished.index("clean") <= 2 * auth._LANE_WIDTH, finished
