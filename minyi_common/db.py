@@ -97,6 +97,11 @@ def make_engine(url: str, **options):
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
     options.setdefault("pool_pre_ping", True)
+    # Enough kept connections for every worker (10), the relay and a background loop or
+    # two: connections beyond the kept ones are closed when given back, and under load
+    # that meant a new PostgreSQL connection (a process on the server) per transaction.
+    options.setdefault("pool_size", 20)
+    options.setdefault("max_overflow", 10)
     return create_engine(parsed, **options)
 
 

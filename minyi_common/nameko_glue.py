@@ -16,7 +16,9 @@ import eventlet
 from nameko.exceptions import UnknownService, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer, QueueConsumer
-from nameko.rpc import Rpc, RpcProxy
+from nameko.amqp.publish import Publisher
+from nameko.constants import NON_PERSISTENT
+from nameko.rpc import Responder, Rpc, RpcProxy
 
 from . import errors, logs, topology
 from .amqp import CONNECTION_ERRORS, ConfirmingPublisher, ensure_topology
@@ -72,6 +74,18 @@ def _consume_briskly(self, limit=None, timeout=None, safety_interval=1, **kwargs
 
 
 QueueConsumer.consume = _consume_briskly
+
+
+class _TransientPublisher(Publisher):
+    """RPC requests and answers live as long as their caller waits (seconds): RabbitMQ
+    keeps them in memory instead of writing each to disk before confirming it (nameko
+    makes them persistent). Nothing durable rides on them: a service commits its work
+    to its own database and publishes events from its outbox, persistent; a request or
+    answer lost with a broker crash is a 503 the caller retries (Idempotency-Key)."""
+    delivery_mode = NON_PERSISTENT
+
+
+Responder.publisher_cls = _TransientPublisher
 
 # Our errors travel through nameko RPC as themselves, not as RemoteError strings.
 for _error in errors.ALL:
@@ -152,13 +166,21 @@ class RequestContext(DependencyProvider):
         logs.current.request_id = None
 
 
+# Under a burst every commit would wake the relay for a batch of one: two more commits
+# (claim, mark) per event. A few milliseconds' wait gathers the events of many.
+RELAY_GATHER = 0.02
+
+
 class BackgroundLoop:
     """Runs ``step`` whenever woken, or every ``interval`` seconds, while ``step`` says
     there is more to do; backs off on failures. Used for the outbox relay and for
     notify's deliveries."""
 
-    def __init__(self, name: str, step, interval: float):
+    def __init__(self, name: str, step, interval: float, gather: float = 0.0):
         self.name, self.step, self.interval = name, step, interval
+        # After a wake, wait this long before the step: what other workers commit
+        # meanwhile goes in the same batch (one claim and one mark for many events).
+        self.gather = gather
         self._wake = threading.Event()
         self._running = True
 
@@ -175,7 +197,8 @@ class BackgroundLoop:
             # Backoff with jitter: the instances of a service do not retry in step.
             pause = self.interval if not failures else \
                 min(30.0, self.interval * 2 ** failures) * random.uniform(0.5, 1.0)
-            self._wake.wait(pause)
+            if self._wake.wait(pause) and self.gather and self._running:
+                eventlet.sleep(self.gather)
             self._wake.clear()
             try:
                 while self._running and self.step():
@@ -222,7 +245,8 @@ class DatabaseProvider(DependencyProvider):
             retention.maybe_prune()
             return relay is not None and relay.relay_once() == relay.batch_size
 
-        self.loop = BackgroundLoop("outbox relay", step, settings.outbox_poll_interval)
+        self.loop = BackgroundLoop("outbox relay", step, settings.outbox_poll_interval,
+                                   gather=RELAY_GATHER)
         self.database.after_commit_with_events.append(self.loop.wake)
 
     def start(self):
@@ -460,7 +484,11 @@ class _DeadlineProxy:
 
 
 class TimedRpcProxy(RpcProxy):
-    """nameko's RpcProxy waits forever for an answer; this one gives up with 503."""
+    """nameko's RpcProxy waits forever for an answer; this one gives up with 503. Its
+    requests are transient (see _TransientPublisher)."""
+
+    def __init__(self, target_service, **options):
+        super().__init__(target_service, delivery_mode=NON_PERSISTENT, **options)
 
     def get_dependency(self, worker_ctx):
         timeout = settings_of(self.container).rpc_timeout

@@ -1,5 +1,6 @@
 """Intake's use cases. Each takes the ``Database`` and plain data and returns plain
 data; the nameko service class only wires them to RPC and events."""
+import time
 import uuid
 from datetime import timedelta
 
@@ -9,12 +10,31 @@ from minyi_common import events
 from minyi_common.contracts import ReportSchema
 from minyi_common.db import handle_once, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
-from minyi_common.schemas import has_role, load_page, load_principal, load_report_input
+from minyi_common.schemas import (has_role, load_page, load_principal, load_report_input,
+                                  reusable)
 
 from . import domain
 from .adapters.repository import IntakeRepository
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+class _Every:
+    """True once per ``seconds`` (per process): keys a day old are forgotten now and
+    then, not by a DELETE in every submit's transaction."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.next = seconds, 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self.next:
+            return False
+        self.next = now + self.seconds
+        return True
+
+
+_key_pruning = _Every(60.0)
 
 
 def _record(report: dict) -> dict:
@@ -44,13 +64,14 @@ def _create_report(db, principal, data, idempotency_key) -> dict:
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
         if idempotency_key:
-            repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+            if _key_pruning.due():
+                repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
             seen = repo.find_key(principal["id"], idempotency_key)
             if seen is not None:
                 if seen.body_hash != digest:
                     raise Conflict("this Idempotency-Key was used with a different body")
                 uow.commit()
-                return {"created": False, "report": ReportSchema().dump(
+                return {"created": False, "report": reusable(ReportSchema).dump(
                     repo.get(seen.report_id, with_history=True))}
         domain.check_against_directory(principal["id"], data,
                                        repo.known_people(data["co_author_ids"]),
@@ -69,8 +90,11 @@ def _create_report(db, principal, data, idempotency_key) -> dict:
                                       report=_record(report)))
         if idempotency_key:
             repo.add_key(principal["id"], idempotency_key, digest, report["id"])
+        # Read back in the same transaction (what the database made of it, as GET shows
+        # it): a second transaction would cost as much again.
+        created = repo.get(report["id"], with_history=True)
         uow.commit()
-    return {"created": True, "report": get_report(db, principal, report["id"])}
+    return {"created": True, "report": reusable(ReportSchema).dump(created)}
 
 
 def update_report(db, principal, report_id, payload) -> dict:
@@ -143,7 +167,7 @@ def get_report(db, principal, report_id) -> dict:
     principal = load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
         report = _visible(IntakeRepository(uow), principal, report_id)
-    return ReportSchema().dump(report)
+    return reusable(ReportSchema).dump(report)
 
 
 def list_reports(db, principal, filters) -> dict:
@@ -155,7 +179,7 @@ def list_reports(db, principal, filters) -> dict:
     with db.unit_of_work(read_only=True) as uow:
         items, total = IntakeRepository(uow).list_visible(
             principal, has_role(principal, "editor", "admin"), filters, **paging)
-    return {"items": ReportSchema(many=True, exclude=("history",)).dump(items),
+    return {"items": reusable(ReportSchema, many=True, exclude=("history",)).dump(items),
             "total": total, **paging}
 
 
