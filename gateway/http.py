@@ -2,6 +2,7 @@
 limit, problem+json for every error (also unknown routes and wrong methods), request ids."""
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -74,14 +75,22 @@ class RateLimited(errors.DomainError):
         self.retry_after = retry_after
 
 
-def _has_nul(value) -> bool:
+# A lone surrogate is valid JSON ("\\ud800") but no character: it cannot be encoded to
+# UTF-8, so no database, log or document could take it. (A pair becomes one character.)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value) -> str | None:
+    """The first NUL or lone surrogate in any string of a parsed body, if any."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _UNSTORABLE.search(value)
+        return found.group() if found else None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        items = value.items()
+        return next((c for k, v in items for c in (_unstorable(k), _unstorable(v)) if c), None)
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next((c for c in map(_unstorable, value) if c), None)
+    return None
 
 
 def client_address(request: Request, trusted_proxies: int = 0) -> str | None:
@@ -108,9 +117,12 @@ def read_json(request: Request):
         data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedJson(f"the body is not valid JSON: {exc}") from None
-    if _has_nul(data):
+    found = _unstorable(data)
+    if found == "\x00":
         # PostgreSQL stores no NUL in text: refused here, for every field and route alike.
         raise MalformedJson("the body may not contain NUL characters")
+    if found:
+        raise MalformedJson("the body may not contain lone surrogates (\\ud800-\\udfff)")
     return data
 
 

@@ -41,6 +41,7 @@ DETAILS = (
     ("payload_too_large", N_("the body may not exceed {limit} bytes")),
     ("malformed_json", N_("the body is not valid JSON: {reason}")),
     ("nul_in_body", N_("the body may not contain NUL characters")),
+    ("surrogate_in_body", N_("the body may not contain lone surrogates (\\ud800-\\udfff)")),
     ("nul_in_address", N_("the address may not contain NUL characters")),
     ("login_required", N_("send Authorization: Bearer <token> (POST /api/v1/auth/login)")),
     ("csrf_header_missing", N_("a change made with the session cookie needs the header {header}")),

@@ -106,6 +106,12 @@ def test_hostile_strings_are_refused_cleanly_not_500(container_factory, service_
     assert nul.status_code == 400 and nul.json()["code"] == "nul_in_body"
     assert admin.get("/units?page=1%00").status_code == 400
     assert admin.get("/users/ab%00cd").status_code in (400, 404)
+    # A lone surrogate is valid JSON (an escape) but no character: neither database takes it.
+    lone = anonymous.post("/auth/login", {"username": "ad\ud800min", "password": "p"})
+    assert lone.status_code == 400 and lone.json()["code"] == "surrogate_in_body", lone.text
+    assert admin.post("/units", {"name": "单位\udfff", "kind": "party"}).status_code == 400
+    assert admin.get("/users?q=%ED%A0%80").status_code in (200, 400)
+    assert admin.get("/users/ab%ED%A0%80cd").status_code in (400, 404)
     too_long = admin.post("/users", {"username": "longmail", "password": "long-mail-1",
                                      "display_name": "长邮箱", "roles": ["member"],
                                      "email": "a" * 250 + "@example.cn"})
