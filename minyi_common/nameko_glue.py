@@ -167,8 +167,11 @@ class RequestContext(DependencyProvider):
 
 
 # Under a burst every commit would wake the relay for a batch of one: two more commits
-# (claim, mark) per event. A few milliseconds' wait gathers the events of many.
+# (claim, mark) per event. A few milliseconds' wait gathers the events of many. Only in
+# a burst (woken again within BURSTING seconds of the last batch): a lone change's event
+# goes out at once.
 RELAY_GATHER = 0.02
+BURSTING = 0.1
 
 
 class BackgroundLoop:
@@ -181,6 +184,7 @@ class BackgroundLoop:
         # After a wake, wait this long before the step: what other workers commit
         # meanwhile goes in the same batch (one claim and one mark for many events).
         self.gather = gather
+        self._last_step = float("-inf")
         self._wake = threading.Event()
         self._running = True
 
@@ -197,12 +201,15 @@ class BackgroundLoop:
             # Backoff with jitter: the instances of a service do not retry in step.
             pause = self.interval if not failures else \
                 min(30.0, self.interval * 2 ** failures) * random.uniform(0.5, 1.0)
-            if self._wake.wait(pause) and self.gather and self._running:
-                eventlet.sleep(self.gather)
+            woken = self._wake.wait(pause)
+            if woken and self.gather and self._running \
+                    and time.monotonic() - self._last_step < BURSTING:
+                eventlet.sleep(self.gather)  # in a burst: let the batch fill
             self._wake.clear()
             try:
                 while self._running and self.step():
                     pass
+                self._last_step = time.monotonic()
                 failures = 0
                 OUTAGES.over(self.name)
             except Exception as exc:

@@ -344,6 +344,10 @@ def catch_up(db, index, pause=lambda: None, batch=500) -> None:
 
 
 def _note_similar(uow, index, report, pause) -> None:
+    # One submission at a time from here to its commit (every instance): two similar
+    # reports handled at once would each miss the other, not yet committed, and a burst
+    # of reports on one matter is just when hints are wanted.
+    lock(uow, "review:similarity")
     while catch_up_batch(uow, index) == 500:
         pause()
     doc = similarity.grams(report["title"], report["situation"], report["analysis"],

@@ -112,3 +112,32 @@ def test_outcomes_recorded_at_the_same_moment_both_succeed(db):
                 cases.c.report_id == report_id)).scalar()
         assert sorted(o["kind"] for o in outcomes) == [
             "forwarded", "instructed", "upstream_adopted"], f"round {n}"
+
+
+TOPICS = ["农村饮水管网老化漏损严重", "城区停车位缺口大占道停车", "老旧小区加装电梯资金难筹",
+          "中小学课后服务师资不足", "乡镇卫生院药品配备短缺", "农产品冷链物流设施落后"]
+
+
+@both_backends
+def test_similar_reports_handled_at_the_same_moment_are_hinted(db):
+    """Two instances (each with its own index) take two reports on one matter at once: the
+    one handled second names the first (each missed the other, not yet committed)."""
+    from services.review.adapters.orm import similarity_hints
+    now = datetime.now(timezone.utc)
+
+    def submitted(report_id, topic):
+        event = intake_event("report_submitted", report_id, now)
+        event["report"].update(title=f"关于{topic}的建议", situation=f"{topic}，群众反映强烈。",
+                               analysis=f"{topic}的原因是多方面的。", suggestions=f"尽快解决{topic}问题。")
+        return event
+
+    for n, topic in enumerate(TOPICS):
+        pair = (f"same-a{n}", f"same-b{n}")
+        results = race(*[lambda r=r: handlers.on_report_event(
+            db, SimilarityIndex(), submitted(r, topic)) for r in pair])
+        assert not [r for r in results if isinstance(r, Exception)], results
+        with db.unit_of_work(read_only=True) as uow:
+            hinted = uow.execute(select(similarity_hints.c.report_id, similarity_hints.c
+                                        .similar_report_id).where(
+                similarity_hints.c.report_id.in_(pair))).all()
+        assert {tuple(row) for row in hinted} & {pair, pair[::-1]}, f"round {n}: {hinted}"
