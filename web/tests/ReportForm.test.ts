@@ -62,6 +62,19 @@ describe('the report form', () => {
     wrapper.unmount()
   })
 
+  it('counts the title against the rule of 60, and flags a longer one', async () => {
+    localStorage.clear()
+    vi.stubGlobal('fetch', vi.fn(async () => problem(500, {})))
+    const wrapper = await mountForm()
+    await wrapper.find('#f-title').setValue('关于加强农村饮水安全保障的建议')
+    expect(wrapper.find('#f-title-hint .count').text()).toBe('15/60')
+    expect(wrapper.find('#f-title-hint .count').classes()).not.toContain('over')
+    await wrapper.find('#f-title').setValue('长'.repeat(65))
+    expect(wrapper.find('#f-title-hint .count').text()).toBe('65/60')
+    expect(wrapper.find('#f-title-hint .count').classes()).toContain('over')
+    wrapper.unmount()
+  })
+
   it('checks the §5 rules before sending anything', async () => {
     localStorage.clear()
     const fetch = vi.fn(async () => problem(500, {}))
