@@ -199,25 +199,36 @@ def quarter_key(day: date) -> int:
     return day.year * 10 + (day.month - 1) // 3 + 1
 
 
-def quarter_keys(period: str) -> list:
-    start, end = period_range(period)
-    return [year * 10 + q for year in range(start.year, end.year + 1) for q in range(1, 5)
-            if start <= date(year, 3 * q - 2, 1) <= end]
-
-
 COUNTED = {"submitted": "submitted", "adopted": "adopted",
            "upstream_adopted": "upstream_adopted", "instructed": "instructions"}
 FIGURES = ("points", "submitted", "adopted", "upstream_adopted", "instructions")
 
 
 def quarter_figures(lines) -> dict:
-    """{(subject kind, subject id, quarter key): {points, submitted, adopted, ...}} of
-    (subject_kind, subject_id, event, on, points) tuples: what standings add up."""
+    """{(subject kind, subject id, key): {points, submitted, adopted, ...}} of
+    (subject_kind, subject_id, event, on, points) tuples: what standings add up. Each line
+    counts under its quarter's key (20263) and under its whole year's (20260): a year's
+    standings read one row per subject, as a quarter's do."""
     found = {}
     for subject_kind, subject_id, event, on, points in lines:
-        key = (subject_kind, subject_id, quarter_key(on))
-        figures = found.setdefault(key, dict.fromkeys(FIGURES, 0))
-        figures["points"] += Decimal(str(points))
-        if event in COUNTED:
-            figures[COUNTED[event]] += 1
+        quarter = quarter_key(on)
+        for key in ((subject_kind, subject_id, quarter),
+                    (subject_kind, subject_id, quarter - quarter % 10)):
+            figures = found.setdefault(key, dict.fromkeys(FIGURES, 0))
+            figures["points"] += Decimal(str(points))
+            if event in COUNTED:
+                figures[COUNTED[event]] += 1
     return found
+
+
+def period_keys(period: str) -> list:
+    """The fewest rows of totals that make up ``period``: each whole calendar year by its
+    year key (20260), the rest of it quarter by quarter (20263)."""
+    start, end = period_range(period)
+    keys = []
+    for year in range(start.year, end.year + 1):
+        if start <= date(year, 1, 1) and date(year, 12, 31) <= end:
+            keys.append(year * 10)
+        else:
+            keys += [year * 10 + q for q in range(1, 5) if start <= date(year, 3 * q - 2, 1) <= end]
+    return keys

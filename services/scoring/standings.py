@@ -23,9 +23,9 @@ DEFAULT_QUOTAS = {"member": 4, "officer": 6}
 
 
 def _figures(kind: str, period: str):
-    """Each subject's figures for the period, from the quarter totals: a quarter's rows
-    as they are (the common case, and a plain join), longer periods summed."""
-    quarters = domain.quarter_keys(period)
+    """Each subject's figures for the period, from the totals: a quarter's or a year's
+    rows as they are (the common cases, and a plain join), longer periods summed."""
+    quarters = domain.period_keys(period)
     if len(quarters) == 1:
         return (select(quarter_totals.c.subject_id.label("sid"),
                        *[getattr(quarter_totals.c, f) for f in domain.FIGURES])

@@ -50,9 +50,10 @@ score_lines = Table(
     Index("ix_score_lines_period", "event_date", "subject_kind"),
 )
 
-# Each subject's figures per quarter, kept in step with score_lines (the same transaction
-# changes both), so that standings add up at most a row per subject and quarter instead
-# of every line. Every period (quarter, year, range of years) is whole quarters.
+# Each subject's figures per quarter (quarter 20263) and per whole year (20260), kept in
+# step with score_lines (the same transaction changes both), so that standings add up at
+# most a row per subject and year or quarter instead of every line. Every period
+# (quarter, year, range of years) is whole quarters.
 quarter_totals = Table(
     "quarter_totals", metadata,
     Column("subject_kind", String(8), primary_key=True),

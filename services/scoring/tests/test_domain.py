@@ -85,9 +85,13 @@ def test_quarter_figures_add_up_lines_per_subject_and_quarter():
         "points": 6, "submitted": 1, "adopted": 1, "upstream_adopted": 0, "instructions": 0}
     assert figures[("person", "c1", 20263)]["points"] == 3
     assert figures[("person", "c1", 20263)]["submitted"] == 0
-    assert domain.quarter_keys("2025..2026") == [20251, 20252, 20253, 20254,
-                                                 20261, 20262, 20263, 20264]
-    assert domain.quarter_keys("2026-Q2") == [20262]
+    # Each line counts in its year's row too.
+    assert figures[("person", "author", 20260)] == figures[("person", "author", 20263)]
+    assert domain.period_keys("2025..2026") == [20250, 20260]
+    assert domain.period_keys("2026-Q2") == [20262]
+    assert domain.period_keys("2026") == [20260]
+    assert domain.period_keys("2025-Q4..2026-Q2") == [20254, 20261, 20262]
+    assert domain.period_keys("2025-Q3..2027") == [20253, 20254, 20260, 20270]
 
 
 @pytest.mark.parametrize("period,first,last", [
@@ -104,7 +108,7 @@ def test_periods(period, first, last):
 def test_terms_are_the_offices_own(monkeypatch):
     monkeypatch.setenv("MINYI_TERMS", "十五届=2022..2026, 十六届=2027..2031")
     assert domain.period_range("term:十五届") == (date(2022, 1, 1), date(2026, 12, 31))
-    assert domain.quarter_keys("term:十六届")[0] == 20271
+    assert domain.period_keys("term:十六届") == [20270, 20280, 20290, 20300, 20310]
     with pytest.raises(ValidationFailed):
         domain.period_range("term:十四届")
 

@@ -92,7 +92,8 @@ def test_the_check_names_drifted_reports_and_totals(db):  # noqa: F811
         uow.commit()
     found = handlers.check(db, "county")
     assert found["drifted_reports"] == ["bad-1"] and not found["ok"]
-    # The totals no longer add up to the lines either (20263: 2026, third quarter).
-    assert found["drifted_totals"] == ["person:zhang:20263"]
+    # The totals no longer add up to the lines either (20263: 2026, third quarter; 20260:
+    # the whole of 2026).
+    assert found["drifted_totals"] == ["person:zhang:20260", "person:zhang:20263"]
     handlers.rebuild(db, "county")
     assert handlers.check(db, "county")["ok"]  # a rebuild repairs both

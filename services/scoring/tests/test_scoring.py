@@ -173,6 +173,43 @@ def test_standings_rank_everyone_including_those_with_nothing(db):
         standings.standings(db, EDITOR, {"period": "2026-Q9"})
 
 
+@both_backends
+def test_a_years_standings_add_up_its_quarters_whatever_the_period(db):
+    """A year reads its own row per subject (kept beside the quarters'); a range of
+    quarters, of years or a term adds up the rows that make it: all agree with the lines."""
+    person(db, "zhang", "张三", ["member"])
+    person(db, "li", "李四", ["officer"])
+    for report_id, day, author in (("q2", date(2026, 5, 6), "zhang"),
+                                   ("q3", date(2026, 8, 7), "zhang"),
+                                   ("q4", date(2026, 11, 2), "li"),
+                                   ("old", date(2025, 12, 30), "li")):
+        handlers.on_report_event(db, Settings, event(
+            "report_adopted", report_id, at(day), author=author, mode="single",
+            level="county", decided_on=day.isoformat()))
+    lines = lines_of(db)
+
+    def from_lines(person_id, first, last):
+        return sum(l[4] for l in lines
+                   if l[1] == "person" and l[2] == person_id and first <= l[6] <= last)
+
+    def points(period):
+        found = standings.standings(db, EDITOR, {"period": period, "kind": "person"})["items"]
+        return {r["id"]: r["points"] for r in found}
+
+    for period, first, last in (("2026", "2026-01-01", "2026-12-31"),
+                                ("2026-Q2..2026-Q3", "2026-04-01", "2026-09-30"),
+                                ("2025-Q4..2026", "2025-10-01", "2026-12-31"),
+                                ("2025..2026", "2025-01-01", "2026-12-31"),
+                                ("term:十五届", "2021-01-01", "2025-12-31")):
+        assert points(period) == {p: from_lines(p, first, last) for p in ("zhang", "li")}, \
+            period
+    assert points("2026")["zhang"] > 0 and points("2026")["li"] > 0
+    # A rebuild keeps the year rows as the events left them.
+    handlers.rebuild(db, "county")
+    assert handlers.check(db, "county")["ok"] and points("2026") == {
+        p: from_lines(p, "2026-01-01", "2026-12-31") for p in ("zhang", "li")}
+
+
 def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
     unit(db, "u1", "民进县委会")
     unit(db, "u9", "无人报送的单位")
