@@ -16,7 +16,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
                         TypeDecorator, create_engine, delete, event, func, insert, select,
                         text, update)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 
 log = logging.getLogger(__name__)
@@ -96,13 +99,42 @@ def make_engine(url: str, **options):
             read_only = connection.get_execution_options().get("minyi_read_only")
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
         return engine
-    options.setdefault("pool_pre_ping", True)
     # Enough kept connections for every worker (10), the relay and a background loop or
     # two: connections beyond the kept ones are closed when given back, and under load
     # that meant a new PostgreSQL connection (a process on the server) per transaction.
     options.setdefault("pool_size", 20)
     options.setdefault("max_overflow", 10)
-    return create_engine(parsed, **options)
+    engine = create_engine(parsed, **options)
+    _ping_when_idle(engine)
+    return engine
+
+
+# SQLAlchemy's pool_pre_ping asks the server before every transaction: under load, a round
+# trip per transaction for nothing. A connection back in use within this many seconds
+# was working a moment ago; one idle longer (the server may have restarted meanwhile) is
+# asked first. One that breaks anyway fails its transaction (a 503 to retry, an event
+# redelivered) and the pool then replaces every connection older than that moment.
+PING_AFTER_IDLE = 1.0
+
+
+def _ping_when_idle(engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["minyi_checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        idle = time.monotonic() - record.info.get("minyi_checked_in", time.monotonic())
+        if idle < PING_AFTER_IDLE:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:
+            # The pool drops this connection and checks out another (a new one if need be).
+            raise DisconnectionError(f"a kept connection no longer answers: {exc}") from exc
 
 
 _SQLITE_LOCKS = {}
@@ -191,17 +223,16 @@ class UnitOfWork:
     def claim(self, consumer: str, event_id: str) -> bool:
         """Record that ``consumer`` handles ``event_id`` now; False if it already did.
 
-        A concurrent duplicate loses at commit on the primary key, is retried, and then
-        finds the claim.
+        One statement: a claim that exists is left alone. A concurrent duplicate waits on
+        the primary key for the first to end, then finds its claim (or, if the first
+        rolled back, takes it).
         """
         table = self.db.processed_events
-        seen = self.execute(select(table.c.event_id).where(
-            table.c.consumer == consumer, table.c.event_id == event_id)).first()
-        if seen:
-            return False
-        self.execute(insert(table).values(consumer=consumer, event_id=event_id,
-                                          processed_at=utcnow()))
-        return True
+        dialect_insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
+        taken = self.execute(dialect_insert(table).values(
+            consumer=consumer, event_id=event_id, processed_at=utcnow())
+            .on_conflict_do_nothing())
+        return taken.rowcount == 1
 
 
 class OutboxRelay:
