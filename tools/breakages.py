@@ -277,15 +277,15 @@ BREAKAGES = [
     Breakage(
         "a webhook's address is checked again before each delivery (DNS rebinding)",
         "services/notify/handlers.py",
-        '            addresses.check(row["target"], allow_private)\n',
-        "            pass\n",
+        '            address = addresses.check(row["target"], allow_private)\n',
+        "            address = None\n",
         ("services/notify/tests/test_notify_service.py::"
          "test_a_webhook_address_is_checked_again_before_each_delivery" + PG,)),
     Breakage(
         "a webhook receiver cannot redirect a delivery elsewhere",
         "services/notify/adapters/senders.py",
-        "                                allow_redirects=False)",
-        "                                allow_redirects=True)",
+        "                               allow_redirects=False)",
+        "                               allow_redirects=True)",
         ("services/notify/tests/test_notify_service.py::"
          "test_a_webhook_receiver_cannot_redirect_a_delivery" + PG,)),
     Breakage(
