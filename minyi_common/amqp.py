@@ -85,12 +85,15 @@ def ensure_topology(amqp_uri: str, namespace: str, retry_delays,
                 topology.declare(connection, namespace, retry_delays)
             break
         except CONNECTION_ERRORS as exc:
+            # Told once, at the first refusal, even when that one already ends the wait
+            # (under load one attempt can take longer than the whole wait).
+            if not told:
+                log.warning("the broker is not answering (%s: %s); waiting up to %g s to "
+                            "declare the topology", exc.__class__.__name__, exc,
+                            give_up_after)
+                told = True
             if time.monotonic() + pause > deadline:
                 raise
-            if not told:
-                log.warning("the broker is not answering (%s: %s); declaring the topology "
-                            "again when it is back", exc.__class__.__name__, exc)
-                told = True
             time.sleep(pause)
             pause = min(10.0, pause * 2)
     if told:
