@@ -11,6 +11,9 @@ PLACES = {"county": "县", "city": "市", "province": "省", "national": "国"}
 ORGANS = {level: ("全国" if level == "national" else place) + "政协"
           for level, place in PLACES.items()}
 MODES = {"single": "单篇采用", "merged": "综合采用"}
+# Whom a published report is credited to when its author did not consent to be named
+# (是否同意公开): the credit line of an issue, the awards list.
+EDITORIAL_OFFICE = "本刊编辑部"
 OUTCOMES = {"forwarded": "报送", "upstream_adopted": "上级采用",
             "department_adopted": "部门采用", "instructed": "领导批示"}
 REJECT_REASONS = {

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minyi_common import officetime
-from minyi_common.words import ORGANS
+from minyi_common.words import EDITORIAL_OFFICE, ORGANS
 from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -181,7 +181,7 @@ def _credit(uow, report_ids, level: str) -> str:
     for row in uow.execute(select(cases).where(cases.c.report_id.in_(report_ids))
                            .order_by(cases.c.submitted_at)):
         if not row.consent_to_publish:
-            text = "本刊编辑部"
+            text = EDITORIAL_OFFICE
         else:
             ids = [row.author_id] + decode_json(row.co_author_ids)
             known = {r.id: r for r in uow.execute(select(people).where(people.c.id.in_(ids)))}
@@ -194,7 +194,7 @@ def _credit(uow, report_ids, level: str) -> str:
             elif author is not None and "member" in (decode_json(author.roles) or []):
                 text = f"{ORGANS[level]}委员 {names}"
             else:
-                text = names or "本刊编辑部"
+                text = names or EDITORIAL_OFFICE
         if text not in parts:
             parts.append(text)
     return "；".join(parts)

@@ -25,15 +25,15 @@ DEFAULT_QUOTAS = {"member": 4, "officer": 6}
 def _figures(kind: str, period: str):
     """Each subject's figures for the period, from the totals: a quarter's or a year's
     rows as they are (the common cases, and a plain join), longer periods summed."""
-    quarters = domain.period_keys(period)
-    if len(quarters) == 1:
+    keys = domain.period_keys(period)
+    if len(keys) == 1:
         return (select(quarter_totals.c.subject_id.label("sid"),
                        *[getattr(quarter_totals.c, f) for f in domain.FIGURES])
                 .where(quarter_totals.c.subject_kind == kind,
-                       quarter_totals.c.quarter == quarters[0]).subquery())
+                       quarter_totals.c.quarter == keys[0]).subquery())
     return (select(quarter_totals.c.subject_id.label("sid"),
                    *[func.sum(getattr(quarter_totals.c, f)).label(f) for f in domain.FIGURES])
-            .where(quarter_totals.c.subject_kind == kind, quarter_totals.c.quarter.in_(quarters))
+            .where(quarter_totals.c.subject_kind == kind, quarter_totals.c.quarter.in_(keys))
             .group_by(quarter_totals.c.subject_id).subquery())
 
 
@@ -390,7 +390,7 @@ def awards(db, principal, filters) -> dict:
         # list that is published: the report is credited to the editorial office.
         reports = [{"report_id": r.report_id, "title": r.title,
                     "author_id": r.author_id if r.consent_to_publish else None,
-                    "credit": None if r.consent_to_publish else "本刊编辑部"}
+                    "credit": None if r.consent_to_publish else words.EDITORIAL_OFFICE}
                    for r in uow.execute(select(report_records).where(
                        report_records.c.report_id.in_(notable))
                        .order_by(report_records.c.submitted_on))]
