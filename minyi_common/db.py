@@ -321,6 +321,21 @@ class OutboxRelay:
                 outbox.c.published_at.is_(None))).scalar_one()
 
 
+class Every:
+    """True once per ``seconds`` (per process), the first call included: housekeeping
+    done now and then by whoever passes, not on every call."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self._next = seconds, float("-inf")
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + self.seconds
+        return True
+
+
 class Retention:
     """Keeps the plumbing tables from growing for ever: published outbox rows go after a
     week, processed-event claims after 90 days (a duplicate older than that is not
@@ -329,8 +344,8 @@ class Retention:
     def __init__(self, database: Database, published_for=timedelta(days=7),
                  processed_for=timedelta(days=90), every=timedelta(hours=1)):
         self.db = database
-        self.published_for, self.processed_for, self.every = published_for, processed_for, every
-        self.last_run = None
+        self.published_for, self.processed_for = published_for, processed_for
+        self._due = Every(every.total_seconds())
 
     def prune(self, now=None) -> None:
         now = now or utcnow()
@@ -340,12 +355,10 @@ class Retention:
             uow.execute(delete(processed).where(
                 processed.c.processed_at < now - self.processed_for))
             uow.commit()
-        self.last_run = now
 
     def maybe_prune(self) -> None:
-        now = utcnow()
-        if self.last_run is None or now - self.last_run >= self.every:
-            self.prune(now)
+        if self._due():
+            self.prune()
 
 
 def decode_json(value):

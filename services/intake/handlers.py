@@ -1,6 +1,5 @@
 """Intake's use cases. Each takes the ``Database`` and plain data and returns plain
 data; the nameko service class only wires them to RPC and events."""
-import time
 import uuid
 from datetime import timedelta
 
@@ -8,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
 from minyi_common.contracts import ReportSchema
-from minyi_common.db import handle_once, lock, utcnow
+from minyi_common.db import Every, handle_once, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
 from minyi_common.schemas import (has_role, load_page, load_principal, load_report_input,
                                   reusable)
@@ -17,24 +16,8 @@ from . import domain
 from .adapters.repository import IntakeRepository
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
-
-
-class _Every:
-    """True once per ``seconds`` (per process): keys a day old are forgotten now and
-    then, not by a DELETE in every submit's transaction."""
-
-    def __init__(self, seconds: float):
-        self.seconds, self.next = seconds, 0.0
-
-    def due(self) -> bool:
-        now = time.monotonic()
-        if now < self.next:
-            return False
-        self.next = now + self.seconds
-        return True
-
-
-_key_pruning = _Every(60.0)
+# Keys a day old are forgotten now and then, not by a DELETE in every submit's transaction.
+_key_pruning_due = Every(60.0)
 
 
 def _record(report: dict) -> dict:
@@ -64,7 +47,7 @@ def _create_report(db, principal, data, idempotency_key) -> dict:
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
         if idempotency_key:
-            if _key_pruning.due():
+            if _key_pruning_due():
                 repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
             seen = repo.find_key(principal["id"], idempotency_key)
             if seen is not None:
