@@ -4,13 +4,13 @@ Producers validate before writing to their outbox, consumers validate on arrival
 use these schemas, so a contract change is made here once. Consumers ignore fields they
 do not know (``EXCLUDE``) so that a producer may add fields without breaking them.
 """
-import functools
 import uuid
 from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from .errors import ValidationFailed
+from .schemas import reusable
 
 SCHEMA_VERSION = 1
 
@@ -128,11 +128,9 @@ _SCHEMAS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
 def _schema(event_type: str, unknown) -> Schema:
-    # Made once per event type (see schemas.reusable).
     try:
-        return _SCHEMAS[event_type](unknown=unknown)
+        return reusable(_SCHEMAS[event_type], unknown=unknown)
     except KeyError:
         raise ValidationFailed(f"unknown event type {event_type!r}",
                                {"event_type": ["Unknown event type."]}) from None

@@ -141,6 +141,6 @@ class PageSchema(Schema):
 def load_page(data) -> dict:
     try:
         return reusable(PageSchema).load({k: v for k, v in (data or {}).items()
-                                  if k in ("page", "page_size")})
+                                          if k in ("page", "page_size")})
     except ValidationError as exc:
         raise ValidationFailed("invalid paging", exc.messages) from None

@@ -230,5 +230,6 @@ def period_keys(period: str) -> list:
         if start <= date(year, 1, 1) and date(year, 12, 31) <= end:
             keys.append(year * 10)
         else:
-            keys += [year * 10 + q for q in range(1, 5) if start <= date(year, 3 * q - 2, 1) <= end]
+            keys += [year * 10 + q for q in range(1, 5)
+                     if start <= date(year, 3 * q - 2, 1) <= end]
     return keys
