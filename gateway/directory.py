@@ -317,18 +317,20 @@ def authenticate(db, payload, address: str | None = None) -> dict:
 def _login_wait(uow, username: str, address: str, now) -> tuple:
     """(seconds until this attempt may be made (0: now), whether the address failed
     within the window)."""
-    def oldest_if_over(limit, *where):
-        rows = uow.execute(select(login_failures.c.at).where(*where)
+    def latest(limit, *where) -> list:
+        return uow.execute(select(login_failures.c.at).where(*where)
                            .order_by(login_failures.c.at.desc()).limit(limit)).all()
+
+    def oldest_if_over(limit, rows):
         return rows[-1].at if len(rows) >= limit else None
 
     from_here = login_failures.c.address == address
-    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, from_here,
-                               login_failures.c.username == username),
-                oldest_if_over(ADDRESS_FAILURE_LIMIT, from_here)]
-    failed_here = uow.execute(select(login_failures.c.id).where(from_here).limit(1)).first()
+    failed_here = latest(ADDRESS_FAILURE_LIMIT, from_here)
+    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, latest(
+                    LOGIN_FAILURE_LIMIT, from_here, login_failures.c.username == username)),
+                oldest_if_over(ADDRESS_FAILURE_LIMIT, failed_here)]
     if failed_here:
-        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT))
+        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT, latest(GLOBAL_FAILURE_LIMIT)))
     until = [at + LOGIN_FAILURE_WINDOW for at in blocking if at is not None]
     if not until:
         return 0, bool(failed_here)

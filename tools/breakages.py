@@ -292,14 +292,14 @@ BREAKAGES = [
         "failed logins are counted by username and address: failing against admin from "
         "elsewhere does not lock the admin out",
         "gateway/directory.py",
-        "    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, from_here,\n",
-        "    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT,\n",
+        "LOGIN_FAILURE_LIMIT, from_here, login_failures.c.username == username)),",
+        "LOGIN_FAILURE_LIMIT, login_failures.c.username == username)),",
         ("gateway/tests/test_login_limits.py::"
          "test_someone_failing_against_admin_elsewhere_does_not_lock_the_admin_out" + PG,)),
     Breakage(
         "failed logins are counted by address (made-up usernames)",
         "gateway/directory.py",
-        "                oldest_if_over(ADDRESS_FAILURE_LIMIT, from_here)]",
+        "                oldest_if_over(ADDRESS_FAILURE_LIMIT, failed_here)]",
         "                None]",
         ("gateway/tests/test_login_limits.py::"
          "test_made_up_usernames_from_one_address_are_throttled" + PG,)),
@@ -313,7 +313,8 @@ BREAKAGES = [
     Breakage(
         "the ceiling on failed logins in all exists",
         "gateway/directory.py",
-        "        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT))",
+        "        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT, "
+        "latest(GLOBAL_FAILURE_LIMIT)))",
         "        pass",
         ("gateway/tests/test_login_limits.py::"
          "test_a_flood_from_everywhere_stops_those_that_failed_not_the_others" + PG,)),
