@@ -11,6 +11,8 @@ from minyi_common.testing import SmtpServer
 from services.notify.adapters.senders import (Rejected, SmtpSender, WebhookSender, describe,
                                               signature, subject_line, verify)
 
+from .test_notify_service import Receiver
+
 
 def test_a_subject_is_one_header_line():
     assert subject_line("《关于\n农村饮水\r\n安全的建议》已\t采用") == "《关于 农村饮水 安全的建议》已 采用"
@@ -74,47 +76,21 @@ def test_the_readmes_verification_snippet_accepts_our_signature():
     assert not namespace["from_minyi"](secret, signature(secret, body, at=1), body)
 
 
-class _Receiver:
-    """An HTTP receiver on 127.0.0.1 that records the Host header of each request."""
-
-    def __init__(self, status=200):
-        import http.server
-        import threading
-        hosts = self.hosts = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                hosts.append(self.headers["Host"])
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *_):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_a_webhook_goes_to_the_address_that_was_checked_not_to_what_the_name_says_now():
     """DNS rebinding between the check and the connect: the sender connects to the
     address notify checked; the name still goes in the Host header. (A name that does not
     resolve at all stands for one that resolves elsewhere by now.)"""
-    receiver = _Receiver()
+    receiver = Receiver()
     url = f"http://hook.rebinding.invalid:{receiver.port}/minyi"
     try:
         WebhookSender().post(url, b"{}", "a-shared-secret-of-some-length", "e-1",
                              "report_adopted", pinned_address="127.0.0.1")
-        assert receiver.hosts == [f"hook.rebinding.invalid:{receiver.port}"]
+        assert [headers["Host"] for headers, _ in receiver.calls] == \
+            [f"hook.rebinding.invalid:{receiver.port}"]
         with pytest.raises(requests.ConnectionError):  # unpinned, the name decides
             WebhookSender().post(url, b"{}", "a-shared-secret-of-some-length", "e-2",
                                  "report_adopted")
-        assert len(receiver.hosts) == 1
+        assert len(receiver.calls) == 1
     finally:
         receiver.stop()
 
