@@ -32,6 +32,8 @@ class Settings:
     retry_delays: tuple = field(default=(1.0, 5.0, 30.0))
     max_attempts: int = 5
     outbox_poll_interval: float = 1.0
+    # Most events a consumer applies in one transaction (a burst's events, one commit).
+    event_batch: int = 50
     # How long the relay holds the rows it claimed: events a killed process had claimed
     # and not marked go out this long after (a duplicate, never a loss).
     outbox_lease: float = 10.0
@@ -110,6 +112,7 @@ def load(service: str) -> Settings:
         retry_delays=_floats(env.get("MINYI_RETRY_DELAYS", "1,5,30")),
         max_attempts=int(env.get("MINYI_MAX_ATTEMPTS", "5")),
         outbox_poll_interval=float(env.get("MINYI_OUTBOX_POLL", "1.0")),
+        event_batch=max(1, int(env.get("MINYI_EVENT_BATCH", "50"))),
         outbox_lease=float(env.get("MINYI_OUTBOX_LEASE", "10")),
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
         gateway_port=int(env.get("GATEWAY_PORT", "8000")),

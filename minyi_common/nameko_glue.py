@@ -3,6 +3,7 @@ relay), the reliable event entrypoint, and RPC with a deadline.
 
 Service classes import these; domain and service-layer code never do.
 """
+import collections
 import contextlib
 import json
 import logging
@@ -11,9 +12,10 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from functools import partial
 
 import eventlet
-from nameko.exceptions import UnknownService, deserialize_to_instance
+from nameko.exceptions import ContainerBeingKilled, UnknownService, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer, QueueConsumer
 from nameko.amqp.publish import Publisher
@@ -320,6 +322,17 @@ def database_of(container, attr_name: str = "db") -> Database:
     return next(d for d in container.dependencies if d.attr_name == attr_name).database
 
 
+class _EventQueueConsumer(QueueConsumer):
+    """Events come on a connection of their own, with a deeper prefetch than RPC's (a
+    service's worker count): a batch can only hold what the broker has handed over, and
+    the next batch gathers while one is at work. Kept apart, RPC requests still wait in
+    the broker while every worker is busy."""
+
+    @property
+    def prefetch_count(self):
+        return 2 * settings_of(self.container).event_batch
+
+
 class EventConsumer(Consumer):
     """Consumes one event type from this service's own durable queue.
 
@@ -329,10 +342,20 @@ class EventConsumer(Consumer):
     replays it (``python -m minyi_common.dlq``). The copy is published (with a confirm)
     before the original is acked, so a crash in between duplicates, never loses. An event
     that fails its contract cannot succeed later and goes to the dead-letter queue at once.
-    """
 
-    def __init__(self, event_type, **kwargs):
+    ``batched``: the method gets a list of the events waiting (at most ``event_batch``),
+    to apply in one transaction: under a burst, one commit for many events instead of one
+    each. One batch at a time per queue and process: what arrives meanwhile makes the next
+    batch, so a lone event is handled at once and a burst in growing batches. The events
+    of a batch are acked once it returned (committed); if it fails, each of its events is
+    handled again alone, and only the failing ones take the retry path. Otherwise the
+    method gets one event per call.
+    """
+    queue_consumer = _EventQueueConsumer()
+
+    def __init__(self, event_type, batched=False, **kwargs):
         self.event_type = event_type
+        self.batched = batched
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     def setup(self):
@@ -344,11 +367,18 @@ class EventConsumer(Consumer):
         self.settings = settings
         self.queue = topology.consumer_queue(settings.namespace, service, self.event_type)
         self._job = f"{self.event_type} handler"
+        self._batch_limit = settings.event_batch if self.batched else 1
+        self._waiting = []               # (event, message): taken from the queue, not begun
+        self._alone = collections.deque()  # of a failed batch: each handled by itself
+        self._busy = self._stopping = False
         ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
         self.publisher = ConfirmingPublisher(settings.amqp_uri)
         super().setup()
 
     def stop(self):
+        # Nothing new begins; what waits here unacked goes back to the queue with the
+        # connection.
+        self._stopping = True
         super().stop()
         self.publisher.close()
 
@@ -365,7 +395,49 @@ class EventConsumer(Consumer):
                       exc.detail, exc.errors)
             self._park(message, f"contract: {exc.detail} {exc.errors}", attempt=1)
             return
-        super().handle_message(event, message)
+        self._waiting.append((event, message))
+        self._begin_next()
+
+    def _begin_next(self):
+        """Hand the next batch to a worker, unless one is at work on this queue. (No
+        yield between the check and the take: green threads cannot interleave here.)"""
+        if self._busy or self._stopping:
+            return
+        if self._alone:
+            batch = [self._alone.popleft()]
+        elif self._waiting:
+            batch = self._waiting[:self._batch_limit]
+            del self._waiting[:self._batch_limit]
+        else:
+            return
+        self._busy = True
+        events = [event for event, _ in batch]
+        # A batch of one carries its message's context (the request id for the logs).
+        context = self.unpack_message_headers(batch[0][1]) if len(batch) == 1 else {}
+        try:
+            self.container.spawn_worker(
+                self, (events if self.batched else events[0],), {}, context_data=context,
+                handle_result=partial(self.handle_result, batch))
+        except ContainerBeingKilled:
+            for _, message in batch:
+                self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, batch, worker_ctx, result=None, exc_info=None):
+        if exc_info is not None and len(batch) > 1:
+            # Nothing of the batch was applied (one transaction): each event again by
+            # itself, so one bad event neither holds up the others nor drags them
+            # through its retries.
+            log.warning("a batch of %s %s events failed (%s: %s); handling each alone",
+                        len(batch), self.event_type, exc_info[0].__name__, exc_info[1])
+            self._alone.extend(batch)
+        else:
+            for _, message in batch:
+                self.handle_message_processed(message, result, exc_info)
+        self._busy = False
+        # Not from this worker itself: with every worker of the pool finishing a batch
+        # at once, each would wait for a free worker that only its own end could free.
+        eventlet.spawn_n(self._begin_next)
+        return result, exc_info
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         # A lost broker cannot escape from here (it would end the container): acks and
@@ -435,13 +507,14 @@ on_event = EventConsumer.decorator
 
 
 def consume_each(service_cls, event_types, handler_name: str) -> None:
-    """Give ``service_cls`` one consumer entrypoint per event type, each calling the
-    method ``handler_name(event)``: for services that treat several events alike."""
+    """Give ``service_cls`` one batched consumer entrypoint per event type, each calling
+    the method ``handler_name(events)`` with the batch (see EventConsumer): for services
+    that treat several events alike."""
     for event_type in event_types:
-        def consume(self, event):
-            return getattr(self, handler_name)(event)
+        def consume(self, events):
+            return getattr(self, handler_name)(events)
         consume.__name__ = consume.__qualname__ = "on_" + event_type.replace(".", "_")
-        setattr(service_cls, consume.__name__, on_event(event_type)(consume))
+        setattr(service_cls, consume.__name__, on_event(event_type, batched=True)(consume))
 
 
 class _DeadlineProxy:

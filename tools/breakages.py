@@ -227,9 +227,9 @@ BREAKAGES = [
         ("tests/test_api_contract.py::test_idempotency_keys_over_http" + PG,)),
     Breakage(
         "one report per Idempotency-Key, even for two retries at once",
-        "services/intake/handlers.py",
-        "    except IntegrityError:\n        if not idempotency_key:\n            raise\n",
-        "    except ZeroDivisionError:\n        if not idempotency_key:\n            raise\n",
+        "services/intake/adapters/repository.py",
+        "            created_at=utcnow()).on_conflict_do_nothing())",
+        "            created_at=utcnow()))",
         ("services/intake/tests/test_intake_service.py::"
          "test_two_retries_with_one_key_at_once_make_one_report" + PG,)),
     Breakage(
@@ -435,6 +435,28 @@ BREAKAGES = [
         "for key in ((subject_kind, subject_id, quarter),):",
         ("services/scoring/tests/test_scoring.py::"
          "test_a_years_standings_add_up_its_quarters_whatever_the_period" + PG,)),
+    Breakage(
+        "a failed batch's events are handled again one by one: only the bad one retries",
+        "minyi_common/nameko_glue.py",
+        "            self._alone.extend(batch)\n",
+        "            for _, message in batch:\n"
+        "                self.handle_message_processed(message, result, exc_info)\n",
+        ("minyi_common/tests/test_reliable_consumer.py::"
+         "test_a_batch_applies_each_event_once_and_a_bad_event_fails_alone" + PG,)),
+    Breakage(
+        "an event twice in one batch is applied once",
+        "minyi_common/db.py",
+        "                fresh.discard(key)  # the same event twice in one batch: applied once\n",
+        "",
+        ("minyi_common/tests/test_db.py::"
+         "test_a_batch_applies_each_new_event_once_or_nothing_at_all" + PG,)),
+    Breakage(
+        "review's similarity index forgets what a rolled-back batch had read",
+        "services/review/handlers.py",
+        '    uow.undo.setdefault("similarity index", partial(index.undo_to, index.mark()))\n',
+        "",
+        ("services/review/tests/test_races.py::"
+         "test_a_batch_that_rolls_back_leaves_the_similarity_index_as_it_was" + PG,)),
 ]
 
 

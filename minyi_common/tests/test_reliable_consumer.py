@@ -1,5 +1,6 @@
 """The event entrypoint against a real broker: retries with delay, dead-letters, never
 drops, never hot-loops; a killed consumer loses nothing; duplicates count once."""
+import dataclasses
 import json
 import os
 import subprocess
@@ -7,13 +8,14 @@ import sys
 import time
 
 import eventlet
+import pytest
 from kombu import Connection
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from minyi_common import events, topology
 from minyi_common.amqp import ConfirmingPublisher
-from minyi_common.db import Database, handle_once, plumbing_tables
+from minyi_common.db import Database, handle_each, handle_once, plumbing_tables
 from minyi_common.dlq import inspect, replay
 from minyi_common.nameko_glue import on_event
 from minyi_common.testing import both_backends
@@ -159,6 +161,24 @@ class Counting:
 
 
 COUNTING_DB = {}
+BATCHES = []  # the size of each batch a BatchCounting handled
+POISON = "坏单位"  # a unit event BatchCounting's handler always fails on
+
+
+class BatchCounting:
+    """Counting's batched twin (as every service consumes): a batch per call."""
+    name = "intake"
+
+    @on_event("directory.unit_upserted", batched=True)
+    def units_upserted(self, events):
+        BATCHES.append(len(events))
+        eventlet.sleep(0.1)  # a slow batch: what arrives meanwhile makes the next one
+
+        def apply(uow, event):
+            if event["unit"]["name"] == POISON:
+                raise RuntimeError("this unit cannot be applied")
+            uow.execute(insert(seen_units).values(unit_id=event["unit"]["id"]))
+        handle_each(COUNTING_DB["db"], lambda _event: "counting", events, apply)
 
 
 def _count(db):
@@ -169,17 +189,26 @@ def _count(db):
     return total, distinct
 
 
-@both_backends
-def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_factory,
-                                                                   make_settings, databases):
+def counting_database(databases):
+    """The counting table on a fresh database: (the Database, its URL)."""
     url = databases.url("intake", migrate=False)
     db = Database(url, counter_metadata)
     counter_metadata.create_all(db.engine)
     COUNTING_DB["db"] = db
-    settings = make_settings("intake", url)
+    return db, url
+
+
+@both_backends
+@pytest.mark.parametrize("consumer", [Counting, BatchCounting])
+def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_factory,
+                                                                   make_settings, databases,
+                                                                   consumer):
+    db, url = counting_database(databases)
+    # Batches of five: the kill lands with some applied and many not.
+    settings = dataclasses.replace(make_settings("intake", url), event_batch=5)
 
     batch = [unit_event(f"单位{i}") for i in range(60)]
-    first = container_factory(Counting, settings.nameko_config())
+    first = container_factory(consumer, settings.nameko_config())
     first.start()
     for event in batch:
         publish(settings, event)
@@ -189,7 +218,7 @@ def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_fac
     # The kill landed mid-stream: some were applied, not all.
     assert 10 <= _count(db)[1] < 60, _count(db)
 
-    second = container_factory(Counting, settings.nameko_config())
+    second = container_factory(consumer, settings.nameko_config())
     second.start()
     for event in batch[:5]:
         publish(settings, event)  # more duplicates after the restart
@@ -200,3 +229,33 @@ def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_fac
     with Connection(settings.amqp_uri) as connection:
         assert queue(connection.channel()).queue_declare(passive=True).message_count == 0
     db.dispose()
+
+
+@both_backends
+def test_a_batch_applies_each_event_once_and_a_bad_event_fails_alone(container_factory,
+                                                                    make_settings, databases):
+    """Events that wait while a batch is at work make the next batch (one transaction).
+    A batch with an event that cannot be applied rolls back whole; its events are then
+    handled one by one: the others once each, the bad one through its retries to the
+    dead-letter queue, alone."""
+    db, url = counting_database(databases)
+    settings = make_settings("intake", url)
+    BATCHES.clear()
+    container_factory(BatchCounting, settings.nameko_config()).start()
+    good = [unit_event(f"单位{i}") for i in range(40)]
+    poison = unit_event(POISON)
+    for event in good[:20] + [poison] + good[20:] + good[:3]:  # and three duplicates
+        publish(settings, event)
+
+    dlq = topology.dead_letter_queue(settings.namespace, "intake", "directory.unit_upserted")
+    assert wait_for(lambda: _count(db)[1] == 40 and dict(
+        inspect(settings.amqp_uri, settings.namespace)).get(dlq.name) == 1, timeout=30)
+    eventlet.sleep(0.5)
+    assert _count(db) == (40, 40)
+    assert max(BATCHES) > 1, BATCHES  # batches were made
+    # The bad event's batch failed once; then it was tried alone max_attempts times.
+    assert BATCHES.count(1) >= settings.max_attempts
+    with Connection(settings.amqp_uri) as connection:
+        parked = connection.SimpleQueue(dlq.name).get(timeout=5)
+        assert json.loads(parked.body)["unit"]["name"] == POISON
+        parked.ack()

@@ -3,11 +3,10 @@ data; the nameko service class only wires them to RPC and events."""
 import uuid
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
 from minyi_common.contracts import ReportSchema
-from minyi_common.db import Every, handle_once, lock, utcnow
+from minyi_common.db import Every, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
 from minyi_common.schemas import (has_role, load_page, load_principal, load_report_input,
                                   reusable)
@@ -32,24 +31,17 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
     principal = load_principal(principal)
     domain.may_author(principal)
     data = load_report_input(payload)
-    try:
-        return _create_report(db, principal, data, idempotency_key)
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        # A retry with the same key committed first (two clicks, two connections): the
-        # key is there now, so this answers as that one did.
-        return _create_report(db, principal, data, idempotency_key)
-
-
-def _create_report(db, principal, data, idempotency_key) -> dict:
     digest = domain.body_hash(data)
+    report_id = str(uuid.uuid4())
     with db.unit_of_work() as uow:
         repo = IntakeRepository(uow)
         if idempotency_key:
             if _key_pruning_due():
                 repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
-            seen = repo.find_key(principal["id"], idempotency_key)
+            # The key is taken first, for this new report: the same request on another
+            # connection (two clicks) waits here until this one ends, then finds the key
+            # and answers as this one did.
+            seen = repo.take_key(principal["id"], idempotency_key, digest, report_id)
             if seen is not None:
                 if seen.body_hash != digest:
                     raise Conflict("this Idempotency-Key was used with a different body")
@@ -61,21 +53,15 @@ def _create_report(db, principal, data, idempotency_key) -> dict:
                                        principal["unit_ids"])
         now = utcnow()
         fields = {k: v for k, v in data.items() if k != "draft"}
-        report = {**fields, "id": str(uuid.uuid4()), "author_id": principal["id"],
+        report = {**fields, "id": report_id, "author_id": principal["id"],
                   "status": "draft" if data["draft"] else "submitted", "decision": None,
                   "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
                   "submitted_at": None if data["draft"] else now}
-        repo.add(report)
-        repo.add_history(report["id"], report["status"] if not data["draft"] else "created",
-                         principal["id"], now)
+        created = repo.add(report, report["status"] if not data["draft"] else "created",
+                           principal["id"])
         if not data["draft"]:
             uow.emit(events.new_event("report_submitted", principal["id"], report["id"],
                                       report=_record(report)))
-        if idempotency_key:
-            repo.add_key(principal["id"], idempotency_key, digest, report["id"])
-        # Read back in the same transaction (what the database made of it, as GET shows
-        # it): a second transaction would cost as much again.
-        created = repo.get(report["id"], with_history=True)
         uow.commit()
     return {"created": True, "report": reusable(ReportSchema).dump(created)}
 
@@ -167,20 +153,22 @@ def list_reports(db, principal, filters) -> dict:
 
 
 # --- events ---------------------------------------------------------------------------
-CONSUMER = "intake"
+def claimed_as(event) -> str:
+    """The consumer name an event's claim is kept under (one per event type)."""
+    return f"intake.{event['event_type']}"
 
 
-def on_directory_event(db, event) -> None:
+def on_directory_events(db, *events) -> None:
     def apply(uow, event):
         repo = IntakeRepository(uow)
         if event["event_type"] == "directory.person_upserted":
             repo.upsert_person(event["person"])
         else:
             repo.upsert_unit(event["unit"])
-    handle_once(db, f"{CONSUMER}.{event['event_type']}", event, apply)
+    handle_each(db, claimed_as, events, apply)
 
 
-def on_review_event(db, event) -> None:
+def on_review_events(db, *events) -> None:
     """Show authors what review decided; decisions older than the status are history."""
     def apply(uow, event):
         repo = IntakeRepository(uow)
@@ -211,4 +199,4 @@ def on_review_event(db, event) -> None:
         overrides_withdrawal = report["status"] == "withdrawn" and status in domain.FINAL
         if at >= report["status_at"] or overrides_withdrawal:
             repo.update(report["id"], status=status, decision=decision, status_at=at)
-    handle_once(db, f"{CONSUMER}.{event['event_type']}", event, apply)
+    handle_each(db, claimed_as, events, apply)

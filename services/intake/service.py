@@ -43,15 +43,15 @@ class IntakeService:
     def ping(self):
         return "intake"
 
-    def on_directory_event(self, event):
-        handlers.on_directory_event(self.db, event)
+    def on_directory_events(self, events):
+        handlers.on_directory_events(self.db, *events)
 
-    def on_review_event(self, event):
-        handlers.on_review_event(self.db, event)
+    def on_review_events(self, events):
+        handlers.on_review_events(self.db, *events)
 
 
 consume_each(IntakeService, ["directory.person_upserted", "directory.unit_upserted"],
-             "on_directory_event")
+             "on_directory_events")
 consume_each(IntakeService, ["report_returned", "report_retained", "report_rejected",
                              "report_adopted", "report_forwarded", "report_outcome_recorded"],
-             "on_review_event")
+             "on_review_events")

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from sqlalchemy import delete, func, insert, select, update
 
 from minyi_common.contracts import NotificationSchema, WebhookSchema
-from minyi_common.db import decode_json, handle_once, upsert_row, utcnow
+from minyi_common.db import decode_json, handle_each, upsert_row, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
 from minyi_common.topology import SUBSCRIPTIONS
@@ -64,7 +64,12 @@ def _emails_for(uow, person_ids) -> dict:
         people.c.id.in_(person_ids), people.c.email.is_not(None))) if r.id not in off}
 
 
-def on_event(db, settings, event) -> None:
+def claimed_as(event) -> str:
+    """The consumer name an event's claim is kept under (one per event type)."""
+    return f"notify.{event['event_type']}"
+
+
+def on_events(db, settings, *events) -> None:
     def apply(uow, event):
         notices = [("default", *rendered) for rendered in [templates.render(event)] if rendered]
         told = set()  # one notice per person and event: the first that concerns them
@@ -85,16 +90,16 @@ def on_event(db, settings, event) -> None:
             if event["event_type"] in decode_json(hook.event_types):
                 delivery.record(uow, event, "webhook", hook.id, hook.url,
                                 delivery.webhook_body(event))
-    handle_once(db, f"notify.{event['event_type']}", event, apply)
+    handle_each(db, claimed_as, events, apply)
 
 
-def on_directory_event(db, event) -> None:
+def on_directory_events(db, *events) -> None:
     def apply(uow, event):
         p = event["person"]
         upsert_row(uow, people, p["id"], {"display_name": p["display_name"], "roles": p["roles"],
                                           "unit_ids": p["unit_ids"], "email": p.get("email"),
                                           "active": p["active"]}, p["version"])
-    handle_once(db, f"notify.{event['event_type']}", event, apply)
+    handle_each(db, claimed_as, events, apply)
 
 
 # --- the inbox and preferences: each person's own ---------------------------------------

@@ -104,16 +104,16 @@ class NotifyService:
     def ping(self):
         return "notify"
 
-    def on_directory_event(self, event):
-        handlers.on_directory_event(self.db, event)
+    def on_directory_events(self, events):
+        handlers.on_directory_events(self.db, *events)
 
-    def on_event(self, event):
-        handlers.on_event(self.db, self.settings, event)
+    def on_events(self, events):
+        handlers.on_events(self.db, self.settings, *events)
         self.deliveries.wake()
 
 
-consume_each(NotifyService, ["directory.person_upserted"], "on_directory_event")
-consume_each(NotifyService, handlers.WEBHOOK_EVENTS, "on_event")
+consume_each(NotifyService, ["directory.person_upserted"], "on_directory_events")
+consume_each(NotifyService, handlers.WEBHOOK_EVENTS, "on_events")
 
 
 def prepare(settings) -> None:

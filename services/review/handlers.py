@@ -2,12 +2,13 @@
 concurrency, merges, outcomes, and keeping cases in step with intake's events."""
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
-from minyi_common.db import decode_json, handle_once, lock, upsert_row, utcnow
+from minyi_common.db import decode_json, handle_each, lock, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
 
@@ -278,7 +279,12 @@ def merge(db, settings, principal, payload) -> dict:
 
 
 # --- events --------------------------------------------------------------------------
-def on_report_event(db, index, event, pause=lambda: None) -> None:
+def claimed_as(event) -> str:
+    """The consumer name an event's claim is kept under (one per event type)."""
+    return f"review.{event['event_type']}"
+
+
+def on_report_events(db, index, *events, pause=lambda: None) -> None:
     """Keep a case in step with intake: events about one report apply one at a time and
     in the order they happened, whatever order they arrive in (SPEC §13)."""
     def apply(uow, event):
@@ -313,8 +319,8 @@ def on_report_event(db, index, event, pause=lambda: None) -> None:
         uow.execute(insert(history).values(report_id=report["id"], at=at,
                                            actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
-            _note_similar(uow, index, report, pause)
-    handle_once(db, f"review.{event['event_type']}", event, apply)
+            _note_similar(uow, index, report, pause, first_time=existing is None)
+    handle_each(db, claimed_as, events, apply)
 
 
 def catch_up_batch(uow, index, batch=500) -> int:
@@ -343,17 +349,22 @@ def catch_up(db, index, pause=lambda: None, batch=500) -> None:
         pause()
 
 
-def _note_similar(uow, index, report, pause) -> None:
+def _note_similar(uow, index, report, pause, first_time=False) -> None:
     # One submission at a time from here to its commit (every instance): two similar
     # reports handled at once would each miss the other, not yet committed, and a burst
     # of reports on one matter is just when hints are wanted.
     lock(uow, "review:similarity")
+    # A batch's later events read the earlier ones' docs before they commit: if the
+    # batch rolls back, the index forgets them again.
+    uow.undo.setdefault("similarity index", partial(index.undo_to, index.mark()))
     while catch_up_batch(uow, index) == 500:
         pause()
     doc = similarity.grams(report["title"], report["situation"], report["analysis"],
                            report["suggestions"])
     hints = index.most_similar(doc, exclude=report["id"])
-    uow.execute(similarity_hints.delete().where(similarity_hints.c.report_id == report["id"]))
+    if not first_time:  # a resubmission's hints are those of its new text
+        uow.execute(similarity_hints.delete().where(
+            similarity_hints.c.report_id == report["id"]))
     if hints:
         uow.execute(insert(similarity_hints), [
             {"report_id": report["id"], "similar_report_id": other, "score": score}
@@ -362,7 +373,7 @@ def _note_similar(uow, index, report, pause) -> None:
         uow.execute(insert(similarity_docs).values(report_id=report["id"]))
 
 
-def on_directory_event(db, event) -> None:
+def on_directory_events(db, *events) -> None:
     def apply(uow, event):
         if event["event_type"] == "directory.person_upserted":
             p = event["person"]
@@ -372,5 +383,5 @@ def on_directory_event(db, event) -> None:
         else:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
-    handle_once(db, f"review.{event['event_type']}", event, apply)
+    handle_each(db, claimed_as, events, apply)
 

@@ -90,14 +90,14 @@ class ReviewService:
     def ping(self):
         return "review"
 
-    def on_report_event(self, event):
-        handlers.on_report_event(self.db, self.similarity, event, pause=eventlet.sleep)
+    def on_report_events(self, events):
+        handlers.on_report_events(self.db, self.similarity, *events, pause=eventlet.sleep)
 
-    def on_directory_event(self, event):
-        handlers.on_directory_event(self.db, event)
+    def on_directory_events(self, events):
+        handlers.on_directory_events(self.db, *events)
 
 
 consume_each(ReviewService, ["report_submitted", "report_resubmitted", "report_withdrawn"],
-             "on_report_event")
+             "on_report_events")
 consume_each(ReviewService, ["directory.person_upserted", "directory.unit_upserted"],
-             "on_directory_event")
+             "on_directory_events")

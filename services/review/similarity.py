@@ -55,6 +55,31 @@ class SimilarityIndex:
             else:
                 posting.append(position)
 
+    def mark(self) -> tuple:
+        """Where the index stands, to go back to with ``undo_to``."""
+        return len(self.keys), self.last_seq
+
+    def undo_to(self, mark: tuple) -> None:
+        """Forget what was added since ``mark`` (read in a transaction that then rolled
+        back); the feed is read again from there, so what did commit comes back."""
+        size, self.last_seq = mark
+        if len(self.keys) == size:
+            return
+        for key in self.keys[size:]:
+            del self.positions[key]
+        del self.keys[size:]
+        del self.sizes[size:]
+        for gram in list(self.postings):
+            posting = self.postings[gram]
+            # Positions are appended in increasing order: the newer ones are a tail.
+            cut = len(posting)
+            while cut and posting[cut - 1] >= size:
+                cut -= 1
+            if cut == 0:
+                del self.postings[gram]
+            elif cut < len(posting):
+                del posting[cut:]
+
     def most_similar(self, doc_grams: frozenset, limit: int = 3, threshold: float = 0.2,
                      exclude: str | None = None) -> list:
         """[(report id, Jaccard similarity)] of the closest reports, best first."""

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from minyi_common import events, officetime
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
-from minyi_common.db import decode_json, handle_once, lock, upsert_row, utcnow
+from minyi_common.db import decode_json, handle_each, lock, upsert_row, utcnow
 
 from . import domain
 from .adapters.orm import (people, quarter_totals, report_records, rule_sets, score_lines,
@@ -115,10 +115,11 @@ def _apply_figures(uow, before: dict, after: dict) -> None:
                                                       subject_id=subject_id, **delta))
 
 
-def recompute(uow, report_id: str, own_level: str, actor_id=None) -> list:
+def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None) -> list:
     """Replace a report's lines by those its current record earns, with the quarter
-    totals, in one transaction; tell each person whose points in a quarter changed."""
-    row = uow.execute(select(report_records).where(
+    totals, in one transaction; tell each person whose points in a quarter changed.
+    ``record``: the report's row, when the caller has just read or written it."""
+    row = record if record is not None else uow.execute(select(report_records).where(
         report_records.c.report_id == report_id)).first()
     before = domain.quarter_figures(uow.execute(
         select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event,
@@ -258,7 +259,12 @@ def totals(db) -> dict:
     return {kind: {"lines": count, "points": float(points or 0)} for kind, count, points in rows}
 
 
-def on_report_event(db, settings, event) -> None:
+def claimed_as(event) -> str:
+    """The consumer name an event's claim is kept under (one per event type)."""
+    return f"scoring.{event['event_type']}"
+
+
+def on_report_events(db, settings, *events) -> None:
     def apply(uow, event):
         report, kind, at = event["report"], event["event_type"], event["occurred_at"]
         # Concurrent events about one report apply one at a time: the record is read,
@@ -272,11 +278,9 @@ def on_report_event(db, settings, event) -> None:
                "consent_to_publish": report.get("consent_to_publish", True)}
         if row is None:
             # Any event carries the whole record, so the first to arrive creates it.
-            uow.execute(insert(report_records).values(
+            row = uow.execute(insert(report_records).values(
                 report_id=report["id"], status="submitted", status_at=report["submitted_at"],
-                decision=None, outcomes={}, **who))
-            row = uow.execute(select(report_records).where(
-                report_records.c.report_id == report["id"])).first()
+                decision=None, outcomes={}, **who).returning(*report_records.c)).one()
         values = {}
         if kind in OUTCOMES:
             outcome = {k: (v.isoformat() if isinstance(v, date) else v)
@@ -295,13 +299,14 @@ def on_report_event(db, settings, event) -> None:
             elif status in ("returned", "rejected", "withdrawn"):
                 values["decision"] = None
         if values:
-            uow.execute(update(report_records).where(
-                report_records.c.report_id == report["id"]).values(**values))
-        recompute(uow, report["id"], settings.level, event["actor_id"])
-    handle_once(db, f"scoring.{event['event_type']}", event, apply)
+            row = uow.execute(update(report_records).where(
+                report_records.c.report_id == report["id"]).values(**values)
+                .returning(*report_records.c)).one()
+        recompute(uow, report["id"], settings.level, event["actor_id"], record=row)
+    handle_each(db, claimed_as, events, apply)
 
 
-def on_directory_event(db, event) -> None:
+def on_directory_events(db, *events) -> None:
     def apply(uow, event):
         if event["event_type"] == "directory.person_upserted":
             p = event["person"]
@@ -314,4 +319,4 @@ def on_directory_event(db, event) -> None:
         else:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
-    handle_once(db, f"scoring.{event['event_type']}", event, apply)
+    handle_each(db, claimed_as, events, apply)

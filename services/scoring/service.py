@@ -106,20 +106,20 @@ class ScoringService:
     def ping(self):
         return "scoring"
 
-    def on_directory_event(self, event):
-        handlers.on_directory_event(self.db, event)
+    def on_directory_events(self, events):
+        handlers.on_directory_events(self.db, *events)
 
-    def on_report_event(self, event):
-        handlers.on_report_event(self.db, self.settings, event)
+    def on_report_events(self, events):
+        handlers.on_report_events(self.db, self.settings, *events)
 
 
 consume_each(ScoringService, ["directory.person_upserted", "directory.unit_upserted"],
-             "on_directory_event")
+             "on_directory_events")
 # Every report event is handled alike: update the record, recompute its lines.
 consume_each(ScoringService, ["report_submitted", "report_resubmitted", "report_withdrawn",
                               "report_returned", "report_retained", "report_rejected",
                               "report_adopted", "report_forwarded", "report_outcome_recorded"],
-             "on_report_event")
+             "on_report_events")
 
 
 def prepare(settings) -> None:

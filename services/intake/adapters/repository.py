@@ -1,9 +1,16 @@
 """Reading and writing intake's tables inside a unit of work."""
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from minyi_common.db import decode_json, upsert_row, utcnow
 
 from .orm import idempotency_keys, people, report_co_authors, report_history, reports, units
+
+
+# What a report's history shows of each entry.
+HISTORY_FIELDS = (report_history.c.at, report_history.c.actor_id, report_history.c.action,
+                  report_history.c.comment)
 
 
 class IntakeRepository:
@@ -11,15 +18,26 @@ class IntakeRepository:
         self.uow = uow
 
     # --- reports -------------------------------------------------------------------
-    def add(self, report: dict) -> None:
+    def add(self, report: dict, first_action: str, actor_id) -> dict:
+        """Store a new report with its first history entry; the report as ``get`` with
+        history reads it, from what the database returned (no second read)."""
         co_authors = report["co_author_ids"]
         row = {k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
-        self.uow.execute(insert(reports).values(**row))
-        self._set_co_authors(report["id"], co_authors)
+        stored = self.uow.execute(
+            insert(reports).values(**row).returning(*reports.c)).mappings().one()
+        self._insert_co_authors(report["id"], co_authors)
+        first = self.uow.execute(insert(report_history).values(
+            report_id=report["id"], action=first_action, actor_id=actor_id,
+            at=report["created_at"]).returning(*HISTORY_FIELDS)).mappings().one()
+        return {**self._decoded(dict(stored)), "co_author_ids": list(co_authors),
+                "history": [dict(first)]}
 
     def _set_co_authors(self, report_id: str, co_author_ids) -> None:
         self.uow.execute(delete(report_co_authors).where(
             report_co_authors.c.report_id == report_id))
+        self._insert_co_authors(report_id, co_author_ids)
+
+    def _insert_co_authors(self, report_id: str, co_author_ids) -> None:
         if co_author_ids:
             self.uow.execute(insert(report_co_authors), [
                 {"report_id": report_id, "person_id": pid, "position": i}
@@ -38,8 +56,7 @@ class IntakeRepository:
         report = self._hydrate([row])[0]
         if with_history:
             report["history"] = [dict(h) for h in self.uow.execute(
-                select(report_history.c.at, report_history.c.actor_id, report_history.c.action,
-                       report_history.c.comment)
+                select(*HISTORY_FIELDS)
                 .where(report_history.c.report_id == report_id)
                 .order_by(report_history.c.id)).mappings()]
         return report
@@ -55,9 +72,14 @@ class IntakeRepository:
             co.setdefault(link.report_id, []).append(link.person_id)
         for report in found:
             report["co_author_ids"] = co.get(report["id"], [])
-            report["decision"] = decode_json(report["decision"])
-            report["outcomes"] = decode_json(report["outcomes"]) or []
+            self._decoded(report)
         return found
+
+    @staticmethod
+    def _decoded(report: dict) -> dict:
+        report["decision"] = decode_json(report["decision"])
+        report["outcomes"] = decode_json(report["outcomes"]) or []
+        return report
 
     def list_visible(self, principal: dict, see_all: bool, filters: dict, page: int,
                      page_size: int):
@@ -96,14 +118,17 @@ class IntakeRepository:
             comment=comment))
 
     # --- idempotency keys -----------------------------------------------------------
-    def find_key(self, user_id: str, key: str):
+    def take_key(self, user_id: str, key: str, digest: str, report_id: str):
+        """Record ``key`` for ``report_id``, unless the user used it before: then the row
+        stored then (its body hash and report), and nothing is written."""
+        dialect_insert = sqlite_insert if self.uow.db.is_sqlite else postgresql_insert
+        taken = self.uow.execute(dialect_insert(idempotency_keys).values(
+            user_id=user_id, key=key, body_hash=digest, report_id=report_id,
+            created_at=utcnow()).on_conflict_do_nothing())
+        if taken.rowcount == 1:
+            return None
         return self.uow.execute(select(idempotency_keys).where(
             idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)).first()
-
-    def add_key(self, user_id: str, key: str, digest: str, report_id: str) -> None:
-        self.uow.execute(insert(idempotency_keys).values(
-            user_id=user_id, key=key, body_hash=digest, report_id=report_id,
-            created_at=utcnow()))
 
     def forget_keys_before(self, cutoff) -> None:
         self.uow.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))

@@ -39,7 +39,7 @@ def test_urgent_travels_with_the_report_and_a_hand_off_opens_it_to_the_town(db):
     assert handlers.list_reports(db, CLERK, {})["total"] == 0
     report = {**created, "submitted_at": created["submitted_at"]}
     at = datetime.now(timezone.utc) + timedelta(seconds=1)
-    handlers.on_review_event(db, review_event(
+    handlers.on_review_events(db, review_event(
         "report_rejected", report, at, reason_code="local_matter", comment="请镇里办理",
         handoff_unit_id="town-1", handoff_unit_name="城关镇政协工作室"))
     seen = handlers.get_report(db, CLERK, created["id"])

@@ -46,7 +46,7 @@ def test_outcome_events_at_one_moment_all_reach_the_author(db):
                                               "mode": "single"}),
                  ("report_outcome_recorded", {"kind": "instructed", "level": "county",
                                               "leader": "县长"})]
-        results = race(*[lambda k=k, o=o, i=i: handlers.on_review_event(db, review_event(
+        results = race(*[lambda k=k, o=o, i=i: handlers.on_review_events(db, review_event(
             k, report, now + timedelta(seconds=i), outcome={**o, "date": "2026-07-20"}))
             for i, (k, o) in enumerate(kinds)])
         assert [r for r in results if isinstance(r, Exception)] == []
@@ -62,7 +62,7 @@ def test_a_withdrawal_racing_a_decision_ends_as_review_decided(db):
         decided = review_event("report_adopted", report, datetime.now(timezone.utc),
                                mode="single", level="county", decided_on="2026-07-20")
         results = race(lambda: handlers.withdraw_report(db, AUTHOR, report["id"]),
-                       lambda: handlers.on_review_event(db, decided))
+                       lambda: handlers.on_review_events(db, decided))
         assert not isinstance(results[1], Exception), results[1]
         # Review decided before it could see the withdrawal, so it ignores it: the author
         # must see the decision either way, never a withdrawn report that was adopted.
@@ -76,13 +76,13 @@ def test_an_older_directory_snapshot_never_overwrites_a_newer_one(db):
             "id": "p1", "username": "li", "display_name": name, "roles": ["member"],
             "unit_ids": [], "email": None, "active": True, "version": version}))
 
-    handlers.on_directory_event(db, person("李四（新）", 3))
-    handlers.on_directory_event(db, person("李四（旧）", 2))  # arrives late
+    handlers.on_directory_events(db, person("李四（新）", 3))
+    handlers.on_directory_events(db, person("李四（旧）", 2))  # arrives late
     with db.unit_of_work(read_only=True) as uow:
         row = uow.execute(select(people.c.display_name, people.c.source_version)
                           .where(people.c.id == "p1")).first()
     assert (row.display_name, row.source_version) == ("李四（新）", 3)
-    handlers.on_directory_event(db, person("李四（更新）", 4))
+    handlers.on_directory_events(db, person("李四（更新）", 4))
     with db.unit_of_work(read_only=True) as uow:
         assert uow.execute(select(people.c.display_name).where(
             people.c.id == "p1")).scalar() == "李四（更新）"

@@ -107,14 +107,14 @@ def test_libreoffice_prints_the_issue_on_four_a4_pages(tmp_path):
 
 
 def person(db, pid, name, roles, unit_ids=()):
-    handlers.on_directory_event(db, events.parse_event(events.new_event(
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
         "directory.person_upserted", "admin", person={
             "id": pid, "username": pid, "display_name": name, "roles": list(roles),
             "unit_ids": list(unit_ids), "email": None, "active": True})))
 
 
 def arrive(db, report_id, author, unit_id=None, consent=True):
-    handlers.on_report_event(db, SimilarityIndex(), events.parse_event(events.new_event(
+    handlers.on_report_events(db, SimilarityIndex(), events.parse_event(events.new_event(
         "report_submitted", author, report_id, report={
             "id": report_id, "author_id": author, "co_author_ids": [], "unit_id": unit_id,
             "title": "关于加强农村饮水安全的建议", "category": "rural", "situation": "情况" * 40,
@@ -125,7 +125,7 @@ def arrive(db, report_id, author, unit_id=None, consent=True):
 @both_backends
 def test_the_credit_line_names_each_kind_of_author(databases):
     db = Database(databases.url("review"), metadata)
-    handlers.on_directory_event(db, events.parse_event(events.new_event(
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
         "directory.unit_upserted", "admin", unit={"id": "u1", "name": "民进县委会",
                                                   "kind": "party"})))
     person(db, "zhang", "张三", ["member"], ["u1"])

@@ -26,11 +26,11 @@ def arrive(db, report_id, when, urgent=False):
         "analysis": f"分析{report_id}" * 10, "suggestions": "建议" * 20, "urgent": urgent,
         "submitted_at": when.isoformat()})
     body["occurred_at"] = when.isoformat()
-    handlers.on_report_event(db, SimilarityIndex(), events.parse_event(body))
+    handlers.on_report_events(db, SimilarityIndex(), events.parse_event(body))
 
 
 def unit(db, uid, kind):
-    handlers.on_directory_event(db, events.parse_event(events.new_event(
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
         "directory.unit_upserted", "admin", unit={"id": uid, "name": f"单位{uid}", "kind": kind})))
 
 

@@ -53,18 +53,18 @@ def queued(db, report_id) -> bool:
 def test_a_withdrawal_that_overtakes_its_submission_keeps_the_report_out_of_the_queue(db):
     now = datetime.now(timezone.utc)
     index = SimilarityIndex()
-    handlers.on_report_event(db, index, intake_event("report_withdrawn", "w1", now))
-    handlers.on_report_event(db, index, intake_event("report_submitted", "w1",
+    handlers.on_report_events(db, index, intake_event("report_withdrawn", "w1", now))
+    handlers.on_report_events(db, index, intake_event("report_submitted", "w1",
                                                      now - timedelta(seconds=5)))
     assert status(db, "w1") == "withdrawn" and not queued(db, "w1")
     with pytest.raises(Conflict):  # nobody can adopt it against its author's withdrawal
         handlers.decide(db, Settings, EDITOR, "w1", "adopt", {})
     # A replayed (older) submission after a resubmission changes nothing either.
-    handlers.on_report_event(db, index, intake_event("report_submitted", "w2", now))
+    handlers.on_report_events(db, index, intake_event("report_submitted", "w2", now))
     handlers.decide(db, Settings, EDITOR, "w2", "return", {"comment": "请补充数据"})
-    handlers.on_report_event(db, index, intake_event("report_resubmitted", "w2",
+    handlers.on_report_events(db, index, intake_event("report_resubmitted", "w2",
                                                      now + timedelta(seconds=10)))
-    handlers.on_report_event(db, index, intake_event("report_submitted", "w2",
+    handlers.on_report_events(db, index, intake_event("report_submitted", "w2",
                                                      now + timedelta(seconds=5)))
     assert status(db, "w2") == "resubmitted"
 
@@ -75,10 +75,10 @@ def test_a_withdrawal_racing_a_decision_never_overwrites_it(db):
     for n in range(ROUNDS):
         report_id = f"r{n}"
         now = datetime.now(timezone.utc)
-        handlers.on_report_event(db, index, intake_event("report_submitted", report_id, now))
+        handlers.on_report_events(db, index, intake_event("report_submitted", report_id, now))
         withdrawal = intake_event("report_withdrawn", report_id, now + timedelta(seconds=1))
         results = race(lambda: handlers.decide(db, Settings, EDITOR, report_id, "adopt", {}),
-                       lambda: handlers.on_report_event(db, index, withdrawal))
+                       lambda: handlers.on_report_events(db, index, withdrawal))
         adopted = not isinstance(results[0], Exception)
         if adopted:
             # The decision came first: it stands, the withdrawal is ignored.
@@ -96,7 +96,7 @@ def test_outcomes_recorded_at_the_same_moment_both_succeed(db):
     index = SimilarityIndex()
     for n in range(ROUNDS):
         report_id = f"o{n}"
-        handlers.on_report_event(db, index, intake_event(
+        handlers.on_report_events(db, index, intake_event(
             "report_submitted", report_id, datetime.now(timezone.utc)))
         handlers.decide(db, Settings, EDITOR, report_id, "adopt", {})
         bodies = [{"kind": "forwarded", "level": "city", "date": "2026-07-20"},
@@ -133,7 +133,7 @@ def test_similar_reports_handled_at_the_same_moment_are_hinted(db):
 
     for n, topic in enumerate(TOPICS):
         pair = (f"same-a{n}", f"same-b{n}")
-        results = race(*[lambda r=r: handlers.on_report_event(
+        results = race(*[lambda r=r: handlers.on_report_events(
             db, SimilarityIndex(), submitted(r, topic)) for r in pair])
         assert not [r for r in results if isinstance(r, Exception)], results
         with db.unit_of_work(read_only=True) as uow:
@@ -141,3 +141,31 @@ def test_similar_reports_handled_at_the_same_moment_are_hinted(db):
                                         .similar_report_id).where(
                 similarity_hints.c.report_id.in_(pair))).all()
         assert {tuple(row) for row in hinted} & {pair, pair[::-1]}, f"round {n}: {hinted}"
+
+
+@both_backends
+def test_a_batch_that_rolls_back_leaves_the_similarity_index_as_it_was(db):
+    """In a batch the second report reads the first's doc before either commits; if a
+    later event fails, the batch rolls back and its events are handled again one by one:
+    the index must not keep the uncommitted doc (the first report's doc would never be
+    stored, and a restart would lose its hints)."""
+    from services.review.adapters.orm import similarity_docs, similarity_hints
+    now = datetime.now(timezone.utc)
+    first, second = (intake_event("report_submitted", r, now) for r in ("batch-1", "batch-2"))
+    broken = intake_event("report_submitted", "batch-3", now)
+    del broken["report"]["title"]  # its handler fails, after the two others ran
+    index = SimilarityIndex()
+    with pytest.raises(KeyError):
+        handlers.on_report_events(db, index, first, second, broken)
+    assert len(index) == 0 and index.last_seq == 0 and not index.postings
+
+    for event in (first, second):  # what the consumer does after a failed batch
+        handlers.on_report_events(db, index, event)
+    with db.unit_of_work(read_only=True) as uow:
+        docs = set(uow.execute(select(similarity_docs.c.report_id)).scalars())
+        hints = {tuple(r) for r in uow.execute(select(similarity_hints.c.report_id,
+                                                      similarity_hints.c.similar_report_id))}
+    assert docs == {"batch-1", "batch-2"} and ("batch-2", "batch-1") in hints
+    restarted = SimilarityIndex()
+    handlers.catch_up(db, restarted)
+    assert "batch-1" in restarted and "batch-2" in restarted

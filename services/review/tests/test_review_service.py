@@ -25,7 +25,7 @@ def arrive(db, report_id, title="关于加强农村饮水安全的建议", text=
         "id": report_id, "author_id": "author", "co_author_ids": [], "unit_id": None,
         "title": title, "category": "rural", "situation": text, "analysis": text,
         "suggestions": text, "submitted_at": datetime.now(timezone.utc).isoformat()}))
-    handlers.on_report_event(db, SimilarityIndex(), event)
+    handlers.on_report_events(db, SimilarityIndex(), event)
 
 
 @both_backends
@@ -87,8 +87,8 @@ def test_a_duplicate_submission_event_changes_nothing(tmp_path):
         "id": "r1", "author_id": "a", "co_author_ids": [], "unit_id": None, "title": "关于某事的建议",
         "category": "other", "submitted_at": datetime.now(timezone.utc).isoformat()}))
     index = SimilarityIndex()
-    handlers.on_report_event(db, index, event)
-    handlers.on_report_event(db, index, event)
+    handlers.on_report_events(db, index, event)
+    handlers.on_report_events(db, index, event)
     history = metadata.tables["history"]
     with db.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(history)).scalar_one() == 1

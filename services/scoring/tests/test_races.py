@@ -44,8 +44,8 @@ def test_outcomes_recorded_at_the_same_moment_all_count(db):  # noqa: F811
     person(db, "zhang", "张三", ["member"])
     for n in range(ROUNDS):
         report_id = f"race-{n}"
-        handlers.on_report_event(db, Settings, adopted(report_id))
-        results = race(*[lambda o=o, h=h: handlers.on_report_event(
+        handlers.on_report_events(db, Settings, adopted(report_id))
+        results = race(*[lambda o=o, h=h: handlers.on_report_events(
             db, Settings, outcome_event(report_id, o, 10 + h)) for h, o in enumerate(OUTCOMES)])
         assert [r for r in results if isinstance(r, Exception)] == []
         with db.unit_of_work(read_only=True) as uow:
@@ -62,13 +62,13 @@ def test_outcomes_recorded_at_the_same_moment_all_count(db):  # noqa: F811
 def test_a_rebuild_racing_events_writes_each_line_once(db):  # noqa: F811
     person(db, "zhang", "张三", ["member"])
     for n in range(ROUNDS):
-        handlers.on_report_event(db, Settings, adopted(f"base-{n}"))
+        handlers.on_report_events(db, Settings, adopted(f"base-{n}"))
     for n in range(ROUNDS):
         report_id = f"busy-{n}"
-        handlers.on_report_event(db, Settings, adopted(report_id))
+        handlers.on_report_events(db, Settings, adopted(report_id))
         results = race(lambda: handlers.rebuild(db, "county", batch=3),
                        lambda: handlers.rebuild(db, "county", batch=5),  # another instance
-                       *[lambda o=o, h=h: handlers.on_report_event(
+                       *[lambda o=o, h=h: handlers.on_report_events(
                            db, Settings, outcome_event(report_id, o, 10 + h))
                          for h, o in enumerate(OUTCOMES)])
         assert [r for r in results if isinstance(r, Exception)] == []
@@ -80,8 +80,8 @@ def test_a_rebuild_racing_events_writes_each_line_once(db):  # noqa: F811
 @both_backends
 def test_the_check_names_drifted_reports_and_totals(db):  # noqa: F811
     person(db, "zhang", "张三", ["member"])
-    handlers.on_report_event(db, Settings, adopted("ok-1"))
-    handlers.on_report_event(db, Settings, adopted("bad-1"))
+    handlers.on_report_events(db, Settings, adopted("ok-1"))
+    handlers.on_report_events(db, Settings, adopted("bad-1"))
     assert handlers.check(db, "county") == {"reports_checked": 2, "drifted_reports": [],
                                             "drifted_totals": [], "ok": True}
     with db.unit_of_work() as uow:  # a line written twice, as the race used to

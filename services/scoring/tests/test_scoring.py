@@ -51,14 +51,14 @@ def event(event_type, report_id, when, author="zhang", co=(), unit="u1", **field
 
 
 def person(db, pid, name, roles, unit_ids=("u1",)):
-    handlers.on_directory_event(db, events.parse_event(events.new_event(
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
         "directory.person_upserted", "admin", person={
             "id": pid, "username": pid, "display_name": name, "roles": list(roles),
             "unit_ids": list(unit_ids), "email": None, "active": True})))
 
 
 def unit(db, uid, name):
-    handlers.on_directory_event(db, events.parse_event(events.new_event(
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
         "directory.unit_upserted", "admin", unit={"id": uid, "name": name, "kind": "party"})))
 
 
@@ -86,7 +86,7 @@ def lines_of(db):
 def test_duplicates_and_any_order_give_the_same_lines(db, databases):
     original = story()
     for e in original:
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     expected = lines_of(db)
     # author: accepted 1 + adopted 5 + forwarded 1 + instructed (city) 10 = 17
     assert sum(l[4] for l in expected if l[2] == "zhang") == 17
@@ -98,14 +98,14 @@ def test_duplicates_and_any_order_give_the_same_lines(db, databases):
     replay = original + original[1:3]
     random.Random(3).shuffle(replay)
     for e in replay:
-        handlers.on_report_event(shuffled, Settings, e)
+        handlers.on_report_events(shuffled, Settings, e)
     assert lines_of(shuffled) == expected
     shuffled.dispose()
 
 
 def test_points_changed_tells_each_person_their_new_quarter_total(db):
     for e in story():
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     outbox = metadata.tables["outbox"]
     with db.engine.connect() as connection:
         bodies = [json.loads(r.body) for r in connection.execute(
@@ -117,15 +117,15 @@ def test_points_changed_tells_each_person_their_new_quarter_total(db):
 
 
 def test_a_withdrawal_after_a_decision_changes_nothing(db):
-    handlers.on_report_event(db, Settings, story()[1])
-    handlers.on_report_event(db, Settings, event("report_withdrawn", "r1", at(date(2026, 7, 11))))
+    handlers.on_report_events(db, Settings, story()[1])
+    handlers.on_report_events(db, Settings, event("report_withdrawn", "r1", at(date(2026, 7, 11))))
     assert sum(l[4] for l in lines_of(db) if l[2] == "zhang") == 6
 
 
 @both_backends
 def test_a_new_rule_version_applies_from_its_date(db):
     for e in story():
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     doubled = [{"event": r.event, "level": r.level, "mode": r.mode, "points": float(r.points) * 2}
                for r in handlers.domain.DEFAULT_RULES]
     with pytest.raises(ValidationFailed) as caught:
@@ -152,8 +152,8 @@ def test_standings_rank_everyone_including_those_with_nothing(db):
     person(db, "wang", "王五", ["member"], ["u2"])
     person(db, "zhao", "赵六", ["editor"], [])
     for e in story("r1") + story("r2", co=()):
-        handlers.on_report_event(db, Settings, e)
-    handlers.on_report_event(db, Settings, event("report_adopted", "r3", at(date(2026, 7, 9)),
+        handlers.on_report_events(db, Settings, e)
+    handlers.on_report_events(db, Settings, event("report_adopted", "r3", at(date(2026, 7, 9)),
                                                  author="wang", unit="u2", mode="single",
                                                  level="county", decided_on="2026-07-09"))
     people = standings.standings(db, EDITOR, {"period": "2026-Q3", "kind": "person"})
@@ -183,7 +183,7 @@ def test_a_years_standings_add_up_its_quarters_whatever_the_period(db):
                                    ("q3", date(2026, 8, 7), "zhang"),
                                    ("q4", date(2026, 11, 2), "li"),
                                    ("old", date(2025, 12, 30), "li")):
-        handlers.on_report_event(db, Settings, event(
+        handlers.on_report_events(db, Settings, event(
             "report_adopted", report_id, at(day), author=author, mode="single",
             level="county", decided_on=day.isoformat()))
     lines = lines_of(db)
@@ -216,7 +216,7 @@ def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
     person(db, "zhang", "张三", ["member"])
     person(db, "li", "李四", ["officer"])
     for e in story():
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     xlsx = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
     assert xlsx["filename"] == "社情民意信息工作通报（2026年第三季度）.xlsx"
     book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))
@@ -263,7 +263,7 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_the_files(db):
     unit(db, "u1", formula)
     unit(db, "u2", "+1-2")
     for e in story():
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     csv_text = base64.b64decode(standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
                                 ["content_base64"]).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "'+1-2" in csv_text
@@ -278,7 +278,7 @@ def test_the_bulletin_counts_reports_once_and_compares_with_the_quarter_before(d
     unit(db, "u1", "民进县委会")
     person(db, "zhang", "张三", ["member"])
     for e in story():  # Q3: one report, co-authored, adopted and instructed
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     q3 = standings.bulletin(db, EDITOR, "2026-Q3")
     assert q3["summary"] == {"submitted": 1, "adopted": 1, "upstream_adopted": 0,
                              "instructions": 1}
@@ -293,7 +293,7 @@ def test_quota_and_one_reminder_per_quarter(db):
     person(db, "li", "李四", ["officer"])
     person(db, "busy", "勤快", ["member"])
     for n in range(3):
-        handlers.on_report_event(db, Settings, event("report_submitted", f"b{n}",
+        handlers.on_report_events(db, Settings, event("report_submitted", f"b{n}",
                                                      at(date(2026, 7, 1)), author="busy"))
     owed = {r["person_id"]: r for r in standings.quota(db, EDITOR, 2026)["items"]}
     assert (owed["zhang"]["quota"], owed["zhang"]["owed"]) == (4, 4)
@@ -323,13 +323,13 @@ def test_awards_for_a_biennial_cycle(db):
     person(db, "li", "李四", ["officer"])
     person(db, "zhang", "张三", ["member"])
     for e in story("r1", co=()) + story("r2", co=()):
-        handlers.on_report_event(db, Settings, e)
-    handlers.on_report_event(db, Settings, event(
+        handlers.on_report_events(db, Settings, e)
+    handlers.on_report_events(db, Settings, event(
         "report_outcome_recorded", "r2", at(date(2026, 9, 1)), outcome={
             "kind": "upstream_adopted", "level": "national", "mode": "single",
             "date": "2026-09-01"}))
     for n in range(2):
-        handlers.on_report_event(db, Settings, event(
+        handlers.on_report_events(db, Settings, event(
             "report_adopted", f"o{n}", at(date(2026, 7, 2)), author="li", unit="u2",
             mode="single", level="county", decided_on="2026-07-02"))
     found = standings.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
@@ -343,7 +343,7 @@ def test_awards_for_a_biennial_cycle(db):
     withheld = event("report_adopted", "r2", at(date(2026, 9, 2)), mode="single",
                      level="county", decided_on="2026-07-10")
     withheld["report"]["consent_to_publish"] = False
-    handlers.on_report_event(db, Settings, withheld)
+    handlers.on_report_events(db, Settings, withheld)
     found = standings.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
     assert [(r["report_id"], r["author_id"], r["credit"]) for r in found["excellent_reports"]] \
         == [("r2", None, "本刊编辑部")]
@@ -354,7 +354,7 @@ def test_awards_for_a_biennial_cycle(db):
 @both_backends
 def test_a_rebuild_restores_drifted_lines_and_keeps_the_totals(db):
     for e in story("r1") + story("r2"):
-        handlers.on_report_event(db, Settings, e)
+        handlers.on_report_events(db, Settings, e)
     before = handlers.totals(db)
     figures = quarter_table(db)
     assert figures[("person", "zhang", 20263)][:2] == (34.0, 2)  # points, submitted
@@ -382,7 +382,7 @@ def test_a_rule_version_added_over_rpc_is_applied_in_the_background(container_fa
     cfg = service_config("scoring")
     database = Database(cfg["DB_URL"], metadata)
     for e in story():
-        handlers.on_report_event(database, Settings, e)
+        handlers.on_report_events(database, Settings, e)
     container_factory(ScoringService, cfg).start()
     tripled = [{"event": r.event, "level": r.level, "mode": r.mode, "points": float(r.points) * 3}
                for r in handlers.domain.DEFAULT_RULES]
@@ -407,7 +407,7 @@ def test_a_report_sent_just_after_midnight_on_1_october_beijing_time_counts_in_q
             "id": report_id, "author_id": "zhang", "co_author_ids": [], "unit_id": "u1",
             "title": "关于边界时刻的建议", "category": "rural", "submitted_at": instant.isoformat()})
         body["occurred_at"] = instant.isoformat()
-        handlers.on_report_event(db, Settings, events.parse_event(body))
+        handlers.on_report_events(db, Settings, events.parse_event(body))
 
     person(db, "zhang", "张三", ["member"])
     submitted("late", datetime(2026, 9, 30, 15, 59, tzinfo=timezone.utc))   # 23:59 Beijing
