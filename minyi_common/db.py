@@ -166,6 +166,25 @@ class Database:
         for the writer lock nor take it, so reads never wait behind writes."""
         return UnitOfWork(self, read_only)
 
+    def read(self, statement) -> list:
+        """The rows of one read-only statement. On PostgreSQL outside any transaction
+        (autocommit): the BEGIN and ROLLBACK round trips cost more than a short read by
+        key itself, and one statement sees one snapshot anyway. Several statements that
+        must agree need a unit of work."""
+        if self.is_sqlite:
+            with self.unit_of_work(read_only=True) as uow:
+                return uow.execute(statement).all()
+        with self.engine.connect() as connection:
+            # psycopg2's own switch, a client-side flag: SQLAlchemy's isolation_level
+            # option would reset the session with a SET statement on every return.
+            dbapi_connection = connection.connection.dbapi_connection
+            dbapi_connection.autocommit = True
+            try:
+                return connection.execute(statement).all()
+            finally:
+                if not dbapi_connection.closed:
+                    dbapi_connection.autocommit = False
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -225,7 +244,7 @@ class UnitOfWork:
 
     def emit(self, event: dict) -> None:
         """Write an already validated event (``events.new_event``) to the outbox."""
-        self.execute(insert(self.db.outbox).values(
+        self.execute(insert(self.db.outbox), dict(
             event_id=event["event_id"], event_type=event["event_type"],
             body=json.dumps(event, ensure_ascii=False), created_at=utcnow()))
         self._emitted += 1
@@ -249,10 +268,11 @@ class UnitOfWork:
         table = self.db.processed_events
         dialect_insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
         now = utcnow()
-        taken = self.execute(dialect_insert(table).values(
+        taken = self.execute(
+            dialect_insert(table).on_conflict_do_nothing()
+            .returning(table.c.consumer, table.c.event_id),
             [{"consumer": consumer, "event_id": event_id, "processed_at": now}
              for consumer, event_id in claims])
-            .on_conflict_do_nothing().returning(table.c.consumer, table.c.event_id))
         return {(row.consumer, row.event_id) for row in taken}
 
 

@@ -54,7 +54,7 @@ def record(uow, event, channel, recipient, target, body, subject=None) -> None:
     if exists:
         return
     now = utcnow()
-    uow.execute(deliveries.insert().values(
+    uow.execute(deliveries.insert(), dict(
         event_id=event["event_id"], event_type=event["event_type"], channel=channel,
         recipient=recipient, target=target, subject=subject, body=body, status="pending",
         attempts=0, next_attempt_at=now, created_at=now))

@@ -78,7 +78,7 @@ def on_events(db, settings, *events) -> None:
             targets = [p for p in recipients(uow, event, audience) if p not in told]
             told.update(targets)
             for person_id in targets:
-                uow.execute(insert(notifications).values(
+                uow.execute(insert(notifications), dict(
                     recipient_id=person_id, event_id=event["event_id"], kind=kind,
                     report_id=event.get("report_id"), title=title, body=body, created_at=now))
             if settings.smtp_url:

@@ -300,9 +300,9 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
         if existing is None:
             # A withdrawal that overtook its submission creates a withdrawn case: the
             # submission, older, then changes nothing and the report never queues.
-            uow.execute(insert(cases).values(report_id=report["id"], status=status,
-                                             outcomes=[], version=1, updated_at=utcnow(),
-                                             intake_at=at, **fields_))
+            uow.execute(insert(cases), dict(report_id=report["id"], status=status,
+                                            outcomes=[], version=1, updated_at=utcnow(),
+                                            intake_at=at, **fields_))
         elif existing["intake_at"] is not None and at < existing["intake_at"]:
             return  # older than what this case already reflects
         elif existing["status"] not in domain.WITHDRAWABLE:
@@ -316,8 +316,8 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
             if kind != "report_withdrawn":
                 values.update(fields_)
             uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
-        uow.execute(insert(history).values(report_id=report["id"], at=at,
-                                           actor_id=event["actor_id"], action=status))
+        uow.execute(insert(history), dict(report_id=report["id"], at=at,
+                                          actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
             _note_similar(uow, index, report, pause, first_time=existing is None)
     handle_each(db, claimed_as, events, apply)
@@ -370,7 +370,7 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
             {"report_id": report["id"], "similar_report_id": other, "score": score}
             for other, score in hints])
     if report["id"] not in index:
-        uow.execute(insert(similarity_docs).values(report_id=report["id"]))
+        uow.execute(insert(similarity_docs), {"report_id": report["id"]})
 
 
 def on_directory_events(db, *events) -> None:

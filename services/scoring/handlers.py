@@ -111,8 +111,8 @@ def _apply_figures(uow, before: dict, after: dict) -> None:
         changed = uow.execute(update(quarter_totals).where(*where).values(
             **{f: getattr(quarter_totals.c, f) + delta[f] for f in domain.FIGURES}))
         if changed.rowcount == 0:
-            uow.execute(insert(quarter_totals).values(subject_kind=kind, quarter=quarter,
-                                                      subject_id=subject_id, **delta))
+            uow.execute(insert(quarter_totals), dict(subject_kind=kind, quarter=quarter,
+                                                     subject_id=subject_id, **delta))
 
 
 def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None) -> list:
@@ -278,9 +278,9 @@ def on_report_events(db, settings, *events) -> None:
                "consent_to_publish": report.get("consent_to_publish", True)}
         if row is None:
             # Any event carries the whole record, so the first to arrive creates it.
-            row = uow.execute(insert(report_records).values(
+            row = uow.execute(insert(report_records).returning(*report_records.c), dict(
                 report_id=report["id"], status="submitted", status_at=report["submitted_at"],
-                decision=None, outcomes={}, **who).returning(*report_records.c)).one()
+                decision=None, outcomes={}, **who)).one()
         values = {}
         if kind in OUTCOMES:
             outcome = {k: (v.isoformat() if isinstance(v, date) else v)

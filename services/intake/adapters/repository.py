@@ -23,12 +23,11 @@ class IntakeRepository:
         history reads it, from what the database returned (no second read)."""
         co_authors = report["co_author_ids"]
         row = {k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
-        stored = self.uow.execute(
-            insert(reports).values(**row).returning(*reports.c)).mappings().one()
+        stored = self.uow.execute(insert(reports).returning(*reports.c), row).mappings().one()
         self._insert_co_authors(report["id"], co_authors)
-        first = self.uow.execute(insert(report_history).values(
+        first = self.uow.execute(insert(report_history).returning(*HISTORY_FIELDS), dict(
             report_id=report["id"], action=first_action, actor_id=actor_id,
-            at=report["created_at"]).returning(*HISTORY_FIELDS)).mappings().one()
+            at=report["created_at"], comment=None)).mappings().one()
         return {**self._decoded(dict(stored)), "co_author_ids": list(co_authors),
                 "history": [dict(first)]}
 
@@ -113,7 +112,7 @@ class IntakeRepository:
         return self._hydrate(rows), total
 
     def add_history(self, report_id: str, action: str, actor_id, at=None, comment=None) -> None:
-        self.uow.execute(insert(report_history).values(
+        self.uow.execute(insert(report_history), dict(
             report_id=report_id, action=action, actor_id=actor_id, at=at or utcnow(),
             comment=comment))
 
@@ -122,9 +121,9 @@ class IntakeRepository:
         """Record ``key`` for ``report_id``, unless the user used it before: then the row
         stored then (its body hash and report), and nothing is written."""
         dialect_insert = sqlite_insert if self.uow.db.is_sqlite else postgresql_insert
-        taken = self.uow.execute(dialect_insert(idempotency_keys).values(
+        taken = self.uow.execute(dialect_insert(idempotency_keys).on_conflict_do_nothing(), dict(
             user_id=user_id, key=key, body_hash=digest, report_id=report_id,
-            created_at=utcnow()).on_conflict_do_nothing())
+            created_at=utcnow()))
         if taken.rowcount == 1:
             return None
         return self.uow.execute(select(idempotency_keys).where(
