@@ -200,6 +200,8 @@ class UnitOfWork:
         # In-memory changes made along with this transaction, by name: each is taken back
         # (its callable called) if the transaction ends without committing.
         self.undo = {}
+        # What a transaction reads once for all it does (a batch of events), by name.
+        self.memo = {}
 
     def __enter__(self):
         if self._lock is not None:
@@ -451,8 +453,13 @@ def lock(uow: UnitOfWork, *keys: str, shared: bool = False) -> None:
     if uow.db.is_sqlite:
         return
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    # Held until the transaction ends: a batch of events asks for each lock once.
+    held = uow.memo.setdefault("advisory locks", set())
     for key in keys:
+        if (key, shared) in held:
+            continue
         uow.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"), {"key": key})
+        held.add((key, shared))
 
 
 def upsert_row(uow: UnitOfWork, table, key, values: dict, version: int = 0) -> bool:

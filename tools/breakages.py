@@ -453,7 +453,7 @@ BREAKAGES = [
     Breakage(
         "review's similarity index forgets what a rolled-back batch had read",
         "services/review/handlers.py",
-        '    uow.undo.setdefault("similarity index", partial(index.undo_to, index.mark()))\n',
+        '        uow.undo["similarity index"] = partial(index.undo_to, index.mark())\n',
         "",
         ("services/review/tests/test_races.py::"
          "test_a_batch_that_rolls_back_leaves_the_similarity_index_as_it_was" + PG,)),

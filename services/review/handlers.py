@@ -354,11 +354,13 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
     # reports handled at once would each miss the other, not yet committed, and a burst
     # of reports on one matter is just when hints are wanted.
     lock(uow, "review:similarity")
-    # A batch's later events read the earlier ones' docs before they commit: if the
-    # batch rolls back, the index forgets them again.
-    uow.undo.setdefault("similarity index", partial(index.undo_to, index.mark()))
-    while catch_up_batch(uow, index) == 500:
-        pause()
+    if "similarity caught up" not in uow.memo:
+        # The index takes a batch's docs before they commit: if the batch rolls back,
+        # it forgets them again.
+        uow.undo["similarity index"] = partial(index.undo_to, index.mark())
+        while catch_up_batch(uow, index) == 500:
+            pause()
+        uow.memo["similarity caught up"] = True
     doc = similarity.grams(report["title"], report["situation"], report["analysis"],
                            report["suggestions"])
     hints = index.most_similar(doc, exclude=report["id"])
@@ -370,7 +372,12 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
             {"report_id": report["id"], "similar_report_id": other, "score": score}
             for other, score in hints])
     if report["id"] not in index:
-        uow.execute(insert(similarity_docs), {"report_id": report["id"]})
+        seq = uow.execute(insert(similarity_docs).returning(similarity_docs.c.seq),
+                          {"report_id": report["id"]}).scalar_one()
+        # Caught up under the lock, which this transaction holds until it ends: nobody
+        # else adds docs meanwhile, so the batch's next report need not read this one back.
+        index.add(report["id"], doc)
+        index.last_seq = max(index.last_seq, seq)
 
 
 def on_directory_events(db, *events) -> None:

@@ -3,7 +3,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from minyi_common import events, officetime
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
@@ -44,10 +44,15 @@ def ensure_default_rules(db) -> None:
 
 
 def load_rule_sets(uow) -> list:
-    return [domain.RuleSet(row.version, row.effective_from, Decimal(str(row.coauthor_share)),
+    """Every rule set, read once per transaction (a batch of events shares them): a new
+    rule set is followed by a rebuild, which waits for the transactions before it."""
+    if "rule_sets" not in uow.memo:
+        uow.memo["rule_sets"] = [
+            domain.RuleSet(row.version, row.effective_from, Decimal(str(row.coauthor_share)),
                            domain._rules((r["event"], r["level"], r.get("mode"), r["points"])
                                          for r in decode_json(row.rules)))
             for row in uow.execute(select(rule_sets))]
+    return uow.memo["rule_sets"]
 
 
 def _to_domain(row) -> domain.ReportRecord:
@@ -96,6 +101,16 @@ def _copy_lines(uow, lines) -> None:
     cursor.copy_expert(f"COPY score_lines ({', '.join(LINE_COLUMNS)}) FROM STDIN", buffer)
 
 
+# One statement for every move of a subject's figures, values as parameters: built per
+# call (a sum expression per figure) it cost more than all the rest of an event.
+_ADD_TO_FIGURES = (
+    update(quarter_totals)
+    .where(quarter_totals.c.subject_kind == bindparam("key_kind"),
+           quarter_totals.c.quarter == bindparam("key_quarter"),
+           quarter_totals.c.subject_id == bindparam("key_subject"))
+    .values({f: getattr(quarter_totals.c, f) + bindparam(f"add_{f}") for f in domain.FIGURES}))
+
+
 def _apply_figures(uow, before: dict, after: dict) -> None:
     """Move quarter_totals from ``before`` to ``after`` (domain.quarter_figures dicts).
     Rows are updated in one order everywhere: two instances scoring two reports of one
@@ -106,10 +121,9 @@ def _apply_figures(uow, before: dict, after: dict) -> None:
         if not any(delta.values()):
             continue
         kind, subject_id, quarter = key
-        where = (quarter_totals.c.subject_kind == kind, quarter_totals.c.quarter == quarter,
-                 quarter_totals.c.subject_id == subject_id)
-        changed = uow.execute(update(quarter_totals).where(*where).values(
-            **{f: getattr(quarter_totals.c, f) + delta[f] for f in domain.FIGURES}))
+        changed = uow.execute(_ADD_TO_FIGURES, {
+            "key_kind": kind, "key_quarter": quarter, "key_subject": subject_id,
+            **{f"add_{f}": delta[f] for f in domain.FIGURES}})
         if changed.rowcount == 0:
             uow.execute(insert(quarter_totals), dict(subject_kind=kind, quarter=quarter,
                                                      subject_id=subject_id, **delta))
