@@ -291,12 +291,16 @@ class OutboxRelay:
     """
 
     def __init__(self, database: Database, publish, batch_size: int = 200,
-                 lease: float = 10.0, retry_returned_after: float = 30.0):
+                 lease: float = 10.0, retry_returned_after: float = 30.0, fan_out=map):
         self.db = database
         self.publish = publish  # callable(event_type, body_json_text)
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease)
         self.retry_returned_after = timedelta(seconds=retry_returned_after)
+        # How a batch's rows are handed to ``publish``: ``map`` one after another; a
+        # concurrent map (green threads) has several confirms awaited at once. Events
+        # carry no order between them (SPEC §13: consumers apply them in any order).
+        self.fan_out = fan_out
 
     def _claim(self) -> list:
         outbox = self.db.outbox
@@ -322,22 +326,33 @@ class OutboxRelay:
         if not rows:
             return 0
         # Stop well before the lease runs out, so no other relay takes these rows while
-        # this one still publishes them.
+        # this one still publishes them; and at the first failure (the broker is away).
         stop_at = time.monotonic() + self.lease.total_seconds() * 0.6
-        published, returned = [], []
+        failures = []
+
+        def publish_one(row):
+            if failures or time.monotonic() > stop_at:
+                return row.id, "unsent"
+            try:
+                self.publish(row.event_type, row.body)
+                return row.id, "published"
+            except Unroutable:
+                log.error("the broker returned a %s event (no queue bound); it stays in "
+                          "the outbox and is tried again", row.event_type)
+                return row.id, "returned"
+            except Exception as exc:
+                failures.append(exc)
+                return row.id, "unsent"
+
+        outcomes = []
         try:
-            for row in rows:
-                if time.monotonic() > stop_at:
-                    break
-                try:
-                    self.publish(row.event_type, row.body)
-                    published.append(row.id)
-                except Unroutable:
-                    log.error("the broker returned a %s event (no queue bound); it stays in "
-                              "the outbox and is tried again", row.event_type)
-                    returned.append(row.id)
+            outcomes.extend(self.fan_out(publish_one, rows))
         finally:
-            self._settle([r.id for r in rows], published, returned)
+            self._settle([r.id for r in rows],
+                         [i for i, outcome in outcomes if outcome == "published"],
+                         [i for i, outcome in outcomes if outcome == "returned"])
+        if failures:
+            raise failures[0]
         return len(rows)
 
     def _settle(self, claimed, published, returned) -> None:

@@ -83,8 +83,14 @@ class _TransientPublisher(Publisher):
     keeps them in memory instead of writing each to disk before confirming it (nameko
     makes them persistent). Nothing durable rides on them: a service commits its work
     to its own database and publishes events from its outbox, persistent; a request or
-    answer lost with a broker crash is a 503 the caller retries (Idempotency-Key)."""
+    answer lost with a broker crash is a 503 the caller retries (Idempotency-Key).
+
+    An answer is not confirmed either: waiting for the broker's confirm held each worker
+    a round trip longer, and an answer it could not take is lost all the same (the
+    caller's deadline answers 503). Requests keep their confirm: with ``mandatory`` it is
+    how a caller learns at once that no instance of the service is running."""
     delivery_mode = NON_PERSISTENT
+    use_confirms = False
 
 
 Responder.publisher_cls = _TransientPublisher
@@ -174,6 +180,10 @@ class RequestContext(DependencyProvider):
 # goes out at once.
 RELAY_GATHER = 0.02
 BURSTING = 0.1
+# Events the relay has on the way at once, each on a channel of its own awaiting its
+# confirm: one after another, a process busy with requests let each wait for its turn,
+# and consumers sat idle while the outbox filled.
+RELAY_CONFIRMS_AWAITED = 4
 
 
 class BackgroundLoop:
@@ -248,7 +258,8 @@ class DatabaseProvider(DependencyProvider):
             ns = settings.namespace
             relay = OutboxRelay(self.database, lambda event_type, body: (
                 self._publisher.publish_event(ns, event_type, body)),
-                lease=settings.outbox_lease)
+                lease=settings.outbox_lease,
+                fan_out=eventlet.GreenPool(RELAY_CONFIRMS_AWAITED).imap)
 
         def step():
             retention.maybe_prune()

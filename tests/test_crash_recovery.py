@@ -4,6 +4,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+import pytest
 from kombu import Connection
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
@@ -171,6 +172,37 @@ def test_a_relay_that_dies_mid_batch_republishes_rather_than_loses(make_settings
     queue = topology.queue_name(settings.namespace, "review", "report_submitted")
     ids = drain_ids(settings.amqp_uri, queue)
     assert len(ids) == 5 and set(ids) == {e["event_id"] for e in written}  # 2 duplicates
+
+
+@both_backends
+def test_a_relay_publishing_several_at_once_marks_what_went_out_and_keeps_the_rest(
+        databases):
+    """The services' relay has several events awaiting their confirms at once. When the
+    broker fails one of them: those confirmed are marked published, the failed one and
+    those not begun stay in the outbox, free for the next pass (no lease to wait out),
+    and the failure is raised (the relay backs off)."""
+    import eventlet
+    url = databases.url("intake")
+    db = Database(url, intake_metadata)
+    written = committed_events(db, 12)
+    confirmed, failed = [], []
+
+    def publish(event_type, body):
+        event_id = json.loads(body)["event_id"]
+        eventlet.sleep(0.01 * (len(confirmed) % 3))  # confirms arrive out of order
+        if event_id == written[5]["event_id"] and not failed:
+            failed.append(event_id)
+            raise ConnectionResetError("the broker closed the connection")
+        confirmed.append(event_id)
+
+    relay = OutboxRelay(db, publish, fan_out=eventlet.GreenPool(4).imap)
+    with pytest.raises(ConnectionResetError):
+        relay.relay_once()
+    assert 0 < len(confirmed) < 12 and relay.backlog() == 12 - len(confirmed)
+    rest = 12 - len(confirmed)
+    assert relay.relay_once() == rest and relay.backlog() == 0  # at once: no lease held
+    assert sorted(confirmed) == sorted(e["event_id"] for e in written), "lost or twice"
+    db.dispose()
 
 
 @both_backends
