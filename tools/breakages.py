@@ -467,6 +467,13 @@ BREAKAGES = [
         "",
         ("tests/test_crash_recovery.py::"
          "test_a_relay_publishing_several_at_once_marks_what_went_out_and_keeps_the_rest" + PG,)),
+    Breakage(
+        "a subject's figures move by the change (added to the row, or the row is made)",
+        "services/scoring/handlers.py",
+        "set_={f: getattr(quarter_totals.c, f) + getattr(statement.excluded, f)",
+        "set_={f: getattr(statement.excluded, f)",
+        ("services/scoring/tests/test_scoring.py::"
+         "test_points_changed_tells_each_person_their_new_quarter_total" + PG,)),
 ]
 
 

@@ -3,7 +3,9 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from minyi_common import events, officetime
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
@@ -101,32 +103,40 @@ def _copy_lines(uow, lines) -> None:
     cursor.copy_expert(f"COPY score_lines ({', '.join(LINE_COLUMNS)}) FROM STDIN", buffer)
 
 
-# One statement for every move of a subject's figures, values as parameters: built per
-# call (a sum expression per figure) it cost more than all the rest of an event.
-_ADD_TO_FIGURES = (
-    update(quarter_totals)
-    .where(quarter_totals.c.subject_kind == bindparam("key_kind"),
-           quarter_totals.c.quarter == bindparam("key_quarter"),
-           quarter_totals.c.subject_id == bindparam("key_subject"))
-    .values({f: getattr(quarter_totals.c, f) + bindparam(f"add_{f}") for f in domain.FIGURES}))
+def _figures_upsert(dialect_insert):
+    # One prebuilt statement for every move of a subject's figures, values as parameters
+    # (built per call, a sum expression per figure cost more than all the rest of an
+    # event): the row is created with the move, or the move is added to it; it answers
+    # the new points, which is what a person is told.
+    statement = dialect_insert(quarter_totals)
+    return (statement.on_conflict_do_update(
+        index_elements=[quarter_totals.c.subject_kind, quarter_totals.c.quarter,
+                        quarter_totals.c.subject_id],
+        set_={f: getattr(quarter_totals.c, f) + getattr(statement.excluded, f)
+              for f in domain.FIGURES})
+        .returning(quarter_totals.c.points))
 
 
-def _apply_figures(uow, before: dict, after: dict) -> None:
-    """Move quarter_totals from ``before`` to ``after`` (domain.quarter_figures dicts).
-    Rows are updated in one order everywhere: two instances scoring two reports of one
-    author would otherwise deadlock on that author's and unit's rows."""
+_ADD_TO_FIGURES = {"sqlite": _figures_upsert(sqlite_insert),
+                   "postgresql": _figures_upsert(postgresql_insert)}
+
+
+def _apply_figures(uow, before: dict, after: dict) -> dict:
+    """Move quarter_totals from ``before`` to ``after`` (domain.quarter_figures dicts);
+    the new points of each row that moved. Rows are updated in one order everywhere: two
+    instances scoring two reports of one author would otherwise deadlock on that author's
+    and unit's rows."""
+    add = _ADD_TO_FIGURES[uow.db.engine.dialect.name]
+    points = {}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         delta = {f: (new[f] if new else 0) - (old[f] if old else 0) for f in domain.FIGURES}
         if not any(delta.values()):
             continue
         kind, subject_id, quarter = key
-        changed = uow.execute(_ADD_TO_FIGURES, {
-            "key_kind": kind, "key_quarter": quarter, "key_subject": subject_id,
-            **{f"add_{f}": delta[f] for f in domain.FIGURES}})
-        if changed.rowcount == 0:
-            uow.execute(insert(quarter_totals), dict(subject_kind=kind, quarter=quarter,
-                                                     subject_id=subject_id, **delta))
+        points[key] = Decimal(str(uow.execute(add, dict(
+            subject_kind=kind, quarter=quarter, subject_id=subject_id, **delta)).scalar_one()))
+    return points
 
 
 def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None) -> list:
@@ -144,16 +154,13 @@ def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None) -
     _insert_lines(uow, lines)
     after = domain.quarter_figures((l.subject_kind, l.subject_id, l.event, l.on, l.points)
                                    for l in lines)
-    _apply_figures(uow, before, after)
+    totals = _apply_figures(uow, before, after)
     for kind, person_id, quarter in sorted(set(before) | set(after)):
         old = before.get((kind, person_id, quarter), {}).get("points", 0)
         new = after.get((kind, person_id, quarter), {}).get("points", 0)
         if kind != "person" or old == new or quarter % 10 == 0:
             continue  # people are told their quarter's total (the year's row moves with it)
-        total = uow.execute(select(quarter_totals.c.points).where(
-            quarter_totals.c.subject_kind == "person", quarter_totals.c.quarter == quarter,
-            quarter_totals.c.subject_id == person_id)).scalar_one()
-        total = Decimal(str(total))
+        total = totals[(kind, person_id, quarter)]
         uow.emit(events.new_event("points_changed", actor_id, report_id, person_id=person_id,
                                   period=f"{quarter // 10}-Q{quarter % 10}",
                                   points=float(total), previous_points=float(total - new + old)))
