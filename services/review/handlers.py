@@ -5,6 +5,8 @@ from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
@@ -291,26 +293,28 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
         report = event["report"]
         kind, at = event["event_type"], event["occurred_at"]
         lock(uow, f"review:report:{report['id']}")  # the row may not exist yet
-        existing = _load_case(uow, report["id"], for_update=True)
         fields_ = {k: report[k] for k in ("author_id", "co_author_ids", "unit_id", "title",
                                           "situation", "analysis", "suggestions", "category",
                                           "consent_to_publish", "urgent", "submitted_at")}
         status = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
                   "report_withdrawn": "withdrawn"}[kind]
-        if existing is None:
-            # A withdrawal that overtook its submission creates a withdrawn case: the
-            # submission, older, then changes nothing and the report never queues.
-            uow.execute(insert(cases), dict(report_id=report["id"], status=status,
-                                            outcomes=[], version=1, updated_at=utcnow(),
-                                            intake_at=at, **fields_))
-        elif existing["intake_at"] is not None and at < existing["intake_at"]:
-            return  # older than what this case already reflects
-        elif existing["status"] not in domain.WITHDRAWABLE:
-            # Decided or withdrawn already. A withdrawal an editor's decision overtook
-            # changes nothing (the decision stands; intake learns it from the decision's
-            # own event), and a late or replayed (re)submission cannot reopen the case.
-            return
-        else:
+        # The first event of a report makes its case (a withdrawal that overtook its
+        # submission makes a withdrawn case: the submission, older, then changes nothing
+        # and the report never queues); a case that exists is read and changed below.
+        dialect_insert = sqlite_insert if uow.db.is_sqlite else postgresql_insert
+        created = uow.execute(dialect_insert(cases).on_conflict_do_nothing(), dict(
+            report_id=report["id"], status=status, outcomes=[], version=1,
+            updated_at=utcnow(), intake_at=at, **fields_)).rowcount == 1
+        if not created:
+            existing = _load_case(uow, report["id"], for_update=True)
+            if existing["intake_at"] is not None and at < existing["intake_at"]:
+                return  # older than what this case already reflects
+            if existing["status"] not in domain.WITHDRAWABLE:
+                # Decided or withdrawn already. A withdrawal an editor's decision overtook
+                # changes nothing (the decision stands; intake learns it from the
+                # decision's own event), and a late or replayed (re)submission cannot
+                # reopen the case.
+                return
             values = {"status": status, "updated_at": utcnow(), "intake_at": at,
                       "version": existing["version"] + 1}
             if kind != "report_withdrawn":
@@ -319,7 +323,7 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
         uow.execute(insert(history), dict(report_id=report["id"], at=at,
                                           actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
-            _note_similar(uow, index, report, pause, first_time=existing is None)
+            _note_similar(uow, index, report, pause, first_time=created)
     handle_each(db, claimed_as, events, apply)
 
 

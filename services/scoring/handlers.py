@@ -2,6 +2,7 @@
 import io
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -139,18 +140,21 @@ def _apply_figures(uow, before: dict, after: dict) -> dict:
     return points
 
 
-def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None) -> list:
+def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None,
+              first_time=False) -> list:
     """Replace a report's lines by those its current record earns, with the quarter
     totals, in one transaction; tell each person whose points in a quarter changed.
-    ``record``: the report's row, when the caller has just read or written it."""
+    ``record``: the report's row, when the caller has just read or written it;
+    ``first_time``: the record was created in this transaction (it has no lines yet)."""
     row = record if record is not None else uow.execute(select(report_records).where(
         report_records.c.report_id == report_id)).first()
-    before = domain.quarter_figures(uow.execute(
+    before = {} if first_time else domain.quarter_figures(uow.execute(
         select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event,
                score_lines.c.event_date, score_lines.c.points)
         .where(score_lines.c.report_id == report_id)))
     lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
-    uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
+    if not first_time:
+        uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
     _insert_lines(uow, lines)
     after = domain.quarter_figures((l.subject_kind, l.subject_id, l.event, l.on, l.points)
                                    for l in lines)
@@ -297,11 +301,14 @@ def on_report_events(db, settings, *events) -> None:
                "unit_id": report["unit_id"], "submitted_on": officetime.office_date(report["submitted_at"]),
                "title": report["title"],
                "consent_to_publish": report.get("consent_to_publish", True)}
-        if row is None:
-            # Any event carries the whole record, so the first to arrive creates it.
-            row = uow.execute(insert(report_records).returning(*report_records.c), dict(
-                report_id=report["id"], status="submitted", status_at=report["submitted_at"],
-                decision=None, outcomes={}, **who)).one()
+        created = row is None
+        if created:
+            # Any event carries the whole record, so the first to arrive creates it: as
+            # a submitted report, then changed by this event below, in one INSERT.
+            new_record = dict(report_id=report["id"], status="submitted",
+                              status_at=report["submitted_at"], decision=None, outcomes={},
+                              **who)
+            row = SimpleNamespace(**new_record)
         values = {}
         if kind in OUTCOMES:
             outcome = {k: (v.isoformat() if isinstance(v, date) else v)
@@ -319,11 +326,15 @@ def on_report_events(db, settings, *events) -> None:
                                       "on": on.isoformat()}
             elif status in ("returned", "rejected", "withdrawn"):
                 values["decision"] = None
-        if values:
+        if created:
+            row = uow.execute(insert(report_records).returning(*report_records.c),
+                              {**new_record, **values}).one()
+        elif values:
             row = uow.execute(update(report_records).where(
                 report_records.c.report_id == report["id"]).values(**values)
                 .returning(*report_records.c)).one()
-        recompute(uow, report["id"], settings.level, event["actor_id"], record=row)
+        recompute(uow, report["id"], settings.level, event["actor_id"], record=row,
+                  first_time=created)
     handle_each(db, claimed_as, events, apply)
 
 
