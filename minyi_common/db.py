@@ -429,7 +429,7 @@ __all__ = ["Database", "UnitOfWork", "OutboxRelay", "plumbing_tables", "utcnow",
 
 
 def handle_each(database: Database, consumer_of, events: list, handler) -> int:
-    """Run ``handler(uow, event)`` for each of ``events`` (in order) that its consumer,
+    """Run ``handler(uow, event)`` for each of ``events`` that its consumer,
     ``consumer_of(event)``, has not handled yet: all in one transaction.
 
     Each claim commits with the handler's writes: a redelivered or duplicated event
@@ -437,6 +437,10 @@ def handle_each(database: Database, consumer_of, events: list, handler) -> int:
     commit (one WAL flush, one fsync) instead of one per event; if any event fails, none
     is applied and the caller handles them again one by one. Returns how many ran.
     """
+    # By the report each is about (arrival order within one report): handlers lock their
+    # report, and batches that all lock in one order never wait for each other in a
+    # circle (a deadlock costs PostgreSQL's deadlock_timeout, then every event alone).
+    events = sorted(events, key=lambda each: each.get("report_id") or "")
     ran = 0
     with database.unit_of_work() as uow:
         fresh = uow.claim_all((consumer_of(each), each["event_id"]) for each in events)

@@ -56,6 +56,33 @@ def test_outcome_events_at_one_moment_all_reach_the_author(db):
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+def test_two_batches_about_the_same_reports_never_deadlock(db):
+    """Two consumers of one service (forwarded, outcome recorded) each take a batch about
+    the same reports, which arrived in opposite orders: both lock the reports in one order,
+    so neither waits for the other in a circle (PostgreSQL would end one after its
+    deadlock_timeout, and the batch would go again event by event)."""
+    for n in range(ROUNDS):
+        first, second = (handlers.create_report(db, AUTHOR, REPORT)["report"]
+                         for _ in range(2))
+        now = datetime.now(timezone.utc)
+
+        def batch(kind, outcome, reports):
+            return [review_event(kind, report, now, outcome={**outcome, "date": "2026-07-20"})
+                    for report in reports]
+        forwarded = batch("report_forwarded", {"kind": "forwarded", "level": "city"},
+                          [first, second])
+        recorded = batch("report_outcome_recorded",
+                         {"kind": "instructed", "level": "county", "leader": "县长"},
+                         [second, first])
+        results = race(lambda: handlers.on_review_events(db, *forwarded),
+                       lambda: handlers.on_review_events(db, *recorded))
+        assert [r for r in results if isinstance(r, Exception)] == [], f"round {n}: {results}"
+        for report in (first, second):
+            seen = handlers.get_report(db, AUTHOR, report["id"])
+            assert sorted(o["kind"] for o in seen["outcomes"]) == ["forwarded", "instructed"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_withdrawal_racing_a_decision_ends_as_review_decided(db):
     for n in range(ROUNDS):
         report = handlers.create_report(db, AUTHOR, REPORT)["report"]
