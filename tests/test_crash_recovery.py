@@ -268,8 +268,10 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_counts_once(make_setting
     url = databases.url("scoring")
     settings = make_settings("scoring", url)
     log = str(tmp_path / "scoring.log")
-    scoring = ServiceProcess("scoring", env_for(settings, "scoring", url), log).start()
-    # Enough that the kill lands mid-stream on a fast machine too.
+    # Small batches, each its own commit, so that the kill lands mid-stream however fast
+    # the machine (with batches of 50, 600 events went by before the kill).
+    env = {**env_for(settings, "scoring", url), "MINYI_EVENT_BATCH": "5"}
+    scoring = ServiceProcess("scoring", env, log).start()
     reports = [str(uuid.uuid4()) for _ in range(600)]
     db = Database(url, scoring_metadata)
     lines = scoring_metadata.tables["score_lines"]
@@ -296,7 +298,7 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_counts_once(make_setting
         scoring.kill()
         assert count(processed) < len(reports), "killed too late to prove anything"
 
-        scoring = ServiceProcess("scoring", env_for(settings, "scoring", url), log).start()
+        scoring = ServiceProcess("scoring", env, log).start()
         for event in batch[-10:]:  # and duplicates after the restart
             publisher.publish_event(settings.namespace, event["event_type"], json.dumps(event))
         assert eventually(lambda: count(processed) == len(reports), timeout=60)
