@@ -8,14 +8,13 @@ import sys
 import time
 
 import eventlet
-import pytest
 from kombu import Connection
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from minyi_common import events, topology
 from minyi_common.amqp import ConfirmingPublisher
-from minyi_common.db import Database, handle_each, handle_once, plumbing_tables
+from minyi_common.db import Database, handle_each, plumbing_tables
 from minyi_common.dlq import inspect, replay
 from minyi_common.nameko_glue import on_event
 from minyi_common.testing import both_backends
@@ -145,28 +144,13 @@ seen_units = Table("seen_units", counter_metadata,
                    Column("unit_id", String(60), nullable=False))
 
 
-class Counting:
-    name = "intake"
-
-    def __init__(self):
-        self.database = None
-
-    @on_event("directory.unit_upserted")
-    def unit_upserted(self, event):
-        eventlet.sleep(0.1)  # long enough for a kill to land mid-stream (asserted)
-
-        def apply(uow, event):
-            uow.execute(insert(seen_units).values(unit_id=event["unit"]["id"]))
-        handle_once(COUNTING_DB["db"], "counting", event, apply)
-
-
 COUNTING_DB = {}
-BATCHES = []  # the size of each batch a BatchCounting handled
-POISON = "坏单位"  # a unit event BatchCounting's handler always fails on
+BATCHES = []  # the size of each batch a Counting handled
+POISON = "坏单位"  # a unit event Counting's handler always fails on
 
 
-class BatchCounting:
-    """Counting's batched twin (as every service consumes): a batch per call."""
+class Counting:
+    """Counts the units it sees, in batches as every service consumes."""
     name = "intake"
 
     @on_event("directory.unit_upserted", batched=True)
@@ -199,16 +183,14 @@ def counting_database(databases):
 
 
 @both_backends
-@pytest.mark.parametrize("consumer", [Counting, BatchCounting])
 def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_factory,
-                                                                   make_settings, databases,
-                                                                   consumer):
+                                                                   make_settings, databases):
     db, url = counting_database(databases)
     # Batches of five: the kill lands with some applied and many not.
     settings = dataclasses.replace(make_settings("intake", url), event_batch=5)
 
     batch = [unit_event(f"单位{i}") for i in range(60)]
-    first = container_factory(consumer, settings.nameko_config())
+    first = container_factory(Counting, settings.nameko_config())
     first.start()
     for event in batch:
         publish(settings, event)
@@ -218,7 +200,7 @@ def test_duplicates_count_once_and_a_killed_consumer_loses_nothing(container_fac
     # The kill landed mid-stream: some were applied, not all.
     assert 10 <= _count(db)[1] < 60, _count(db)
 
-    second = container_factory(consumer, settings.nameko_config())
+    second = container_factory(Counting, settings.nameko_config())
     second.start()
     for event in batch[:5]:
         publish(settings, event)  # more duplicates after the restart
@@ -241,7 +223,7 @@ def test_a_batch_applies_each_event_once_and_a_bad_event_fails_alone(container_f
     db, url = counting_database(databases)
     settings = make_settings("intake", url)
     BATCHES.clear()
-    container_factory(BatchCounting, settings.nameko_config()).start()
+    container_factory(Counting, settings.nameko_config()).start()
     good = [unit_event(f"单位{i}") for i in range(40)]
     poison = unit_event(POISON)
     for event in good[:20] + [poison] + good[20:] + good[:3]:  # and three duplicates
