@@ -384,7 +384,7 @@ class EventConsumer(Consumer):
         self._waiting = []               # (event, message): taken from the queue, not begun
         self._alone = collections.deque()  # of a failed batch: each handled by itself
         self._busy = self._stopping = self._gathering = False
-        self._last_batch_end = float("-inf")
+        self._last_batch_end, self._last_batch_size = float("-inf"), 0
         ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
         self.publisher = ConfirmingPublisher(settings.amqp_uri)
         super().setup()
@@ -419,10 +419,11 @@ class EventConsumer(Consumer):
             return
         if (not gathered and not self._alone and self.batched
                 and 0 < len(self._waiting) < self._batch_limit
+                and self._last_batch_size > 1
                 and time.monotonic() - self._last_batch_end < BURSTING):
-            # In a burst (a batch ended a moment ago), a few milliseconds more make a
-            # fuller batch: fewer transactions for the same events. A lone event, after
-            # a quiet moment, begins at once.
+            # In a burst (the last batch, a moment ago, held several events), a few
+            # milliseconds more make a fuller batch: fewer transactions for the same
+            # events. Events that come one by one begin at once.
             self._gathering = True
             eventlet.spawn_after(EVENT_GATHER, self._gathered)
             return
@@ -461,7 +462,7 @@ class EventConsumer(Consumer):
             for _, message in batch:
                 self.handle_message_processed(message, result, exc_info)
         self._busy = False
-        self._last_batch_end = time.monotonic()
+        self._last_batch_end, self._last_batch_size = time.monotonic(), len(batch)
         # Not from this worker itself: with every worker of the pool finishing a batch
         # at once, each would wait for a free worker that only its own end could free.
         eventlet.spawn_n(self._begin_next)
