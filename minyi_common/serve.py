@@ -9,10 +9,12 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402  (before anything opens a socket)
 
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+from eventlet.event import Event  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -23,6 +25,10 @@ from .db import make_engine  # noqa: E402
 from .migrate import startup_lock, upgrade  # noqa: E402
 from .registry import (SERVICE_CLASSES, migrations_dir, service_class,  # noqa: E402
                        service_module)
+
+
+# How long a stop asked during the start waits for the start to finish.
+START_GRACE = 20.0
 
 
 def check_database(url: str) -> str | None:
@@ -87,6 +93,18 @@ def main(argv=None) -> None:
     runner.add_service(service_class(settings.service))
 
     asked = []
+    started = Event()
+
+    def stop_once_started():
+        # nameko cannot stop a container that is still starting (its consumers still
+        # subscribing: the stop crashed and the process hung until it was killed): the
+        # stop waits for the start. One that does not finish (a broker away) has nothing
+        # under way to finish: the process ends.
+        if not started.wait(START_GRACE):
+            logging.getLogger(__name__).warning("%s did not finish starting within %s s; "
+                                                "ending it", settings.service, START_GRACE)
+            os._exit(1)
+        runner.stop()
 
     def shutdown(signum, _frame):
         # Ctrl-C reaches every process of the group and the launcher forwards it too:
@@ -96,11 +114,13 @@ def main(argv=None) -> None:
             return
         asked.append(signum)
         logging.getLogger(__name__).info("stopping %s on signal %s", settings.service, signum)
-        eventlet.spawn_n(runner.stop)
+        eventlet.spawn_n(stop_once_started)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    logging.getLogger(__name__).info("starting %s", settings.service)
     runner.start()
+    started.send(True)
     # The container healthcheck reads this beat (minyi_common.health).
     # (a container that died has its _died event set; nameko has no public flag for it)
     eventlet.spawn_n(health.beat, settings.service,

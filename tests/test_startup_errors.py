@@ -102,3 +102,28 @@ def test_make_run_starts_a_service_again_that_died(amqp_uri, tmp_path):
     finally:
         assert system.stop(), system.tail()
         system.cleanup_broker()
+
+
+def test_sigterm_during_the_start_waits_for_it_then_stops_cleanly(amqp_uri, tmp_path):
+    """SIGTERM while the container starts (its event consumers still subscribing): nameko
+    cannot stop a container half started (the stop crashed on the second consumer and the
+    process hung until killed), so the stop waits for the start, then stops cleanly."""
+    from minyi_common import topology
+
+    from .system import ServiceProcess, eventually
+    namespace = f"t{os.getpid()}x{time.monotonic_ns()}"
+    env = {"AMQP_URI": amqp_uri, "MINYI_NAMESPACE": namespace,
+           "MINYI_DATA_DIR": str(tmp_path), "MINYI_LOG_LEVEL": "INFO"}
+    scoring = ServiceProcess("scoring", env, str(tmp_path / "scoring.log")).start()
+    try:
+        assert eventually(lambda: '"msg": "starting scoring"' in scoring.tail(), timeout=60,
+                          interval=0.005), scoring.tail()
+        scoring.process.terminate()  # at once: scoring subscribes to eleven queues now
+        assert scoring.process.wait(timeout=25) == 0, scoring.tail()
+        log = scoring.tail(lines=200)
+        assert "Traceback" not in log and '"msg": "scoring started"' in log, log
+    finally:
+        scoring.stop()
+        from kombu import Connection
+        with Connection(amqp_uri) as connection:
+            topology.delete(connection, namespace, (1.0, 5.0, 30.0))

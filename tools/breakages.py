@@ -481,6 +481,13 @@ BREAKAGES = [
         "",
         ("services/intake/tests/test_races.py::"
          "test_two_batches_about_the_same_reports_never_deadlock" + PG,)),
+    Breakage(
+        "a stop asked while a service starts waits for the start (nameko hung otherwise)",
+        "minyi_common/serve.py",
+        "        eventlet.spawn_n(stop_once_started)\n",
+        "        eventlet.spawn_n(runner.stop)\n",
+        ("tests/test_startup_errors.py::"
+         "test_sigterm_during_the_start_waits_for_it_then_stops_cleanly",)),
 ]
 
 
