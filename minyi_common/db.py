@@ -65,6 +65,15 @@ def plumbing_tables(metadata: MetaData) -> None:
           Column("processed_at", UTCDateTime(), nullable=False))
 
 
+# INSERT ... ON CONFLICT in each database's own dialect (SQLAlchemy has no common one).
+CONFLICT_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+def conflict_insert(database: "Database", table):
+    """An INSERT into ``table`` that can say what a conflict does (``on_conflict_*``)."""
+    return CONFLICT_INSERTS[database.engine.dialect.name](table)
+
+
 def normalize_url(url: str):
     """``postgresql://`` means psycopg2 here: SQLAlchemy 2.1 would pick psycopg 3, whose
     blocking calls eventlet cannot green (ENGINEERING.md, trap 6)."""
@@ -268,10 +277,9 @@ class UnitOfWork:
         if not claims:
             return set()
         table = self.db.processed_events
-        dialect_insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
         now = utcnow()
         taken = self.execute(
-            dialect_insert(table).on_conflict_do_nothing()
+            conflict_insert(self.db, table).on_conflict_do_nothing()
             .returning(table.c.consumer, table.c.event_id),
             [{"consumer": consumer, "event_id": event_id, "processed_at": now}
              for consumer, event_id in claims])

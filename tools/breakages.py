@@ -228,8 +228,8 @@ BREAKAGES = [
     Breakage(
         "one report per Idempotency-Key, even for two retries at once",
         "services/intake/adapters/repository.py",
-        "dialect_insert(idempotency_keys).on_conflict_do_nothing()",
-        "dialect_insert(idempotency_keys)",
+        "conflict_insert(self.uow.db, idempotency_keys).on_conflict_do_nothing()",
+        "conflict_insert(self.uow.db, idempotency_keys)",
         ("services/intake/tests/test_intake_service.py::"
          "test_two_retries_with_one_key_at_once_make_one_report" + PG,)),
     Breakage(

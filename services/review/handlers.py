@@ -5,12 +5,10 @@ from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
-from minyi_common.db import decode_json, handle_each, lock, upsert_row, utcnow
+from minyi_common.db import conflict_insert, decode_json, handle_each, lock, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
 
@@ -301,8 +299,7 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
         # The first event of a report makes its case (a withdrawal that overtook its
         # submission makes a withdrawn case: the submission, older, then changes nothing
         # and the report never queues); a case that exists is read and changed below.
-        dialect_insert = sqlite_insert if uow.db.is_sqlite else postgresql_insert
-        created = uow.execute(dialect_insert(cases).on_conflict_do_nothing(), dict(
+        created = uow.execute(conflict_insert(uow.db, cases).on_conflict_do_nothing(), dict(
             report_id=report["id"], status=status, outcomes=[], version=1,
             updated_at=utcnow(), intake_at=at, **fields_)).rowcount == 1
         if not created:

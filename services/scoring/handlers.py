@@ -5,12 +5,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from minyi_common import events, officetime
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
-from minyi_common.db import decode_json, handle_each, lock, upsert_row, utcnow
+from minyi_common.db import (CONFLICT_INSERTS, decode_json, handle_each, lock, upsert_row,
+                             utcnow)
 
 from . import domain
 from .adapters.orm import (people, quarter_totals, report_records, rule_sets, score_lines,
@@ -118,8 +117,8 @@ def _figures_upsert(dialect_insert):
         .returning(quarter_totals.c.points))
 
 
-_ADD_TO_FIGURES = {"sqlite": _figures_upsert(sqlite_insert),
-                   "postgresql": _figures_upsert(postgresql_insert)}
+_ADD_TO_FIGURES = {dialect: _figures_upsert(dialect_insert)
+                   for dialect, dialect_insert in CONFLICT_INSERTS.items()}
 
 
 def _apply_figures(uow, before: dict, after: dict) -> dict:

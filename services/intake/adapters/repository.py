@@ -1,9 +1,7 @@
 """Reading and writing intake's tables inside a unit of work."""
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from minyi_common.db import decode_json, upsert_row, utcnow
+from minyi_common.db import conflict_insert, decode_json, upsert_row, utcnow
 
 from .orm import idempotency_keys, people, report_co_authors, report_history, reports, units
 
@@ -120,10 +118,10 @@ class IntakeRepository:
     def take_key(self, user_id: str, key: str, digest: str, report_id: str):
         """Record ``key`` for ``report_id``, unless the user used it before: then the row
         stored then (its body hash and report), and nothing is written."""
-        dialect_insert = sqlite_insert if self.uow.db.is_sqlite else postgresql_insert
-        taken = self.uow.execute(dialect_insert(idempotency_keys).on_conflict_do_nothing(), dict(
-            user_id=user_id, key=key, body_hash=digest, report_id=report_id,
-            created_at=utcnow()))
+        taken = self.uow.execute(
+            conflict_insert(self.uow.db, idempotency_keys).on_conflict_do_nothing(),
+            dict(user_id=user_id, key=key, body_hash=digest, report_id=report_id,
+                 created_at=utcnow()))
         if taken.rowcount == 1:
             return None
         return self.uow.execute(select(idempotency_keys).where(
