@@ -436,9 +436,10 @@ __all__ = ["Database", "UnitOfWork", "OutboxRelay", "plumbing_tables", "utcnow",
            "UTCDateTime", "decode_json"]
 
 
-def handle_each(database: Database, consumer_of, events: list, handler) -> int:
-    """Run ``handler(uow, event)`` for each of ``events`` that its consumer,
-    ``consumer_of(event)``, has not handled yet: all in one transaction.
+def handle_each(database: Database, service: str, events: list, handler) -> int:
+    """Run ``handler(uow, event)`` for each of ``events`` that ``service`` has not handled
+    yet (its claims are kept per event type, as "<service>.<event type>"): all in one
+    transaction.
 
     Each claim commits with the handler's writes: a redelivered or duplicated event
     (twice in one batch included) changes nothing. One transaction for a batch is one
@@ -449,22 +450,17 @@ def handle_each(database: Database, consumer_of, events: list, handler) -> int:
     # report, and batches that all lock in one order never wait for each other in a
     # circle (a deadlock costs PostgreSQL's deadlock_timeout, then every event alone).
     events = sorted(events, key=lambda each: each.get("report_id") or "")
+    keyed = [((f"{service}.{each['event_type']}", each["event_id"]), each) for each in events]
     ran = 0
     with database.unit_of_work() as uow:
-        fresh = uow.claim_all((consumer_of(each), each["event_id"]) for each in events)
-        for each in events:
-            key = (consumer_of(each), each["event_id"])
+        fresh = uow.claim_all(key for key, _ in keyed)
+        for key, each in keyed:
             if key in fresh:
                 fresh.discard(key)  # the same event twice in one batch: applied once
                 handler(uow, each)
                 ran += 1
         uow.commit()
     return ran
-
-
-def handle_once(database: Database, consumer: str, event: dict, handler) -> bool:
-    """``handle_each`` for one event: whether the handler ran."""
-    return handle_each(database, lambda _event: consumer, [event], handler) == 1
 
 
 def lock(uow: UnitOfWork, *keys: str, shared: bool = False) -> None:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from minyi_common import events
-from minyi_common.db import Database, Retention, handle_each, handle_once, utcnow
+from minyi_common.db import Database, Retention, handle_each, utcnow
 from minyi_common.testing import both_backends
 from services.intake.adapters.orm import metadata
 
@@ -21,14 +21,15 @@ def test_a_rolled_back_unit_of_work_leaves_no_event_and_no_claim(databases):
     try:
         with db.unit_of_work() as uow:
             uow.emit(unit_event())
-            assert uow.claim("c", "e-1")
+            assert uow.claim("c.t", "e-1")  # the claim handle_each makes for service c
             # no commit: leaving the block rolls everything back
         with db.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(db.outbox)).scalar() == 0
         calls = []
-        assert handle_once(db, "c", {"event_id": "e-1"}, lambda uow, e: calls.append(e))
-        assert not handle_once(db, "c", {"event_id": "e-1"}, lambda uow, e: calls.append(e))
-        assert handle_once(db, "other", {"event_id": "e-1"}, lambda uow, e: calls.append(e))
+        event = {"event_id": "e-1", "event_type": "t"}
+        assert handle_each(db, "c", [event], lambda uow, e: calls.append(e)) == 1
+        assert handle_each(db, "c", [event], lambda uow, e: calls.append(e)) == 0
+        assert handle_each(db, "other", [event], lambda uow, e: calls.append(e)) == 1
         assert len(calls) == 2
     finally:
         db.dispose()
@@ -37,13 +38,12 @@ def test_a_rolled_back_unit_of_work_leaves_no_event_and_no_claim(databases):
 @both_backends
 def test_a_batch_applies_each_new_event_once_or_nothing_at_all(databases):
     db = Database(databases.url("intake"), metadata)
-    by_type = lambda event: f"c.{event['event_type']}"  # noqa: E731
     a, b, c = ({"event_id": f"e-{n}", "event_type": "t"} for n in "abc")
     try:
-        handle_once(db, "c.t", a, lambda uow, e: None)  # handled before
+        handle_each(db, "c", [a], lambda uow, e: None)  # handled before
         calls = []
         # ``a`` was handled before; ``b`` comes twice in the batch (a duplicate delivery).
-        assert handle_each(db, by_type, [a, b, c, b], lambda uow, e: calls.append(e)) == 2
+        assert handle_each(db, "c", [a, b, c, b], lambda uow, e: calls.append(e)) == 2
         assert calls == [b, c]
 
         def fails_on_e(uow, event):
@@ -52,10 +52,10 @@ def test_a_batch_applies_each_new_event_once_or_nothing_at_all(databases):
                 raise RuntimeError("cannot apply")
         d, e = ({"event_id": f"e-{n}", "event_type": "t"} for n in "de")
         with pytest.raises(RuntimeError):
-            handle_each(db, by_type, [d, e], fails_on_e)
+            handle_each(db, "c", [d, e], fails_on_e)
         # Nothing of the failed batch was kept, not even ``d``'s claim: it runs again.
         calls.clear()
-        assert handle_each(db, by_type, [d], fails_on_e) == 1 and calls == [d]
+        assert handle_each(db, "c", [d], fails_on_e) == 1 and calls == [d]
     finally:
         db.dispose()
 

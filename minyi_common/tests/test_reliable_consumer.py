@@ -162,7 +162,7 @@ class Counting:
             if event["unit"]["name"] == POISON:
                 raise RuntimeError("this unit cannot be applied")
             uow.execute(insert(seen_units).values(unit_id=event["unit"]["id"]))
-        handle_each(COUNTING_DB["db"], lambda _event: "counting", events, apply)
+        handle_each(COUNTING_DB["db"], "counting", events, apply)
 
 
 def _count(db):

@@ -153,11 +153,6 @@ def list_reports(db, principal, filters) -> dict:
 
 
 # --- events ---------------------------------------------------------------------------
-def claimed_as(event) -> str:
-    """The consumer name an event's claim is kept under (one per event type)."""
-    return f"intake.{event['event_type']}"
-
-
 def on_directory_events(db, *events) -> None:
     def apply(uow, event):
         repo = IntakeRepository(uow)
@@ -165,7 +160,7 @@ def on_directory_events(db, *events) -> None:
             repo.upsert_person(event["person"])
         else:
             repo.upsert_unit(event["unit"])
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "intake", events, apply)
 
 
 def on_review_events(db, *events) -> None:
@@ -199,4 +194,4 @@ def on_review_events(db, *events) -> None:
         overrides_withdrawal = report["status"] == "withdrawn" and status in domain.FINAL
         if at >= report["status_at"] or overrides_withdrawal:
             repo.update(report["id"], status=status, decision=decision, status_at=at)
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "intake", events, apply)

@@ -64,11 +64,6 @@ def _emails_for(uow, person_ids) -> dict:
         people.c.id.in_(person_ids), people.c.email.is_not(None))) if r.id not in off}
 
 
-def claimed_as(event) -> str:
-    """The consumer name an event's claim is kept under (one per event type)."""
-    return f"notify.{event['event_type']}"
-
-
 def on_events(db, settings, *events) -> None:
     def apply(uow, event):
         notices = [("default", *rendered) for rendered in [templates.render(event)] if rendered]
@@ -90,7 +85,7 @@ def on_events(db, settings, *events) -> None:
             if event["event_type"] in decode_json(hook.event_types):
                 delivery.record(uow, event, "webhook", hook.id, hook.url,
                                 delivery.webhook_body(event))
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "notify", events, apply)
 
 
 def on_directory_events(db, *events) -> None:
@@ -99,7 +94,7 @@ def on_directory_events(db, *events) -> None:
         upsert_row(uow, people, p["id"], {"display_name": p["display_name"], "roles": p["roles"],
                                           "unit_ids": p["unit_ids"], "email": p.get("email"),
                                           "active": p["active"]}, p["version"])
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "notify", events, apply)
 
 
 # --- the inbox and preferences: each person's own ---------------------------------------

@@ -279,11 +279,6 @@ def merge(db, settings, principal, payload) -> dict:
 
 
 # --- events --------------------------------------------------------------------------
-def claimed_as(event) -> str:
-    """The consumer name an event's claim is kept under (one per event type)."""
-    return f"review.{event['event_type']}"
-
-
 def on_report_events(db, index, *events, pause=lambda: None) -> None:
     """Keep a case in step with intake: events about one report apply one at a time and
     in the order they happened, whatever order they arrive in (SPEC §13)."""
@@ -321,7 +316,7 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
                                           actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
             _note_similar(uow, index, report, pause, first_time=created)
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "review", events, apply)
 
 
 def catch_up_batch(uow, index, batch=500) -> int:
@@ -391,5 +386,5 @@ def on_directory_events(db, *events) -> None:
         else:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "review", events, apply)
 

@@ -283,11 +283,6 @@ def totals(db) -> dict:
     return {kind: {"lines": count, "points": float(points or 0)} for kind, count, points in rows}
 
 
-def claimed_as(event) -> str:
-    """The consumer name an event's claim is kept under (one per event type)."""
-    return f"scoring.{event['event_type']}"
-
-
 def on_report_events(db, settings, *events) -> None:
     def apply(uow, event):
         report, kind, at = event["report"], event["event_type"], event["occurred_at"]
@@ -334,7 +329,7 @@ def on_report_events(db, settings, *events) -> None:
                 .returning(*report_records.c)).one()
         recompute(uow, report["id"], settings.level, event["actor_id"], record=row,
                   first_time=created)
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "scoring", events, apply)
 
 
 def on_directory_events(db, *events) -> None:
@@ -350,4 +345,4 @@ def on_directory_events(db, *events) -> None:
         else:
             u = event["unit"]
             upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
-    handle_each(db, claimed_as, events, apply)
+    handle_each(db, "scoring", events, apply)
