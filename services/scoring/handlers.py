@@ -139,14 +139,12 @@ def _apply_figures(uow, before: dict, after: dict) -> dict:
     return points
 
 
-def recompute(uow, report_id: str, own_level: str, actor_id=None, record=None,
-              first_time=False) -> list:
-    """Replace a report's lines by those its current record earns, with the quarter
-    totals, in one transaction; tell each person whose points in a quarter changed.
-    ``record``: the report's row, when the caller has just read or written it;
-    ``first_time``: the record was created in this transaction (it has no lines yet)."""
-    row = record if record is not None else uow.execute(select(report_records).where(
-        report_records.c.report_id == report_id)).first()
+def recompute(uow, row, own_level: str, actor_id=None, first_time=False) -> list:
+    """Replace a report's lines by those its current record (``row``, as the caller just
+    read or wrote it) earns, with the quarter totals, in one transaction; tell each
+    person whose points in a quarter changed. ``first_time``: the record was created in
+    this transaction (it has no lines yet)."""
+    report_id = row.report_id
     before = {} if first_time else domain.quarter_figures(uow.execute(
         select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event,
                score_lines.c.event_date, score_lines.c.points)
@@ -327,8 +325,7 @@ def on_report_events(db, settings, *events) -> None:
             row = uow.execute(update(report_records).where(
                 report_records.c.report_id == report["id"]).values(**values)
                 .returning(*report_records.c)).one()
-        recompute(uow, report["id"], settings.level, event["actor_id"], record=row,
-                  first_time=created)
+        recompute(uow, row, settings.level, event["actor_id"], first_time=created)
     handle_each(db, "scoring", events, apply)
 
 
