@@ -372,10 +372,9 @@ def close_session(db, token: str) -> None:
 
 def principal_for_session(db, token: str) -> dict:
     # Every request of a signed-in browser reads this: one statement, no transaction.
-    rows = db.read(select(users).join(sessions, sessions.c.user_id == users.c.id)
-                   .where(sessions.c.token_hash == _token_hash(token),
-                          sessions.c.expires_at > utcnow()))
-    row = rows[0] if rows else None
+    row = db.read_first(select(users).join(sessions, sessions.c.user_id == users.c.id)
+                        .where(sessions.c.token_hash == _token_hash(token),
+                               sessions.c.expires_at > utcnow()))
     if row is None:
         raise Unauthorized("the session has ended; log in again")
     return _principal(_user_row(row))
@@ -414,8 +413,7 @@ def search_people(db, query: str | None, page: int, page_size: int, ids=None) ->
 def principal_for_token(db, secret: str, token: str) -> dict:
     claims = auth.read_token(secret, token)
     # Every request with a token reads this: one statement, no transaction.
-    rows = db.read(select(users).where(users.c.id == claims["sub"]))
-    row = rows[0] if rows else None
+    row = db.read_first(select(users).where(users.c.id == claims["sub"]))
     if row is None:
         raise Unauthorized("the account no longer exists")
     user = _user_row(row)

@@ -175,21 +175,21 @@ class Database:
         for the writer lock nor take it, so reads never wait behind writes."""
         return UnitOfWork(self, read_only)
 
-    def read(self, statement) -> list:
-        """The rows of one read-only statement. On PostgreSQL outside any transaction
-        (autocommit): the BEGIN and ROLLBACK round trips cost more than a short read by
-        key itself, and one statement sees one snapshot anyway. Several statements that
-        must agree need a unit of work."""
+    def read_first(self, statement):
+        """The first row of one read-only statement, or None. On PostgreSQL outside any
+        transaction (autocommit): the BEGIN and ROLLBACK round trips cost more than a
+        short read by key itself, and one statement sees one snapshot anyway. Several
+        statements that must agree need a unit of work."""
         if self.is_sqlite:
             with self.unit_of_work(read_only=True) as uow:
-                return uow.execute(statement).all()
+                return uow.execute(statement).first()
         with self.engine.connect() as connection:
             # psycopg2's own switch, a client-side flag: SQLAlchemy's isolation_level
             # option would reset the session with a SET statement on every return.
             dbapi_connection = connection.connection.dbapi_connection
             dbapi_connection.autocommit = True
             try:
-                return connection.execute(statement).all()
+                return connection.execute(statement).first()
             finally:
                 if not dbapi_connection.closed:
                     dbapi_connection.autocommit = False
