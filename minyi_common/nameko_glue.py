@@ -174,18 +174,16 @@ class RequestContext(DependencyProvider):
         logs.current.request_id = None
 
 
-# Under a burst every commit would wake the relay for a batch of one: two more commits
-# (claim, mark) per event. A few milliseconds' wait gathers the events of many. Only in
-# a burst (woken again within BURSTING seconds of the last batch): a lone change's event
-# goes out at once.
-RELAY_GATHER = 0.02
+# Under a burst every commit would wake the relay for a batch of one (two more commits,
+# claim and mark, per event), and every event a consumer for a transaction of its own. A
+# few milliseconds' wait gathers the events of many. Only in a burst (the last batch
+# ended within BURSTING seconds): a lone change's event goes out, and is applied, at once.
+BURST_GATHER = 0.02
 BURSTING = 0.1
 # Events the relay has on the way at once, each on a channel of its own awaiting its
 # confirm: one after another, a process busy with requests let each wait for its turn,
 # and consumers sat idle while the outbox filled.
 RELAY_CONFIRMS_AWAITED = 4
-# A consumer's gathering of a batch in a burst (see EventConsumer._begin_next).
-EVENT_GATHER = 0.02
 
 
 class BackgroundLoop:
@@ -268,7 +266,7 @@ class DatabaseProvider(DependencyProvider):
             return relay is not None and relay.relay_once() == relay.batch_size
 
         self.loop = BackgroundLoop("outbox relay", step, settings.outbox_poll_interval,
-                                   gather=RELAY_GATHER)
+                                   gather=BURST_GATHER)
         self.database.after_commit_with_events.append(self.loop.wake)
 
     def start(self):
@@ -425,7 +423,7 @@ class EventConsumer(Consumer):
             # milliseconds more make a fuller batch: fewer transactions for the same
             # events. Events that come one by one begin at once.
             self._gathering = True
-            eventlet.spawn_after(EVENT_GATHER, self._gathered)
+            eventlet.spawn_after(BURST_GATHER, self._gathered)
             return
         if self._alone:
             batch = [self._alone.popleft()]
