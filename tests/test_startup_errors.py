@@ -5,7 +5,11 @@ import subprocess
 import sys
 import time
 
-from .system import ROOT, RunningSystem, free_port
+from kombu import Connection
+
+from minyi_common import topology
+
+from .system import ROOT, RunningSystem, ServiceProcess, eventually, free_port
 
 
 def start(args, **env):
@@ -76,7 +80,6 @@ def test_make_run_starts_a_service_again_that_died(amqp_uri, tmp_path):
 
     import requests
 
-    from .system import eventually
     system = RunningSystem(amqp_uri, str(tmp_path)).start()
     try:
         admin = system.admin()
@@ -108,9 +111,6 @@ def test_sigterm_during_the_start_waits_for_it_then_stops_cleanly(amqp_uri, tmp_
     """SIGTERM while the container starts (its event consumers still subscribing): nameko
     cannot stop a container half started (the stop crashed on the second consumer and the
     process hung until killed), so the stop waits for the start, then stops cleanly."""
-    from minyi_common import topology
-
-    from .system import ServiceProcess, eventually
     namespace = f"t{os.getpid()}x{time.monotonic_ns()}"
     env = {"AMQP_URI": amqp_uri, "MINYI_NAMESPACE": namespace,
            "MINYI_DATA_DIR": str(tmp_path), "MINYI_LOG_LEVEL": "INFO"}
@@ -124,6 +124,5 @@ def test_sigterm_during_the_start_waits_for_it_then_stops_cleanly(amqp_uri, tmp_
         assert "Traceback" not in log and '"msg": "scoring started"' in log, log
     finally:
         scoring.stop()
-        from kombu import Connection
         with Connection(amqp_uri) as connection:
             topology.delete(connection, namespace, (1.0, 5.0, 30.0))
