@@ -1,3 +1,5 @@
+import os
+
 import minyi_common  # noqa: F401  (first: it quiets eventlet's import-time warning)
 
 # nameko 2.14 no longer monkey-patches by itself; everything below expects green sockets.
@@ -6,6 +8,11 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 pytest_plugins = ["minyi_common.testing"]
+
+# Cheap argon2 for the people the suite makes and logs in by the thousand (gateway/auth.py),
+# here and in every system the tests start (they inherit this environment). Set before
+# anything imports the gateway. The tests of hashing itself use the real parameters.
+os.environ.setdefault("MINYI_TEST_CHEAP_PASSWORD_HASHES", "1")
 
 
 import pytest  # noqa: E402

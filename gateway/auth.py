@@ -1,10 +1,11 @@
 """Passwords (argon2) and access tokens (JWT, HS256)."""
+import logging
 import os
 import secrets
 import time
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +13,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from minyi_common.errors import Unauthorized
 
 TOKEN_LIFETIME = 8 * 3600  # one working day
-_hasher = PasswordHasher()
+# MINYI_TEST_CHEAP_PASSWORD_HASHES=1 is for the test suite alone: it makes and logs in
+# people by the thousand, each an argon2 run of a tenth of a second of both cores. It never
+# weakens a password stored before (verify() reads the parameters from each hash), and
+# `make run`, compose and the gateway's own settings never set it.
+CHEAP_HASHES = os.environ.get("MINYI_TEST_CHEAP_PASSWORD_HASHES") == "1"
+_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if CHEAP_HASHES else PasswordHasher()
+if CHEAP_HASHES:
+    logging.getLogger(__name__).warning(
+        "MINYI_TEST_CHEAP_PASSWORD_HASHES is set: new passwords get test-only argon2 "
+        "parameters; never set it outside the test suite")
 # Verifying against this when the user does not exist keeps the answer time the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 

@@ -1,11 +1,21 @@
 """Password hashing runs in a native thread, so the gateway's event loop keeps answering
 while argon2 works (issue 13: a login flood froze /healthz)."""
+import os
+import pathlib
+import subprocess
+import sys
+
 import eventlet
+from argon2 import PasswordHasher
 
 from gateway import auth
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-def test_argon2_leaves_the_event_loop_free():
+
+def test_argon2_leaves_the_event_loop_free(monkeypatch):
+    # The deployed parameters (the suite's own people get cheap ones, see conftest.py).
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher())
     ticks = []
 
     def ticker():
@@ -49,3 +59,19 @@ def test_hashes_wait_their_turn_and_a_suspect_address_has_a_lane_of_its_own(monk
     assert most["suspect"] == auth._LANE_WIDTH and most["clean"] == 1
     # The clean login did not wait for the twenty suspect ones to be hashed first.
     assert finished.index("clean") <= 2 * auth._LANE_WIDTH, finished
+
+
+def test_passwords_get_the_deployed_argon2_parameters_unless_the_suite_says_otherwise():
+    """The suite's cheap hashes (conftest.py) come from one environment variable that
+    `make run` and compose never set: without it, new passwords get argon2's defaults."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k != "MINYI_TEST_CHEAP_PASSWORD_HASHES"}
+    probe = ("from gateway import auth; h = auth._hasher.hash('x'); "
+             "print(h.split('$')[3])")
+    deployed = subprocess.run([sys.executable, "-c", probe], env=environment, cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert deployed == "m=65536,t=3,p=4", deployed
+    cheap = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                           text=True, check=True, env={**environment,
+                                                       "MINYI_TEST_CHEAP_PASSWORD_HASHES": "1"})
+    assert cheap.stdout.strip() != deployed and "test-only" in cheap.stderr
