@@ -479,8 +479,10 @@ BREAKAGES = [
         "minyi_common/db.py",
         '    events = sorted(events, key=lambda each: each.get("report_id") or "")\n',
         "",
-        ("services/intake/tests/test_races.py::"
-         "test_two_batches_about_the_same_reports_never_deadlock" + PG,)),
+        ("minyi_common/tests/test_db.py::"
+         "test_a_batch_comes_to_its_handlers_in_the_order_of_its_reports" + PG,
+         "minyi_common/tests/test_db.py::"
+         "test_a_batch_comes_to_its_handlers_in_the_order_of_its_reports[sqlite]")),
     Breakage(
         "a stop asked while a service starts waits for the start (nameko hung otherwise)",
         "minyi_common/serve.py",
@@ -488,6 +490,20 @@ BREAKAGES = [
         "        eventlet.spawn_n(runner.stop)\n",
         ("tests/test_startup_errors.py::"
          "test_sigterm_during_the_start_waits_for_it_then_stops_cleanly",)),
+    Breakage(
+        "a batch's report locks are taken in one statement, and each is held",
+        "minyi_common/db.py",
+        '"ORDER BY n"), {"keys": wanted})',
+        '"WHERE false ORDER BY n"), {"keys": wanted})',
+        ("minyi_common/tests/test_db.py::"
+         "test_a_batch_takes_its_reports_locks_in_one_statement_and_holds_each" + PG,)),
+    Breakage(
+        "each event of a scoring batch sees its record as the batch's earlier events left it",
+        "services/scoring/handlers.py",
+        '        records[report["id"]] = row\n',
+        "",
+        ("services/scoring/tests/test_scoring.py::"
+         "test_a_whole_story_in_one_batch_gives_the_lines_of_one_event_at_a_time" + PG,)),
 ]
 
 

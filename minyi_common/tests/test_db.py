@@ -2,10 +2,10 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select, text
 
 from minyi_common import events
-from minyi_common.db import Database, Retention, handle_each, utcnow
+from minyi_common.db import Database, Retention, handle_each, lock, utcnow
 from minyi_common.testing import both_backends
 from services.intake.adapters.orm import metadata
 
@@ -56,6 +56,50 @@ def test_a_batch_applies_each_new_event_once_or_nothing_at_all(databases):
         # Nothing of the failed batch was kept, not even ``d``'s claim: it runs again.
         calls.clear()
         assert handle_each(db, "c", [d], fails_on_e) == 1 and calls == [d]
+    finally:
+        db.dispose()
+
+
+@both_backends
+def test_a_batch_comes_to_its_handlers_in_the_order_of_its_reports(databases):
+    """Every batch locks its reports in one order, so two batches about the same reports
+    never wait for each other in a circle, however their events arrived."""
+    db = Database(databases.url("intake"), metadata)
+    arrived = [{"event_id": f"e-{n}", "event_type": "t", "report_id": report}
+               for n, report in enumerate(["r-2", "r-3", "r-1", "r-2"])]
+    seen, applied = [], []
+    try:
+        handle_each(db, "c", arrived, lambda uow, e: applied.append(e["event_id"]),
+                    lambda uow, batch: seen.extend(e["event_id"] for e in batch))
+        # By report; one report's events as they arrived.
+        assert seen == applied == ["e-2", "e-0", "e-3", "e-1"]
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_batch_takes_its_reports_locks_in_one_statement_and_holds_each(databases):
+    """handle_each's ``before`` locks a batch's reports at once: one round trip, every key
+    held until the batch commits, none asked twice."""
+    db = Database(databases.url("intake"), metadata)
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    keys = ["report:a", "report:b", "report:c"]
+
+    def free(key) -> bool:  # as another instance would find it
+        with db.engine.connect() as other:
+            return other.execute(text("SELECT pg_try_advisory_xact_lock("
+                                      "hashtextextended(:key, 0))"), {"key": key}).scalar()
+    try:
+        with db.unit_of_work() as uow:
+            statements.clear()
+            lock(uow, *keys, "report:b")
+            lock(uow, "report:a")  # held: not asked again
+            assert len(statements) == 1, statements
+            assert not any(free(key) for key in keys)
+            uow.commit()
+        assert all(free(key) for key in keys)
     finally:
         db.dispose()
 

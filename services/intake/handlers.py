@@ -118,10 +118,11 @@ def withdraw_report(db, principal, report_id) -> dict:
     return get_report(db, principal, report_id)
 
 
-def _lock(uow, report_id: str) -> None:
+def _lock(uow, *report_ids: str) -> None:
     """One writer per report at a time: the author's commands and review's events read
-    the report and write it back (SPEC §13)."""
-    lock(uow, f"intake:report:{report_id}")
+    the report and write it back (SPEC §13). A batch of events takes its reports' locks
+    in one statement."""
+    lock(uow, *(f"intake:report:{report_id}" for report_id in report_ids))
 
 
 def _visible(repo, principal, report_id) -> dict:
@@ -165,9 +166,8 @@ def on_directory_events(db, *events) -> None:
 
 def on_review_events(db, *events) -> None:
     """Show authors what review decided; decisions older than the status are history."""
-    def apply(uow, event):
+    def apply(uow, event):  # under its report's lock (the batch's, taken below)
         repo = IntakeRepository(uow)
-        _lock(uow, event["report_id"])
         report = repo.get(event["report_id"])
         if report is None:
             raise NotFound(f"review decided on {event['report_id']}, which intake never saw")
@@ -194,4 +194,5 @@ def on_review_events(db, *events) -> None:
         overrides_withdrawal = report["status"] == "withdrawn" and status in domain.FINAL
         if at >= report["status_at"] or overrides_withdrawal:
             repo.update(report["id"], status=status, decision=decision, status_at=at)
-    handle_each(db, "intake", events, apply)
+    handle_each(db, "intake", events, apply,
+                lambda uow, batch: _lock(uow, *(event["report_id"] for event in batch)))

@@ -282,10 +282,14 @@ def merge(db, settings, principal, payload) -> dict:
 def on_report_events(db, index, *events, pause=lambda: None) -> None:
     """Keep a case in step with intake: events about one report apply one at a time and
     in the order they happened, whatever order they arrive in (SPEC §13)."""
+    def lock_reports(uow, batch):
+        # One writer per report (its case row may not exist yet): the batch's keys in
+        # one statement, in the batch's order, before any of its events applies.
+        lock(uow, *(f"review:report:{event['report']['id']}" for event in batch))
+
     def apply(uow, event):
         report = event["report"]
         kind, at = event["event_type"], event["occurred_at"]
-        lock(uow, f"review:report:{report['id']}")  # the row may not exist yet
         fields_ = {k: report[k] for k in ("author_id", "co_author_ids", "unit_id", "title",
                                           "situation", "analysis", "suggestions", "category",
                                           "consent_to_publish", "urgent", "submitted_at")}
@@ -316,7 +320,7 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
                                           actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
             _note_similar(uow, index, report, pause, first_time=created)
-    handle_each(db, "review", events, apply)
+    handle_each(db, "review", events, apply, lock_reports)
 
 
 def catch_up_batch(uow, index, batch=500) -> int:

@@ -27,11 +27,6 @@ FINAL = ("adopted", "retained", "rejected")
 REBUILD_KEY = "scoring:rebuild"
 
 
-def lock_report(uow, report_id: str) -> None:
-    lock(uow, REBUILD_KEY, shared=True)
-    lock(uow, f"scoring:report:{report_id}")
-
-
 def ensure_default_rules(db) -> None:
     """Install SPEC §6's table as version 1 on first start."""
     with db.unit_of_work() as uow:
@@ -282,13 +277,21 @@ def totals(db) -> dict:
 
 
 def on_report_events(db, settings, *events) -> None:
+    def before(uow, batch):
+        # Concurrent events about one report apply one at a time: the record is read,
+        # changed and its lines replaced under the report's lock. The batch's locks are
+        # taken, and then its records read, once for all its events.
+        ids = list(dict.fromkeys(event["report"]["id"] for event in batch))
+        lock(uow, REBUILD_KEY, shared=True)
+        lock(uow, *(f"scoring:report:{report_id}" for report_id in ids))
+        records = uow.memo["records"] = dict.fromkeys(ids)
+        records.update((row.report_id, row) for row in uow.execute(
+            select(report_records).where(report_records.c.report_id.in_(ids))))
+
     def apply(uow, event):
         report, kind, at = event["report"], event["event_type"], event["occurred_at"]
-        # Concurrent events about one report apply one at a time: the record is read,
-        # changed and its lines replaced under the report's lock.
-        lock_report(uow, report["id"])
-        row = uow.execute(select(report_records).where(
-            report_records.c.report_id == report["id"])).first()
+        records = uow.memo["records"]  # as this batch left each record so far
+        row = records[report["id"]]
         who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
                "unit_id": report["unit_id"], "submitted_on": officetime.office_date(report["submitted_at"]),
                "title": report["title"],
@@ -325,8 +328,9 @@ def on_report_events(db, settings, *events) -> None:
             row = uow.execute(update(report_records).where(
                 report_records.c.report_id == report["id"]).values(**values)
                 .returning(*report_records.c)).one()
+        records[report["id"]] = row
         recompute(uow, row, settings.level, event["actor_id"], first_time=created)
-    handle_each(db, "scoring", events, apply)
+    handle_each(db, "scoring", events, apply, before)
 
 
 def on_directory_events(db, *events) -> None:

@@ -103,6 +103,29 @@ def test_duplicates_and_any_order_give_the_same_lines(db, databases):
     shuffled.dispose()
 
 
+@both_backends
+def test_a_whole_story_in_one_batch_gives_the_lines_of_one_event_at_a_time(db, databases):
+    """A batch reads its records once (handle_each's ``before``); each event must see the
+    record as the batch's earlier events left it, duplicates and any order included."""
+    original = story()
+    for e in original:
+        handlers.on_report_events(db, Settings, e)
+    expected = lines_of(db)
+    replay = original + original[1:3]
+    random.Random(5).shuffle(replay)
+    for events_ in (original, replay):
+        batched = Database(databases.url("scoring"), metadata)
+        try:
+            with batched.engine.begin() as connection:
+                for table in reversed(metadata.sorted_tables):
+                    connection.execute(table.delete())
+            handlers.ensure_default_rules(batched)
+            handlers.on_report_events(batched, Settings, *events_)
+            assert lines_of(batched) == expected
+        finally:
+            batched.dispose()
+
+
 def test_points_changed_tells_each_person_their_new_quarter_total(db):
     for e in story():
         handlers.on_report_events(db, Settings, e)
