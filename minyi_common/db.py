@@ -436,12 +436,14 @@ __all__ = ["Database", "UnitOfWork", "OutboxRelay", "plumbing_tables", "utcnow",
            "UTCDateTime", "decode_json"]
 
 
-def handle_each(database: Database, service: str, events: list, handler, before=None) -> int:
+def handle_each(database: Database, service: str, events: list, handler, before=None,
+                after=None) -> int:
     """Run ``handler(uow, event)`` for each of ``events`` that ``service`` has not handled
     yet (its claims are kept per event type, as "<service>.<event type>"): all in one
     transaction. ``before(uow, events)``, if given, runs first, once, with the events that
     will run, in the order they will: what a batch asks once instead of once per event
-    (its reports' locks in one statement, their rows in one read).
+    (its reports' locks in one statement, their rows in one read); ``after(uow, events)``
+    last, before the commit: what a batch writes once (rows several events changed).
 
     Each claim commits with the handler's writes: a redelivered or duplicated event
     (twice in one batch included) changes nothing. One transaction for a batch is one
@@ -466,6 +468,8 @@ def handle_each(database: Database, service: str, events: list, handler, before=
         for each in to_run:
             handler(uow, each)
             ran += 1
+        if after is not None and to_run:
+            after(uow, to_run)
         uow.commit()
     return ran
 

@@ -503,7 +503,21 @@ BREAKAGES = [
         '        records[report["id"]] = row\n',
         "",
         ("services/scoring/tests/test_scoring.py::"
-         "test_a_whole_story_in_one_batch_gives_the_lines_of_one_event_at_a_time" + PG,)),
+         "test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time" + PG,)),
+    Breakage(
+        "a person is told the total after their report's move, not the batch's final one",
+        "services/scoring/handlers.py",
+        'running = {key: totals[key] - deltas[key]["points"] for key in deltas}',
+        'running = {key: totals[key] for key in deltas}',
+        ("services/scoring/tests/test_scoring.py::"
+         "test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time" + PG,)),
+    Breakage(
+        "a batch's later events on a report move the totals from what its earlier ones left",
+        "services/scoring/handlers.py",
+        "        self.figures[row.report_id] = after\n",
+        "",
+        ("services/scoring/tests/test_scoring.py::"
+         "test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time" + PG,)),
 ]
 
 

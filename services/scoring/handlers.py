@@ -99,68 +99,106 @@ def _copy_lines(uow, lines) -> None:
 
 
 def _figures_upsert(dialect_insert):
-    # One prebuilt statement for every move of a subject's figures, values as parameters
+    # One prebuilt statement for every move of subjects' figures, values as parameters
     # (built per call, a sum expression per figure cost more than all the rest of an
-    # event): the row is created with the move, or the move is added to it; it answers
-    # the new points, which is what a person is told.
+    # event), executed once for all the rows a batch moves: each row is created with its
+    # move, or the move is added to it; it answers the new points, which is what a person
+    # is told.
     statement = dialect_insert(quarter_totals)
     return (statement.on_conflict_do_update(
         index_elements=[quarter_totals.c.subject_kind, quarter_totals.c.quarter,
                         quarter_totals.c.subject_id],
         set_={f: getattr(quarter_totals.c, f) + getattr(statement.excluded, f)
               for f in domain.FIGURES})
-        .returning(quarter_totals.c.points))
+        .returning(quarter_totals.c.subject_kind, quarter_totals.c.subject_id,
+                   quarter_totals.c.quarter, quarter_totals.c.points))
 
 
 _ADD_TO_FIGURES = {dialect: _figures_upsert(dialect_insert)
                    for dialect, dialect_insert in CONFLICT_INSERTS.items()}
 
 
-def _apply_figures(uow, before: dict, after: dict) -> dict:
-    """Move quarter_totals from ``before`` to ``after`` (domain.quarter_figures dicts);
-    the new points of each row that moved. Rows are updated in one order everywhere: two
-    instances scoring two reports of one author would otherwise deadlock on that author's
-    and unit's rows."""
-    add = _ADD_TO_FIGURES[uow.db.engine.dialect.name]
-    points = {}
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key), after.get(key)
-        delta = {f: (new[f] if new else 0) - (old[f] if old else 0) for f in domain.FIGURES}
-        if not any(delta.values()):
-            continue
-        kind, subject_id, quarter = key
-        points[key] = Decimal(str(uow.execute(add, dict(
-            subject_kind=kind, quarter=quarter, subject_id=subject_id, **delta)).scalar_one()))
-    return points
+def _apply_figures(uow, deltas: dict) -> dict:
+    """Add each of ``deltas`` ({(kind, subject id, quarter): {figure: change}}) to its
+    quarter_totals row, in one statement; the new points of each row. Rows are changed
+    in one order everywhere: two instances scoring reports of one author would otherwise
+    deadlock on that author's and unit's rows."""
+    if not deltas:
+        return {}
+    moves = [dict(subject_kind=kind, subject_id=subject_id, quarter=quarter, **deltas[key])
+             for key in sorted(deltas) for kind, subject_id, quarter in [key]]
+    return {(row.subject_kind, row.subject_id, row.quarter): Decimal(str(row.points))
+            for row in uow.execute(_ADD_TO_FIGURES[uow.db.engine.dialect.name], moves)}
 
 
-def recompute(uow, row, own_level: str, actor_id=None, first_time=False) -> list:
-    """Replace a report's lines by those its current record (``row``, as the caller just
-    read or wrote it) earns, with the quarter totals, in one transaction; tell each
-    person whose points in a quarter changed. ``first_time``: the record was created in
-    this transaction (it has no lines yet)."""
-    report_id = row.report_id
-    before = {} if first_time else domain.quarter_figures(uow.execute(
-        select(score_lines.c.subject_kind, score_lines.c.subject_id, score_lines.c.event,
-               score_lines.c.event_date, score_lines.c.points)
-        .where(score_lines.c.report_id == report_id)))
-    lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
-    if not first_time:
-        uow.execute(delete(score_lines).where(score_lines.c.report_id == report_id))
-    _insert_lines(uow, lines)
-    after = domain.quarter_figures((l.subject_kind, l.subject_id, l.event, l.on, l.points)
-                                   for l in lines)
-    totals = _apply_figures(uow, before, after)
-    for kind, person_id, quarter in sorted(set(before) | set(after)):
-        old = before.get((kind, person_id, quarter), {}).get("points", 0)
-        new = after.get((kind, person_id, quarter), {}).get("points", 0)
-        if kind != "person" or old == new or quarter % 10 == 0:
-            continue  # people are told their quarter's total (the year's row moves with it)
-        total = totals[(kind, person_id, quarter)]
-        uow.emit(events.new_event("points_changed", actor_id, report_id, person_id=person_id,
-                                  period=f"{quarter // 10}-Q{quarter % 10}",
-                                  points=float(total), previous_points=float(total - new + old)))
-    return lines
+def _figures_of(lines) -> dict:
+    return domain.quarter_figures((l.subject_kind, l.subject_id, l.event, l.on, l.points)
+                                  for l in lines)
+
+
+class BatchScores:
+    """What one batch of events does to the scores, written when the batch ends
+    (``settle``): each report's lines replaced once, each quarter_totals row moved once,
+    whatever number of the batch's events touched them."""
+
+    def __init__(self, uow, report_ids):
+        # The figures of each report's lines as stored, then as the batch leaves them.
+        self.stored = {}
+        if report_ids:
+            for row in uow.execute(
+                    select(score_lines.c.report_id, score_lines.c.subject_kind,
+                           score_lines.c.subject_id, score_lines.c.event,
+                           score_lines.c.event_date, score_lines.c.points)
+                    .where(score_lines.c.report_id.in_(report_ids))):
+                self.stored.setdefault(row.report_id, []).append(tuple(row)[1:])
+        self.figures = {r: domain.quarter_figures(lines) for r, lines in self.stored.items()}
+        self.rescored = {}  # report id -> its new lines
+        self.moves = []  # (report id, actor id, figures before, figures after), in order
+
+    def recompute(self, uow, row, own_level: str, actor_id=None) -> list:
+        """Replace a report's lines by those its current record (``row``, as the caller
+        just read or wrote it) earns."""
+        lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
+        after = _figures_of(lines)
+        self.moves.append((row.report_id, actor_id, self.figures.get(row.report_id, {}), after))
+        self.figures[row.report_id] = after
+        self.rescored[row.report_id] = lines
+        return lines
+
+    def settle(self, uow) -> None:
+        """Write the new lines and move the quarter totals, in the same transaction as
+        the records; tell each person whose points in a quarter changed, move by move,
+        the total as it stood after that move."""
+        replaced = sorted(set(self.stored) & set(self.rescored))
+        if replaced:
+            uow.execute(delete(score_lines).where(score_lines.c.report_id.in_(replaced)))
+        _insert_lines(uow, [line for lines in self.rescored.values() for line in lines])
+        deltas, steps = {}, []
+        for report_id, actor_id, before, after in self.moves:
+            step = {}
+            for key in sorted(set(before) | set(after)):
+                old, new = before.get(key), after.get(key)
+                change = {f: (new[f] if new else 0) - (old[f] if old else 0)
+                          for f in domain.FIGURES}
+                if any(change.values()):
+                    step[key] = change
+                    total = deltas.setdefault(key, dict.fromkeys(domain.FIGURES, 0))
+                    for f in domain.FIGURES:
+                        total[f] += change[f]
+            steps.append((report_id, actor_id, step))
+        totals = _apply_figures(uow, deltas)
+        # Each row's points before the batch; then forward, move by move.
+        running = {key: totals[key] - deltas[key]["points"] for key in deltas}
+        for report_id, actor_id, step in steps:
+            for key, change in step.items():
+                running[key] += change["points"]
+                kind, person_id, quarter = key
+                if kind != "person" or not change["points"] or quarter % 10 == 0:
+                    continue  # people are told their quarter's total (the year's row moves with it)
+                uow.emit(events.new_event(
+                    "points_changed", actor_id, report_id, person_id=person_id,
+                    period=f"{quarter // 10}-Q{quarter % 10}", points=float(running[key]),
+                    previous_points=float(running[key] - change["points"])))
 
 
 def _records_after(uow, after: str, batch: int) -> list:
@@ -287,6 +325,7 @@ def on_report_events(db, settings, *events) -> None:
         records = uow.memo["records"] = dict.fromkeys(ids)
         records.update((row.report_id, row) for row in uow.execute(
             select(report_records).where(report_records.c.report_id.in_(ids))))
+        uow.memo["scores"] = BatchScores(uow, [i for i in ids if records[i] is not None])
 
     def apply(uow, event):
         report, kind, at = event["report"], event["event_type"], event["occurred_at"]
@@ -329,8 +368,9 @@ def on_report_events(db, settings, *events) -> None:
                 report_records.c.report_id == report["id"]).values(**values)
                 .returning(*report_records.c)).one()
         records[report["id"]] = row
-        recompute(uow, row, settings.level, event["actor_id"], first_time=created)
-    handle_each(db, "scoring", events, apply, before)
+        uow.memo["scores"].recompute(uow, row, settings.level, event["actor_id"])
+    handle_each(db, "scoring", events, apply, before,
+                after=lambda uow, batch: uow.memo["scores"].settle(uow))
 
 
 def on_directory_events(db, *events) -> None:

@@ -16,7 +16,7 @@ from minyi_common.db import Database
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.testing import both_backends
 from services.scoring import handlers, rules, standings
-from services.scoring.adapters.orm import metadata, score_lines
+from services.scoring.adapters.orm import metadata, quarter_totals, score_lines
 
 ADMIN = {"id": "admin", "roles": ["admin"], "unit_ids": []}
 EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
@@ -103,14 +103,34 @@ def test_duplicates_and_any_order_give_the_same_lines(db, databases):
     shuffled.dispose()
 
 
+def figures_of(db):
+    with db.engine.connect() as connection:
+        return sorted((r.subject_kind, r.subject_id, r.quarter, float(r.points), r.submitted,
+                       r.adopted, r.upstream_adopted, r.instructions)
+                      for r in connection.execute(select(quarter_totals)))
+
+
+def told_of(db):
+    outbox = metadata.tables["outbox"]
+    with db.engine.connect() as connection:
+        return [{k: body[k] for k in ("report_id", "person_id", "period", "points",
+                                      "previous_points")}
+                for body in (json.loads(r.body) for r in connection.execute(
+                    select(outbox.c.body).where(outbox.c.event_type == "points_changed")
+                    .order_by(outbox.c.id)))]
+
+
 @both_backends
-def test_a_whole_story_in_one_batch_gives_the_lines_of_one_event_at_a_time(db, databases):
-    """A batch reads its records once (handle_each's ``before``); each event must see the
-    record as the batch's earlier events left it, duplicates and any order included."""
+def test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time(db, databases):
+    """A batch reads its records and lines once and writes lines and totals once
+    (handle_each's ``before`` and ``after``); each event must still see the record as the
+    batch's earlier events left it, and each person is told the total as it stood after
+    each move. Duplicates and any order give the same lines and totals."""
     original = story()
     for e in original:
         handlers.on_report_events(db, Settings, e)
-    expected = lines_of(db)
+    lines, figures, told = lines_of(db), figures_of(db), told_of(db)
+    assert {t["person_id"] for t in told} == {"zhang", "li"} and len(told) == 6
     replay = original + original[1:3]
     random.Random(5).shuffle(replay)
     for events_ in (original, replay):
@@ -121,7 +141,9 @@ def test_a_whole_story_in_one_batch_gives_the_lines_of_one_event_at_a_time(db, d
                     connection.execute(table.delete())
             handlers.ensure_default_rules(batched)
             handlers.on_report_events(batched, Settings, *events_)
-            assert lines_of(batched) == expected
+            assert lines_of(batched) == lines and figures_of(batched) == figures
+            if events_ is original:
+                assert told_of(batched) == told
         finally:
             batched.dispose()
 
