@@ -518,6 +518,20 @@ BREAKAGES = [
         "",
         ("services/scoring/tests/test_scoring.py::"
          "test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time" + PG,)),
+    Breakage(
+        "a resubmission's hints replace those its submission got earlier in the same batch",
+        "services/review/handlers.py",
+        '    to_add.hints[report["id"]] = [\n',
+        '    to_add.hints[report["id"] + str(len(to_add.hints))] = [\n',
+        ("services/review/tests/test_races.py::"
+         "test_a_batch_of_events_leaves_what_one_event_at_a_time_leaves" + PG,)),
+    Breakage(
+        "review's index stands where the similarity feed ends after a batch's docs",
+        "services/review/handlers.py",
+        "            index.last_seq = max(index.last_seq, *seqs)\n",
+        "",
+        ("services/review/tests/test_races.py::"
+         "test_a_batch_of_events_leaves_what_one_event_at_a_time_leaves" + PG,)),
 ]
 
 

@@ -286,6 +286,7 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
         # One writer per report (its case row may not exist yet): the batch's keys in
         # one statement, in the batch's order, before any of its events applies.
         lock(uow, *(f"review:report:{event['report']['id']}" for event in batch))
+        uow.memo["rows to add"] = RowsToAdd()
 
     def apply(uow, event):
         report = event["report"]
@@ -316,11 +317,35 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
             if kind != "report_withdrawn":
                 values.update(fields_)
             uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
-        uow.execute(insert(history), dict(report_id=report["id"], at=at,
-                                          actor_id=event["actor_id"], action=status))
+        uow.memo["rows to add"].history.append(dict(
+            report_id=report["id"], at=at, actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
             _note_similar(uow, index, report, pause, first_time=created)
-    handle_each(db, "review", events, apply, lock_reports)
+    handle_each(db, "review", events, apply, lock_reports,
+                lambda uow, batch: uow.memo["rows to add"].insert(uow, index))
+
+
+class RowsToAdd:
+    """Rows a batch of events only adds (history, similarity hints and docs), inserted
+    once for the whole batch when it ends: a statement per table, not per event."""
+
+    def __init__(self):
+        self.history = []
+        self.hints = {}  # report id -> its hints (a later event's replace an earlier's)
+        self.docs = []  # report ids new to the similarity feed, in the order indexed
+
+    def insert(self, uow, index) -> None:
+        if self.history:
+            uow.execute(insert(history), self.history)
+        hints = [row for rows in self.hints.values() for row in rows]
+        if hints:
+            uow.execute(insert(similarity_hints), hints)
+        if self.docs:
+            seqs = uow.execute(insert(similarity_docs).returning(similarity_docs.c.seq),
+                               [{"report_id": report_id} for report_id in self.docs]).scalars()
+            # Caught up under the similarity lock, which this transaction holds until it
+            # ends: nobody else adds docs meanwhile, so these need not be read back.
+            index.last_seq = max(index.last_seq, *seqs)
 
 
 def catch_up_batch(uow, index, batch=500) -> int:
@@ -364,20 +389,18 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
     doc = similarity.grams(report["title"], report["situation"], report["analysis"],
                            report["suggestions"])
     hints = index.most_similar(doc, exclude=report["id"])
+    to_add = uow.memo["rows to add"]
     if not first_time:  # a resubmission's hints are those of its new text
         uow.execute(similarity_hints.delete().where(
             similarity_hints.c.report_id == report["id"]))
-    if hints:
-        uow.execute(insert(similarity_hints), [
-            {"report_id": report["id"], "similar_report_id": other, "score": score}
-            for other, score in hints])
+    to_add.hints[report["id"]] = [
+        {"report_id": report["id"], "similar_report_id": other, "score": score}
+        for other, score in hints]
     if report["id"] not in index:
-        seq = uow.execute(insert(similarity_docs).returning(similarity_docs.c.seq),
-                          {"report_id": report["id"]}).scalar_one()
-        # Caught up under the lock, which this transaction holds until it ends: nobody
-        # else adds docs meanwhile, so the batch's next report need not read this one back.
+        # In the index at once, for the batch's next reports; its doc row is inserted
+        # with the batch's others when the batch ends.
         index.add(report["id"], doc)
-        index.last_seq = max(index.last_seq, seq)
+        to_add.docs.append(report["id"])
 
 
 def on_directory_events(db, *events) -> None:

@@ -4,14 +4,15 @@ decision, two outcomes recorded at one moment."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from minyi_common import events
 from minyi_common.db import Database
 from minyi_common.errors import Conflict
 from minyi_common.testing import both_backends, race
 from services.review import handlers
-from services.review.adapters.orm import cases, metadata
+from services.review.adapters.orm import (cases, history, metadata, similarity_docs,
+                                          similarity_hints)
 from services.review.similarity import SimilarityIndex
 
 EDITOR = {"id": "editor-1", "roles": ["editor"], "unit_ids": []}
@@ -29,12 +30,12 @@ def db(databases):
     database.dispose()
 
 
-def intake_event(kind, report_id, at):
+def intake_event(kind, report_id, at, **text):
     body = events.new_event(kind, "author", report_id, report={
         "id": report_id, "author_id": "author", "co_author_ids": [], "unit_id": None,
         "title": "关于加强农村饮水安全的建议", "category": "rural", "situation": "山村饮水困难。",
         "analysis": "管网老化。", "suggestions": "纳入预算。",
-        "submitted_at": (at - timedelta(seconds=1)).isoformat()})
+        "submitted_at": (at - timedelta(seconds=1)).isoformat(), **text})
     body["occurred_at"] = at.isoformat()
     return events.parse_event(body)
 
@@ -169,3 +170,59 @@ def test_a_batch_that_rolls_back_leaves_the_similarity_index_as_it_was(db):
     restarted = SimilarityIndex()
     handlers.catch_up(db, restarted)
     assert "batch-1" in restarted and "batch-2" in restarted
+
+
+def _what_events_left(db) -> dict:
+    with db.engine.connect() as connection:
+        return {
+            "cases": sorted(connection.execute(select(cases.c.report_id, cases.c.status)).all()),
+            "history": [tuple(r) for r in connection.execute(
+                select(history.c.report_id, history.c.action, history.c.at)
+                .order_by(history.c.report_id, history.c.id))],
+            "hints": sorted(connection.execute(select(
+                similarity_hints.c.report_id, similarity_hints.c.similar_report_id)).all()),
+            "docs": sorted(connection.execute(select(similarity_docs.c.report_id)).scalars()),
+        }
+
+
+@both_backends
+def test_a_batch_of_events_leaves_what_one_event_at_a_time_leaves(databases):
+    """A batch inserts its history, hints and similarity docs once when it ends; each of
+    its events must still find the batch's earlier reports similar, and a resubmission's
+    hints replace those its submission got in the same batch."""
+    now = datetime.now(timezone.utc)
+    earlier = intake_event("report_submitted", "a0", now - timedelta(minutes=1))
+    other_matter = {"title": "关于规范城区夜市摊点管理的意见", "situation": "夜市摊点占道经营，噪声扰民。",
+                    "analysis": "缺少统一规划。", "suggestions": "划定经营区域。"}
+    story = [intake_event("report_submitted", "b1", now),
+             intake_event("report_submitted", "b2", now + timedelta(seconds=1)),
+             intake_event("report_resubmitted", "b1", now + timedelta(seconds=2), **other_matter),
+             intake_event("report_submitted", "b3", now + timedelta(seconds=3)),
+             intake_event("report_withdrawn", "b3", now + timedelta(seconds=4))]
+    left = []
+    for batched in (False, True):
+        db = Database(databases.url("review"), metadata)
+        try:
+            with db.engine.begin() as connection:
+                for table in reversed(metadata.sorted_tables):
+                    connection.execute(table.delete())
+            index = SimilarityIndex()
+            handlers.on_report_events(db, index, earlier)
+            if batched:
+                handlers.on_report_events(db, index, *story)
+            else:  # in the order a batch applies them: by report, then as they came
+                for event in sorted(story, key=lambda e: e["report_id"]):
+                    handlers.on_report_events(db, index, event)
+            left.append(_what_events_left(db))
+            # The index stands where the feed ends: a catch-up adds nothing twice.
+            with db.engine.connect() as connection:
+                assert index.last_seq == connection.execute(
+                    select(func.max(similarity_docs.c.seq))).scalar()
+        finally:
+            db.dispose()
+    one_at_a_time, in_one_batch = left
+    assert in_one_batch == one_at_a_time
+    # b1's submission found a0; its resubmission, on another matter, finds nothing.
+    assert [h for h in one_at_a_time["hints"] if h[0] == "b1"] == []
+    assert ("b2", "a0") in one_at_a_time["hints"] and ("b3", "b2") in one_at_a_time["hints"]
+    assert len(one_at_a_time["history"]) == 6 and len(one_at_a_time["docs"]) == 4
