@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from minyi_common import events
 from minyi_common.db import Database
 from minyi_common.errors import Conflict
-from minyi_common.testing import both_backends, race
+from minyi_common.testing import both_backends, emptied, race
 from services.review import handlers
 from services.review.adapters.orm import (cases, history, metadata, similarity_docs,
                                           similarity_hints)
@@ -203,9 +203,7 @@ def test_a_batch_of_events_leaves_what_one_event_at_a_time_leaves(databases):
     for batched in (False, True):
         db = Database(databases.url("review"), metadata)
         try:
-            with db.engine.begin() as connection:
-                for table in reversed(metadata.sorted_tables):
-                    connection.execute(table.delete())
+            emptied(db)
             index = SimilarityIndex()
             handlers.on_report_events(db, index, earlier)
             if batched:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from minyi_common import events
 from minyi_common.db import Database
 from minyi_common.errors import Conflict, ValidationFailed
-from minyi_common.testing import both_backends
+from minyi_common.testing import both_backends, emptied
 from services.scoring import handlers, rules, standings
 from services.scoring.adapters.orm import metadata, quarter_totals, score_lines
 
@@ -136,9 +136,7 @@ def test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time(db, databases)
     for events_ in (original, replay):
         batched = Database(databases.url("scoring"), metadata)
         try:
-            with batched.engine.begin() as connection:
-                for table in reversed(metadata.sorted_tables):
-                    connection.execute(table.delete())
+            emptied(batched)
             handlers.ensure_default_rules(batched)
             handlers.on_report_events(batched, Settings, *events_)
             assert lines_of(batched) == lines and figures_of(batched) == figures
