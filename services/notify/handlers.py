@@ -81,9 +81,12 @@ def on_events(db, settings, *events) -> None:
                 mail = f"{body}\n\n查看详情：{page}" if page else body
                 for person_id, address in _emails_for(uow, targets).items():
                     delivery.record(uow, event, "email", person_id, address, mail, title)
-        for hook in uow.execute(select(webhooks)):
-            if event["event_type"] in decode_json(hook.event_types):
-                delivery.record(uow, event, "webhook", hook.id, hook.url,
+        if "webhooks" not in uow.memo:  # read once for a batch of events
+            uow.memo["webhooks"] = [(hook.id, hook.url, set(decode_json(hook.event_types)))
+                                    for hook in uow.execute(select(webhooks))]
+        for hook_id, url, event_types in uow.memo["webhooks"]:
+            if event["event_type"] in event_types:
+                delivery.record(uow, event, "webhook", hook_id, url,
                                 delivery.webhook_body(event))
     handle_each(db, "notify", events, apply)
 
