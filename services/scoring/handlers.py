@@ -326,6 +326,13 @@ def on_report_events(db, settings, *events) -> None:
         records.update((row.report_id, row) for row in uow.execute(
             select(report_records).where(report_records.c.report_id.in_(ids))))
         uow.memo["scores"] = BatchScores(uow, [i for i in ids if records[i] is not None])
+        uow.memo["records created"] = {}
+
+    def after(uow, batch):
+        created = uow.memo["records created"]
+        if created:  # as the batch's last event on each left it
+            uow.execute(insert(report_records), list(created.values()))
+        uow.memo["scores"].settle(uow)
 
     def apply(uow, event):
         report, kind, at = event["report"], event["event_type"], event["occurred_at"]
@@ -360,17 +367,18 @@ def on_report_events(db, settings, *events) -> None:
                                       "on": on.isoformat()}
             elif status in ("returned", "rejected", "withdrawn"):
                 values["decision"] = None
-        if created:
-            row = uow.execute(insert(report_records).returning(*report_records.c),
-                              {**new_record, **values}).one()
+        created_now = uow.memo["records created"]  # inserted when the batch ends
+        if created or report["id"] in created_now:
+            record = {**(new_record if created else created_now[report["id"]]), **values}
+            created_now[report["id"]] = record
+            row = SimpleNamespace(**record)
         elif values:
             row = uow.execute(update(report_records).where(
                 report_records.c.report_id == report["id"]).values(**values)
                 .returning(*report_records.c)).one()
         records[report["id"]] = row
         uow.memo["scores"].recompute(uow, row, settings.level, event["actor_id"])
-    handle_each(db, "scoring", events, apply, before,
-                after=lambda uow, batch: uow.memo["scores"].settle(uow))
+    handle_each(db, "scoring", events, apply, before, after)
 
 
 def on_directory_events(db, *events) -> None:

@@ -12,11 +12,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from minyi_common import events
-from minyi_common.db import Database
+from minyi_common.db import Database, decode_json
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.testing import both_backends, emptied
 from services.scoring import handlers, rules, standings
-from services.scoring.adapters.orm import metadata, quarter_totals, score_lines
+from services.scoring.adapters.orm import (metadata, quarter_totals, report_records,
+                                           score_lines)
 
 ADMIN = {"id": "admin", "roles": ["admin"], "unit_ids": []}
 EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
@@ -110,6 +111,15 @@ def figures_of(db):
                       for r in connection.execute(select(quarter_totals)))
 
 
+def records_of(db):
+    with db.engine.connect() as connection:
+        return sorted((r.report_id, r.status, r.status_at.isoformat(), r.submitted_on.isoformat(),
+                       json.dumps(decode_json(r.decision), sort_keys=True),
+                       json.dumps(decode_json(r.outcomes), sort_keys=True),
+                       json.dumps(decode_json(r.co_author_ids)), r.unit_id, r.title)
+                      for r in connection.execute(select(report_records)))
+
+
 def told_of(db):
     outbox = metadata.tables["outbox"]
     with db.engine.connect() as connection:
@@ -129,7 +139,7 @@ def test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time(db, databases)
     original = story()
     for e in original:
         handlers.on_report_events(db, Settings, e)
-    lines, figures, told = lines_of(db), figures_of(db), told_of(db)
+    lines, figures, told, records = lines_of(db), figures_of(db), told_of(db), records_of(db)
     assert {t["person_id"] for t in told} == {"zhang", "li"} and len(told) == 6
     replay = original + original[1:3]
     random.Random(5).shuffle(replay)
@@ -140,6 +150,7 @@ def test_a_whole_story_in_one_batch_scores_as_one_event_at_a_time(db, databases)
             handlers.ensure_default_rules(batched)
             handlers.on_report_events(batched, Settings, *events_)
             assert lines_of(batched) == lines and figures_of(batched) == figures
+            assert records_of(batched) == records  # what the next batch starts from
             if events_ is original:
                 assert told_of(batched) == told
         finally:
