@@ -279,30 +279,40 @@ def merge(db, settings, principal, payload) -> dict:
 
 
 # --- events --------------------------------------------------------------------------
+STATUS_OF = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
+             "report_withdrawn": "withdrawn"}
+CASE_FIELDS = ("author_id", "co_author_ids", "unit_id", "title", "situation", "analysis",
+               "suggestions", "category", "consent_to_publish", "urgent", "submitted_at")
+
+
 def on_report_events(db, index, *events, pause=lambda: None) -> None:
     """Keep a case in step with intake: events about one report apply one at a time and
     in the order they happened, whatever order they arrive in (SPEC §13)."""
-    def lock_reports(uow, batch):
+    def before(uow, batch):
         # One writer per report (its case row may not exist yet): the batch's keys in
         # one statement, in the batch's order, before any of its events applies.
         lock(uow, *(f"review:report:{event['report']['id']}" for event in batch))
         uow.memo["rows to add"] = RowsToAdd()
+        # The first event of a report makes its case (a withdrawal that overtook its
+        # submission makes a withdrawn case: the submission, older, then changes nothing
+        # and the report never queues): the batch's new cases in one statement; the
+        # events that made them are not applied to them again.
+        firsts = {}
+        for event in batch:
+            firsts.setdefault(event["report"]["id"], event)
+        made = uow.execute(
+            conflict_insert(uow.db, cases).on_conflict_do_nothing().returning(cases.c.report_id),
+            [dict(report_id=report_id, status=STATUS_OF[event["event_type"]], outcomes=[],
+                  version=1, updated_at=utcnow(), intake_at=event["occurred_at"],
+                  **{k: event["report"][k] for k in CASE_FIELDS})
+             for report_id, event in firsts.items()]).scalars()
+        uow.memo["cases made by"] = {firsts[report_id]["event_id"] for report_id in made}
 
     def apply(uow, event):
         report = event["report"]
-        kind, at = event["event_type"], event["occurred_at"]
-        fields_ = {k: report[k] for k in ("author_id", "co_author_ids", "unit_id", "title",
-                                          "situation", "analysis", "suggestions", "category",
-                                          "consent_to_publish", "urgent", "submitted_at")}
-        status = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
-                  "report_withdrawn": "withdrawn"}[kind]
-        # The first event of a report makes its case (a withdrawal that overtook its
-        # submission makes a withdrawn case: the submission, older, then changes nothing
-        # and the report never queues); a case that exists is read and changed below.
-        created = uow.execute(conflict_insert(uow.db, cases).on_conflict_do_nothing(), dict(
-            report_id=report["id"], status=status, outcomes=[], version=1,
-            updated_at=utcnow(), intake_at=at, **fields_)).rowcount == 1
-        if not created:
+        kind, at, status = event["event_type"], event["occurred_at"], STATUS_OF[event["event_type"]]
+        created = event["event_id"] in uow.memo["cases made by"]
+        if not created:  # a case that exists is read and changed
             existing = _load_case(uow, report["id"], for_update=True)
             if existing["intake_at"] is not None and at < existing["intake_at"]:
                 return  # older than what this case already reflects
@@ -315,13 +325,13 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
             values = {"status": status, "updated_at": utcnow(), "intake_at": at,
                       "version": existing["version"] + 1}
             if kind != "report_withdrawn":
-                values.update(fields_)
+                values.update({k: report[k] for k in CASE_FIELDS})
             uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
         uow.memo["rows to add"].history.append(dict(
             report_id=report["id"], at=at, actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
             _note_similar(uow, index, report, pause, first_time=created)
-    handle_each(db, "review", events, apply, lock_reports,
+    handle_each(db, "review", events, apply, before,
                 lambda uow, batch: uow.memo["rows to add"].insert(uow, index))
 
 

@@ -152,12 +152,17 @@ def test_a_batch_that_rolls_back_leaves_the_similarity_index_as_it_was(db):
     stored, and a restart would lose its hints)."""
     from services.review.adapters.orm import similarity_docs, similarity_hints
     now = datetime.now(timezone.utc)
-    first, second = (intake_event("report_submitted", r, now) for r in ("batch-1", "batch-2"))
-    broken = intake_event("report_submitted", "batch-3", now)
-    del broken["report"]["title"]  # its handler fails, after the two others ran
-    index = SimilarityIndex()
+    first, second, third = (intake_event("report_submitted", r, now)
+                            for r in ("batch-1", "batch-2", "batch-3"))
+
+    class FailsOnTheThird(SimilarityIndex):  # its handler fails, after the two others ran
+        def most_similar(self, doc, exclude=None):
+            if exclude == "batch-3":
+                raise KeyError("batch-3")
+            return super().most_similar(doc, exclude=exclude)
+    index = FailsOnTheThird()
     with pytest.raises(KeyError):
-        handlers.on_report_events(db, index, first, second, broken)
+        handlers.on_report_events(db, index, first, second, third)
     assert len(index) == 0 and index.last_seq == 0 and not index.postings
 
     for event in (first, second):  # what the consumer does after a failed batch
@@ -175,7 +180,9 @@ def test_a_batch_that_rolls_back_leaves_the_similarity_index_as_it_was(db):
 def _what_events_left(db) -> dict:
     with db.engine.connect() as connection:
         return {
-            "cases": sorted(connection.execute(select(cases.c.report_id, cases.c.status)).all()),
+            "cases": sorted(connection.execute(select(
+                cases.c.report_id, cases.c.status, cases.c.version, cases.c.intake_at,
+                cases.c.title, cases.c.situation)).all()),
             "history": [tuple(r) for r in connection.execute(
                 select(history.c.report_id, history.c.action, history.c.at)
                 .order_by(history.c.report_id, history.c.id))],
@@ -224,3 +231,7 @@ def test_a_batch_of_events_leaves_what_one_event_at_a_time_leaves(databases):
     assert [h for h in one_at_a_time["hints"] if h[0] == "b1"] == []
     assert ("b2", "a0") in one_at_a_time["hints"] and ("b3", "b2") in one_at_a_time["hints"]
     assert len(one_at_a_time["history"]) == 6 and len(one_at_a_time["docs"]) == 4
+    # A case is made by its report's first event, changed once by each later one.
+    assert {c[0]: (c[1], c[2]) for c in in_one_batch["cases"]} == {
+        "a0": ("submitted", 1), "b1": ("resubmitted", 2), "b2": ("submitted", 1),
+        "b3": ("withdrawn", 2)}
