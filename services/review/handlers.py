@@ -310,7 +310,8 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
 
     def apply(uow, event):
         report = event["report"]
-        kind, at, status = event["event_type"], event["occurred_at"], STATUS_OF[event["event_type"]]
+        kind, at = event["event_type"], event["occurred_at"]
+        status = STATUS_OF[kind]
         created = event["event_id"] in uow.memo["cases made by"]
         if not created:  # a case that exists is read and changed
             existing = _load_case(uow, report["id"], for_update=True)

@@ -194,7 +194,7 @@ class BatchScores:
                 running[key] += change["points"]
                 kind, person_id, quarter = key
                 if kind != "person" or not change["points"] or quarter % 10 == 0:
-                    continue  # people are told their quarter's total (the year's row moves with it)
+                    continue  # people are told their quarter's total (the year's moves along)
                 uow.emit(events.new_event(
                     "points_changed", actor_id, report_id, person_id=person_id,
                     period=f"{quarter // 10}-Q{quarter % 10}", points=float(running[key]),
