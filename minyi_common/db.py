@@ -255,10 +255,15 @@ class UnitOfWork:
 
     def emit(self, event: dict) -> None:
         """Write an already validated event (``events.new_event``) to the outbox."""
-        self.execute(insert(self.db.outbox), dict(
-            event_id=event["event_id"], event_type=event["event_type"],
-            body=json.dumps(event, ensure_ascii=False), created_at=utcnow()))
+        self.execute(insert(self.db.outbox), self.outbox_row(event))
+
+    def outbox_row(self, event: dict) -> dict:
+        """The outbox row of ``event``, for a caller that writes it in a statement of its
+        own making (with other rows, in one round trip); the commit then wakes the relay
+        as for ``emit``."""
         self._emitted += 1
+        return dict(event_id=event["event_id"], event_type=event["event_type"],
+                    body=json.dumps(event, ensure_ascii=False), created_at=utcnow())
 
     def claim(self, consumer: str, event_id: str) -> bool:
         """Record that ``consumer`` handles ``event_id`` now; False if it already did."""

@@ -57,11 +57,10 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
                   "status": "draft" if data["draft"] else "submitted", "decision": None,
                   "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
                   "submitted_at": None if data["draft"] else now}
+        submitted = None if data["draft"] else events.new_event(
+            "report_submitted", principal["id"], report["id"], report=_record(report))
         created = repo.add(report, report["status"] if not data["draft"] else "created",
-                           principal["id"])
-        if not data["draft"]:
-            uow.emit(events.new_event("report_submitted", principal["id"], report["id"],
-                                      report=_record(report)))
+                           principal["id"], submitted)
         uow.commit()
     return {"created": True, "report": reusable(ReportSchema).dump(created)}
 
