@@ -155,7 +155,7 @@ class BatchScores:
         self.rescored = {}  # report id -> its new lines
         self.moves = []  # (report id, actor id, figures before, figures after), in order
 
-    def recompute(self, uow, row, own_level: str, actor_id=None) -> list:
+    def recompute(self, uow, row, own_level: str, actor_id=None) -> None:
         """Replace a report's lines by those its current record (``row``, as the caller
         just read or wrote it) earns."""
         lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
@@ -163,7 +163,6 @@ class BatchScores:
         self.moves.append((row.report_id, actor_id, self.figures.get(row.report_id, {}), after))
         self.figures[row.report_id] = after
         self.rescored[row.report_id] = lines
-        return lines
 
     def settle(self, uow) -> None:
         """Write the new lines and move the quarter totals, in the same transaction as
@@ -326,12 +325,12 @@ def on_report_events(db, settings, *events) -> None:
         records.update((row.report_id, row) for row in uow.execute(
             select(report_records).where(report_records.c.report_id.in_(ids))))
         uow.memo["scores"] = BatchScores(uow, [i for i in ids if records[i] is not None])
-        uow.memo["records created"] = {}
+        uow.memo["records created"] = set()
 
     def after(uow, batch):
-        created = uow.memo["records created"]
+        created, records = uow.memo["records created"], uow.memo["records"]
         if created:  # as the batch's last event on each left it
-            uow.execute(insert(report_records), list(created.values()))
+            uow.execute(insert(report_records), [vars(records[i]) for i in sorted(created)])
         uow.memo["scores"].settle(uow)
 
     def apply(uow, event):
@@ -346,10 +345,9 @@ def on_report_events(db, settings, *events) -> None:
         if created:
             # Any event carries the whole record, so the first to arrive creates it: as
             # a submitted report, then changed by this event below, in one INSERT.
-            new_record = dict(report_id=report["id"], status="submitted",
-                              status_at=report["submitted_at"], decision=None, outcomes={},
-                              **who)
-            row = SimpleNamespace(**new_record)
+            row = SimpleNamespace(report_id=report["id"], status="submitted",
+                                  status_at=report["submitted_at"], decision=None, outcomes={},
+                                  **who)
         values = {}
         if kind in OUTCOMES:
             outcome = {k: (v.isoformat() if isinstance(v, date) else v)
@@ -369,9 +367,8 @@ def on_report_events(db, settings, *events) -> None:
                 values["decision"] = None
         created_now = uow.memo["records created"]  # inserted when the batch ends
         if created or report["id"] in created_now:
-            record = {**(new_record if created else created_now[report["id"]]), **values}
-            created_now[report["id"]] = record
-            row = SimpleNamespace(**record)
+            created_now.add(report["id"])
+            row = SimpleNamespace(**{**vars(row), **values})
         elif values:
             row = uow.execute(update(report_records).where(
                 report_records.c.report_id == report["id"]).values(**values)
