@@ -495,9 +495,7 @@ def lock(uow: UnitOfWork, *keys: str, shared: bool = False) -> None:
     # Held until the transaction ends: a batch of events asks for each lock once.
     held = uow.memo.setdefault("advisory locks", set())
     wanted = [key for key in dict.fromkeys(keys) if (key, shared) not in held]
-    if len(wanted) == 1:
-        uow.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"), {"key": wanted[0]})
-    elif wanted:
+    if wanted:
         # A batch's keys in one round trip, still one after another in the order given.
         uow.execute(text(f"SELECT {function}(hashtextextended(key, 0)) FROM "
                          "unnest(CAST(:keys AS text[])) WITH ORDINALITY AS wanted(key, n) "
