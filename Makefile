@@ -27,9 +27,10 @@ run: install web
 	$(BIN)/python -m minyi_common.launcher
 
 ## The whole suite: the web app's type check and unit tests, then unit, integration
-## (real RabbitMQ and PostgreSQL) and end to end (a real Chromium) in pytest.
+## (real RabbitMQ and PostgreSQL) and end to end (a real Chromium) in pytest: two
+## processes at once, then the tests that restart the broker or PostgreSQL alone.
 test: install system-deps web web-check
-	$(BIN)/python -m pytest
+	$(BIN)/python tools/run_tests.py
 
 node-check:
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && $(NODE_OK) || { \

@@ -1,0 +1,76 @@
+"""`make test`: the whole pytest suite in two processes at once, then, alone, the tests
+that restart the shared broker or PostgreSQL.
+
+Most of the suite's time is waiting (systems starting, retries backing off, browsers),
+not computing: one process kept the two cores about a third busy and took more than
+ten minutes. Two processes share nothing that matters: each pytest makes a RabbitMQ
+vhost of its own (``amqp_uri``), and databases, ports and temporary directories of its
+own. The tests that restart the local RabbitMQ or PostgreSQL (``EXCLUSIVE``) would take
+them away from whatever the other process runs, so they run last, by themselves.
+
+Each process writes to a file; each file is printed whole when its process ends, so the
+output reads as two ordinary pytest runs and then a third. Arguments are passed to every
+pytest (``-x``, ``-k ...``). ``pytest`` alone still runs everything in one process.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# They restart the machine's RabbitMQ or PostgreSQL (tests/faults.py).
+EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
+# Two shares of about the same time on a two-core machine. The browser tests (a minute
+# and a half) run beside the share that holds tests/test_web_app.py (the root conftest).
+# (Three shares were tried: 8 min 26 s against 8 min 49 s, for a third process competing
+# for the cores while timing-sensitive tests run; not worth it.)
+SHARES = [["minyi_common", "services", "gateway"], ["tests"]]
+
+
+def share_args(share: list, others: list) -> list:
+    """The paths of a share, without what other shares (or the exclusive run) take from
+    inside its directories."""
+    args = list(share)
+    for path in others + EXCLUSIVE:
+        if any(path.startswith(mine.rstrip("/") + "/") for mine in share):
+            args += ["--ignore", path]
+    return args
+
+
+def main(argv: list) -> int:
+    python = sys.executable
+    workdir = tempfile.mkdtemp(prefix="minyi-tests-")
+    started = time.monotonic()
+    runs = []
+    for number, share in enumerate(SHARES, 1):
+        others = [p for s in SHARES if s is not share for p in s]
+        output = os.path.join(workdir, f"share{number}.txt")
+        with open(output, "wb") as sink:
+            process = subprocess.Popen(
+                [python, "-m", "pytest", "--basetemp", os.path.join(workdir, f"t{number}"),
+                 *share_args(share, others), *argv],
+                cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        runs.append((f"share {number} of {len(SHARES)}", process, output))
+    codes = []
+    for name, process, output in runs:
+        codes.append(process.wait())
+        print(f"\n===== {name}: exit {codes[-1]} "
+              f"({time.monotonic() - started:.0f} s since the start) =====", flush=True)
+        with open(output, encoding="utf-8", errors="replace") as text:
+            sys.stdout.write(text.read())
+        sys.stdout.flush()
+    print("\n===== alone: the tests that restart RabbitMQ or PostgreSQL =====", flush=True)
+    codes.append(subprocess.call(
+        [python, "-m", "pytest", "--basetemp", os.path.join(workdir, "alone"),
+         *EXCLUSIVE, *argv], cwd=ROOT))
+    print(f"\nminyi: the suite took {time.monotonic() - started:.0f} s "
+          f"(exit codes {codes})", flush=True)
+    # pytest's 5 is "nothing collected" (a -k that matched nothing in one part).
+    failed = [code for code in codes if code not in (0, 5)]
+    return failed[0] if failed else (0 if 0 in codes else 5)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
