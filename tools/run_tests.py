@@ -29,9 +29,10 @@ EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
 SHARES = [["minyi_common", "services", "gateway"], ["tests"]]
 
 
-def share_args(share: list, others: list) -> list:
+def share_args(share: list) -> list:
     """The paths of a share, without what other shares (or the exclusive run) take from
     inside its directories."""
+    others = [path for other in SHARES if other is not share for path in other]
     args = list(share)
     for path in others + EXCLUSIVE:
         if any(path.startswith(mine.rstrip("/") + "/") for mine in share):
@@ -45,12 +46,11 @@ def main(argv: list) -> int:
     started = time.monotonic()
     runs = []
     for number, share in enumerate(SHARES, 1):
-        others = [p for s in SHARES if s is not share for p in s]
         output = os.path.join(workdir, f"share{number}.txt")
         with open(output, "wb") as sink:
             process = subprocess.Popen(
                 [python, "-m", "pytest", "--basetemp", os.path.join(workdir, f"t{number}"),
-                 *share_args(share, others), *argv],
+                 *share_args(share), *argv],
                 cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
         runs.append((f"share {number} of {len(SHARES)}", process, output))
     codes = []
