@@ -13,6 +13,7 @@ output reads as two ordinary pytest runs and then a third. Arguments are passed 
 pytest (``-x``, ``-k ...``). ``pytest`` alone still runs everything in one process.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,7 +70,12 @@ def main(argv: list) -> int:
           f"(exit codes {codes})", flush=True)
     # pytest's 5 is "nothing collected" (a -k that matched nothing in one part).
     failed = [code for code in codes if code not in (0, 5)]
-    return failed[0] if failed else (0 if 0 in codes else 5)
+    if failed:
+        # Kept for a look at what failed (each run is ~45 MB of outputs and databases).
+        print(f"minyi: the runs' outputs and temporary files are in {workdir}", flush=True)
+        return failed[0]
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if 0 in codes else 5
 
 
 if __name__ == "__main__":
