@@ -8,6 +8,7 @@ from minyi_common.nameko_glue import rpc
 from tests.system import Api, free_port
 
 ADMIN = ("root", "root-password-1")
+RPC_TIMEOUT = 2
 
 
 @pytest.fixture
@@ -15,7 +16,9 @@ def gateway(container_factory, service_config, monkeypatch):
     monkeypatch.setenv("MINYI_ADMIN_USERNAME", ADMIN[0])
     monkeypatch.setenv("MINYI_ADMIN_PASSWORD", ADMIN[1])
     port = free_port()
-    cfg = service_config("gateway", gateway_port=port, rpc_timeout=0.5)
+    # Long enough for an answer when two test processes share the cores (0.5 s was not),
+    # short enough that the test of a late answer waits only this long.
+    cfg = service_config("gateway", gateway_port=port, rpc_timeout=RPC_TIMEOUT)
     container = container_factory(GatewayService, cfg)
     container.start()
     return {"base": f"http://127.0.0.1:{port}", "config": cfg,
@@ -28,7 +31,7 @@ class SlowIntake:
 
     @rpc
     def list_reports(self, principal, filters=None):
-        eventlet.sleep(3)
+        eventlet.sleep(RPC_TIMEOUT * 4)
         return {"items": [], "total": 0, "page": 1, "page_size": 20}
 
 
