@@ -83,8 +83,15 @@ def declare(connection, namespace: str, retry_delays, attempts: int = 5) -> None
         channel = connection.channel()
         try:
             events_exchange(namespace)(channel).declare()
-            for queue in all_queues(namespace, retry_delays):
-                queue(channel).declare()
+            queues = all_queues(namespace, retry_delays)
+            # 144 queues, each with its binding: sent without waiting for each answer
+            # (a round trip each took 0.7 s), then one that is waited for. The broker
+            # carries out a channel's methods in order, so that answer comes only after
+            # every declaration before it succeeded; one that failed closes the channel,
+            # and the wait raises its error instead.
+            for queue in queues:
+                queue(channel).declare(nowait=True)
+            queues[-1](channel).queue_declare(passive=True)
             return
         except ChannelNotFound:
             if attempt == attempts:
@@ -102,7 +109,7 @@ def delete(connection, namespace: str, retry_delays) -> None:
     channel = connection.channel()
     try:
         for queue in all_queues(namespace, retry_delays):
-            queue(channel).delete()
+            queue(channel).delete(nowait=True)  # waited for all at once, as in declare
         events_exchange(namespace)(channel).delete()
     finally:
         channel.close()
