@@ -26,10 +26,10 @@ install: $(STAMP)
 run: install web
 	$(BIN)/python -m minyi_common.launcher
 
-## The whole suite: the web app's type check and unit tests, then unit, integration
-## (real RabbitMQ and PostgreSQL) and end to end (a real Chromium) in pytest: two
-## processes at once, then the tests that restart the broker or PostgreSQL alone.
-test: install system-deps web web-check
+## The whole suite: unit, integration (real RabbitMQ and PostgreSQL) and end to end (a
+## real Chromium) in pytest: two processes at once, then the tests that restart the
+## broker or PostgreSQL alone, with the web app's type check and unit tests beside them.
+test: install system-deps web
 	$(BIN)/python tools/run_tests.py
 
 node-check:

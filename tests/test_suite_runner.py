@@ -58,3 +58,14 @@ def test_the_modules_that_restart_shared_services_run_alone():
     found = {m for m in _test_modules(["minyi_common", "services", "gateway", "tests"])
              if restarts.search(open(os.path.join(ROOT, m), encoding="utf-8").read())}
     assert found == set(_runner().EXCLUSIVE)
+
+
+def test_a_failure_anywhere_fails_the_suite_and_nothing_collected_only_when_nowhere():
+    overall_exit = _runner().overall_exit
+    assert overall_exit([0, 0, 0], 0) == 0
+    assert overall_exit([0, 5, 5], 0) == 0      # a -k that matched in one part only
+    assert overall_exit([5, 5, 5], 0) == 5      # ... or in none
+    assert overall_exit([0, 1, 0], 0) == 1
+    assert overall_exit([0, 0, 0], 2) == 2      # vue-tsc or Vitest failed
+    assert overall_exit([5, 5, 5], 1) == 1
+    assert overall_exit([4, 0, 0], 1) == 4

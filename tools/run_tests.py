@@ -1,5 +1,5 @@
 """`make test`: the whole pytest suite in two processes at once, then, alone, the tests
-that restart the shared broker or PostgreSQL.
+that restart the shared broker or PostgreSQL, with the web app's checks beside them.
 
 Most of the suite's time is waiting (systems starting, retries backing off, browsers),
 not computing: one process kept the two cores about a third busy and took more than
@@ -25,9 +25,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
 # Two shares of about the same time on a two-core machine. The browser tests (a minute
 # and a half) run beside the share that holds tests/test_web_app.py (the root conftest).
-# (Three shares were tried: 8 min 26 s against 8 min 49 s, for a third process competing
-# for the cores while timing-sensitive tests run; not worth it.)
-SHARES = [["minyi_common", "services", "gateway"], ["tests"]]
+# tests/test_crash_recovery.py (~45 s) goes with the first: the second ended ~50 s later
+# without it. (Three shares were tried: 8 min 26 s against 8 min 49 s, for a third
+# process competing for the cores while timing-sensitive tests run; not worth it.)
+SHARES = [["minyi_common", "services", "gateway", "tests/test_crash_recovery.py"], ["tests"]]
+# The web app's type check (vue-tsc) and unit tests (Vitest), in web/.
+WEB_CHECK = "npm run --silent typecheck && npm run --silent test -- --reporter=dot"
 
 
 def share_args(share: list) -> list:
@@ -62,21 +65,41 @@ def main(argv: list) -> int:
         with open(output, encoding="utf-8", errors="replace") as text:
             sys.stdout.write(text.read())
         sys.stdout.flush()
+    # The web app's checks need neither broker nor database: they run beside the tests
+    # that restart those (which wait more than they compute), not before everything.
+    web_output = os.path.join(workdir, "web-check.txt")
+    with open(web_output, "wb") as sink:
+        web_check = subprocess.Popen(WEB_CHECK, shell=True, cwd=os.path.join(ROOT, "web"),
+                                     stdout=sink, stderr=subprocess.STDOUT)
     print("\n===== alone: the tests that restart RabbitMQ or PostgreSQL =====", flush=True)
     codes.append(subprocess.call(
         [python, "-m", "pytest", "--basetemp", os.path.join(workdir, "alone"),
          *EXCLUSIVE, *argv], cwd=ROOT))
+    web_code = web_check.wait()
+    print(f"\n===== the web app's type check and unit tests: exit {web_code} =====",
+          flush=True)
+    with open(web_output, encoding="utf-8", errors="replace") as text:
+        sys.stdout.write(text.read())
     print(f"\nminyi: the suite took {time.monotonic() - started:.0f} s "
-          f"(exit codes {codes})", flush=True)
-    # pytest's 5 is "nothing collected" (a -k that matched nothing in one part).
-    failed = [code for code in codes if code not in (0, 5)]
-    if failed:
+          f"(pytest's exit codes {codes}, the web app's {web_code})", flush=True)
+    code = overall_exit(codes, web_code)
+    if code not in (0, 5):
         # Kept for a look at what failed (each run is ~45 MB of outputs and databases).
         print(f"minyi: the runs' outputs and temporary files are in {workdir}", flush=True)
-        return failed[0]
+        return code
     shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if 0 in codes else 5
+    return code
 
+
+def overall_exit(pytest_codes: list, web_code: int) -> int:
+    """The first failure's code; else 0, or pytest's 5 ("nothing collected") when every
+    pytest said so (a -k that matched nothing anywhere). A 5 from one part alone is a -k
+    that matched nothing there, not a failure; the web app's checks have no such code."""
+    failed = [code for code in pytest_codes if code not in (0, 5)]
+    failed += [web_code] if web_code else []
+    if failed:
+        return failed[0]
+    return 0 if 0 in pytest_codes else 5
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
