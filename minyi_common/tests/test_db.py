@@ -164,3 +164,32 @@ def test_topology_declaration_waits_for_a_broker_that_is_away(caplog):
                             give_up_after=6.0)
     assert 3.0 <= time.monotonic() - started < 30
     assert len([r for r in caplog.records if "not answering" in r.getMessage()]) == 1
+
+
+def test_the_topology_declared_at_once_is_all_there_and_a_refusal_is_raised(amqp_uri,
+                                                                          namespace):
+    """The declarations go out without waiting for each answer; every queue is there
+    afterwards, and a declaration the broker refuses (here a queue of the same name but
+    other arguments, in the middle of the list) still raises, not vanishes."""
+    from amqp.exceptions import PreconditionFailed
+    from kombu import Connection, Queue
+
+    from minyi_common import topology
+    from minyi_common.testing import TEST_RETRY_DELAYS
+
+    with Connection(amqp_uri) as connection:
+        topology.declare(connection, namespace, TEST_RETRY_DELAYS)
+        channel = connection.channel()
+        for queue in topology.all_queues(namespace, TEST_RETRY_DELAYS):
+            queue(channel).queue_declare(passive=True)  # raises NotFound when absent
+        channel.close()
+        topology.delete(connection, namespace, TEST_RETRY_DELAYS)
+
+        other = f"{namespace}x"
+        clash = topology.queue_name(other, "review", "report_submitted")
+        channel = connection.channel()
+        Queue(clash, durable=False, auto_delete=True)(channel).declare()
+        with pytest.raises(PreconditionFailed):
+            topology.declare(connection, other, TEST_RETRY_DELAYS)
+        channel.close()
+        topology.delete(connection, other, TEST_RETRY_DELAYS)
