@@ -533,7 +533,8 @@ class GatewayService:
     def score_check(self, request):
         return self.scoring.check(self._staff(request, "admin"))
 
-    @api("GET", "/scores/quota", answer=c.Quota, query=(("year", "integer", "a year"),),
+    @api("GET", "/scores/quota", answer=c.Quota,
+         query=(("year", {"type": "integer", "minimum": 2000, "maximum": 2999}, "a year"),),
          summary="Quota owed and submitted per person: editors all, unit admins their "
                  "units', members and officers their own")
     def quota(self, request):
@@ -558,7 +559,8 @@ class GatewayService:
         return self.scoring.list_bulletins(self._principal(request))
 
     @api("GET", "/scores/bulletins/<period>", answer=c.Bulletin,
-         query=(("format", "string", "json, csv, xlsx or docx"),),
+         query=(("format", {"type": "string", "enum": ["json", "csv", "xlsx", "docx"]},
+                 "json (the default), csv, xlsx or docx"),),
          summary="The bulletin (通报) of a period")
     def bulletin(self, request, period):
         principal = self._principal(request)

@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from . import officetime
 from .events import LEVELS, MODES, OUTCOME_KINDS
 from .schemas import ROLES, UNIT_KINDS, one_line, plain_text
+from .topology import SUBSCRIPTIONS
 
 REJECT_REASONS = {
     "petition": "信访", "litigation": "涉诉", "personnel": "人事", "secret": "涉密",
@@ -602,9 +603,18 @@ class Preferences(Schema):
     email = fields.Boolean(required=True)
 
 
+# What a webhook can be told of: every event notify hears, the directory's aside.
+WEBHOOK_EVENT_TYPES = tuple(t for t in SUBSCRIPTIONS["notify"] if not t.startswith("directory."))
+
+
 class WebhookInput(Schema):
-    url = fields.Url(required=True, schemes=("http", "https"))
-    event_types = fields.List(fields.String(), required=True)
+    """What /openapi.json says of a new webhook; notify checks it (and that the address
+    is a public one) with the same limits."""
+    class Meta:
+        unknown = RAISE
+    url = fields.Url(required=True, schemes=("http", "https"), validate=validate.Length(max=500))
+    event_types = fields.List(fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
+                              required=True, validate=validate.Length(min=1))
     secret = fields.String(required=True, validate=validate.Length(min=16, max=200))
 
 

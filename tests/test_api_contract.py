@@ -60,6 +60,18 @@ def test_the_openapi_document_is_valid_and_covers_every_route(system):
     assert {"title", "situation", "analysis", "suggestions", "category"} <= set(fields)
     assert fields["title"]["maxLength"] == 60
     assert "422" in create["responses"] and "413" in create["responses"]
+    # Limits the services enforce are stated, so that a client can check before sending.
+    def query(path, name):
+        return next(p["schema"] for p in document["paths"][path]["get"]["parameters"]
+                    if p["name"] == name)
+    assert query("/api/v1/scores/quota", "year") == {"type": "integer", "minimum": 2000,
+                                                     "maximum": 2999}
+    assert query("/api/v1/scores/bulletins/{period}", "format")["enum"] == [
+        "json", "csv", "xlsx", "docx"]
+    hook = document["components"]["schemas"]["WebhookInput"]["properties"]
+    assert hook["url"]["maxLength"] == 500 and hook["event_types"]["minItems"] == 1
+    assert "report_adopted" in hook["event_types"]["items"]["enum"]
+    assert not any(e.startswith("directory.") for e in hook["event_types"]["items"]["enum"])
 
 
 def test_the_docs_page_works_without_outside_network(system):

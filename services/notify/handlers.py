@@ -6,11 +6,11 @@ from urllib.parse import urlparse
 
 from sqlalchemy import delete, func, insert, select, update
 
+from minyi_common.contracts import WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS
 from minyi_common.contracts import NotificationSchema, WebhookSchema
 from minyi_common.db import decode_json, handle_each, upsert_row, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
-from minyi_common.topology import SUBSCRIPTIONS
 
 from . import delivery, templates
 from .adapters import addresses, sealing
@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
 # What outside systems may subscribe to: every event notify hears but the directory's
 # (which carries people's contact details).
-WEBHOOK_EVENTS = tuple(t for t in SUBSCRIPTIONS["notify"] if not t.startswith("directory."))
 
 
 def _people_where(uow, predicate) -> list:

@@ -1765,7 +1765,7 @@ export interface components {
             url?: string;
         };
         WebhookInput: {
-            event_types: string[];
+            event_types: ("report_submitted" | "report_resubmitted" | "report_returned" | "report_retained" | "report_rejected" | "report_adopted" | "report_forwarded" | "report_outcome_recorded" | "points_changed" | "quota_reminder_due" | "bulletin_published")[];
             secret: string;
             /** Format: url */
             url: string;
@@ -4971,8 +4971,8 @@ export interface operations {
     bulletin: {
         parameters: {
             query?: {
-                /** @description json, csv, xlsx or docx */
-                format?: string;
+                /** @description json (the default), csv, xlsx or docx */
+                format?: "json" | "csv" | "xlsx" | "docx";
             };
             header?: {
                 /** @description Passed through to every service's log lines */
