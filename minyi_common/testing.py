@@ -98,15 +98,73 @@ def amqp_uri(broker_uri):
         yield uri
 
 
+class NamespaceSupply:
+    """Fresh namespaces with their topology already declared, one made ahead while the
+    test before runs, and deleted after their test while the next one runs.
+
+    Declaring a namespace's 144 queues took a test ~0.55 s and deleting them ~0.2 s (the
+    broker's work: ~0.5 and ~0.2 s of its CPU), a hundred times a run, all of it waited
+    for. In green threads (the suite runs under eventlet's patching) the broker does it
+    while a test waits for something else. Each namespace is still new and used once: a
+    message left in one can never reach another test. A topology the background could not
+    declare is declared again (and its error raised) when it is taken."""
+
+    def __init__(self, amqp_uri: str):
+        import eventlet  # not at the top: see the note on imports
+        self._spawn, self.amqp_uri = eventlet.spawn, amqp_uri
+        self._next = self._spawn(self._declared_namespace)
+        self._deleting = []
+
+    def _declared_namespace(self) -> str:
+        from .amqp import ensure_topology
+        name = f"t{uuid.uuid4().hex[:10]}"
+        # Remembered as declared in this process: the test's containers skip it.
+        ensure_topology(self.amqp_uri, name, TEST_RETRY_DELAYS)
+        return name
+
+    def take(self) -> str:
+        made_ahead, self._next = self._next, None
+        try:
+            name = made_ahead.wait()
+        except Exception:
+            name = self._declared_namespace()  # now, and any error is the test's
+        self._next = self._spawn(self._declared_namespace)
+        return name
+
+    def give_back(self, name: str) -> None:
+        self._deleting = [g for g in self._deleting if not g.dead]
+        self._deleting.append(self._spawn(self._delete, name))
+
+    def _delete(self, name: str) -> None:
+        try:
+            with Connection(self.amqp_uri) as connection:
+                topology.delete(connection, name, TEST_RETRY_DELAYS)
+        except Exception:
+            pass  # the vhost goes at the end of the run anyway
+
+    def close(self) -> None:
+        if self._next is not None:
+            try:
+                self._delete(self._next.wait())
+            except Exception:
+                pass
+        for deleting in self._deleting:
+            deleting.wait()
+
+
+@pytest.fixture(scope="session")
+def namespace_supply(amqp_uri):
+    supply = NamespaceSupply(amqp_uri)
+    yield supply
+    supply.close()
+
+
 @pytest.fixture
-def namespace(amqp_uri):
-    name = f"t{uuid.uuid4().hex[:10]}"
+def namespace(namespace_supply):
+    """A namespace of exchanges and queues of this test's own, declared."""
+    name = namespace_supply.take()
     yield name
-    try:
-        with Connection(amqp_uri) as connection:
-            topology.delete(connection, name, TEST_RETRY_DELAYS)
-    except Exception:
-        pass  # the vhost goes at the end of the run anyway
+    namespace_supply.give_back(name)
 
 
 @pytest.fixture(scope="session")

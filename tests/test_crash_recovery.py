@@ -240,26 +240,31 @@ def test_an_event_the_broker_returns_stays_in_the_outbox(make_settings, database
     the broker returns the event; the row stays unpublished and goes out once the queues
     exist, instead of vanishing."""
     url = databases.url("intake")
-    settings = make_settings("intake", url)
+    # A namespace of its own: the fixture's comes with its topology declared.
+    settings = make_settings("intake", url, namespace=f"t{uuid.uuid4().hex[:10]}")
     db = Database(url, intake_metadata)
     [event] = committed_events(db, 1)
     publisher = ConfirmingPublisher(settings.amqp_uri)
-    with Connection(settings.amqp_uri) as connection:  # the exchange alone, no queues
-        topology.events_exchange(settings.namespace)(connection.default_channel).declare()
-    relay = OutboxRelay(db, lambda t, b: publisher.publish_event(settings.namespace, t, b),
-                        retry_returned_after=0.2)
-    assert relay.relay_once() == 1 and relay.backlog() == 1
-    ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
-    assert eventually(lambda: relay.relay_once() == 1 and relay.backlog() == 0, timeout=5)
-    # The failed publish left no stale confirm behind: the next publish is confirmed too.
-    with db.unit_of_work() as uow:
-        uow.emit(submitted())
-        uow.commit()
-    assert relay.relay_once() == 1 and relay.backlog() == 0
-    publisher.close()
-    db.dispose()
-    queue = topology.queue_name(settings.namespace, "review", "report_submitted")
-    assert event["event_id"] in drain_ids(settings.amqp_uri, queue)
+    try:
+        with Connection(settings.amqp_uri) as connection:  # the exchange alone, no queues
+            topology.events_exchange(settings.namespace)(connection.default_channel).declare()
+        relay = OutboxRelay(db, lambda t, b: publisher.publish_event(settings.namespace, t, b),
+                            retry_returned_after=0.2)
+        assert relay.relay_once() == 1 and relay.backlog() == 1
+        ensure_topology(settings.amqp_uri, settings.namespace, settings.retry_delays)
+        assert eventually(lambda: relay.relay_once() == 1 and relay.backlog() == 0, timeout=5)
+        # The failed publish left no stale confirm behind: the next publish is confirmed too.
+        with db.unit_of_work() as uow:
+            uow.emit(submitted())
+            uow.commit()
+        assert relay.relay_once() == 1 and relay.backlog() == 0
+        queue = topology.queue_name(settings.namespace, "review", "report_submitted")
+        assert event["event_id"] in drain_ids(settings.amqp_uri, queue)
+    finally:
+        publisher.close()
+        db.dispose()
+        with Connection(settings.amqp_uri) as connection:
+            topology.delete(connection, settings.namespace, settings.retry_delays)
 
 
 @both_backends

@@ -193,3 +193,31 @@ def test_the_topology_declared_at_once_is_all_there_and_a_refusal_is_raised(amqp
             topology.declare(connection, other, TEST_RETRY_DELAYS)
         channel.close()
         topology.delete(connection, other, TEST_RETRY_DELAYS)
+
+
+def test_the_namespace_supply_hands_each_one_out_once_declared_and_deletes_it(amqp_uri):
+    """What every test's ``namespace`` comes from: made ahead in the background, so it
+    must be declared by the time it is taken, new each time, and gone after close()."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    from minyi_common import topology
+    from minyi_common.testing import TEST_RETRY_DELAYS, NamespaceSupply
+
+    supply = NamespaceSupply(amqp_uri)
+    taken = [supply.take(), supply.take()]
+    assert taken[0] != taken[1]
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        for name in taken:
+            for queue in topology.all_queues(name, TEST_RETRY_DELAYS):
+                queue(channel).queue_declare(passive=True)  # raises NotFound when absent
+        channel.close()
+        for name in taken:
+            supply.give_back(name)
+        supply.close()
+        for name in taken:
+            channel = connection.channel()
+            with pytest.raises(NotFound):
+                topology.consumer_queue(name, "review", "report_submitted")(
+                    channel).queue_declare(passive=True)
