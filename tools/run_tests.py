@@ -25,10 +25,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
 # Two shares of about the same time on a two-core machine. The browser tests (a minute
 # and a half) run beside the share that holds tests/test_web_app.py (the root conftest).
-# tests/test_crash_recovery.py (~45 s) goes with the first: the second ended ~50 s later
-# without it. (Three shares were tried: 8 min 26 s against 8 min 49 s, for a third
+# tests/test_crash_recovery.py and tests/test_startup_errors.py (~45 s each, they start
+# services of their own) go with the first, which otherwise ends a minute or more before
+# the second. (Three shares were tried: 8 min 26 s against 8 min 49 s, for a third
 # process competing for the cores while timing-sensitive tests run; not worth it.)
-SHARES = [["minyi_common", "services", "gateway", "tests/test_crash_recovery.py"], ["tests"]]
+SHARES = [["minyi_common", "services", "gateway", "tests/test_crash_recovery.py",
+           "tests/test_startup_errors.py"], ["tests"]]
 # The web app's type check (vue-tsc) and unit tests (Vitest), in web/.
 WEB_CHECK = "npm run --silent typecheck && npm run --silent test -- --reporter=dot"
 
