@@ -103,5 +103,6 @@ def overall_exit(pytest_codes: list, web_code: int) -> int:
         return failed[0]
     return 0 if 0 in pytest_codes else 5
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
