@@ -603,7 +603,8 @@ class Preferences(Schema):
     email = fields.Boolean(required=True)
 
 
-# What a webhook can be told of: every event notify hears, the directory's aside.
+# What outside systems may subscribe to: every event notify hears but the directory's
+# (which carries people's contact details).
 WEBHOOK_EVENT_TYPES = tuple(t for t in SUBSCRIPTIONS["notify"] if not t.startswith("directory."))
 
 

@@ -6,8 +6,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import delete, func, insert, select, update
 
-from minyi_common.contracts import WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS
-from minyi_common.contracts import NotificationSchema, WebhookSchema
+from minyi_common.contracts import WEBHOOK_EVENT_TYPES, NotificationSchema, WebhookSchema
 from minyi_common.db import decode_json, handle_each, upsert_row, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 from minyi_common.schemas import load_page, load_principal, require_role
@@ -20,8 +19,6 @@ log = logging.getLogger(__name__)
 
 # Adoptions and outcomes go to everyone credited and to the unit's admins (SPEC §7).
 WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
-# What outside systems may subscribe to: every event notify hears but the directory's
-# (which carries people's contact details).
 
 
 def _people_where(uow, predicate) -> list:
@@ -181,8 +178,8 @@ def create_webhook(db, principal, payload, box, allow_private: bool = False) -> 
             errors["url"] = ["The address must be a public one on the internet, not this "
                              "server, a private network or a reserved range."]
     types = payload.get("event_types")
-    if not isinstance(types, list) or not types or not all(t in WEBHOOK_EVENTS for t in types):
-        errors["event_types"] = [f"A list from: {', '.join(WEBHOOK_EVENTS)}."]
+    if not isinstance(types, list) or not types or not all(t in WEBHOOK_EVENT_TYPES for t in types):
+        errors["event_types"] = [f"A list from: {', '.join(WEBHOOK_EVENT_TYPES)}."]
     secret = payload.get("secret")
     if not isinstance(secret, str) or not 16 <= len(secret) <= 200:
         errors["secret"] = ["A shared secret of 16 to 200 characters."]

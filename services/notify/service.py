@@ -4,6 +4,7 @@ import logging
 import eventlet
 from nameko.extensions import DependencyProvider
 
+from minyi_common.contracts import WEBHOOK_EVENT_TYPES
 from minyi_common.db import Database
 from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, RequestContext, Settings,
                                       consume_each, database_of, rpc, service_stats,
@@ -113,7 +114,7 @@ class NotifyService:
 
 
 consume_each(NotifyService, ["directory.person_upserted"], "on_directory_events")
-consume_each(NotifyService, handlers.WEBHOOK_EVENTS, "on_events")
+consume_each(NotifyService, WEBHOOK_EVENT_TYPES, "on_events")
 
 
 def prepare(settings) -> None:
