@@ -166,26 +166,35 @@ def test_topology_declaration_waits_for_a_broker_that_is_away(caplog):
     assert len([r for r in caplog.records if "not answering" in r.getMessage()]) == 1
 
 
-def test_the_topology_declared_at_once_is_all_there_and_a_refusal_is_raised(amqp_uri,
-                                                                          namespace):
+def _every_queue_is_there(connection, namespace) -> None:
+    from minyi_common import topology
+    from minyi_common.testing import TEST_RETRY_DELAYS
+
+    channel = connection.channel()
+    for queue in topology.all_queues(namespace, TEST_RETRY_DELAYS):
+        queue(channel).queue_declare(passive=True)  # raises NotFound when absent
+    channel.close()
+
+
+def test_the_topology_declared_at_once_is_all_there_and_a_refusal_is_raised(amqp_uri):
     """The declarations go out without waiting for each answer; every queue is there
     afterwards, and a declaration the broker refuses (here a queue of the same name but
-    other arguments, in the middle of the list) still raises, not vanishes."""
+    other arguments, in the middle of the list) still raises, not vanishes. (Names of its
+    own: the ``namespace`` fixture's comes declared.)"""
+    import uuid
+
     from amqp.exceptions import PreconditionFailed
     from kombu import Connection, Queue
 
     from minyi_common import topology
     from minyi_common.testing import TEST_RETRY_DELAYS
 
+    fresh, other = (f"t{uuid.uuid4().hex[:10]}" for _ in range(2))
     with Connection(amqp_uri) as connection:
-        topology.declare(connection, namespace, TEST_RETRY_DELAYS)
-        channel = connection.channel()
-        for queue in topology.all_queues(namespace, TEST_RETRY_DELAYS):
-            queue(channel).queue_declare(passive=True)  # raises NotFound when absent
-        channel.close()
-        topology.delete(connection, namespace, TEST_RETRY_DELAYS)
+        topology.declare(connection, fresh, TEST_RETRY_DELAYS)
+        _every_queue_is_there(connection, fresh)
+        topology.delete(connection, fresh, TEST_RETRY_DELAYS)
 
-        other = f"{namespace}x"
         clash = topology.queue_name(other, "review", "report_submitted")
         channel = connection.channel()
         Queue(clash, durable=False, auto_delete=True)(channel).declare()
@@ -202,17 +211,14 @@ def test_the_namespace_supply_hands_each_one_out_once_declared_and_deletes_it(am
     from kombu import Connection
 
     from minyi_common import topology
-    from minyi_common.testing import TEST_RETRY_DELAYS, NamespaceSupply
+    from minyi_common.testing import NamespaceSupply
 
     supply = NamespaceSupply(amqp_uri)
     taken = [supply.take(), supply.take()]
     assert taken[0] != taken[1]
     with Connection(amqp_uri) as connection:
-        channel = connection.channel()
         for name in taken:
-            for queue in topology.all_queues(name, TEST_RETRY_DELAYS):
-                queue(channel).queue_declare(passive=True)  # raises NotFound when absent
-        channel.close()
+            _every_queue_is_there(connection, name)
         for name in taken:
             supply.give_back(name)
         supply.close()
