@@ -47,7 +47,7 @@ web: web/dist/index.html
 
 ## vue-tsc over the app and its generated API types, and the Vitest unit tests.
 web-check: web/node_modules/.package-lock.json
-	cd web && npm run --silent typecheck && npm run --silent test -- --reporter=dot
+	cd web && npm run --silent check
 
 ## Throughput and latency through the gateway, similarity hints, scoring at scale.
 bench: install web

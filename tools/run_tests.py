@@ -31,8 +31,9 @@ EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
 # process competing for the cores while timing-sensitive tests run; not worth it.)
 SHARES = [["minyi_common", "services", "gateway", "tests/test_crash_recovery.py",
            "tests/test_startup_errors.py"], ["tests"]]
-# The web app's type check (vue-tsc) and unit tests (Vitest), in web/.
-WEB_CHECK = "npm run --silent typecheck && npm run --silent test -- --reporter=dot"
+# The web app's type check (vue-tsc) and unit tests (Vitest): web/package.json, as
+# `make web-check` runs them.
+WEB_CHECK = ["npm", "run", "--silent", "check"]
 
 
 def share_args(share: list) -> list:
@@ -62,26 +63,20 @@ def main(argv: list) -> int:
     codes = []
     for name, process, output in runs:
         codes.append(process.wait())
-        print(f"\n===== {name}: exit {codes[-1]} "
-              f"({time.monotonic() - started:.0f} s since the start) =====", flush=True)
-        with open(output, encoding="utf-8", errors="replace") as text:
-            sys.stdout.write(text.read())
-        sys.stdout.flush()
+        show(f"{name}: exit {codes[-1]} ({time.monotonic() - started:.0f} s since the start)",
+             output)
     # The web app's checks need neither broker nor database: they run beside the tests
     # that restart those (which wait more than they compute), not before everything.
     web_output = os.path.join(workdir, "web-check.txt")
     with open(web_output, "wb") as sink:
-        web_check = subprocess.Popen(WEB_CHECK, shell=True, cwd=os.path.join(ROOT, "web"),
+        web_check = subprocess.Popen(WEB_CHECK, cwd=os.path.join(ROOT, "web"),
                                      stdout=sink, stderr=subprocess.STDOUT)
     print("\n===== alone: the tests that restart RabbitMQ or PostgreSQL =====", flush=True)
     codes.append(subprocess.call(
         [python, "-m", "pytest", "--basetemp", os.path.join(workdir, "alone"),
          *EXCLUSIVE, *argv], cwd=ROOT))
     web_code = web_check.wait()
-    print(f"\n===== the web app's type check and unit tests: exit {web_code} =====",
-          flush=True)
-    with open(web_output, encoding="utf-8", errors="replace") as text:
-        sys.stdout.write(text.read())
+    show(f"the web app's type check and unit tests: exit {web_code}", web_output)
     print(f"\nminyi: the suite took {time.monotonic() - started:.0f} s "
           f"(pytest's exit codes {codes}, the web app's {web_code})", flush=True)
     code = overall_exit(codes, web_code)
@@ -91,6 +86,14 @@ def main(argv: list) -> int:
         return code
     shutil.rmtree(workdir, ignore_errors=True)
     return code
+
+
+def show(heading: str, output: str) -> None:
+    """A finished process's output, whole, under a heading."""
+    print(f"\n===== {heading} =====", flush=True)
+    with open(output, encoding="utf-8", errors="replace") as text:
+        sys.stdout.write(text.read())
+    sys.stdout.flush()
 
 
 def overall_exit(pytest_codes: list, web_code: int) -> int:

@@ -78,4 +78,3 @@ def test_a_read_that_times_out_mid_frame_loses_nothing():
     theirs.sendall(whole[5:])
     assert transport.read_frame() == (1, 3, b"late")
     ours.close(), theirs.close()
-
