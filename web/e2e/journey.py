@@ -8,6 +8,13 @@ from playwright.sync_api import expect
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
+# How long a step may take. `make test` runs these tests beside the services' own, on two
+# cores, where the browser's renderer can stall for seconds (a CI run saw the phone menu
+# still open after expect's default 5 s, where it closes in 0.3 s alone). Actions and
+# assertions wait alike; a step that never happens still fails.
+PATIENCE_MS = 15_000
+expect.set_options(timeout=PATIENCE_MS)
+
 
 class Journey:
     """One person in one browser page, with screenshots and a console watch."""
@@ -17,7 +24,7 @@ class Journey:
         self.errors = []
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(PATIENCE_MS)
 
     def _console(self, message):
         # The one error we cause on purpose: Chromium logs the 401 of a wrong password.
