@@ -239,12 +239,16 @@ def change_password(db, user_id: str, payload, session_token: str | None = None)
 
 def reset_password(db, actor_id: str, user_id: str) -> str:
     """An admin's reset: a one-time password to hand over, replaced at next login."""
+    if actor_id == user_id:
+        # It would end the admin's own sessions at once, leaving the new password in a
+        # dialog on a signed-out page: with one admin, a slip that locks the office out.
+        raise Conflict("reset your own password in your settings: POST /api/v1/me/password")
     password = one_time_password()
     with db.unit_of_work() as uow:
         row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no user {user_id}")
-        _set_password(uow, actor_id, _user_row(row), password, actor_id != user_id)
+        _set_password(uow, actor_id, _user_row(row), password, True)
         uow.commit()
     return password
 

@@ -70,6 +70,7 @@ DETAILS = (
     ("user_not_found", N_("no user {id}")),
     ("unit_not_found", N_("no unit {id}")),
     ("cannot_lock_self_out", N_("you cannot disable your own account or drop your own admin role")),
+    ("no_own_reset", N_("reset your own password in your settings: POST /api/v1/me/password")),
     ("notification_not_found", N_("no notification {id}")),
     ("invalid_preferences", N_("preferences are {{email: true|false}}")),
     ("webhook_not_found", N_("no webhook {id}")),

@@ -68,6 +68,12 @@ def test_after_an_admin_reset_the_person_must_choose_a_new_password(
     one_time = reset.json()["one_time_password"]
     assert len(one_time) == 10 and one_time.isalnum()
     assert admin.post("/users/nobody/password-reset").status_code == 404
+    # Not one's own: the admin would be signed out with the new password on screen.
+    own = admin.post(f"/users/{admin.get('/me').json()['id']}/password-reset")
+    assert own.status_code == 409 and own.json()["code"] == "no_own_reset"
+    assert own.json()["detail"] == "不能重置自己的密码，请在“个人设置”中修改密码"
+    assert admin.get("/me").status_code == 200  # still signed in, the password unchanged
+    admin_api(base)
 
     browser = requests.Session()
     login = browser.post(f"{base}/api/v1/auth/login", json={
