@@ -88,8 +88,11 @@ def test_a_member_does_the_whole_job_in_the_browser(system, browser, viewport, t
     page.get_by_label("建议").fill(TEXT["suggestions"])
     expect(page.get_by_text(f"正文合计 {sum(map(len, TEXT.values()))} 字", exact=True)).to_be_visible()
 
-    # Nothing is lost: a reload before saving brings the text back from this browser.
-    page.wait_for_timeout(900)
+    # Nothing is lost: a reload before saving brings the text back from this browser,
+    # which keeps it a moment (0.6 s) after each change: once the last field is kept,
+    # however long the moment took beside the other tests.
+    page.wait_for_function("text => Object.values(localStorage).some(v => v.includes(text))",
+                           arg=TEXT["suggestions"])
     page.reload()
     expect(page.get_by_text("已恢复您在")).to_be_visible()
     expect(page.get_by_label("标题")).to_have_value(title)
