@@ -302,7 +302,8 @@ class GatewayService:
         return answer
 
     @api("POST", "/users/<user_id>/password-reset", answer=c.PasswordReset, roles=("admin",),
-         summary="Reset a person's password: a one-time password, shown once")
+         summary="Reset another person's password: a one-time password, shown once "
+                 "(one's own: 409, change it with POST /me/password)")
     def reset_password(self, request, user_id):
         admin = self._staff(request, "admin")
         return {"one_time_password": directory.reset_password(self.db, admin["id"], user_id)}

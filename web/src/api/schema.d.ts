@@ -931,7 +931,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reset a person's password: a one-time password, shown once
+         * Reset another person's password: a one-time password, shown once (one's own: 409, change it with POST /me/password)
          * @description Roles: admin
          */
         post: operations["reset_password"];
