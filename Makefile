@@ -53,6 +53,7 @@ web-check: web/node_modules/.package-lock.json
 bench: install web
 	$(BIN)/python -m bench.web_app
 	$(BIN)/python -m bench.submit_throughput
+	$(BIN)/python -m bench.rpc_floor
 	$(BIN)/python -m bench.login_flood
 	$(BIN)/python -m bench.similarity_hints
 	$(BIN)/python -m bench.scoring_scale

@@ -71,16 +71,17 @@ class CpuMeter:
         return seconds
 
 
-def per_report_line(seconds: dict[str, float], reports: int, goal_rate: float) -> str:
-    """One line: ms of CPU per report by part, the sum, and what the cores allow at the
-    goal's rate."""
+def per_report_line(seconds: dict[str, float], reports: int, goal_rate: float,
+                    label: str = "CPU per report (ms)") -> str:
+    """One line: ms of CPU per report (or per ``label``'s unit) by part, the sum, and what
+    the cores allow per report at the goal's rate."""
     if not seconds or not reports:
-        return "CPU per report: not measured (no /proc here)"
+        return f"{label}: not measured (no /proc here)"
     order = ["gateway", "intake", "review", "scoring", "notify", "RabbitMQ", "PostgreSQL",
              "bench client"]
     parts = sorted(seconds, key=lambda p: (order.index(p) if p in order else len(order), p))
     total = sum(seconds.values()) * 1000 / reports
     allowed = (os.cpu_count() or 1) * 1000 / goal_rate
     shown = "  ".join(f"{p} {seconds[p] * 1000 / reports:.2f}" for p in parts)
-    return (f"{'CPU per report (ms)':<34} {shown}\n{'':<34} all {total:.2f} ms; "
+    return (f"{label:<34} {shown}\n{'':<34} all {total:.2f} ms; "
             f"{os.cpu_count()} cores allow {allowed:.2f} ms at {goal_rate:.0f}/s")
