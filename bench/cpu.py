@@ -71,6 +71,11 @@ class CpuMeter:
         return seconds
 
 
+def allowed_ms_per_report(goal_rate: float) -> float:
+    """The CPU this machine's cores give each report at ``goal_rate`` reports/s."""
+    return (os.cpu_count() or 1) * 1000 / goal_rate
+
+
 def per_report_line(seconds: dict[str, float], reports: int, goal_rate: float,
                     label: str = "CPU per report (ms)") -> str:
     """One line: ms of CPU per report (or per ``label``'s unit) by part, the sum, and what
@@ -81,7 +86,7 @@ def per_report_line(seconds: dict[str, float], reports: int, goal_rate: float,
              "bench client"]
     parts = sorted(seconds, key=lambda p: (order.index(p) if p in order else len(order), p))
     total = sum(seconds.values()) * 1000 / reports
-    allowed = (os.cpu_count() or 1) * 1000 / goal_rate
+    allowed = allowed_ms_per_report(goal_rate)
     shown = "  ".join(f"{p} {seconds[p] * 1000 / reports:.2f}" for p in parts)
     return (f"{label:<34} {shown}\n{'':<34} all {total:.2f} ms; "
             f"{os.cpu_count()} cores allow {allowed:.2f} ms at {goal_rate:.0f}/s")
