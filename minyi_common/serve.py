@@ -82,6 +82,42 @@ def run_prepare_hook(settings) -> None:
         module.prepare(settings)
 
 
+def on_stop_signals(act, signums=(signal.SIGTERM, signal.SIGINT)) -> None:
+    """Call ``act(signum)`` for each SIGTERM or SIGINT, in a greenthread of its own.
+
+    A Python signal handler runs inside whichever greenthread the signal interrupts,
+    between any two of its bytecodes, eventlet's bookkeeping included. A handler that
+    logged re-entered eventlet's green ``threading.current_thread()`` halfway through its
+    first call in that greenthread: two clean-ups were linked for one entry, the second
+    raised KeyError when the greenthread ended and the links after it never ran, and the
+    logging handler's stream and lock were entered twice. A stop asked while the
+    container started (dozens of greenthreads logging) then hung until it was killed.
+    So no Python code of ours runs in the handler: the interpreter's own C handler
+    writes the signal's number to a pipe (``signal.set_wakeup_fd``), and a greenthread
+    that reads the pipe acts, at a moment of its own.
+    """
+    read_end, write_end = os.pipe()
+    for end in (read_end, write_end):
+        os.set_blocking(end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    for signum in signums:
+        # A Python handler must be installed for the wakeup byte to be written; it does
+        # nothing itself (not even note the signal: the greenthread below does).
+        signal.signal(signum, _wakeup_only)
+
+    def read_signals():
+        while True:
+            for signum in os.read(read_end, 64):  # green: waits in the hub
+                if signum in signums:
+                    act(signum)
+
+    eventlet.spawn_n(read_signals)
+
+
+def _wakeup_only(_signum, _frame) -> None:
+    """The signal's number is already in the wakeup pipe; nothing to do here."""
+
+
 def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in SERVICE_CLASSES:
@@ -106,7 +142,7 @@ def main(argv=None) -> None:
             os._exit(1)
         runner.stop()
 
-    def shutdown(signum, _frame):
+    def shutdown(signum):
         # Ctrl-C reaches every process of the group and the launcher forwards it too:
         # nameko's stop is not re-entrant (a second one waits for ever on consumers the
         # first has already cancelled), so only the first signal stops.
@@ -116,8 +152,7 @@ def main(argv=None) -> None:
         logging.getLogger(__name__).info("stopping %s on signal %s", settings.service, signum)
         eventlet.spawn_n(stop_once_started)
 
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
+    on_stop_signals(shutdown)
     logging.getLogger(__name__).info("starting %s", settings.service)
     runner.start()
     started.send(True)
