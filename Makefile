@@ -9,7 +9,7 @@ export MINYI_ADMIN_PASSWORD ?= minyi-dev-admin
 
 .PHONY: install run test bench breakages dlq dlq-replay system-deps clean node-check web web-check
 
-# The web app (web/, SPEC §11): built when web/dist is missing or older than its sources.
+# The web app (web/, docs/web.md): built when web/dist is missing or older than its sources.
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
                web/vite.config.ts web/tsconfig.json web/package.json
 NODE_OK := node -e 'const [a, b] = process.versions.node.split(".").map(Number); \
@@ -59,7 +59,7 @@ bench: install web
 	$(BIN)/python -m bench.scoring_scale
 
 ## Each reliability mechanism taken out in a scratch copy, its tests expected to fail
-## (tools/breakages.py; about ten minutes, not part of `make test`).
+## (tools/breakages.toml; about ten minutes, not part of `make test`).
 breakages: install system-deps
 	$(BIN)/python tools/breakages.py $(ROWS)
 

@@ -1,4 +1,4 @@
-"""Where a burst's CPU went (issue 14): each process's user + system time, read from /proc
+"""Where a burst's CPU went: each process's user + system time, read from /proc
 before and after, by the part of the system it is. Wall-clock rates alone hide it: on two
 cores the burst is bound by the CPU that all processes together spend on one report.
 

@@ -1,4 +1,4 @@
-"""`make bench`: how the gateway answers everyone else while logins are flooded (SPEC §14).
+"""`make bench`: how the gateway answers everyone else while logins are flooded (docs/security.md).
 
 A system started like `make run` behind one trusted proxy (MINYI_TRUSTED_PROXIES=1), so
 the bench can speak from many client addresses through X-Forwarded-For. First `GET /healthz`

@@ -1,4 +1,4 @@
-"""`make bench`: what the stack costs before any work is done (issue 14).
+"""`make bench`: what the stack costs before any work is done.
 
 A submit is one HTTP request to the gateway and one nameko RPC to intake, before anything is
 validated or stored and before review, scoring and notify each consume the event. This

@@ -1,4 +1,4 @@
-"""Scoring at county-office scale and beyond, on PostgreSQL (issue 4).
+"""Scoring at county-office scale and beyond, on PostgreSQL.
 
 Loads 100,000 people, 1,000 units and enough adopted reports for about 1,000,000 score
 lines, then times a full rebuild (every line recomputed from the records; target under
@@ -91,7 +91,7 @@ def main() -> int:
         views = (("standings, people, page 1", {"kind": "person"}),
                  ("standings, people, page 2000", {"kind": "person", "page": 2000}),
                  ("standings, units", {"kind": "unit"}))
-        # The quarter, and the whole year (issue 14's figure).
+        # The quarter, and the whole year.
         for (label, filters), period in itertools.product(views, ("2026-Q3", "2026")):
             runs = []
             for _ in range(7):

@@ -1,4 +1,4 @@
-"""Similarity-hint cost per submission with 20,000 reports on file (issue 3: < 20 ms).
+"""Similarity-hint cost per submission with 20,000 reports on file (target: under 20 ms).
 
 Builds a review database with N synthetic Chinese reports, catches an index up from it
 (the cost a review instance pays once at start), then times, for each of M new

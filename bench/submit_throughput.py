@@ -1,5 +1,5 @@
 """`make bench`: the quarter-end burst through the gateway of a system started like `make
-run`, on SQLite and on PostgreSQL (issue 14).
+run`, on SQLite and on PostgreSQL.
 
 For each database: the transport floor (``GET /healthz`` from the same clients, same run),
 then the burst (BENCH_REPORTS reports from BENCH_CLIENTS concurrent clients, each a member
@@ -24,7 +24,7 @@ from bench.cpu import CpuMeter, per_report_line
 from minyi_common.testing import DEFAULT_PG
 from tests.system import Api, running_system
 
-GOAL_RATE = 300  # reports/s, with p99 <= 150 ms (issue 14)
+GOAL_RATE = 300  # reports/s, with p99 <= 150 ms (the quarter-end goal)
 REPORT = {
     "title": "关于完善城区停车设施的建议",
     "situation": "老城区停车位缺口大，占道停车普遍，早晚高峰拥堵严重，消防通道时常被占用。",

@@ -1,4 +1,4 @@
-"""`make bench`: what the web app costs a person (issue "Web app 1 of 2").
+"""`make bench`: what the web app costs a person.
 
 Prints the gzip size of the JavaScript and CSS that the login page loads (target 250 KB)
 and of the heaviest page (target 600 KB), from Vite's build manifest; then the time from

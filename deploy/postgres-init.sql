@@ -1,4 +1,4 @@
--- One database per service: no service reads another's tables (SPEC §3).
+-- One database per service: no service reads another's tables (docs/architecture.md).
 CREATE DATABASE intake;
 CREATE DATABASE review;
 CREATE DATABASE scoring;

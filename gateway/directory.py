@@ -12,7 +12,7 @@ from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserI
                                     UserOutput)
 from minyi_common.db import decode_json, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from minyi_common.schemas import load_contract
+from minyi_common.contracts import load_contract
 
 from . import auth
 from .adapters.orm import login_failures, sessions, settings, units, users
@@ -163,7 +163,7 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         values = dict(data)
         if "password" in values:
             values["password_hash"] = auth.hash_password(values.pop("password"))
-            # A password someone else set is to be replaced by the person (SPEC §12).
+            # A password someone else set is to be replaced by the person (docs/office.md).
             values["must_change_password"] = actor_id != user_id
         if "password_hash" in values or values.get("active") is False:
             values["token_version"] = current["token_version"] + 1
@@ -215,7 +215,7 @@ def _set_password(uow, actor_id, current: dict, password: str, must_change: bool
 
 
 def change_password(db, user_id: str, payload, session_token: str | None = None) -> dict:
-    """The person's own change (SPEC §12): the current password, then a new one. Their
+    """The person's own change (docs/office.md): the current password, then a new one. Their
     other sessions and tokens end; this browser session stays."""
     data = load_contract(PasswordChange, payload)
     with db.unit_of_work() as uow:
@@ -263,7 +263,7 @@ def list_users(db, page: int, page_size: int) -> dict:
 
 
 def ensure_admin(db, username: str, password: str | None) -> bool:
-    """Create the first admin when absent (SPEC §10). Returns whether it was created."""
+    """Create the first admin when absent (docs/operations.md). Returns whether it was created."""
     with db.unit_of_work() as uow:
         exists = uow.execute(select(users.c.id).where(users.c.username == username)).first()
     if exists or not password:
@@ -354,7 +354,7 @@ def _token_hash(token: str) -> str:
 
 
 def open_session(db, payload, lifetime: int, address: str | None = None) -> tuple:
-    """A browser login (SPEC §11): (the cookie's token, the answer without any token)."""
+    """A browser login (docs/web.md): (the cookie's token, the answer without any token)."""
     user = authenticate(db, payload, address)
     token = secrets.token_urlsafe(32)
     now = utcnow()

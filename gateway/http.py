@@ -18,11 +18,11 @@ from minyi_common.outages import what_is_away
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-# A 503 is a broker restart or a busy service: seconds, not minutes (SPEC §10).
+# A 503 is a broker restart or a busy service: seconds, not minutes (docs/operations.md).
 RETRY_AFTER_UNAVAILABLE = 5
 MAX_BODY = 64 * 1024
 PROBLEM = "application/problem+json"
-# SPEC §14: no inline script anywhere (the docs page included), no framing, no sniffing.
+# docs/security.md: no inline script anywhere (the docs page included), no framing, no sniffing.
 # Element Plus sets style attributes, hence 'unsafe-inline' for styles only.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
@@ -42,7 +42,7 @@ def json_response(data, status=200, headers=None) -> Response:
 
 def problem(status: int, title: str, detail: str, errors_=None, headers=None,
             lang=i18n.DEFAULT_LANGUAGE, **extra):
-    """problem+json in the caller's language (SPEC §12), with a stable ``code`` taken from
+    """problem+json in the caller's language (docs/office.md), with a stable ``code`` taken from
     the detail's template, else from the kind of problem."""
     code, detail = i18n.translate_detail(detail, lang)
     code = code or i18n.code_for_title(title) or "error"

@@ -14,7 +14,7 @@ from .http import ApiRoute
 PROBLEM = {"type": "object", "required": ["type", "title", "status", "code", "detail"],
            "properties": {
     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-    "code": {"type": "string", "description": "stable, machine-readable (SPEC §12); title, "
+    "code": {"type": "string", "description": "stable, machine-readable (docs/office.md); title, "
                                               "detail and errors follow Accept-Language"},
     "detail": {"type": "string"},
     "import_errors": {"type": "array", "description": "a refused roster import, row by row",

@@ -1,4 +1,4 @@
-"""The last answer of an expensive probe, kept a few seconds and shared (SPEC §14):
+"""The last answer of an expensive probe, kept a few seconds and shared (docs/security.md):
 `/readyz` and `/metrics` ask the broker and every service, so a flood of anonymous
 requests must not turn into a flood of connections and calls behind the gateway."""
 import time

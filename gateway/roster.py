@@ -1,4 +1,4 @@
-"""Roster import (SPEC §12): a county office's whole list of members and officers in one
+"""Roster import (docs/office.md): a county office's whole list of members and officers in one
 spreadsheet. A dry run says what would change, row by row; an import applies every row
 or none; the same file again changes nothing; new accounts get a one-time password,
 shown once, to be replaced at first login.
@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from minyi_common import events, words
 from minyi_common.contracts import USERNAME_RULE
-from minyi_common.schemas import one_line
+from minyi_common.contracts import one_line
 from minyi_common.db import lock, utcnow
 
 from . import auth

@@ -1,4 +1,4 @@
-"""The gateway: the HTTP API (SPEC §9) in front of the services, and the directory.
+"""The gateway: the HTTP API (docs/api.md) in front of the services, and the directory.
 
 Each route says who may call it and which contract schemas it takes and answers; the
 same declarations make /openapi.json (``openapi.py``).
@@ -17,9 +17,9 @@ from minyi_common import contracts as c
 from minyi_common.db import Database, OutboxRelay
 from minyi_common import i18n, principals
 from minyi_common.errors import Forbidden, Unauthorized, ValidationFailed
-from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
+from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
-from minyi_common.schemas import ReportInputSchema, load_page, require_role
+from minyi_common.contracts import ReportInputSchema, load_page, require_role
 
 from . import auth, directory, docs, metrics, openapi, roster, webapp
 from .adapters import roster_xlsx
@@ -633,7 +633,7 @@ class GatewayService:
     def delete_webhook(self, request, webhook_id):
         return self.notify.delete_webhook(self._staff(request, "admin"), webhook_id)
 
-    # --- the web app (SPEC §11) --------------------------------------------------------------
+    # --- the web app (docs/web.md) --------------------------------------------------------------
     @api("GET", "/", prefix="", public=True, binary="text/html", summary="The web app")
     def web_index(self, request):
         return webapp.index()
@@ -649,7 +649,7 @@ class GatewayService:
 
 
 def prepare(settings) -> None:
-    """Before the first start: the bootstrap admin (SPEC §10)."""
+    """Before the first start: the bootstrap admin (docs/operations.md)."""
     database = Database(settings.db_url, metadata)
     try:
         directory.ensure_admin(database, os.environ.get("MINYI_ADMIN_USERNAME", "admin"),

@@ -1,4 +1,4 @@
-"""The web app (SPEC §11) as the gateway serves it: the built files of ``web/dist``.
+"""The web app (docs/web.md) as the gateway serves it: the built files of ``web/dist``.
 
 Hashed assets (``/assets/…``) are cached for ever; ``index.html`` never, so a new
 release is picked up at the next page load. Every other path that is not the API's

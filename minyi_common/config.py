@@ -1,4 +1,4 @@
-"""Settings from the environment (SPEC §10), one place for every process."""
+"""Settings from the environment (docs/operations.md), one place for every process."""
 import os
 from dataclasses import dataclass, field
 

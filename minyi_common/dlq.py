@@ -13,7 +13,7 @@ from kombu import Connection
 
 from . import config, topology
 from .amqp import ConfirmingPublisher
-from .nameko_glue import ATTEMPT_HEADER
+from .nameko import ATTEMPT_HEADER
 
 
 def _dead_letter_queues(namespace, service=None, event_type=None):

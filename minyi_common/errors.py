@@ -1,7 +1,7 @@
 """Errors that cross service boundaries.
 
 They carry only JSON-safe arguments so that nameko can rebuild them on the caller's
-side (``nameko_glue`` registers them); the gateway maps each to an HTTP status.
+side (``minyi_common.nameko.install`` registers them); the gateway maps each to an HTTP status.
 """
 
 

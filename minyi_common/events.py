@@ -1,4 +1,4 @@
-"""Event contracts (SPEC §8): the envelope every event carries and each type's fields.
+"""Event contracts (docs/architecture.md): the envelope every event carries and each type's fields.
 
 Producers validate before writing to their outbox, consumers validate on arrival; both
 use these schemas, so a contract change is made here once. Consumers ignore fields they
@@ -9,14 +9,10 @@ from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from .contracts.content import LEVELS, MODES, OUTCOME_KINDS, reusable
 from .errors import ValidationFailed
-from .schemas import reusable
 
 SCHEMA_VERSION = 1
-
-LEVELS = ("county", "city", "province", "national")
-MODES = ("single", "merged")
-OUTCOME_KINDS = ("forwarded", "upstream_adopted", "department_adopted", "instructed")
 
 
 class Envelope(Schema):
@@ -60,7 +56,7 @@ class ReportRecord(Schema):
     analysis = fields.String(load_default="")
     suggestions = fields.String(load_default="")
     consent_to_publish = fields.Boolean(load_default=True)
-    # 苗头性、预警性: editors are told at once and see it first (SPEC §12).
+    # 苗头性、预警性: editors are told at once and see it first (docs/office.md).
     urgent = fields.Boolean(load_default=False)
     submitted_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""Documents in the national layout for official papers, GB/T 9704-2012 (SPEC §12).
+"""Documents in the national layout for official papers, GB/T 9704-2012 (docs/office.md).
 
 A4 with the standard type area (天头 37 mm, 订口 28 mm, 版心 156 × 225 mm), body text in
 仿宋_GB2312 三号 on a grid of 22 lines of 28 characters, titles in 方正小标宋简体 二号,

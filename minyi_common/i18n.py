@@ -1,4 +1,4 @@
-"""Translating what the API says to people (SPEC §12): Chinese unless the caller asks for
+"""Translating what the API says to people (docs/office.md): Chinese unless the caller asks for
 English with ``Accept-Language: en``.
 
 Services raise errors with English texts filled in from the templates in ``messages``;
@@ -21,7 +21,7 @@ LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 # Code names a template may be filled with, in words.
 WORDS = {
-    **words.CATEGORY_NAMES, **words.REJECT_REASONS, **words.STATUSES, **words.ROLES,
+    **words.CATEGORIES, **words.REJECT_REASONS, **words.STATUSES, **words.ROLES,
     **words.LEVELS, **words.OUTCOMES, **words.MODES, **words.UNIT_KINDS,
     "adopt": "采用", "return": "退回", "retain": "留存", "reject": "不予采用",
     "pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timezone
 
 # The request a worker serves (X-Request-ID), per green thread once eventlet patches
-# threading; set by nameko_glue.RequestContext, read by every log line.
+# threading; set by minyi_common.nameko.RequestContext, read by every log line.
 current = threading.local()
 
 

@@ -1,5 +1,5 @@
 """Every English text a person may read in an API answer, as a template with a stable
-code (SPEC §12). Services raise with these texts filled in; the gateway recognises the
+code (docs/office.md). Services raise with these texts filled in; the gateway recognises the
 filled-in text, gives the problem its ``code`` and translates it with the gettext
 catalogue in ``locale/`` (Chinese unless the caller asks for English).
 

@@ -1,4 +1,4 @@
-"""Office time (SPEC §12): which day, quarter and year a moment falls in is decided in the
+"""Office time (docs/office.md): which day, quarter and year a moment falls in is decided in the
 office's time zone, ``MINYI_TIMEZONE`` (default Asia/Shanghai). Stored instants stay UTC;
 only the calendar questions go through here, so 1 Oct 00:30 Beijing time is in Q4."""
 import os
@@ -32,7 +32,7 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone()).astimezone(timezone.utc)
 
 
-# 届次 (SPEC §12): each term's years, for a member's record over a term (period=term:十五届).
+# 届次 (docs/office.md): each term's years, for a member's record over a term (period=term:十五届).
 # Terms differ from place to place; MINYI_TERMS sets them ("十五届=2021..2025,十六届=...").
 DEFAULT_TERMS = "十四届=2016..2020,十五届=2021..2025,十六届=2026..2030"
 

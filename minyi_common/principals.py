@@ -1,4 +1,4 @@
-"""Who is acting, as the gateway vouches for it (SPEC §14).
+"""Who is acting, as the gateway vouches for it (docs/security.md).
 
 Services take the principal of each call from the message, so anything that can publish
 on the broker could otherwise call a service as an admin. With ``MINYI_PRINCIPAL_KEY`` set

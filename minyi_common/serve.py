@@ -23,6 +23,7 @@ from . import config, health, logs  # noqa: E402
 from .amqp import check_broker, ensure_topology  # noqa: E402
 from .db import make_engine  # noqa: E402
 from .migrate import startup_lock, upgrade  # noqa: E402
+from .nameko import install as install_nameko_errors  # noqa: E402
 from .registry import (SERVICE_CLASSES, migrations_dir, service_class,  # noqa: E402
                        service_module)
 
@@ -124,6 +125,7 @@ def main(argv=None) -> None:
         raise SystemExit(f"usage: python -m minyi_common.serve {{{','.join(SERVICE_CLASSES)}}}")
     settings = config.load(argv[0])
     logs.configure(settings.service)
+    install_nameko_errors()
     prepare(settings)
     runner = ServiceRunner(settings.nameko_config())
     runner.add_service(service_class(settings.service))

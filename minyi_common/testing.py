@@ -36,6 +36,12 @@ from .registry import migrations_dir
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def pytest_configure(config):
+    """Tests run services and call them in-process, as minyi_common.serve does."""
+    from .nameko import install
+    install()
+
+
 def _docker_answers() -> bool:
     try:
         import docker

@@ -1,7 +1,14 @@
 """The Chinese words for what the system stores as code names, and for its periods and
-dates (SPEC §11, §12): one list for notices, documents, files and translated errors."""
-from .schemas import CATEGORIES
+dates: the one dictionary of the codes the system stores (the contracts' enumerations
+are the keys of these) and what people read for them, in notices, documents, files and
+translated errors."""
 
+CATEGORIES = {
+    "economy": "经济发展", "rural": "乡村振兴", "urban": "城乡建设",
+    "culture_tourism": "文化旅游", "ecology": "生态环境", "education": "教育",
+    "employment": "就业", "social_security": "社会保障", "health": "医疗卫生",
+    "safety": "公共安全", "governance": "社会治理", "other": "其他",
+}
 STATUSES = {"draft": "草稿", "submitted": "已提交", "returned": "退回修改",
             "resubmitted": "已重新提交", "adopted": "已采用", "retained": "留存",
             "rejected": "不予采用", "withdrawn": "已撤回"}
@@ -26,7 +33,6 @@ ROLES = {"member": "委员", "officer": "信息员", "unit_admin": "单位管理
          "admin": "管理员"}
 UNIT_KINDS = {"party": "民主党派", "committee": "专委会", "town_office": "镇办政协工作室",
               "sector": "界别", "direct_point": "信息直报点", "other": "其他"}
-CATEGORY_NAMES = CATEGORIES
 QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
 
 

@@ -25,7 +25,7 @@ def _chinese(text) -> bool:
 
 
 def assert_speaks_chinese(problem: dict) -> None:
-    """SPEC §12: every problem a person may read is Chinese and has a stable code. Every
+    """docs/office.md: every problem a person may read is Chinese and has a stable code. Every
     system test checks every problem it meets, so a new English text fails somewhere."""
     assert problem.get("code"), problem
     assert _chinese(problem["title"]) and _chinese(problem["detail"]), problem

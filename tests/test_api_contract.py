@@ -1,4 +1,4 @@
-"""Issue 6: the gateway as a client developer and an operator meet it: a valid OpenAPI
+"""The gateway as a client developer and an operator meet it: a valid OpenAPI
 document covering every route, a docs page, problem+json for every error, idempotency,
 request ids, metrics, and a property-based run that finds no server error."""
 import json
@@ -21,7 +21,7 @@ from gateway.service import GatewayService
 from .people import REPORT, make_people
 from .system import Api, eventually
 
-SPEC_ROUTES = [  # SPEC §9, as paths of the document
+SPEC_ROUTES = [  # the API's routes (docs/api.md), as paths of the document
     ("post", "/api/v1/auth/login"), ("get", "/api/v1/me"), ("post", "/api/v1/units"),
     ("get", "/api/v1/units"), ("post", "/api/v1/users"), ("get", "/api/v1/users"),
     ("patch", "/api/v1/users/{user_id}"), ("post", "/api/v1/reports"),

@@ -9,8 +9,10 @@ import uuid
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
-import minyi_common.nameko_glue  # noqa: F401  (our errors come back as themselves)
 from minyi_common.errors import Forbidden
+from minyi_common.nameko import install
+
+install()  # our errors come back as themselves
 
 from .people import REPORT, make_people
 from .system import Api, eventually

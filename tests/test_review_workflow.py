@@ -1,4 +1,4 @@
-"""Issue 3: the editorial workflow over HTTP, on a system started like `make run`."""
+"""The editorial workflow over HTTP, on a system started like `make run`."""
 import io
 import threading
 import time

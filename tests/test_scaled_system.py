@@ -1,4 +1,4 @@
-"""The deployed shape (SPEC §13): PostgreSQL for every service, scoring ×3, review ×2 and
+"""The deployed shape (docs/architecture.md): PostgreSQL for every service, scoring ×3, review ×2 and
 notify ×2 (make run's own instances plus extra ones, as `docker compose up --scale`), under
 a burst of reports with withdrawals racing their submission, two editors racing on each
 decision, three outcomes recorded at one moment per adopted report, a rule-set change

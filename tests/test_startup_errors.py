@@ -1,5 +1,5 @@
 """Starting and stopping: a broker or database that does not answer gives one clear line,
-not a traceback (SPEC §10); SIGTERM stops every process quickly, also mid-start."""
+not a traceback (docs/operations.md); SIGTERM stops every process quickly, also mid-start."""
 import os
 import subprocess
 import sys

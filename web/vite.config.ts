@@ -5,7 +5,7 @@ import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 
-// Element Plus components and their styles are imported on demand (SPEC §11).
+// Element Plus components and their styles are imported on demand (docs/web.md).
 export default defineConfig({
   plugins: [
     vue(),

@@ -1,4 +1,4 @@
-"""The gateway's tables: the directory (accounts, roles, units) it owns (SPEC §3)."""
+"""The gateway's tables: the directory (accounts, roles, units) it owns (docs/architecture.md)."""
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
 
 from minyi_common.db import UTCDateTime, plumbing_tables
@@ -47,7 +47,7 @@ login_failures = Table(
     Column("at", UTCDateTime(), nullable=False, index=True),
 )
 
-# Browser sessions (SPEC §11): the cookie carries a random token, the table its SHA-256,
+# Browser sessions (docs/web.md): the cookie carries a random token, the table its SHA-256,
 # so that logging out ends the session on the server and a stolen table opens nothing.
 sessions = Table(
     "sessions", metadata,

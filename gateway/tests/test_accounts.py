@@ -1,4 +1,4 @@
-"""Accounts (SPEC §12): a person changes their own password; an admin's reset gives a
+"""Accounts (docs/office.md): a person changes their own password; an admin's reset gives a
 one-time password that must be replaced before anything else; 常委 and 届次 on a person."""
 import requests
 

@@ -1,5 +1,5 @@
 """Password hashing runs in a native thread, so the gateway's event loop keeps answering
-while argon2 works (issue 13: a login flood froze /healthz)."""
+while argon2 works (a login flood once froze /healthz)."""
 import os
 import pathlib
 import subprocess

@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from gateway.service import GatewayService
-from minyi_common.nameko_glue import rpc
+from minyi_common.nameko import rpc
 from tests.system import Api, free_port
 
 ADMIN = ("root", "root-password-1")

@@ -1,4 +1,4 @@
-"""Login limits (SPEC §14): by (username, address), by address, and a ceiling in all that
+"""Login limits (docs/security.md): by (username, address), by address, and a ceiling in all that
 never stops an address with no failures; counted in the gateway's database on SQLite and
 PostgreSQL, one address's attempts at a time."""
 import pytest

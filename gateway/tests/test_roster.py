@@ -1,4 +1,4 @@
-"""Roster import (SPEC §12): the template, a dry run that stores nothing, all rows or none,
+"""Roster import (docs/office.md): the template, a dry run that stores nothing, all rows or none,
 the same file again changing nothing, one-time passwords shown once, 300 people at once."""
 import io
 

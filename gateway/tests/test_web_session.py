@@ -1,4 +1,4 @@
-"""The browser's way in (SPEC §11): a cookie session beside Bearer tokens, the CSRF
+"""The browser's way in (docs/web.md): a cookie session beside Bearer tokens, the CSRF
 header, logout on the server, and the web app's files with their caching and security
 headers. A gateway container alone answers all of these."""
 import pytest

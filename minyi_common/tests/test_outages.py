@@ -63,9 +63,7 @@ def test_settling_a_message_on_a_socket_the_broker_closed_does_not_raise():
     """nameko catches amqp's ConnectionError only; a broker that just went away gives a
     broken pipe or a reset, which would end the container (the gateway's reply listener
     acks every answer it gets)."""
-    from nameko.messaging import QueueConsumer
-
-    import minyi_common.nameko_glue  # noqa: F401  (patches QueueConsumer)
+    from minyi_common.nameko.queues import BriskQueueConsumer
 
     class Message:
         delivery_info = {"routing_key": "rpc.reply-gateway"}
@@ -79,5 +77,12 @@ def test_settling_a_message_on_a_socket_the_broker_closed_does_not_raise():
         def requeue(self):
             raise ConnectionResetError(104, "Connection reset by peer")
 
-    QueueConsumer.ack_message(None, Message())
-    QueueConsumer.requeue_message(None, Message())
+    from minyi_common.nameko import DeadlineRpc, EventConsumer, TimedRpcProxy
+
+    # What every entrypoint and proxy of ours consumes through:
+    for extension in (DeadlineRpc.rpc_consumer, TimedRpcProxy.rpc_reply_listener,
+                      EventConsumer):
+        assert isinstance(extension.queue_consumer, BriskQueueConsumer), extension
+    consumer = BriskQueueConsumer()
+    consumer.ack_message(Message())
+    consumer.requeue_message(Message())

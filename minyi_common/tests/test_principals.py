@@ -1,4 +1,4 @@
-"""Trust between services (SPEC §14): with MINYI_PRINCIPAL_KEY set, a service believes only
+"""Trust between services (docs/security.md): with MINYI_PRINCIPAL_KEY set, a service believes only
 a principal the gateway signed, unaltered and fresh; every RPC that takes a principal
 refuses a forged one, whoever can publish on the broker."""
 import inspect

@@ -16,7 +16,7 @@ from minyi_common import events, topology
 from minyi_common.amqp import ConfirmingPublisher
 from minyi_common.db import Database, handle_each, plumbing_tables
 from minyi_common.dlq import inspect, replay
-from minyi_common.nameko_glue import on_event
+from minyi_common.nameko import on_event
 from minyi_common.testing import both_backends
 
 CALLS = []

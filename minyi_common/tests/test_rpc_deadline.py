@@ -1,5 +1,5 @@
 """A command the caller gave up on (the gateway answered 503) is not carried out later
-unseen (SPEC §13): the request expires in the queue, or is refused when a busy service
+unseen (docs/architecture.md): the request expires in the queue, or is refused when a busy service
 finally takes it up."""
 import time
 
@@ -8,7 +8,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from minyi_common.errors import ServiceUnavailable
-from minyi_common.nameko_glue import DEADLINE_HEADER, _DeadlineProxy, rpc
+from minyi_common.nameko.rpc import DEADLINE_HEADER, _DeadlineProxy, rpc
 
 DONE = []
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from minyi_common import officetime
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
-from minyi_common.schemas import has_role
+from minyi_common.contracts import has_role
 
 EDITABLE = ("draft", "returned")
 WITHDRAWABLE = ("submitted", "resubmitted", "returned")
@@ -27,7 +27,7 @@ FINAL = ("adopted", "retained", "rejected")
 
 def check_against_directory(author_id: str, data: dict, known_people: set,
                             author_unit_ids: list) -> None:
-    """SPEC §5: co-authors are existing people, not the author; the unit is the author's."""
+    """The content rules (docs/reports.md): co-authors are existing people, not the author; the unit is the author's."""
     errors = {}
     co_authors = data.get("co_author_ids") or []
     if author_id in co_authors:

@@ -8,7 +8,7 @@ from minyi_common import events
 from minyi_common.contracts import ReportSchema
 from minyi_common.db import Every, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
-from minyi_common.schemas import (has_role, load_page, load_principal, load_report_input,
+from minyi_common.contracts import (has_role, load_page, load_principal, load_report_input,
                                   reusable)
 
 from . import domain
@@ -119,14 +119,14 @@ def withdraw_report(db, principal, report_id) -> dict:
 
 def _lock(uow, *report_ids: str) -> None:
     """One writer per report at a time: the author's commands and review's events read
-    the report and write it back (SPEC §13). A batch of events takes its reports' locks
+    the report and write it back (docs/architecture.md). A batch of events takes its reports' locks
     in one statement."""
     lock(uow, *(f"intake:report:{report_id}" for report_id in report_ids))
 
 
 def _visible(repo, principal, report_id) -> dict:
     report = repo.get(report_id, with_history=True)
-    # Not-visible and unknown look the same from outside (SPEC §9: 404 for both).
+    # Not-visible and unknown look the same from outside (docs/api.md: 404 for both).
     if report is None or not domain.can_see(principal, report):
         raise NotFound(f"no report {report_id}")
     return report

@@ -1,5 +1,5 @@
-"""The intake service: reports as their authors submit them (SPEC §3)."""
-from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, consume_each, rpc,
+"""The intake service: reports as their authors submit them (docs/architecture.md)."""
+from minyi_common.nameko import (DatabaseProvider, RequestContext, consume_each, rpc,
                                       service_stats)
 
 from . import handlers

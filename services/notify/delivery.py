@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select, update
 from minyi_common.contracts import DeliverySchema
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.schemas import load_page, load_principal, require_role
+from minyi_common.contracts import load_page, load_principal, require_role
 
 from .adapters.orm import deliveries
 

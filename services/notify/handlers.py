@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from minyi_common.contracts import WEBHOOK_EVENT_TYPES, NotificationSchema, WebhookSchema
 from minyi_common.db import decode_json, handle_each, upsert_row, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
-from minyi_common.schemas import load_page, load_principal, require_role
+from minyi_common.contracts import load_page, load_principal, require_role
 
 from . import delivery, templates
 from .adapters import addresses, sealing
@@ -17,7 +17,7 @@ from .adapters.orm import notifications, people, preferences, webhooks
 
 log = logging.getLogger(__name__)
 
-# Adoptions and outcomes go to everyone credited and to the unit's admins (SPEC §7).
+# Adoptions and outcomes go to everyone credited and to the unit's admins (docs/notifications.md).
 WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
 
 

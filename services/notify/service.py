@@ -1,4 +1,4 @@
-"""The notify service: tells every author what became of their report (SPEC §7)."""
+"""The notify service: tells every author what became of their report (docs/notifications.md)."""
 import logging
 
 import eventlet
@@ -6,7 +6,7 @@ from nameko.extensions import DependencyProvider
 
 from minyi_common.contracts import WEBHOOK_EVENT_TYPES
 from minyi_common.db import Database
-from minyi_common.nameko_glue import (BackgroundLoop, DatabaseProvider, RequestContext, Settings,
+from minyi_common.nameko import (BackgroundLoop, DatabaseProvider, RequestContext, Settings,
                                       consume_each, database_of, rpc, service_stats,
                                       settings_of)
 

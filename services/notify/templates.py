@@ -1,10 +1,10 @@
-"""What each notification says (SPEC §7), in Chinese. Pure functions of the event."""
+"""What each notification says (docs/notifications.md), in Chinese. Pure functions of the event."""
 
 from minyi_common.words import MODES, ORGANS, REJECT_REASONS, date_words, period_words
 
 
 def link(web_url: str, event: dict) -> str | None:
-    """The web app's page an email's reader should open (SPEC §11 deep links)."""
+    """The web app's page an email's reader should open (deep links, docs/web.md)."""
     if event.get("report_id"):
         return f"{web_url}/reports/{event['report_id']}"
     if event["event_type"] == "points_changed":
@@ -91,7 +91,7 @@ def _outcome(title: str, outcome: dict) -> tuple:
 
 def staff_notices(event: dict) -> list:
     """(audience, kind, title, body) for the office: urgent reports to every editor at
-    once; a local matter handed to a town office to that unit's admins (SPEC §12)."""
+    once; a local matter handed to a town office to that unit's admins (docs/office.md)."""
     kind = event["event_type"]
     report = event.get("report") or {}
     found = []

@@ -1,18 +1,18 @@
-"""The editorial state machine (SPEC §4), free of any framework."""
+"""The editorial state machine (docs/reports.md), free of any framework."""
 from minyi_common.contracts import (AdoptInput, IssueImprint, IssueInput, MergeInput,
                                     OutcomeInput, RejectInput, RetainInput, ReturnInput,
                                     QueueDays, SpecialReportOptions)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
-from minyi_common.schemas import load_contract
+from minyi_common.contracts import load_contract
 
 PENDING = ("submitted", "resubmitted")
-# What an author may still withdraw (SPEC §4); a decided report stays decided. Intake's
+# What an author may still withdraw (docs/reports.md); a decided report stays decided. Intake's
 # (re)submission events apply to these open cases only, so none can reopen a decision.
 WITHDRAWABLE = PENDING + ("returned",)
 
 # decision → (statuses it may be taken from, status it leaves). Decisions are final,
-# except that a retained report may still be adopted (SPEC §4).
+# except that a retained report may still be adopted (docs/reports.md).
 DECISIONS = {
     "return": (PENDING, "returned"),
     "retain": (PENDING, "retained"),

@@ -10,7 +10,7 @@ from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
 from minyi_common.db import conflict_insert, decode_json, handle_each, lock, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.schemas import load_page, load_principal, require_role
+from minyi_common.contracts import load_page, load_principal, require_role
 
 from . import domain, similarity
 from .adapters.orm import cases, history, people, pieces, similarity_docs, similarity_hints, units
@@ -80,7 +80,7 @@ def queue(db, principal, filters) -> dict:
             days["submitted_to"] + timedelta(days=1)))
     with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        # Urgent items (苗头性、预警性) first, then oldest first (SPEC §12).
+        # Urgent items (苗头性、预警性) first, then oldest first (docs/office.md).
         items = [_case(r) for r in uow.execute(
             query.order_by(cases.c.urgent.desc(), cases.c.submitted_at, cases.c.report_id)
             .limit(paging["page_size"]).offset((paging["page"] - 1) * paging["page_size"]))]
@@ -183,7 +183,7 @@ def decide(db, settings, principal, report_id, action, payload) -> dict:
 
 
 def _handoff_unit(uow, unit_id: str):
-    """The town office a local matter goes to (SPEC §12): a town_office unit."""
+    """The town office a local matter goes to (docs/office.md): a town_office unit."""
     unit = uow.execute(select(units).where(units.c.id == unit_id)).first()
     if unit is None:
         raise ValidationFailed("some fields are invalid",
@@ -287,7 +287,7 @@ CASE_FIELDS = ("author_id", "co_author_ids", "unit_id", "title", "situation", "a
 
 def on_report_events(db, index, *events, pause=lambda: None) -> None:
     """Keep a case in step with intake: events about one report apply one at a time and
-    in the order they happened, whatever order they arrive in (SPEC §13)."""
+    in the order they happened, whatever order they arrive in (docs/architecture.md)."""
     def before(uow, batch):
         # One writer per report (its case row may not exist yet): the batch's keys in
         # one statement, in the batch's order, before any of its events applies.

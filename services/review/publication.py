@@ -11,7 +11,7 @@ from minyi_common.words import EDITORIAL_OFFICE, ORGANS
 from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.schemas import load_page, load_principal, require_role
+from minyi_common.contracts import load_page, load_principal, require_role
 
 from . import domain
 from .adapters import docx_issue

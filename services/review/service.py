@@ -1,8 +1,8 @@
-"""The review service: the information office's editorial work (SPEC §3, §4)."""
+"""The review service: the information office's editorial work (docs/architecture.md, docs/reports.md)."""
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from minyi_common.nameko_glue import (DatabaseProvider, RequestContext, Settings, consume_each,
+from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, consume_each,
                                       database_of, rpc, service_stats)
 from minyi_common.outages import until_done
 

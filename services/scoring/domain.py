@@ -1,4 +1,4 @@
-"""Scoring (SPEC §6), pure: a report's score lines are a function of its record and the
+"""Scoring (docs/scoring.md), pure: a report's score lines are a function of its record and the
 rule set in force on each scoring event's date. Nothing here touches a database."""
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +38,7 @@ def _rules(rows) -> tuple:
                  for event, level, mode, points in rows)
 
 
-# SPEC §6's default table, drawn from published CPPCC rules.
+# The default table (docs/scoring.md), drawn from published CPPCC rules.
 DEFAULT_RULES = _rules([
     ("accepted", "county", None, 1),
     ("adopted", "county", "single", 5),
@@ -123,7 +123,7 @@ def scoring_events(record: ReportRecord, own_level: str) -> list:
 
 def score_lines(record: ReportRecord, rule_sets, own_level: str) -> list:
     """Every score line of one report: author in full, each co-author by the share, the
-    unit named on the report in full (SPEC §6)."""
+    unit named on the report in full (docs/scoring.md)."""
     lines = []
     for event in scoring_events(record, own_level):
         rule_set = rule_set_in_force(rule_sets, event.on)

@@ -23,12 +23,12 @@ OUTCOMES = ("report_forwarded", "report_outcome_recorded")
 FINAL = ("adopted", "retained", "rejected")
 # Event handlers hold this shared and their report's own key exclusively; each batch of a
 # rebuild holds it exclusively. So a report's record and lines change one writer at a
-# time, across threads, processes and instances (SPEC §13).
+# time, across threads, processes and instances (docs/architecture.md).
 REBUILD_KEY = "scoring:rebuild"
 
 
 def ensure_default_rules(db) -> None:
-    """Install SPEC §6's table as version 1 on first start."""
+    """Install the default table (docs/scoring.md) as version 1 on first start."""
     with db.unit_of_work() as uow:
         if uow.execute(select(func.count()).select_from(rule_sets)).scalar_one():
             return
@@ -257,7 +257,7 @@ def _bulk_totals(uow, figures) -> None:
 
 def check(db, own_level: str, batch: int = 2000) -> dict:
     """Prove the stored lines and quarter totals equal a recomputation from the records
-    (SPEC §13), changing nothing: the reports whose lines differ, and the subjects and
+    (docs/architecture.md), changing nothing: the reports whose lines differ, and the subjects and
     quarters whose totals differ from their lines."""
     drifted, checked, after = [], 0, ""
     while True:

@@ -1,11 +1,11 @@
-"""Rule set versions (SPEC §6): admins add versions, never edit old ones."""
+"""Rule set versions (docs/scoring.md): admins add versions, never edit old ones."""
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
 from minyi_common.contracts import RuleSetInput, RuleSetOutput
 from minyi_common.db import decode_json, utcnow
-from minyi_common.schemas import load_contract, load_principal, require_role
+from minyi_common.contracts import load_contract, load_principal, require_role
 
 from .adapters.orm import rule_sets
 

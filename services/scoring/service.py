@@ -1,4 +1,4 @@
-"""The scoring service: points by the versioned rule table (SPEC §6)."""
+"""The scoring service: points by the versioned rule table (docs/scoring.md)."""
 import logging
 
 import eventlet
@@ -6,10 +6,10 @@ from nameko.timer import timer
 
 from minyi_common import officetime
 from minyi_common.db import Database
-from minyi_common.nameko_glue import (Background, DatabaseProvider, RequestContext, Settings,
+from minyi_common.nameko import (Background, DatabaseProvider, RequestContext, Settings,
                                       consume_each, rpc, service_stats)
 from minyi_common.contracts import RemindersInput
-from minyi_common.schemas import load_contract, load_principal, require_role
+from minyi_common.contracts import load_contract, load_principal, require_role
 
 from . import handlers, rules, standings
 from .adapters.orm import metadata
@@ -51,7 +51,7 @@ class ScoringService:
 
     @rpc
     def check(self, principal):
-        """Admins: the stored lines and totals against a recomputation (SPEC §13)."""
+        """Admins: the stored lines and totals against a recomputation (docs/architecture.md)."""
         require_role(load_principal(principal), "admin")
         return handlers.check(self.db, self.settings.level)
 
@@ -123,7 +123,7 @@ consume_each(ScoringService, ["report_submitted", "report_resubmitted", "report_
 
 
 def prepare(settings) -> None:
-    """Before the first start: the default rule set and quotas (SPEC §6)."""
+    """Before the first start: the default rule set and quotas (docs/scoring.md)."""
     database = Database(settings.db_url, metadata)
     try:
         handlers.ensure_default_rules(database)

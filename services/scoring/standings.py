@@ -10,7 +10,7 @@ from minyi_common import events, officetime, words
 from minyi_common.contracts import LineSchema, QuotaInput
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.schemas import (has_role, load_contract, load_page, load_principal,
+from minyi_common.contracts import (has_role, load_contract, load_page, load_principal,
                                   require_role)
 
 from . import domain
@@ -301,7 +301,7 @@ def bulletin(db, principal, period) -> dict:
             select(people.c.id, people.c.unit_ids))}
         published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
     if published is None and not has_role(principal, *STAFF):
-        # Before 发布 a bulletin is the office's draft (SPEC §11: members read published ones).
+        # Before 发布 a bulletin is the office's draft (members read published ones: docs/scoring.md).
         raise NotFound(f"the bulletin for {period} is not published")
     for row in unit_rows:
         row["kind"] = unit_info[row["id"]].kind if row["id"] in unit_info else "other"

@@ -1,4 +1,4 @@
-"""Accounts in the browser (SPEC §12): after an admin's reset the person must choose a new
+"""Accounts in the browser (docs/office.md): after an admin's reset the person must choose a new
 password before anything else, then works as before; 403s never show up as blank pages."""
 import os
 

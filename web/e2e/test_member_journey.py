@@ -1,4 +1,4 @@
-"""The web app as a member uses it (SPEC §11), in Debian's Chromium, on a desktop and on
+"""The web app as a member uses it (docs/web.md), in Debian's Chromium, on a desktop and on
 a phone, against the whole system started like `make run`.
 
 A member logs in, writes a report with a co-author, is stopped by a field error, saves a

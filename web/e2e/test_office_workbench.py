@@ -1,4 +1,4 @@
-"""The information office's workbench (SPEC §11, issue "web app 2 of 2") in Debian's
+"""The information office's workbench (docs/web.md) in Debian's
 Chromium: an editor works a queue end to end, composes an issue and downloads it; the
 bulletin shows its charts and its spreadsheet adds up; an admin imports a roster with a
 bad row, fixes it and the new people log in; a new rule version changes a person's points

@@ -1,4 +1,4 @@
-// Every word a person reads about a report, in Chinese (SPEC §11, §12).
+// Every word a person reads about a report, in Chinese (docs/web.md, docs/office.md).
 export const STATUS_NAMES: Record<string, string> = {
   draft: '草稿', submitted: '已提交', returned: '退回修改', resubmitted: '已重新提交',
   adopted: '已采用', retained: '留存', rejected: '不予采用', withdrawn: '已撤回',

@@ -1,4 +1,4 @@
-// SPEC §5, checked before sending so that people see the rules as they write; the
+// The content rules (docs/reports.md), checked before sending so that people see the rules as they write; the
 // server checks again and its field errors are shown at the same fields.
 export const TITLE_MIN = 5
 export const TITLE_MAX = 60
@@ -27,7 +27,7 @@ export function emptyDraft(): ReportDraft {
     situation: '', analysis: '', suggestions: '' }
 }
 
-// Control characters other than tab and newline are refused by the server (§5).
+// Control characters other than tab and newline are refused by the server (docs/reports.md).
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 

@@ -75,7 +75,7 @@ describe('the report form', () => {
     wrapper.unmount()
   })
 
-  it('checks the §5 rules before sending anything', async () => {
+  it('checks the content rules before sending anything', async () => {
     localStorage.clear()
     const fetch = vi.fn(async () => problem(500, {}))
     vi.stubGlobal('fetch', fetch)

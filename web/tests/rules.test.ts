@@ -6,7 +6,7 @@ const good = () => ({
   situation: '情'.repeat(40), analysis: '析'.repeat(30), suggestions: '议'.repeat(30),
 })
 
-describe('SPEC §5 before sending', () => {
+describe('the content rules before sending', () => {
   it('lets a good report through', () => {
     expect(checkDraft(good())).toEqual({})
     expect(bodyLength(good())).toBe(100)

@@ -1,4 +1,4 @@
-"""Intake's part of SPEC §12 on SQLite and PostgreSQL: search in every section, the urgent
+"""Intake's part of the office fit (docs/office.md) on SQLite and PostgreSQL: search in every section, the urgent
 mark, and a report handed to a town office becoming visible to that unit's admins."""
 from datetime import datetime, timedelta, timezone
 
@@ -24,7 +24,7 @@ def test_search_finds_words_in_analysis_and_suggestions(db):
     assert titles(db, EDITOR, q="水表井") == ["关于供水管网改造的建议"]
     assert titles(db, EDITOR, q="季度轮训") == ["关于村级管水员培训的建议"]
     assert titles(db, AUTHOR, q="不存在的词") == []
-    assert len(titles(db, EDITOR, mine="false")) == 2  # "false" means false (issue 13)
+    assert len(titles(db, EDITOR, mine="false")) == 2  # "false" means false
     assert titles(db, EDITOR, mine="true") == []
 
 

@@ -1,10 +1,10 @@
-"""SPEC §5's content rules, and intake's service class with worker_factory."""
+"""The content rules (docs/reports.md), and intake's service class with worker_factory."""
 import pytest
 from nameko.testing.services import worker_factory
 
 from minyi_common.db import Database
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
-from minyi_common.schemas import load_report_input
+from minyi_common.contracts import load_report_input
 from services.intake.adapters.orm import metadata
 from services.intake.service import IntakeService
 

@@ -1,5 +1,5 @@
 """Where a webhook may point: a public address on the internet, never this deployment's own
-network (SPEC §14). An administrator's URL is resolved and every address it resolves to is
+network (docs/security.md). An administrator's URL is resolved and every address it resolves to is
 checked, when the webhook is added and again before each delivery (a name that resolved
 to a public address yesterday may resolve to 127.0.0.1 today)."""
 import ipaddress

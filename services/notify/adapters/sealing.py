@@ -1,4 +1,4 @@
-"""Webhook secrets are kept encrypted (SPEC §14): a copy of notify's database (a backup,
+"""Webhook secrets are kept encrypted (docs/security.md): a copy of notify's database (a backup,
 a dump handed to a vendor) does not let anyone sign deliveries as us.
 
 The key is ``MINYI_DATA_KEY`` (at least 32 bytes; several separated by commas to rotate:

@@ -55,7 +55,7 @@ class SmtpSender:
 
 
 def signature(secret: str, body: bytes, at: int | None = None) -> str:
-    """The X-Minyi-Signature header (SPEC §14): ``t=<unix time>,v1=<hex HMAC-SHA256 of
+    """The X-Minyi-Signature header (docs/security.md): ``t=<unix time>,v1=<hex HMAC-SHA256 of
     "<t>.<body>">``. The time is signed with the body, so a captured delivery cannot be
     replayed later (receivers refuse one older than a few minutes: see ``verify``)."""
     at = int(time.time()) if at is None else at

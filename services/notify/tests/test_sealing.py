@@ -1,4 +1,4 @@
-"""Webhook secrets at rest (SPEC §14): sealed with MINYI_DATA_KEY, keys can be rotated, and
+"""Webhook secrets at rest (docs/security.md): sealed with MINYI_DATA_KEY, keys can be rotated, and
 without a configured key one is made once and kept beside the embedded databases."""
 import os
 import stat

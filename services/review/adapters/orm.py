@@ -33,7 +33,7 @@ cases = Table(
     # When the newest intake event applied to this case happened: older ones that arrive
     # late (events of different types travel on different queues) change nothing.
     Column("intake_at", UTCDateTime(), nullable=True),
-    # 苗头性、预警性: first in the queue (SPEC §12).
+    # 苗头性、预警性: first in the queue (docs/office.md).
     Column("urgent", Boolean, nullable=False, server_default="0"),
     # A local matter handed to a town office (转交): its unit admins see the report.
     Column("handoff_unit_id", String(36), nullable=True, index=True),

@@ -1,4 +1,4 @@
-"""Review's part of SPEC §12 on SQLite and PostgreSQL: urgent reports first in the queue,
+"""Review's part of the office fit (docs/office.md) on SQLite and PostgreSQL: urgent reports first in the queue,
 a local matter handed only to a town office, the queue by office days."""
 from datetime import datetime, timedelta, timezone
 

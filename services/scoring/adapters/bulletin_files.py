@@ -1,6 +1,6 @@
 """A bulletin (通报) as the spreadsheets an office sends out: CSV that Excel and WPS open
 with Chinese intact (UTF-8 with a byte-order mark), and XLSX with a sheet per table. Units
-by kind, officers and members apart (SPEC §12); points as 6 or 6.5, never 6.0."""
+by kind, officers and members apart (docs/office.md); points as 6 or 6.5, never 6.0."""
 import csv
 import io
 

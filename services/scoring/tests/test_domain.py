@@ -1,4 +1,4 @@
-"""Exact points by SPEC §6's default table, without a database."""
+"""Exact points by the default table (docs/scoring.md), without a database."""
 from datetime import date
 from decimal import Decimal
 

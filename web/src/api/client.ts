@@ -13,14 +13,14 @@ export type PersonHit = Schemas['PersonHit']
 export type Scores = Schemas['Scores']
 export type QuotaRow = Schemas['QuotaRow']
 
-/** A problem+json answer (SPEC §9), or a request that never got one (status 0). */
+/** A problem+json answer (docs/api.md), or a request that never got one (status 0). */
 export class ApiError extends Error {
   constructor(
     public status: number,
     public title: string,
     public detail: string,
     public errors: Record<string, string[]> = {},
-    /** The problem's stable code (SPEC §12), e.g. edited_concurrently. */
+    /** The problem's stable code (docs/office.md), e.g. edited_concurrently. */
     public code = '',
   ) {
     super(detail || title)
@@ -41,7 +41,7 @@ const STATUS_MESSAGES: Record<number, string> = {
   503: '服务暂时不可用，请稍后重试。您填写的内容已保留。',
 }
 
-// For these the server's own detail (Chinese, SPEC §12) says best what happened.
+// For these the server's own detail (Chinese, docs/office.md) says best what happened.
 const DETAIL_SAYS_IT = new Set([403, 409, 429])
 
 export function messageFor(error: unknown): string {
@@ -79,7 +79,7 @@ const sessionGuard: Middleware = {
 }
 
 // The session cookie travels by itself (same origin); the header shows the gateway
-// that a state change comes from this app, not from another site (SPEC §11).
+// that a state change comes from this app, not from another site (docs/web.md).
 export const api = createClient<paths>({
   baseUrl: '',
   credentials: 'same-origin',

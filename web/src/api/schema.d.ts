@@ -1471,7 +1471,7 @@ export interface components {
             email: boolean;
         };
         Problem: {
-            /** @description stable, machine-readable (SPEC §12); title, detail and errors follow Accept-Language */
+            /** @description stable, machine-readable (docs/office.md); title, detail and errors follow Accept-Language */
             code: string;
             detail: string;
             /** @description field name → messages */

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 
-// 大字模式 (SPEC §11, elder-friendly): remembered per person on this device.
+// 大字模式 (docs/web.md, elder-friendly): remembered per person on this device.
 export const useDisplay = defineStore('display', () => {
   const bigText = ref(false)
   let owner = ''

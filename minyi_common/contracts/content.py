@@ -1,24 +1,27 @@
-"""Shared RPC contracts: the principal every call carries, and the report input that
-the gateway accepts and intake validates (SPEC §5)."""
+"""The content rules every boundary shares: roles, unit kinds, categories and
+statuses, plain-text and one-line fields, the report a member writes, paging, and how a
+body is loaded against its contract (a ValidationFailed naming each bad field).
+"""
 import functools
 import re
 
-from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates,
+from marshmallow import (RAISE, Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
-from . import principals
-from .errors import Forbidden, ValidationFailed
+from .. import words
+from ..errors import ValidationFailed
 
-ROLES = ("member", "officer", "unit_admin", "editor", "admin")
-UNIT_KINDS = ("party", "committee", "town_office", "sector", "direct_point", "other")
-CATEGORIES = {
-    "economy": "经济发展", "rural": "乡村振兴", "urban": "城乡建设",
-    "culture_tourism": "文化旅游", "ecology": "生态环境", "education": "教育",
-    "employment": "就业", "social_security": "社会保障", "health": "医疗卫生",
-    "safety": "公共安全", "governance": "社会治理", "other": "其他",
-}
-REPORT_STATUSES = ("draft", "submitted", "returned", "resubmitted", "adopted", "retained",
-                   "rejected", "withdrawn")
+
+# The codes each field takes: the keys of the dictionary of words (what people read).
+ROLES = tuple(words.ROLES)
+UNIT_KINDS = tuple(words.UNIT_KINDS)
+REPORT_STATUSES = tuple(words.STATUSES)
+CATEGORIES = tuple(words.CATEGORIES)
+REJECT_REASONS = tuple(words.REJECT_REASONS)
+LEVELS = tuple(words.LEVELS)
+MODES = tuple(words.MODES)
+OUTCOME_KINDS = tuple(words.OUTCOMES)
+
 
 # Any C0/C1 control character except tab and newline (SPEC §5: plain text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -37,45 +40,12 @@ def one_line(value: str) -> None:
     plain_text(value)
 
 
-class PrincipalSchema(Schema):
-    """Who is acting. The gateway builds it from the verified token; services check it."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    id = fields.String(required=True)
-    username = fields.String(load_default=None, allow_none=True)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
-    unit_ids = fields.List(fields.String(), load_default=list)
-    # The gateway's seal (minyi_common.principals), kept so that a handler passing the
-    # principal on to another handler passes it still sealed.
-    expires = fields.Integer(load_default=None, allow_none=True)
-    signature = fields.String(load_default=None, allow_none=True)
-
-
 @functools.lru_cache(maxsize=None)
 def reusable(schema_class, **options) -> Schema:
     """One instance per schema and options, made once: building a schema costs more than
     most loads and dumps with it (a tenth of a submit's time was spent there), and an
     instance keeps no state between calls."""
     return schema_class(**options)
-
-
-def load_principal(data) -> dict:
-    principals.check(data)  # signed by the gateway, when the deployment has the key
-    try:
-        return reusable(PrincipalSchema).load(data or {})
-    except ValidationError as exc:
-        raise Forbidden("no valid principal on this call", exc.messages) from None
-
-
-def has_role(principal: dict, *roles) -> bool:
-    return bool(set(principal["roles"]) & set(roles))
-
-
-def require_role(principal: dict, *roles) -> None:
-    if not has_role(principal, *roles):
-        raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
 
 
 def _text(max_length: int):
@@ -93,7 +63,7 @@ class ReportInputSchema(Schema):
     situation = _text(1500)
     analysis = _text(1500)
     suggestions = _text(1500)
-    category = fields.String(required=True, validate=validate.OneOf(tuple(CATEGORIES)))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     unit_id = fields.String(load_default=None, allow_none=True)
     co_author_ids = fields.List(fields.String(), load_default=list,
                                 validate=validate.Length(max=10))
@@ -144,3 +114,15 @@ def load_page(data) -> dict:
                                           if k in ("page", "page_size")})
     except ValidationError as exc:
         raise ValidationFailed("invalid paging", exc.messages) from None
+
+
+def comment_field(required: bool):
+    rules = [validate.Length(min=1 if required else 0, max=2000), plain_text]
+    if required:
+        return fields.String(required=True, validate=rules)
+    return fields.String(load_default=None, allow_none=True, validate=rules)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE

@@ -1,0 +1,48 @@
+"""Every payload that crosses a boundary, one module per context: the API's request and
+answer bodies, shared by the gateway (which documents them in OpenAPI) and the service
+behind each route (which validates and answers with them), and the principal every call
+carries. Contracts only: no behaviour beyond field rules. Event bodies are in
+``minyi_common.events``.
+"""
+from .content import (CATEGORIES, PageSchema, REPORT_STATUSES, ROLES, ReportInputSchema,
+                      StrictSchema, UNIT_KINDS, comment_field, load_contract, load_page,
+                      load_report_input, one_line, plain_text, reusable)
+from .principal import (PrincipalSchema, has_role, load_principal, require_role)
+from .reports import (HistorySchema, ReportFields, ReportSchema)
+from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
+                     IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
+                     QueueDays, REJECT_REASONS, RejectInput, RetainInput, ReturnInput,
+                     SpecialReportOptions, issue_label)
+from .scoring import (AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
+                      LineSchema, NotableReport, OfficeFigures, PublishedBulletin,
+                      PublishedBulletins, Quota, QuotaInput, QuotaRow, RemindersAnswer,
+                      RemindersInput, RuleInput, RuleSetInput, RuleSetOutput,
+                      SCORING_EVENTS, ScoreCheck, Scores, StandingRow, Standings,
+                      UnitGroup)
+from .notify import (WEBHOOK_EVENT_TYPES, DeliverySchema, NotificationSchema, Preferences,
+                     WebhookInput, WebhookSchema)
+from .directory import (ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
+                        PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
+                        UnitOutput, UserInput, UserOutput)
+from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
+                      Readiness, SessionAnswer)
+
+__all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
+           "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Deleted", "DeliverySchema", "Health",
+           "HistorySchema", "ImportProblem", "IssueImprint", "IssueInput",
+           "IssuePiecesInput", "IssueSchema", "IssuedPassword", "LineSchema", "LoggedOut",
+           "LoginAnswer", "LoginInput", "MeAnswer", "MergeInput", "NotableReport",
+           "NotificationSchema", "OfficeFigures", "OutcomeInput", "PageSchema",
+           "PasswordChange", "PasswordChanged", "PasswordReset", "PersonHit",
+           "PieceOutcomes", "PieceSchema", "Preferences", "PrincipalSchema",
+           "PublishedBulletin", "PublishedBulletins", "QueueDays", "Quota", "QuotaInput",
+           "QuotaRow", "REJECT_REASONS", "REPORT_STATUSES", "ROLES", "Readiness",
+           "RejectInput", "RemindersAnswer", "RemindersInput", "ReportFields",
+           "ReportInputSchema", "ReportSchema", "RetainInput", "ReturnInput",
+           "RosterImport", "RuleInput", "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS",
+           "ScoreCheck", "Scores", "SessionAnswer", "SpecialReportOptions", "StandingRow",
+           "Standings", "StrictSchema", "UNIT_KINDS", "USERNAME_RULE", "UnitGroup",
+           "UnitInput", "UnitOutput", "UserInput", "UserOutput", "WEBHOOK_EVENT_TYPES",
+           "WebhookInput", "WebhookSchema", "comment_field", "has_role", "issue_label",
+           "load_contract", "load_page", "load_principal", "load_report_input", "one_line",
+           "plain_text", "require_role", "reusable"]

@@ -1,0 +1,114 @@
+"""The directory's contracts (kept by the gateway): people, units, passwords and the
+roster import.
+"""
+from marshmallow import RAISE, Schema, fields, validate
+
+from .content import ROLES, UNIT_KINDS, one_line, plain_text
+
+
+class UnitInput(Schema):
+    class Meta:
+        unknown = RAISE
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), one_line])
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+
+
+USERNAME_RULE = "Letters, digits, _ . @ - only."
+
+
+class UserInput(Schema):
+    class Meta:
+        unknown = RAISE
+    username = fields.String(required=True, validate=[
+        validate.Length(min=2, max=64), validate.Regexp(r"^[A-Za-z0-9_.@-]+$",
+                                                        error=USERNAME_RULE)])
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8,
+                                                                                      max=200))
+    display_name = fields.String(required=True, validate=[validate.Length(min=1, max=100),
+                                                          one_line])
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    unit_ids = fields.List(fields.String(), load_default=list)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    phone = fields.String(load_default=None, allow_none=True,
+                          validate=[validate.Length(max=32), one_line])
+    active = fields.Boolean(load_default=True)
+    is_standing = fields.Boolean(load_default=False, metadata={"description": "常委"})
+    term = fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=20), plain_text],
+                         metadata={"description": "届次, e.g. 十五届"})
+
+
+class ImportProblem(Schema):
+    row = fields.Integer(metadata={"description": "the spreadsheet's row number"})
+    column = fields.String()
+    message = fields.String()
+
+
+class IssuedPassword(Schema):
+    row = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    one_time_password = fields.String()
+
+
+class RosterImport(Schema):
+    """What a roster import did or, as a dry run, would do (SPEC §12)."""
+    rows = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    new_units = fields.List(fields.String())
+    errors = fields.List(fields.Nested(ImportProblem))
+    dry_run = fields.Boolean()
+    applied = fields.Boolean()
+    passwords = fields.List(fields.Nested(IssuedPassword), metadata={
+        "description": "new accounts' one-time passwords: shown once, never again"})
+
+
+class PasswordChange(Schema):
+    class Meta:
+        unknown = RAISE
+    current_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(max=200))
+
+
+class PasswordChanged(Schema):
+    changed = fields.Boolean()
+    access_token = fields.String(metadata={"description": "a new token when the change was "
+                                                          "made with one (the old one ends)"})
+
+
+class PasswordReset(Schema):
+    one_time_password = fields.String(metadata={
+        "description": "shown once: the person must choose a new password at next login"})
+
+
+class UserOutput(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    active = fields.Boolean()
+    is_standing = fields.Boolean()
+    term = fields.String(allow_none=True)
+    must_change_password = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class UnitOutput(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class PersonHit(Schema):
+    """A person as another author may see them when naming co-authors: name and units,
+    never contact details."""
+    id = fields.String()
+    display_name = fields.String()
+    unit_names = fields.List(fields.String())

@@ -1,0 +1,41 @@
+"""The principal every call carries: who is acting, sealed by the gateway and checked by
+each service (services check roles themselves, whatever the gateway checked before).
+"""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from .. import principals
+from ..errors import Forbidden
+from .content import ROLES, reusable
+
+
+class PrincipalSchema(Schema):
+    """Who is acting. The gateway builds it from the verified token; services check it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True)
+    username = fields.String(load_default=None, allow_none=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
+    unit_ids = fields.List(fields.String(), load_default=list)
+    # The gateway's seal (minyi_common.principals), kept so that a handler passing the
+    # principal on to another handler passes it still sealed.
+    expires = fields.Integer(load_default=None, allow_none=True)
+    signature = fields.String(load_default=None, allow_none=True)
+
+
+def load_principal(data) -> dict:
+    principals.check(data)  # signed by the gateway, when the deployment has the key
+    try:
+        return reusable(PrincipalSchema).load(data or {})
+    except ValidationError as exc:
+        raise Forbidden("no valid principal on this call", exc.messages) from None
+
+
+def has_role(principal: dict, *roles) -> bool:
+    return bool(set(principal["roles"]) & set(roles))
+
+
+def require_role(principal: dict, *roles) -> None:
+    if not has_role(principal, *roles):
+        raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")

@@ -1,0 +1,175 @@
+"""Review's contracts: the cases editors decide, their decisions and outcomes, pieces
+and issues (期).
+"""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .. import officetime
+from .content import (LEVELS, MODES, OUTCOME_KINDS, REJECT_REASONS, StrictSchema, comment_field,
+                      one_line, plain_text)
+from .reports import HistorySchema, ReportFields
+
+
+def issue_label(year: int, number: int) -> str:
+    """2026, 12 → 2026年第12期"""
+    return f"{year}年第{number}期"
+
+
+class CaseSchema(ReportFields):
+    """A report as review holds it: with the editor's edit and the piece it went into."""
+    id = fields.String(attribute="report_id")
+    submitted_at = fields.AwareDateTime()
+    edited = fields.Dict(allow_none=True)
+    piece_id = fields.String(allow_none=True)
+    version = fields.Integer()
+    similar = fields.List(fields.Dict())
+    history = fields.List(fields.Nested(HistorySchema))
+
+
+class ReturnInput(StrictSchema):
+    comment = comment_field(True)
+
+
+class RetainInput(StrictSchema):
+    comment = comment_field(False)
+
+
+class QueueDays(StrictSchema):
+    """The queue's date filter: office days (SPEC §12), both ends included."""
+    submitted_from = fields.Date()
+    submitted_to = fields.Date()
+
+
+class RejectInput(StrictSchema):
+    reason_code = fields.String(required=True, validate=validate.OneOf(REJECT_REASONS))
+    comment = comment_field(True)
+    handoff_unit_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "with local_matter: the town office (town_office unit) that takes "
+                       "the matter on (转交); its unit admins see the report"})
+
+    @validates_schema
+    def _handoff_is_local(self, data, **_):
+        if data.get("handoff_unit_id") and data.get("reason_code") != "local_matter":
+            raise ValidationError("A hand-off goes with the reason local_matter.",
+                                  "handoff_unit_id")
+
+
+class AdoptInput(StrictSchema):
+    """The editor's edit (核稿) of what is published; the author's text stays as written."""
+    title = fields.String(validate=[validate.Length(min=5, max=60), one_line])
+    situation = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
+    analysis = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
+    suggestions = fields.String(validate=[validate.Length(min=1, max=3000), plain_text])
+    issue_id = fields.String(load_default=None, allow_none=True)
+    comment = comment_field(False)
+
+
+class OutcomeInput(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(OUTCOME_KINDS))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    date = fields.Date(required=True)
+    mode = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MODES))
+    target = fields.String(load_default=None, allow_none=True,
+                           validate=[validate.Length(max=100), plain_text])
+    leader = fields.String(load_default=None, allow_none=True,
+                           validate=[validate.Length(max=100), plain_text])
+    text = fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=2000), plain_text])
+
+    @validates_schema
+    def _kind_needs(self, data, **_):
+        if data.get("kind") == "upstream_adopted" and not data.get("mode"):
+            raise ValidationError("Upstream adoption needs a mode (single or merged).", "mode")
+        if data.get("kind") == "instructed" and not data.get("leader"):
+            raise ValidationError("An instruction needs the leader's title.", "leader")
+        if data.get("date") and data["date"] > officetime.today():
+            raise ValidationError("The date cannot be in the future.", "date")
+
+
+class MergeInput(StrictSchema):
+    report_ids = fields.List(fields.String(), required=True,
+                             validate=validate.Length(min=2, max=50))
+    title = fields.String(required=True, validate=[validate.Length(min=5, max=60), one_line])
+    situation = fields.String(load_default=None, allow_none=True,
+                              validate=[validate.Length(min=1, max=6000), plain_text])
+    analysis = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
+                                                      plain_text])
+    suggestions = fields.String(required=True, validate=[validate.Length(min=1, max=6000),
+                                                         plain_text])
+    issue_id = fields.String(load_default=None, allow_none=True)
+    comment = comment_field(False)
+
+    @validates_schema
+    def _distinct(self, data, **_):
+        ids = data.get("report_ids") or []
+        if len(set(ids)) != len(ids):
+            raise ValidationError("A report can be merged only once.", "report_ids")
+
+
+def _imprint_line(max_length: int):
+    return fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=max_length), plain_text])
+
+
+class IssueImprint(StrictSchema):
+    """What the printed issue says besides its pieces: 总第M期, 签发 and the 版记 lines."""
+    published_on = fields.Date(load_default=None, allow_none=True)
+    total_number = fields.Integer(load_default=None, allow_none=True,
+                                  validate=validate.Range(min=1, max=99999))
+    signed_by = _imprint_line(50)
+    report_to = _imprint_line(200)
+    send_to = _imprint_line(200)
+    editor_name = _imprint_line(50)
+    copies = fields.Integer(load_default=None, allow_none=True,
+                            validate=validate.Range(min=1, max=10000))
+
+
+class SpecialReportOptions(StrictSchema):
+    """Query of GET /review/pieces/{id}/docx (专报)."""
+    published_on = fields.Date(load_default=None, allow_none=True)
+    signed_by = _imprint_line(50)
+    report_to = _imprint_line(200)
+
+
+class IssueInput(IssueImprint):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2999))
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
+    piece_ids = fields.List(fields.String(), load_default=list)
+
+
+class PieceSchema(Schema):
+    id = fields.String()
+    mode = fields.String()
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+    source_report_ids = fields.List(fields.String())
+    issue_id = fields.String(allow_none=True)
+    position = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class IssueSchema(Schema):
+    id = fields.String()
+    year = fields.Integer()
+    number = fields.Integer()
+    label = fields.Function(lambda i: issue_label(i["year"], i["number"]),
+                            metadata={"type": "string", "example": "2026年第12期"})
+    published_on = fields.Date()
+    total_number = fields.Integer(allow_none=True)
+    signed_by = fields.String(allow_none=True)
+    report_to = fields.String(allow_none=True)
+    send_to = fields.String(allow_none=True)
+    editor_name = fields.String(allow_none=True)
+    copies = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+    pieces = fields.List(fields.Nested(PieceSchema))
+
+
+class IssuePiecesInput(Schema):
+    piece_ids = fields.List(fields.String(), required=True)
+
+
+class PieceOutcomes(Schema):
+    piece_id = fields.String()
+    reports = fields.List(fields.Nested(CaseSchema))

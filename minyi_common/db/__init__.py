@@ -1,0 +1,20 @@
+"""Database plumbing, free of any framework: engines (``engine``), the unit of work and
+locks (``unit_of_work``), the outbox with its relay (``outbox``) and the consumption of
+events once each (``consume``).
+
+A unit of work is one transaction. Services write their events through it
+(``uow.emit``) into the outbox table in the same transaction as the change, and
+consumers claim each event id in the same transaction as their writes (``uow.claim``),
+so a duplicate delivery changes nothing.
+"""
+from sqlalchemy import JSON
+
+from .consume import handle_each
+from .engine import (CONFLICT_INSERTS, UTCDateTime, conflict_insert, decode_json, make_engine, normalize_url,
+                     utcnow)
+from .outbox import Every, OutboxRelay, Retention, plumbing_tables
+from .unit_of_work import Database, UnitOfWork, lock, upsert_row
+
+__all__ = ["CONFLICT_INSERTS", "JSON", "Database", "Every", "OutboxRelay", "Retention", "UTCDateTime",
+           "UnitOfWork", "conflict_insert", "decode_json", "handle_each", "lock",
+           "make_engine", "normalize_url", "plumbing_tables", "upsert_row", "utcnow"]
