@@ -242,13 +242,18 @@ class GatewayService:
                  "asks at start, without a 401 for the signed-out case")
     def current_session(self, request):
         try:
-            return {"user": self._principal(request, password_pending_ok=True)}
+            return {"user": self._me(request)}
         except Unauthorized:
             return {"user": None}
 
     @api("GET", "/me", answer=c.MeAnswer, summary="Who I am")
     def me(self, request):
-        return self._principal(request, password_pending_ok=True)
+        return self._me(request)
+
+    def _me(self, request) -> dict:
+        # What the person may know of themselves: not the seal services check the
+        # principal by (its expiry and signature are for services, not for browsers).
+        return c.reusable(c.MeAnswer).dump(self._principal(request, password_pending_ok=True))
 
     @api("POST", "/me/password", body=c.PasswordChange, answer=c.PasswordChanged,
          summary="Change my own password (the current one first)")
@@ -585,7 +590,7 @@ class GatewayService:
         return self.scoring.awards(self._principal(request), request.args.to_dict())
 
     # --- notifications -------------------------------------------------------------------------
-    @api("GET", "/notifications", page_of=c.NotificationSchema,
+    @api("GET", "/notifications", answer=c.Inbox,
          query=PAGE + (("unread", "boolean", "only unread"),), summary="My inbox, newest first")
     def notifications(self, request):
         return self.notify.inbox(self._principal(request), request.args.to_dict())

@@ -154,6 +154,15 @@ def test_request_ids_reach_every_service_log_and_metrics_are_exposed(system):
     assert 'route="/api/v1/reports"' in text
 
 
+def test_a_browser_learns_who_it_is_but_not_the_seal_services_check(system):
+    """/me and /auth/session answer what MeAnswer declares: the principal's expiry and
+    signature are for the services behind the gateway."""
+    member = system.admin()
+    for answer in (member.get("/me").json(), member.get("/auth/session").json()["user"]):
+        assert {"id", "username", "roles", "unit_ids"} <= set(answer), answer
+        assert not {"expires", "signature"} & set(answer), answer
+
+
 def test_an_admin_cannot_lock_themselves_out(system):
     admin = system.admin()
     me = admin.get("/me").json()
@@ -164,7 +173,8 @@ def test_an_admin_cannot_lock_themselves_out(system):
 
 @pytest.mark.skipif(shutil.which("st", path=os.path.dirname(sys.executable)) is None,
                     reason="schemathesis is installed by `make test` (requirements-dev.txt)")
-def test_property_based_requests_find_no_server_error(own_system):
+def test_property_based_requests_find_no_server_error_and_answers_match_their_schemas(
+        own_system):
     system = own_system  # it changes the rule table and quotas at random: alone
     # One person in every role, so that every operation is tried past its role check (an
     # admin alone gets 403 for a new report and never reaches intake with one).
@@ -178,7 +188,9 @@ def test_property_based_requests_find_no_server_error(own_system):
     fuzzer = Api(system.base).login(username, "password-123")
     command = [os.path.join(os.path.dirname(sys.executable), "st"), "run",
                f"{system.base}/openapi.json", "--url", system.base,
-               "--checks", "not_a_server_error", "-H", f"Authorization: Bearer {fuzzer.token}",
+               # No 500, and every answer is what /openapi.json says it is (the web
+               # app's generated types rely on that).
+               "--checks", "not_a_server_error,response_schema_conformance", "-H", f"Authorization: Bearer {fuzzer.token}",
                # One worker: hypothesis parses lambdas with `ast`, which on CPython 3.11.7
                # fails now and then when two threads do it at once (SystemError).
                "--max-examples", "10", "--workers", "1", "--request-timeout", "30",

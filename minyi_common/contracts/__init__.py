@@ -19,7 +19,7 @@ from .scoring import (AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTH
                       RemindersInput, RuleInput, RuleSetInput, RuleSetOutput,
                       SCORING_EVENTS, ScoreCheck, Scores, StandingRow, Standings,
                       UnitGroup)
-from .notify import (WEBHOOK_EVENT_TYPES, DeliverySchema, NotificationSchema, Preferences,
+from .notify import (WEBHOOK_EVENT_TYPES, DeliverySchema, Inbox, NotificationSchema, Preferences,
                      WebhookInput, WebhookSchema)
 from .directory import (ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
@@ -29,7 +29,7 @@ from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAns
 
 __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Deleted", "DeliverySchema", "Health",
-           "HistorySchema", "ImportProblem", "IssueImprint", "IssueInput",
+           "HistorySchema", "ImportProblem", "Inbox", "IssueImprint", "IssueInput",
            "IssuePiecesInput", "IssueSchema", "IssuedPassword", "LineSchema", "LoggedOut",
            "LoginAnswer", "LoginInput", "MeAnswer", "MergeInput", "NotableReport",
            "NotificationSchema", "OfficeFigures", "OutcomeInput", "PageSchema",

@@ -16,6 +16,16 @@ class NotificationSchema(Schema):
     read = fields.Function(lambda n: n["read_at"] is not None)
 
 
+class Inbox(Schema):
+    """A page of one's notices, and how many of all one's notices are unread."""
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    unread = fields.Integer(required=True, metadata={
+        "description": "unread notices in all (the header's badge), whatever the filter"})
+
+
 class DeliverySchema(Schema):
     id = fields.Integer()
     event_id = fields.String()

@@ -1249,6 +1249,14 @@ export interface components {
             /** @description the spreadsheet's row number */
             row?: number;
         };
+        Inbox: {
+            items: components["schemas"]["Notification"][];
+            page: number;
+            page_size: number;
+            total: number;
+            /** @description unread notices in all (the header's badge), whatever the filter */
+            unread: number;
+        };
         Issue: {
             copies?: number | null;
             /** Format: date-time */
@@ -1392,12 +1400,6 @@ export interface components {
             read_at?: string | null;
             report_id?: string | null;
             title?: string;
-        };
-        NotificationPage: {
-            items?: components["schemas"]["Notification"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
         };
         OfficeFigures: {
             adopted?: number;
@@ -2345,7 +2347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotificationPage"];
+                    "application/json": components["schemas"]["Inbox"];
                 };
             };
             /** @description No or bad token */
