@@ -9,10 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
 from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserInput,
-                                    UserOutput)
+                                    UserOutput, load_contract)
 from minyi_common.db import decode_json, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from minyi_common.contracts import load_contract
 
 from . import auth
 from .adapters.orm import login_failures, sessions, settings, units, users

@@ -204,6 +204,10 @@ class ProblemWebServer(WebServer):
         return {"request_id": request.environ.get("minyi.request_id")}
 
 
+# Where a route leaves the roles it declares for the worker that answers it.
+ROUTE_ROLES = "minyi.route_roles"
+
+
 class ApiRoute(HttpRequestHandler):
     """``@api("GET", "/reports/<id>")``: a route under /api/v1 answering JSON."""
 
@@ -219,6 +223,10 @@ class ApiRoute(HttpRequestHandler):
         self.doc = {"summary": summary, "body": body, "answer": answer, "page_of": page_of,
                     "query": query, "status": status, "public": public, "roles": roles,
                     "binary": binary, "idempotent": idempotent, "upload": upload}
+
+    def handle_request(self, request):
+        request.environ[ROUTE_ROLES] = self.doc["roles"]
+        return super().handle_request(request)
 
     def response_from_result(self, result):
         if isinstance(result, Response):

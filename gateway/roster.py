@@ -13,8 +13,7 @@ from marshmallow import ValidationError, validate
 from sqlalchemy import select, update
 
 from minyi_common import events, words
-from minyi_common.contracts import USERNAME_RULE
-from minyi_common.contracts import one_line
+from minyi_common.contracts import USERNAME_RULE, one_line
 from minyi_common.db import lock, utcnow
 
 from . import auth

@@ -19,12 +19,13 @@ from minyi_common import i18n, principals
 from minyi_common.errors import Forbidden, Unauthorized, ValidationFailed
 from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
-from minyi_common.contracts import ReportInputSchema, load_page, require_role
+from minyi_common.contracts import MAY, ReportInputSchema, load_page, require_role
 
 from . import auth, directory, docs, metrics, openapi, roster, webapp
 from .adapters import roster_xlsx
 from .adapters.orm import metadata
-from .http import RateLimited, api, client_address, json_response, problem, read_json
+from .http import (ROUTE_ROLES, RateLimited, api, client_address, json_response, problem,
+                   read_json)
 from .recent import Recent
 
 READY_DEADLINE = 2.0
@@ -36,7 +37,6 @@ ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a roster of thousands is a few hundred KB
 BACKENDS = ("intake", "review", "scoring", "notify")
 PAGE = (("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "page number, from 1"),
         ("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, "1 to 200"))
-STAFF = ("editor", "admin")
 SESSION_COOKIE = "minyi_session"
 # A cookie rides along with any request the browser makes, also one another site makes it
 # send: state changes from a cookie need this header, which no other site can set on a
@@ -104,6 +104,11 @@ class GatewayService:
             principal = directory.principal_for_session(self.db, session)
         if principal["must_change_password"] and not password_pending_ok:
             raise Forbidden("choose a new password before going on")
+        # The roles the route declares (from MAY): checked here once for every route, and
+        # by the service behind it again.
+        roles = request.environ.get(ROUTE_ROLES)
+        if roles:
+            require_role(principal, *roles)
         # Services believe only a principal the gateway signed (minyi_common.principals).
         return principals.sign(principal)
 
@@ -116,11 +121,6 @@ class GatewayService:
     def _cookie_attributes(self) -> dict:
         return {"path": "/", "httponly": True, "samesite": "Strict",
                 "secure": self.settings.web_url.startswith("https://")}
-
-    def _staff(self, request, *roles) -> dict:
-        principal = self._principal(request)
-        require_role(principal, *roles)
-        return principal
 
     # --- operations ----------------------------------------------------------------------
     @api("GET", "/healthz", prefix="", public=True, answer=c.Health, summary="Liveness")
@@ -269,20 +269,21 @@ class GatewayService:
                                                       self.settings.token_lifetime)
         return answer
 
-    @api("GET", "/directory/import-template", binary=XLSX, roles=("admin",),
+    @api("GET", "/directory/import-template", binary=XLSX, roles=MAY["manage_directory"],
          summary="The roster spreadsheet to fill in (姓名, 用户名, 手机, 邮箱, 角色, 单位, ...)")
     def roster_template(self, request):
-        self._staff(request, "admin")
+        self._principal(request)
         return Response(roster_xlsx.template(), content_type=XLSX, headers={
             "Content-Disposition": "attachment; filename=roster-template.xlsx; "
                                    f"filename*=UTF-8''{quote('名册导入模板.xlsx')}"})
 
-    @api("POST", "/directory/imports", upload="file", answer=c.RosterImport, roles=("admin",),
+    @api("POST", "/directory/imports", upload="file", answer=c.RosterImport,
+         roles=MAY["manage_directory"],
          max_body=ROSTER_MAX_BYTES,
          query=(("dry_run", "boolean", "true: check and tell, store nothing"),),
          summary="Import a roster: every row or none; the same file again changes nothing")
     def import_roster(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         lang = i18n.language(request.headers.get("Accept-Language"))
         # Bounded also when the client sends no Content-Length (chunked): werkzeug stops
         # reading past the limit with a 413.
@@ -306,24 +307,27 @@ class GatewayService:
                            import_errors=answer["errors"])
         return answer
 
-    @api("POST", "/users/<user_id>/password-reset", answer=c.PasswordReset, roles=("admin",),
+    @api("POST", "/users/<user_id>/password-reset", answer=c.PasswordReset,
+         roles=MAY["manage_directory"],
          summary="Reset another person's password: a one-time password, shown once "
                  "(one's own: 409, change it with POST /me/password)")
     def reset_password(self, request, user_id):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return {"one_time_password": directory.reset_password(self.db, admin["id"], user_id)}
 
-    @api("POST", "/units", body=c.UnitInput, answer=c.UnitOutput, status=201, roles=("admin",),
+    @api("POST", "/units", body=c.UnitInput, answer=c.UnitOutput, status=201,
+         roles=MAY["manage_directory"],
          summary="Add a unit")
     def create_unit(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return json_response(directory.create_unit(self.db, admin["id"], read_json(request)),
                              status=201)
 
-    @api("PATCH", "/units/<unit_id>", body=c.UnitInput, answer=c.UnitOutput, roles=("admin",),
+    @api("PATCH", "/units/<unit_id>", body=c.UnitInput, answer=c.UnitOutput,
+         roles=MAY["manage_directory"],
          summary="Rename a unit or change its kind")
     def update_unit(self, request, unit_id):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return directory.update_unit(self.db, admin["id"], unit_id, read_json(request))
 
     @api("GET", "/units", page_of=c.UnitOutput, query=PAGE, summary="Units")
@@ -331,28 +335,30 @@ class GatewayService:
         self._principal(request)
         return paged(directory.list_units(self.db), request.args)
 
-    @api("POST", "/users", body=c.UserInput, answer=c.UserOutput, status=201, roles=("admin",),
+    @api("POST", "/users", body=c.UserInput, answer=c.UserOutput, status=201,
+         roles=MAY["manage_directory"],
          summary="Add an account")
     def create_user(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return json_response(directory.create_user(self.db, admin["id"], read_json(request)),
                              status=201)
 
-    @api("GET", "/users", page_of=c.UserOutput, query=PAGE, roles=("admin",),
+    @api("GET", "/users", page_of=c.UserOutput, query=PAGE, roles=MAY["manage_directory"],
          summary="Accounts")
     def list_users(self, request):
-        self._staff(request, "admin")
+        self._principal(request)
         return directory.list_users(self.db, **load_page(request.args))
 
-    @api("PATCH", "/users/<user_id>", body=c.UserInput, answer=c.UserOutput, roles=("admin",),
+    @api("PATCH", "/users/<user_id>", body=c.UserInput, answer=c.UserOutput,
+         roles=MAY["manage_directory"],
          summary="Change an account (any fields; active=false disables it)")
     def update_user(self, request, user_id):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return directory.update_user(self.db, admin["id"], user_id, read_json(request))
 
     # --- reports (intake) -------------------------------------------------------------------
     @api("POST", "/reports", body=ReportInputSchema, answer=c.ReportSchema, status=201,
-         roles=("member", "officer", "unit_admin"), idempotent=True,
+         roles=MAY["write_reports"], idempotent=True,
          summary="Submit a report (or save a draft)")
     def create_report(self, request):
         principal = self._principal(request)
@@ -397,7 +403,7 @@ class GatewayService:
         return self.intake.withdraw_report(self._principal(request), report_id)
 
     # --- review ------------------------------------------------------------------------------
-    @api("GET", "/review/queue", page_of=c.CaseSchema, roles=STAFF,
+    @api("GET", "/review/queue", page_of=c.CaseSchema, roles=MAY["review"],
          summary="Pending reports, oldest first, with similarity hints",
          query=PAGE + (("status", "string", "submitted or resubmitted"),
                        ("category", "string", "a category"), ("unit_id", "string", "a unit"),
@@ -405,97 +411,97 @@ class GatewayService:
                        ("submitted_from", "string", "office day 2026-10-01"),
                        ("submitted_to", "string", "office day 2026-10-31, included")))
     def review_queue(self, request):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.review.queue(editor, request.args.to_dict())
 
-    @api("GET", "/review/cases/<report_id>", answer=c.CaseSchema, roles=STAFF,
+    @api("GET", "/review/cases/<report_id>", answer=c.CaseSchema, roles=MAY["review"],
          summary="One report as review holds it: edit, history, similar reports")
     def review_case(self, request, report_id):
-        return self.review.get_case(self._staff(request, *STAFF), report_id)
+        return self.review.get_case(self._principal(request), report_id)
 
     def _decide(self, request, report_id, action):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.review.decide(editor, report_id, action, read_json(request))
 
     @api("POST", "/review/<report_id>/return", body=c.ReturnInput, answer=c.CaseSchema,
-         roles=STAFF, summary="Return for revision (comment required)")
+         roles=MAY["review"], summary="Return for revision (comment required)")
     def review_return(self, request, report_id):
         return self._decide(request, report_id, "return")
 
     @api("POST", "/review/<report_id>/retain", body=c.RetainInput, answer=c.CaseSchema,
-         roles=STAFF, summary="Retain (留存)")
+         roles=MAY["review"], summary="Retain (留存)")
     def review_retain(self, request, report_id):
         return self._decide(request, report_id, "retain")
 
     @api("POST", "/review/<report_id>/reject", body=c.RejectInput, answer=c.CaseSchema,
-         roles=STAFF, summary="Reject with a reason code and comment")
+         roles=MAY["review"], summary="Reject with a reason code and comment")
     def review_reject(self, request, report_id):
         return self._decide(request, report_id, "reject")
 
     @api("POST", "/review/<report_id>/adopt", body=c.AdoptInput, answer=c.CaseSchema,
-         roles=STAFF, summary="Adopt, with the editor's edited text (核稿)")
+         roles=MAY["review"], summary="Adopt, with the editor's edited text (核稿)")
     def review_adopt(self, request, report_id):
         return self._decide(request, report_id, "adopt")
 
     @api("POST", "/review/<report_id>/outcomes", body=c.OutcomeInput, answer=c.CaseSchema,
-         roles=STAFF, summary="Record an outcome of an adopted report (or merged piece)")
+         roles=MAY["review"], summary="Record an outcome of an adopted report (or merged piece)")
     def review_outcome(self, request, report_id):
         return self._decide(request, report_id, "outcomes")
 
     @api("POST", "/review/merge", body=c.MergeInput, answer=c.PieceSchema, status=201,
-         roles=STAFF, summary="Merge 2+ pending reports into one piece (综合采用)")
+         roles=MAY["review"], summary="Merge 2+ pending reports into one piece (综合采用)")
     def review_merge(self, request):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return json_response(self.review.merge(editor, read_json(request)), status=201)
 
-    @api("GET", "/review/pieces", page_of=c.PieceSchema, roles=STAFF,
+    @api("GET", "/review/pieces", page_of=c.PieceSchema, roles=MAY["review"],
          query=PAGE + (("unassigned", "boolean", "only pieces in no issue"),),
          summary="Adopted pieces")
     def review_pieces(self, request):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.review.list_pieces(editor, request.args.to_dict())
 
     @api("POST", "/review/issues", body=c.IssueInput, answer=c.IssueSchema, status=201,
-         roles=STAFF, summary="Compose a numbered issue (期)")
+         roles=MAY["review"], summary="Compose a numbered issue (期)")
     def create_issue(self, request):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return json_response(self.review.create_issue(editor, read_json(request)), status=201)
 
-    @api("GET", "/review/issues", page_of=c.IssueSchema, query=PAGE, roles=STAFF,
+    @api("GET", "/review/issues", page_of=c.IssueSchema, query=PAGE, roles=MAY["review"],
          summary="Issues, newest first")
     def list_issues(self, request):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.review.list_issues(editor, request.args.to_dict())
 
-    @api("GET", "/review/issues/<issue_id>", answer=c.IssueSchema, roles=STAFF,
+    @api("GET", "/review/issues/<issue_id>", answer=c.IssueSchema, roles=MAY["review"],
          summary="An issue with its pieces in order")
     def get_issue(self, request, issue_id):
-        return self.review.get_issue(self._staff(request, *STAFF), issue_id)
+        return self.review.get_issue(self._principal(request), issue_id)
 
     @api("PATCH", "/review/issues/<issue_id>", body=c.IssueImprint, answer=c.IssueSchema,
-         roles=STAFF, summary="Change an issue's 签发, 版记 lines, date or 总第M期")
+         roles=MAY["review"], summary="Change an issue's 签发, 版记 lines, date or 总第M期")
     def update_issue(self, request, issue_id):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.review.update_issue(editor, issue_id, read_json(request))
 
     @api("PUT", "/review/issues/<issue_id>/pieces", body=c.IssuePiecesInput,
-         answer=c.IssueSchema, roles=STAFF, summary="Set an issue's pieces and their order")
+         answer=c.IssueSchema, roles=MAY["review"], summary="Set an issue's pieces and their order")
     def set_issue_pieces(self, request, issue_id):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.review.set_issue_pieces(editor, issue_id, read_json(request))
 
-    @api("GET", "/review/issues/<issue_id>/docx", binary=DOCX, roles=STAFF,
+    @api("GET", "/review/issues/<issue_id>/docx", binary=DOCX, roles=MAY["review"],
          summary="An issue as a Word document")
     def issue_docx(self, request, issue_id):
-        document = self.review.issue_docx(self._staff(request, *STAFF), issue_id)
+        document = self.review.issue_docx(self._principal(request), issue_id)
         return attachment(document, DOCX, "issue.docx")
 
-    @api("GET", "/review/pieces/<piece_id>/docx", binary=DOCX, roles=STAFF,
+    @api("GET", "/review/pieces/<piece_id>/docx", binary=DOCX, roles=MAY["review"],
          query=(("signed_by", "string", "签发人"), ("report_to", "string", "报送对象（报：）"),
                 ("published_on", "string", "日期 2026-11-27（默认今天）")),
          summary="One adopted piece as a 专报 (Word)")
     def piece_docx(self, request, piece_id):
-        document = self.review.piece_docx(self._staff(request, *STAFF), piece_id,
+        document = self.review.piece_docx(self._principal(request), piece_id,
                                           request.args.to_dict())
         return attachment(document, DOCX, "special-report.docx")
 
@@ -528,16 +534,16 @@ class GatewayService:
         return paged(self.scoring.rule_sets(), request.args)
 
     @api("POST", "/scores/rules", body=c.RuleSetInput, answer=c.RuleSetOutput, status=201,
-         roles=("admin",), summary="Add a rule set version (old ones are never edited)")
+         roles=MAY["manage_scoring"], summary="Add a rule set version (old ones are never edited)")
     def add_rule_set(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return json_response(self.scoring.add_rule_set(admin, read_json(request)), status=201)
 
-    @api("GET", "/scores/check", answer=c.ScoreCheck, roles=("admin",),
+    @api("GET", "/scores/check", answer=c.ScoreCheck, roles=MAY["manage_scoring"],
          summary="Prove the stored score lines and totals equal a recomputation (changes "
                  "nothing; python -m services.scoring.rebuild --check is its twin)")
     def score_check(self, request):
-        return self.scoring.check(self._staff(request, "admin"))
+        return self.scoring.check(self._principal(request))
 
     @api("GET", "/scores/quota", answer=c.Quota,
          query=(("year", {"type": "integer", "minimum": 2000, "maximum": 2999}, "a year"),),
@@ -547,15 +553,16 @@ class GatewayService:
         principal = self._principal(request)
         return self.scoring.quota(principal, request.args.get("year"))
 
-    @api("POST", "/scores/quotas", body=c.QuotaInput, answer=c.QuotaInput, roles=("admin",),
+    @api("POST", "/scores/quotas", body=c.QuotaInput, answer=c.QuotaInput,
+         roles=MAY["manage_scoring"],
          summary="Set a role's yearly quota")
     def set_quota(self, request):
-        return self.scoring.set_quota(self._staff(request, "admin"), read_json(request))
+        return self.scoring.set_quota(self._principal(request), read_json(request))
 
     @api("POST", "/scores/quota/reminders", body=c.RemindersInput, answer=c.RemindersAnswer,
-         roles=("admin",), summary="Send due quota reminders now (the hourly job)")
+         roles=MAY["manage_scoring"], summary="Send due quota reminders now (the hourly job)")
     def run_quota_reminders(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         body = read_json(request) if request.content_length else {}
         return {"sent": self.scoring.run_quota_reminders(admin, body)}
 
@@ -576,10 +583,11 @@ class GatewayService:
         document = self.scoring.bulletin_file(principal, period, wanted)
         return attachment(document, document["content_type"], f"bulletin.{wanted}")
 
-    @api("POST", "/scores/bulletins/<period>/publish", answer=c.Bulletin, roles=STAFF,
+    @api("POST", "/scores/bulletins/<period>/publish", answer=c.Bulletin,
+         roles=MAY["publish_bulletins"],
          summary="Publish a bulletin: every unit admin is told")
     def publish_bulletin(self, request, period):
-        editor = self._staff(request, *STAFF)
+        editor = self._principal(request)
         return self.scoring.publish_bulletin(editor, period)
 
     @api("GET", "/scores/awards", answer=c.Awards, summary="Awards for a range of years",
@@ -609,34 +617,36 @@ class GatewayService:
     def put_preferences(self, request):
         return self.notify.put_preferences(self._principal(request), read_json(request))
 
-    @api("GET", "/notifications/deliveries", page_of=c.DeliverySchema, roles=("admin",),
+    @api("GET", "/notifications/deliveries", page_of=c.DeliverySchema,
+         roles=MAY["manage_notifications"],
          query=PAGE + (("status", "string", "pending, sending, sent or failed"),),
          summary="Email and webhook deliveries")
     def list_deliveries(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return self.notify.list_deliveries(admin, request.args.to_dict())
 
     @api("POST", "/notifications/deliveries/<delivery_id>/retry", answer=c.DeliverySchema,
-         roles=("admin",), summary="Retry a failed delivery")
+         roles=MAY["manage_notifications"], summary="Retry a failed delivery")
     def retry_delivery(self, request, delivery_id):
-        return self.notify.retry_delivery(self._staff(request, "admin"), delivery_id)
+        return self.notify.retry_delivery(self._principal(request), delivery_id)
 
     @api("POST", "/webhooks", body=c.WebhookInput, answer=c.WebhookSchema, status=201,
-         roles=("admin",), summary="Subscribe an outside system to event types")
+         roles=MAY["manage_notifications"], summary="Subscribe an outside system to event types")
     def create_webhook(self, request):
-        admin = self._staff(request, "admin")
+        admin = self._principal(request)
         return json_response(self.notify.create_webhook(admin, read_json(request)), status=201)
 
-    @api("GET", "/webhooks", page_of=c.WebhookSchema, query=PAGE, roles=("admin",),
+    @api("GET", "/webhooks", page_of=c.WebhookSchema, query=PAGE,
+         roles=MAY["manage_notifications"],
          summary="Webhook subscriptions")
     def list_webhooks(self, request):
-        return paged(self.notify.list_webhooks(self._staff(request, "admin"))["items"],
+        return paged(self.notify.list_webhooks(self._principal(request))["items"],
                      request.args)
 
-    @api("DELETE", "/webhooks/<webhook_id>", answer=c.Deleted, roles=("admin",),
+    @api("DELETE", "/webhooks/<webhook_id>", answer=c.Deleted, roles=MAY["manage_notifications"],
          summary="Remove a webhook subscription")
     def delete_webhook(self, request, webhook_id):
-        return self.notify.delete_webhook(self._staff(request, "admin"), webhook_id)
+        return self.notify.delete_webhook(self._principal(request), webhook_id)
 
     # --- the web app (docs/web.md) --------------------------------------------------------------
     @api("GET", "/", prefix="", public=True, binary="text/html", summary="The web app")

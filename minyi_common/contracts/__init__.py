@@ -4,23 +4,25 @@ behind each route (which validates and answers with them), and the principal eve
 carries. Contracts only: no behaviour beyond field rules. Event bodies are in
 ``minyi_common.events``.
 """
-from .content import (CATEGORIES, PageSchema, REPORT_STATUSES, ROLES, ReportInputSchema,
-                      StrictSchema, UNIT_KINDS, comment_field, load_contract, load_page,
-                      load_report_input, one_line, plain_text, reusable)
-from .principal import (PrincipalSchema, has_role, load_principal, require_role)
-from .reports import (HistorySchema, ReportFields, ReportSchema)
+from .content import (CATEGORIES, LEVELS, MODES, OUTCOME_KINDS, PageSchema, REJECT_REASONS,
+                      REPORT_STATUSES, ROLES, ReportInputSchema, StrictSchema, UNIT_KINDS,
+                      comment_field, load_contract, load_page, load_report_input, one_line,
+                      plain_text, reusable)
+from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, require,
+                        require_role)
+from .reports import HistorySchema, ReportFields, ReportSchema
 from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
-                     QueueDays, REJECT_REASONS, RejectInput, RetainInput, ReturnInput,
-                     SpecialReportOptions, issue_label)
+                     QueueDays, RejectInput, RetainInput, ReturnInput, SpecialReportOptions,
+                     issue_label)
 from .scoring import (AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
                       LineSchema, NotableReport, OfficeFigures, PublishedBulletin,
-                      PublishedBulletins, Quota, QuotaInput, QuotaRow, RemindersAnswer,
-                      RemindersInput, RuleInput, RuleSetInput, RuleSetOutput,
-                      SCORING_EVENTS, ScoreCheck, Scores, StandingRow, Standings,
-                      UnitGroup)
-from .notify import (WEBHOOK_EVENT_TYPES, DeliverySchema, Inbox, NotificationSchema, Preferences,
-                     WebhookInput, WebhookSchema)
+                      PublishedBulletins, QUOTA_ROLES, Quota, QuotaInput, QuotaRow,
+                      RemindersAnswer, RemindersInput, RuleInput, RuleSetInput,
+                      RuleSetOutput, SCORING_EVENTS, ScoreCheck, Scores, StandingRow,
+                      Standings, UnitGroup)
+from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences,
+                     WEBHOOK_EVENT_TYPES, WebhookInput, WebhookSchema)
 from .directory import (ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
                         UnitOutput, UserInput, UserOutput)
@@ -30,19 +32,20 @@ from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAns
 __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Deleted", "DeliverySchema", "Health",
            "HistorySchema", "ImportProblem", "Inbox", "IssueImprint", "IssueInput",
-           "IssuePiecesInput", "IssueSchema", "IssuedPassword", "LineSchema", "LoggedOut",
-           "LoginAnswer", "LoginInput", "MeAnswer", "MergeInput", "NotableReport",
-           "NotificationSchema", "OfficeFigures", "OutcomeInput", "PageSchema",
-           "PasswordChange", "PasswordChanged", "PasswordReset", "PersonHit",
-           "PieceOutcomes", "PieceSchema", "Preferences", "PrincipalSchema",
-           "PublishedBulletin", "PublishedBulletins", "QueueDays", "Quota", "QuotaInput",
-           "QuotaRow", "REJECT_REASONS", "REPORT_STATUSES", "ROLES", "Readiness",
-           "RejectInput", "RemindersAnswer", "RemindersInput", "ReportFields",
-           "ReportInputSchema", "ReportSchema", "RetainInput", "ReturnInput",
-           "RosterImport", "RuleInput", "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS",
-           "ScoreCheck", "Scores", "SessionAnswer", "SpecialReportOptions", "StandingRow",
-           "Standings", "StrictSchema", "UNIT_KINDS", "USERNAME_RULE", "UnitGroup",
-           "UnitInput", "UnitOutput", "UserInput", "UserOutput", "WEBHOOK_EVENT_TYPES",
-           "WebhookInput", "WebhookSchema", "comment_field", "has_role", "issue_label",
-           "load_contract", "load_page", "load_principal", "load_report_input", "one_line",
-           "plain_text", "require_role", "reusable"]
+           "IssuePiecesInput", "IssueSchema", "IssuedPassword", "LEVELS", "LineSchema",
+           "LoggedOut", "LoginAnswer", "LoginInput", "MAY", "MODES", "MeAnswer",
+           "MergeInput", "NotableReport", "NotificationSchema", "OUTCOME_KINDS",
+           "OfficeFigures", "OutcomeInput", "PageSchema", "PasswordChange",
+           "PasswordChanged", "PasswordReset", "PersonHit", "PieceOutcomes", "PieceSchema",
+           "Preferences", "PrincipalSchema", "PublishedBulletin", "PublishedBulletins",
+           "QUOTA_ROLES", "QueueDays", "Quota", "QuotaInput", "QuotaRow", "REJECT_REASONS",
+           "REPORT_STATUSES", "ROLES", "Readiness", "RejectInput", "RemindersAnswer",
+           "RemindersInput", "ReportFields", "ReportInputSchema", "ReportSchema",
+           "RetainInput", "ReturnInput", "RosterImport", "RuleInput", "RuleSetInput",
+           "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores", "SessionAnswer",
+           "SpecialReportOptions", "StandingRow", "Standings", "StrictSchema", "UNIT_KINDS",
+           "USERNAME_RULE", "UnitGroup", "UnitInput", "UnitOutput", "UserInput",
+           "UserOutput", "WEBHOOK_EVENT_TYPES", "WebhookInput", "WebhookSchema",
+           "comment_field", "has_role", "issue_label", "load_contract", "load_page",
+           "load_principal", "load_report_input", "may", "one_line", "plain_text",
+           "require", "require_role", "reusable"]

@@ -39,3 +39,26 @@ def has_role(principal: dict, *roles) -> bool:
 def require_role(principal: dict, *roles) -> None:
     if not has_role(principal, *roles):
         raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+
+
+# Who may do what, each declared once. The gateway's route names its entry (it shows in
+# /openapi.json, and the route checks it before calling a service); the service checks
+# the principal against the same entry itself, whatever the gateway did.
+MAY = {
+    "write_reports": ("member", "officer", "unit_admin"),
+    "see_every_report": ("editor", "admin"),
+    "review": ("editor", "admin"),  # the queue, decisions, outcomes, pieces, issues
+    "see_every_score": ("editor", "admin"),
+    "publish_bulletins": ("editor", "admin"),
+    "manage_directory": ("admin",),  # accounts, units, the roster
+    "manage_scoring": ("admin",),  # rule sets, quotas, reminders, the check
+    "manage_notifications": ("admin",),  # webhooks, deliveries
+}
+
+
+def may(principal: dict, action: str) -> bool:
+    return has_role(principal, *MAY[action])
+
+
+def require(principal: dict, action: str) -> None:
+    require_role(principal, *MAY[action])

@@ -183,10 +183,14 @@ class Quota(Schema):
     total = fields.Integer()
 
 
+# Who owes reports a year and is ranked as a person: members and officers.
+QUOTA_ROLES = ("member", "officer")
+
+
 class QuotaInput(Schema):
     class Meta:
         unknown = RAISE
-    role = fields.String(required=True, validate=validate.OneOf(("member", "officer")))
+    role = fields.String(required=True, validate=validate.OneOf(QUOTA_ROLES))
     year = fields.Integer(allow_none=True, strict=True,
                           validate=validate.Range(min=2000, max=2999))
     count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))

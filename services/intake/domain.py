@@ -7,11 +7,10 @@ from datetime import date
 
 from minyi_common import officetime
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
-from minyi_common.contracts import has_role
+from minyi_common.contracts import has_role, may
 
 EDITABLE = ("draft", "returned")
 WITHDRAWABLE = ("submitted", "resubmitted", "returned")
-AUTHOR_ROLES = ("member", "officer", "unit_admin")
 
 # Review's decision events and the status each leaves a report in.
 DECISION_STATUS = {
@@ -44,12 +43,12 @@ def check_against_directory(author_id: str, data: dict, known_people: set,
 
 
 def may_author(principal: dict) -> None:
-    if not has_role(principal, *AUTHOR_ROLES):
+    if not may(principal, "write_reports"):
         raise Forbidden("only members, officers and unit admins submit reports")
 
 
 def can_see(principal: dict, report: dict) -> bool:
-    if has_role(principal, "editor", "admin"):
+    if may(principal, "see_every_report"):
         return True
     if principal["id"] == report["author_id"] or principal["id"] in report["co_author_ids"]:
         return True

@@ -5,11 +5,10 @@ from datetime import timedelta
 
 
 from minyi_common import events
-from minyi_common.contracts import ReportSchema
+from minyi_common.contracts import (ReportSchema, load_page, load_principal,
+                                    load_report_input, may, reusable)
 from minyi_common.db import Every, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
-from minyi_common.contracts import (has_role, load_page, load_principal, load_report_input,
-                                  reusable)
 
 from . import domain
 from .adapters.repository import IntakeRepository
@@ -147,7 +146,7 @@ def list_reports(db, principal, filters) -> dict:
         filters["between"] = domain.period_bounds(filters["period"])
     with db.unit_of_work(read_only=True) as uow:
         items, total = IntakeRepository(uow).list_visible(
-            principal, has_role(principal, "editor", "admin"), filters, **paging)
+            principal, may(principal, "see_every_report"), filters, **paging)
     return {"items": reusable(ReportSchema, many=True, exclude=("history",)).dump(items),
             "total": total, **paging}
 

@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from minyi_common.contracts import DeliverySchema
+from minyi_common.contracts import DeliverySchema, load_page, load_principal, require
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.contracts import load_page, load_principal, require_role
 
 from .adapters.orm import deliveries
 
@@ -156,7 +155,7 @@ def dispatch_once(db, send, base_delay, max_attempts, limit=BATCH,
 
 # --- admins: webhooks and deliveries ---------------------------------------------------
 def list_deliveries(db, principal, filters) -> dict:
-    require_role(load_principal(principal), "admin")
+    require(load_principal(principal), "manage_notifications")
     filters = dict(filters or {})
     paging = load_page(filters)
     query = select(deliveries)
@@ -173,7 +172,7 @@ def list_deliveries(db, principal, filters) -> dict:
 
 
 def retry_delivery(db, principal, delivery_id) -> dict:
-    require_role(load_principal(principal), "admin")
+    require(load_principal(principal), "manage_notifications")
     try:
         key = int(delivery_id)
     except (TypeError, ValueError):

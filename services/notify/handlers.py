@@ -6,10 +6,10 @@ from urllib.parse import urlparse
 
 from sqlalchemy import delete, func, insert, select, update
 
-from minyi_common.contracts import WEBHOOK_EVENT_TYPES, NotificationSchema, WebhookSchema
+from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, WebhookSchema,
+                                    load_page, load_principal, require)
 from minyi_common.db import decode_json, handle_each, upsert_row, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
-from minyi_common.contracts import load_page, load_principal, require_role
 
 from . import delivery, templates
 from .adapters import addresses, sealing
@@ -161,7 +161,7 @@ def put_preferences(db, principal, payload) -> dict:
 # --- webhooks (admins) -----------------------------------------------------------------
 def create_webhook(db, principal, payload, box, allow_private: bool = False) -> dict:
     principal = load_principal(principal)
-    require_role(principal, "admin")
+    require(principal, "manage_notifications")
     if not isinstance(payload, dict):
         raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
     errors = {}
@@ -197,7 +197,7 @@ def create_webhook(db, principal, payload, box, allow_private: bool = False) -> 
 
 
 def list_webhooks(db, principal) -> dict:
-    require_role(load_principal(principal), "admin")
+    require(load_principal(principal), "manage_notifications")
     with db.unit_of_work(read_only=True) as uow:
         rows = [dict(r._mapping) for r in uow.execute(select(webhooks)
                                                       .order_by(webhooks.c.created_at))]
@@ -208,7 +208,7 @@ def list_webhooks(db, principal) -> dict:
 
 
 def delete_webhook(db, principal, webhook_id) -> dict:
-    require_role(load_principal(principal), "admin")
+    require(load_principal(principal), "manage_notifications")
     with db.unit_of_work() as uow:
         if uow.execute(delete(webhooks).where(webhooks.c.id == webhook_id)).rowcount == 0:
             raise NotFound(f"no webhook {webhook_id}")

@@ -1,10 +1,9 @@
 """The editorial state machine (docs/reports.md), free of any framework."""
 from minyi_common.contracts import (AdoptInput, IssueImprint, IssueInput, MergeInput,
-                                    OutcomeInput, RejectInput, RetainInput, ReturnInput,
-                                    QueueDays, SpecialReportOptions)
+                                    OutcomeInput, QueueDays, RejectInput, RetainInput,
+                                    ReturnInput, SpecialReportOptions, load_contract)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
-from minyi_common.contracts import load_contract
 
 PENDING = ("submitted", "resubmitted")
 # What an author may still withdraw (docs/reports.md); a decided report stays decided. Intake's

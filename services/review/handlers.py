@@ -7,16 +7,14 @@ from functools import partial
 from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import events, officetime
-from minyi_common.contracts import CaseSchema
+from minyi_common.contracts import CaseSchema, load_page, load_principal, require
 from minyi_common.db import conflict_insert, decode_json, handle_each, lock, upsert_row, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.contracts import load_page, load_principal, require_role
 
 from . import domain, similarity
 from .adapters.orm import cases, history, people, pieces, similarity_docs, similarity_hints, units
 from .publication import attach_to_issue
 
-EDITORS = ("editor", "admin")
 
 
 def _case(row) -> dict:
@@ -45,7 +43,7 @@ def _load_case(uow, report_id: str, for_update: bool = False) -> dict | None:
 
 def _editor(principal) -> dict:
     principal = load_principal(principal)
-    require_role(principal, *EDITORS)
+    require(principal, "review")
     return principal
 
 

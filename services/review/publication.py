@@ -8,23 +8,22 @@ from sqlalchemy.exc import IntegrityError
 
 from minyi_common import officetime
 from minyi_common.words import EDITORIAL_OFFICE, ORGANS
-from minyi_common.contracts import IssueSchema, PieceSchema, issue_label
+from minyi_common.contracts import (IssueSchema, PieceSchema, issue_label, load_page,
+                                    load_principal, require)
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.contracts import load_page, load_principal, require_role
 
 from . import domain
 from .adapters import docx_issue
 from .adapters.orm import cases, issues, people, pieces, units
 
-EDITORS = ("editor", "admin")
 IMPRINT = ("published_on", "total_number", "signed_by", "report_to", "send_to",
            "editor_name", "copies")
 
 
 def _editor(principal):
     principal = load_principal(principal)
-    require_role(principal, *EDITORS)
+    require(principal, "review")
     return principal
 
 

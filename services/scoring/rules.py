@@ -3,9 +3,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from minyi_common.contracts import RuleSetInput, RuleSetOutput
+from minyi_common.contracts import (RuleSetInput, RuleSetOutput, load_contract,
+                                    load_principal, require)
 from minyi_common.db import decode_json, utcnow
-from minyi_common.contracts import load_contract, load_principal, require_role
 
 from .adapters.orm import rule_sets
 
@@ -23,7 +23,7 @@ def add_rule_set(db, principal, payload) -> dict:
     """Store a new version. Lines already computed for dates on or after its
     effective_from change: the caller rebuilds them (``handlers.rebuild``)."""
     principal = load_principal(principal)
-    require_role(principal, "admin")
+    require(principal, "manage_scoring")
     data = load_contract(RuleSetInput, payload)
     with db.unit_of_work() as uow:
         version = (uow.execute(select(func.max(rule_sets.c.version))).scalar() or 0) + 1

@@ -8,8 +8,7 @@ from minyi_common import officetime
 from minyi_common.db import Database
 from minyi_common.nameko import (Background, DatabaseProvider, RequestContext, Settings,
                                       consume_each, rpc, service_stats)
-from minyi_common.contracts import RemindersInput
-from minyi_common.contracts import load_contract, load_principal, require_role
+from minyi_common.contracts import RemindersInput, load_contract, load_principal, require
 
 from . import handlers, rules, standings
 from .adapters.orm import metadata
@@ -52,7 +51,7 @@ class ScoringService:
     @rpc
     def check(self, principal):
         """Admins: the stored lines and totals against a recomputation (docs/architecture.md)."""
-        require_role(load_principal(principal), "admin")
+        require(load_principal(principal), "manage_scoring")
         return handlers.check(self.db, self.settings.level)
 
     @rpc
@@ -66,7 +65,7 @@ class ScoringService:
     @rpc
     def run_quota_reminders(self, principal, payload=None):
         """What the hourly timer does, on demand (operators; tests name the day)."""
-        require_role(load_principal(principal), "admin")
+        require(load_principal(principal), "manage_scoring")
         on = load_contract(RemindersInput, payload or {}).get("on")
         return standings.send_quota_reminders(self.db, on or officetime.today())
 

@@ -7,18 +7,16 @@ from decimal import Decimal
 from sqlalchemy import and_, func, insert, literal, or_, select
 
 from minyi_common import events, officetime, words
-from minyi_common.contracts import LineSchema, QuotaInput
+from minyi_common.contracts import (QUOTA_ROLES, LineSchema, QuotaInput, has_role, load_contract,
+                                    load_page, load_principal, may, require)
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
-from minyi_common.contracts import (has_role, load_contract, load_page, load_principal,
-                                  require_role)
 
 from . import domain
 from .adapters import bulletin_document, bulletin_files
 from .adapters.orm import (bulletins, people, quarter_totals, quota_reminders, quotas,
                            report_records, score_lines, units)
 
-STAFF = ("editor", "admin")
 DEFAULT_QUOTAS = {"member": 4, "officer": 6}
 
 
@@ -95,7 +93,7 @@ def standings(db, principal, filters) -> dict:
     domain.period_range(period)
     kind = _kind(filters.get("kind", "person"))
     role = filters.get("role")
-    if role not in (None, "", "member", "officer"):
+    if role not in (None, "", *QUOTA_ROLES):
         raise ValidationFailed("role is member or officer", {"role": ["Use member or officer."]})
     with db.unit_of_work(read_only=True) as uow:
         rows, total = ranked_rows(uow, kind, period, role or None, paging["page_size"],
@@ -104,7 +102,7 @@ def standings(db, principal, filters) -> dict:
 
 
 def _may_see_person(uow, principal, person_id) -> bool:
-    if principal["id"] == person_id or has_role(principal, *STAFF):
+    if principal["id"] == person_id or may(principal, "see_every_score"):
         return True
     if not has_role(principal, "unit_admin"):
         return False
@@ -139,7 +137,7 @@ def person_scores(db, principal, person_id, period=None) -> dict:
 def unit_scores(db, principal, unit_id, period=None) -> dict:
     """Visible to the unit's admins and editors (others get a 404)."""
     principal = load_principal(principal)
-    if not (has_role(principal, *STAFF) or (has_role(principal, "unit_admin")
+    if not (may(principal, "see_every_score") or (has_role(principal, "unit_admin")
                                             and unit_id in principal["unit_ids"])):
         raise NotFound(f"no scores for unit {unit_id} that you may see")
     period = period or domain.current_quarter(officetime.today())
@@ -161,7 +159,7 @@ def ensure_default_quotas(db) -> None:
 
 
 def set_quota(db, principal, payload) -> dict:
-    require_role(load_principal(principal), "admin")
+    require(load_principal(principal), "manage_scoring")
     data = load_contract(QuotaInput, payload)
     year = data.get("year") or 0
     with db.unit_of_work() as uow:
@@ -212,7 +210,7 @@ def quota(db, principal, year=None) -> dict:
             raise ValueError
     except (TypeError, ValueError):
         raise ValidationFailed("invalid year", {"year": ["A year such as 2026."]}) from None
-    if has_role(principal, *STAFF):
+    if may(principal, "see_every_score"):
         keep = None
     elif has_role(principal, "unit_admin"):
         mine = set(principal["unit_ids"])
@@ -300,8 +298,9 @@ def bulletin(db, principal, period) -> dict:
         person_units = {r.id: decode_json(r.unit_ids) or [] for r in uow.execute(
             select(people.c.id, people.c.unit_ids))}
         published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
-    if published is None and not has_role(principal, *STAFF):
-        # Before 发布 a bulletin is the office's draft (members read published ones: docs/scoring.md).
+    if published is None and not may(principal, "publish_bulletins"):
+        # Before 发布 a bulletin is the office's draft: members read published ones
+        # (docs/scoring.md).
         raise NotFound(f"the bulletin for {period} is not published")
     for row in unit_rows:
         row["kind"] = unit_info[row["id"]].kind if row["id"] in unit_info else "other"
@@ -347,7 +346,7 @@ def bulletin_file(db, settings, principal, period, file_format) -> dict:
 
 def publish_bulletin(db, principal, period) -> dict:
     principal = load_principal(principal)
-    require_role(principal, *STAFF)
+    require(principal, "publish_bulletins")
     domain.period_range(period)
     with db.unit_of_work() as uow:
         if uow.execute(select(bulletins).where(bulletins.c.period == period)).first():
