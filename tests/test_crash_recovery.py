@@ -87,7 +87,9 @@ def test_events_committed_before_a_crash_are_published_on_restart(make_settings,
     committed reports' events are not published yet (the test looks); after a restart
     every committed report's event reaches review's queue."""
     url = databases.url("intake")
-    settings = make_settings("intake", url)  # the topology: intake declares it as it starts
+    # A namespace of its own, with nothing declared (the fixture's comes declared): the
+    # queues this test drains exist only if intake declares them as it starts.
+    settings = make_settings("intake", url, namespace=f"t{uuid.uuid4().hex[:10]}")
     # A short lease: what the killed relay had claimed goes out 3 s later, not 10.
     env = {**env_for(settings, "intake", url), "MINYI_OUTBOX_LEASE": "3"}
     log = str(tmp_path / "intake.log")
@@ -129,6 +131,8 @@ def test_events_committed_before_a_crash_are_published_on_restart(make_settings,
     queue = topology.queue_name(settings.namespace, "review", "report_submitted")
     published = [json.loads(body)["report_id"] for body in drain_bodies(settings.amqp_uri,
                                                                        queue)]
+    with Connection(settings.amqp_uri) as connection:
+        topology.delete(connection, settings.namespace, settings.retry_delays)
     assert set(published) == committed  # duplicates allowed (a publish not yet marked)
     print(f"\n{len(committed)} reports committed, {unpublished_at_kill} unpublished at the "
           f"kill, {len(published)} events published")
