@@ -7,14 +7,18 @@ from . import openapi
 from .service import GatewayService
 
 
-def main() -> None:
-    text = json.dumps(openapi.document(GatewayService), ensure_ascii=False, indent=1,
-                      sort_keys=True) + "\n"
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w", encoding="utf-8") as handle:
+def write_out(text: str, argv: list) -> None:
+    """To the file the command names, or to standard output."""
+    if argv:
+        with open(argv[0], "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         sys.stdout.write(text)
+
+
+def main() -> None:
+    write_out(json.dumps(openapi.document(GatewayService), ensure_ascii=False, indent=1,
+                         sort_keys=True) + "\n", sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -116,8 +116,11 @@ def _operation(name, route) -> dict:
     if doc["roles"]:
         operation["description"] = "Roles: " + ", ".join(doc["roles"])
     if doc["body"] is not None:
+        # A PATCH changes the fields it names (the service loads it as partial): its body
+        # is the schema with nothing required, registered as <Schema>Patch.
+        body = doc["body"](partial=True) if route.method == "PATCH" else doc["body"]
         operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": doc["body"]}}}
+            "application/json": {"schema": body}}}
     if doc.get("upload"):
         operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
             "schema": {"type": "object", "required": [doc["upload"]], "properties": {
@@ -134,6 +137,10 @@ def document(service_cls) -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.schema("Problem", PROBLEM)
+    for body in sorted({route.doc["body"] for _, route in _routes(service_cls)
+                        if route.method == "PATCH" and route.doc["body"] is not None},
+                       key=lambda schema: schema.__name__):
+        spec.components.schema(body.__name__ + "Patch", schema=body(partial=True))
     paths = {}
     for name, route in _routes(service_cls):
         path = _PATH_PARAM.sub(r"{\1}", route.url)

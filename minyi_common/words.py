@@ -34,6 +34,23 @@ ROLES = {"member": "委员", "officer": "信息员", "unit_admin": "单位管理
 UNIT_KINDS = {"party": "民主党派", "committee": "专委会", "town_office": "镇办政协工作室",
               "sector": "界别", "direct_point": "信息直报点", "other": "其他"}
 QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+# What happened to a report, as its timeline says it.
+HISTORY_ACTIONS = {"created": "创建草稿", "edited": "修改内容", "submitted": "提交",
+                   "resubmitted": "重新提交", "returned": "退回修改", "adopted": "采用",
+                   "retained": "留存", "rejected": "不予采用", "withdrawn": "撤回", **OUTCOMES}
+# What a score line was given for (the scoring events of the rule table).
+SCORE_EVENTS = {"submitted": "报送", "accepted": "录用基础分", "adopted": "本级采用",
+                "forwarded": "报送部门", "upstream_adopted": "上级采用",
+                "department_adopted": "部门采用", "instructed": "领导批示"}
+DELIVERY_STATUSES = {"pending": "待发送", "sending": "发送中", "sent": "已发送",
+                     "failed": "发送失败"}
+CHANNELS = {"email": "邮件", "webhook": "推送地址"}
+# The events an outside system may subscribe to, as the webhook page names them.
+EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新提交",
+               "report_returned": "退回修改", "report_retained": "留存",
+               "report_rejected": "不予采用", "report_adopted": "采用", "report_forwarded": "报送",
+               "report_outcome_recorded": "成效录入", "points_changed": "积分变动",
+               "quota_reminder_due": "报送提醒", "bulletin_published": "通报发布"}
 
 
 def period_words(period: str) -> str:

@@ -7,7 +7,8 @@ import os
 from gateway.http import ApiRoute
 from gateway.service import GatewayService
 from minyi_common import words
-from minyi_common.contracts import CATEGORIES, MAY, REJECT_REASONS, REPORT_STATUSES, ROLES
+from minyi_common.contracts import (CATEGORIES, MAY, REJECT_REASONS, REPORT_STATUSES, ROLES,
+                                    SCORING_EVENTS, WEBHOOK_EVENT_TYPES)
 
 from .system import ROOT
 
@@ -64,4 +65,6 @@ def test_codes_are_the_keys_of_the_words():
     assert ROLES == tuple(words.ROLES) and REPORT_STATUSES == tuple(words.STATUSES)
     assert CATEGORIES == tuple(words.CATEGORIES)
     assert REJECT_REASONS == tuple(words.REJECT_REASONS)
+    assert SCORING_EVENTS == tuple(words.SCORE_EVENTS)
+    assert set(WEBHOOK_EVENT_TYPES) == set(words.EVENT_NAMES)  # each has its name on the page
     assert all(set(roles) <= set(ROLES) for roles in MAY.values())

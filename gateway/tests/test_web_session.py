@@ -182,6 +182,19 @@ def test_without_a_build_the_root_says_how_to_build_it(container_factory, servic
     assert page.status_code == 200 and "make run" in page.text and "网页端尚未构建" in page.text
 
 
+def test_the_web_apps_words_are_the_servers():
+    """web/src/api/words.ts is generated from minyi_common/words.py and the roles table; a
+    word or a role changed without generating it again fails here."""
+    import os
+
+    from gateway import export_words
+    from tests.system import ROOT
+
+    with open(os.path.join(ROOT, "web", "src", "api", "words.ts"), encoding="utf-8") as handle:
+        assert handle.read() == export_words.render(), (
+            "regenerate: .venv/bin/python -m gateway.export_words web/src/api/words.ts")
+
+
 def test_the_web_apps_api_types_match_the_openapi_document():
     """web/openapi.json and web/src/api/schema.d.ts are generated from the routes; a route
     or schema changed without regenerating them fails here (and the types would drift)."""
@@ -202,7 +215,12 @@ def test_the_web_apps_api_types_match_the_openapi_document():
     tool = os.path.join(web, "node_modules", ".bin", "openapi-typescript")
     if not os.path.exists(tool) or not shutil.which("node"):
         pytest.fail("web/node_modules is missing: `make test` runs npm ci first", pytrace=False)
-    fresh = subprocess.run([tool, "openapi.json"], cwd=web, capture_output=True, text=True,
+    # The same command as the web app's own script (gen:api), to standard output.
+    with open(os.path.join(web, "package.json"), encoding="utf-8") as handle:
+        words = json.load(handle)["scripts"]["gen:api"].split()
+    output = words.index("-o")
+    options = [w for i, w in enumerate(words[1:], 1) if i not in (output, output + 1)]
+    fresh = subprocess.run([tool, *options], cwd=web, capture_output=True, text=True,
                            timeout=120)
     assert fresh.returncode == 0, fresh.stderr
     with open(os.path.join(web, "src", "api", "schema.d.ts"), encoding="utf-8") as handle:

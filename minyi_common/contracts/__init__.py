@@ -10,15 +10,16 @@ from .content import (CATEGORIES, LEVELS, MODES, OUTCOME_KINDS, PageSchema, REJE
                       plain_text, reusable)
 from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, require,
                         require_role)
-from .reports import HistorySchema, ReportFields, ReportSchema
+from .reports import (Decision, EditedText, HistorySchema, Outcome, ReportFields,
+                      ReportSchema)
 from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
-                     QueueDays, RejectInput, RetainInput, ReturnInput, SpecialReportOptions,
-                     issue_label)
+                     QueueDays, RejectInput, RetainInput, ReturnInput, SimilarReport,
+                     SpecialReportOptions, issue_label)
 from .scoring import (AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
                       LineSchema, NotableReport, OfficeFigures, PublishedBulletin,
                       PublishedBulletins, QUOTA_ROLES, Quota, QuotaInput, QuotaRow,
-                      RemindersAnswer, RemindersInput, RuleInput, RuleSetInput,
+                      RemindersAnswer, RemindersInput, Rule, RuleInput, RuleSetInput,
                       RuleSetOutput, SCORING_EVENTS, ScoreCheck, Scores, StandingRow,
                       Standings, UnitGroup)
 from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences,
@@ -30,22 +31,23 @@ from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAns
                       Readiness, SessionAnswer)
 
 __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
-           "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Deleted", "DeliverySchema", "Health",
-           "HistorySchema", "ImportProblem", "Inbox", "IssueImprint", "IssueInput",
-           "IssuePiecesInput", "IssueSchema", "IssuedPassword", "LEVELS", "LineSchema",
-           "LoggedOut", "LoginAnswer", "LoginInput", "MAY", "MODES", "MeAnswer",
-           "MergeInput", "NotableReport", "NotificationSchema", "OUTCOME_KINDS",
-           "OfficeFigures", "OutcomeInput", "PageSchema", "PasswordChange",
-           "PasswordChanged", "PasswordReset", "PersonHit", "PieceOutcomes", "PieceSchema",
-           "Preferences", "PrincipalSchema", "PublishedBulletin", "PublishedBulletins",
-           "QUOTA_ROLES", "QueueDays", "Quota", "QuotaInput", "QuotaRow", "REJECT_REASONS",
+           "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
+           "EditedText", "Health", "HistorySchema", "ImportProblem", "Inbox",
+           "IssueImprint", "IssueInput", "IssuePiecesInput", "IssueSchema",
+           "IssuedPassword", "LEVELS", "LineSchema", "LoggedOut", "LoginAnswer",
+           "LoginInput", "MAY", "MODES", "MeAnswer", "MergeInput", "NotableReport",
+           "NotificationSchema", "OUTCOME_KINDS", "OfficeFigures", "Outcome",
+           "OutcomeInput", "PageSchema", "PasswordChange", "PasswordChanged",
+           "PasswordReset", "PersonHit", "PieceOutcomes", "PieceSchema", "Preferences",
+           "PrincipalSchema", "PublishedBulletin", "PublishedBulletins", "QUOTA_ROLES",
+           "QueueDays", "Quota", "QuotaInput", "QuotaRow", "REJECT_REASONS",
            "REPORT_STATUSES", "ROLES", "Readiness", "RejectInput", "RemindersAnswer",
            "RemindersInput", "ReportFields", "ReportInputSchema", "ReportSchema",
-           "RetainInput", "ReturnInput", "RosterImport", "RuleInput", "RuleSetInput",
-           "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores", "SessionAnswer",
-           "SpecialReportOptions", "StandingRow", "Standings", "StrictSchema", "UNIT_KINDS",
-           "USERNAME_RULE", "UnitGroup", "UnitInput", "UnitOutput", "UserInput",
-           "UserOutput", "WEBHOOK_EVENT_TYPES", "WebhookInput", "WebhookSchema",
-           "comment_field", "has_role", "issue_label", "load_contract", "load_page",
-           "load_principal", "load_report_input", "may", "one_line", "plain_text",
-           "require", "require_role", "reusable"]
+           "RetainInput", "ReturnInput", "RosterImport", "Rule", "RuleInput",
+           "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores",
+           "SessionAnswer", "SimilarReport", "SpecialReportOptions", "StandingRow",
+           "Standings", "StrictSchema", "UNIT_KINDS", "USERNAME_RULE", "UnitGroup",
+           "UnitInput", "UnitOutput", "UserInput", "UserOutput", "WEBHOOK_EVENT_TYPES",
+           "WebhookInput", "WebhookSchema", "comment_field", "has_role", "issue_label",
+           "load_contract", "load_page", "load_principal", "load_report_input", "may",
+           "one_line", "plain_text", "require", "require_role", "reusable"]

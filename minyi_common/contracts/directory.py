@@ -101,9 +101,9 @@ class UserOutput(Schema):
 
 
 class UnitOutput(Schema):
-    id = fields.String()
-    name = fields.String()
-    kind = fields.String()
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
 
 
 class PersonHit(Schema):

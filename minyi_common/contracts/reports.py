@@ -11,6 +11,44 @@ class HistorySchema(Schema):
     comment = fields.String(allow_none=True)
 
 
+class EditedText(Schema):
+    """The editor's edit (核稿): the parts of the text the editor changed."""
+    title = fields.String()
+    situation = fields.String()
+    analysis = fields.String()
+    suggestions = fields.String()
+
+
+class Decision(Schema):
+    """What the office decided, and for an adoption where it was published."""
+    kind = fields.String(required=True, metadata={"description": "the status it led to"})
+    at = fields.String(required=True, metadata={"description": "when, ISO 8601 (UTC)"})
+    by = fields.String(metadata={"description": "the editor (on review's side)"})
+    comment = fields.String(allow_none=True)
+    reason_code = fields.String(metadata={"description": "a rejection's reason"})
+    handoff_unit_id = fields.String(metadata={"description": "a local matter's town office"})
+    handoff_unit_name = fields.String()
+    mode = fields.String(metadata={"description": "an adoption's mode: single or merged"})
+    piece_id = fields.String()
+    merged_into = fields.String(metadata={"description": "the merged piece"})
+    issue_id = fields.String(allow_none=True)
+    issue_label = fields.String(allow_none=True, metadata={"description": "2026年第12期"})
+    edited = fields.Nested(EditedText, allow_none=True)
+
+
+class Outcome(Schema):
+    """What became of an adopted report: 报送, 上级采用, 部门采用, 领导批示."""
+    kind = fields.String(required=True)
+    level = fields.String(required=True)
+    date = fields.String(required=True, metadata={"description": "an office day, 2026-10-01"})
+    mode = fields.String(allow_none=True)
+    target = fields.String(allow_none=True)
+    leader = fields.String(allow_none=True)
+    text = fields.String(allow_none=True)
+    recorded_by = fields.String(metadata={"description": "the editor (on review's side)"})
+    recorded_at = fields.String()
+
+
 class ReportFields(Schema):
     """What a report says, who wrote it and what became of it: in intake's answers and
     review's alike."""
@@ -26,8 +64,8 @@ class ReportFields(Schema):
     consent_to_publish = fields.Boolean()
     urgent = fields.Boolean()
     handoff_unit_id = fields.String(allow_none=True)
-    decision = fields.Dict(allow_none=True)
-    outcomes = fields.List(fields.Dict())
+    decision = fields.Nested(Decision, allow_none=True)
+    outcomes = fields.List(fields.Nested(Outcome))
 
 
 class ReportSchema(ReportFields):

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from .. import officetime
 from .content import (LEVELS, MODES, OUTCOME_KINDS, REJECT_REASONS, StrictSchema, comment_field,
                       one_line, plain_text)
-from .reports import HistorySchema, ReportFields
+from .reports import EditedText, HistorySchema, ReportFields
 
 
 def issue_label(year: int, number: int) -> str:
@@ -14,14 +14,22 @@ def issue_label(year: int, number: int) -> str:
     return f"{year}年第{number}期"
 
 
+class SimilarReport(Schema):
+    """A report that reads like this one (a similarity hint), most alike first."""
+    report_id = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
 class CaseSchema(ReportFields):
     """A report as review holds it: with the editor's edit and the piece it went into."""
     id = fields.String(attribute="report_id")
     submitted_at = fields.AwareDateTime()
-    edited = fields.Dict(allow_none=True)
+    edited = fields.Nested(EditedText, allow_none=True)
     piece_id = fields.String(allow_none=True)
     version = fields.Integer()
-    similar = fields.List(fields.Dict())
+    similar = fields.List(fields.Nested(SimilarReport))
     history = fields.List(fields.Nested(HistorySchema))
 
 

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .content import LEVELS
+from .. import words
+from .content import LEVELS, MODES
 
 
-SCORING_EVENTS = ("submitted", "accepted", "adopted", "forwarded", "upstream_adopted",
-                  "department_adopted", "instructed")
+SCORING_EVENTS = tuple(words.SCORE_EVENTS)
 
 
 DEFAULT_COAUTHOR_SHARE = Decimal("0.5")
@@ -21,7 +21,7 @@ class RuleInput(Schema):
     event = fields.String(required=True, validate=validate.OneOf(SCORING_EVENTS))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     mode = fields.String(load_default=None, allow_none=True,
-                         validate=validate.OneOf(("single", "merged")))
+                         validate=validate.OneOf(MODES))
     points = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000))
 
 
@@ -41,11 +41,18 @@ class RuleSetInput(Schema):
             raise ValidationError("Each (event, level, mode) may appear once.", "rules")
 
 
+class Rule(Schema):
+    event = fields.String(required=True, validate=validate.OneOf(SCORING_EVENTS))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    mode = fields.String(allow_none=True, validate=validate.OneOf(MODES))
+    points = fields.String(required=True, metadata={"description": "a decimal, as text: 5, 0.5"})
+
+
 class RuleSetOutput(Schema):
     version = fields.Integer()
     effective_from = fields.Date()
     coauthor_share = fields.Float()
-    rules = fields.List(fields.Dict())
+    rules = fields.List(fields.Nested(Rule))
     created_at = fields.AwareDateTime()
 
 

@@ -11,6 +11,7 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    AdminLayout: typeof import('./components/AdminLayout.vue')['default']
     AdminNav: typeof import('./components/AdminNav.vue')['default']
     AppLayout: typeof import('./components/AppLayout.vue')['default']
     BarChart: typeof import('./components/BarChart.vue')['default']

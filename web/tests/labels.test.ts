@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDate, formatDateTime, formatPeriod, formatPoints, officeQuarter, statusName } from '@/labels'
+import { formatDate, formatDateTime, formatPeriod, formatPoints, officeQuarter, outcomeLine, statusName } from '@/labels'
 
 describe('what people read', () => {
   it('names every status in Chinese, 综合采用 for a merged adoption', () => {
@@ -7,6 +7,12 @@ describe('what people read', () => {
       .map((s) => statusName(s))).toEqual(['草稿', '已提交', '退回修改', '已重新提交', '已采用', '留存', '不予采用', '已撤回'])
     expect(statusName('adopted', 'merged')).toBe('综合采用')
     expect(statusName('adopted', 'single')).toBe('已采用')
+  })
+
+  it('says an outcome with its level and, where it has one, its mode', () => {
+    expect(outcomeLine({ kind: 'upstream_adopted', level: 'province', date: '2026-10-01', mode: 'single' }))
+      .toBe('省级上级采用（单篇采用）')
+    expect(outcomeLine({ kind: 'instructed', level: 'city', date: '2026-10-01', leader: '市长' })).toBe('市级领导批示')
   })
 
   it('writes dates the Chinese way, on the office calendar', () => {

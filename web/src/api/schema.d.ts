@@ -1111,9 +1111,9 @@ export interface components {
         AdoptInput: {
             analysis?: string;
             /** @default null */
-            comment: string | null;
+            comment?: string | null;
             /** @default null */
-            issue_id: string | null;
+            issue_id?: string | null;
             situation?: string;
             suggestions?: string;
             title?: string;
@@ -1175,22 +1175,14 @@ export interface components {
             category?: string;
             co_author_ids?: string[];
             consent_to_publish?: boolean;
-            decision?: {
-                [key: string]: unknown;
-            } | null;
-            edited?: {
-                [key: string]: unknown;
-            } | null;
+            decision?: (Record<string, never> | null) | components["schemas"]["Decision"];
+            edited?: (Record<string, never> | null) | components["schemas"]["EditedText"];
             handoff_unit_id?: string | null;
             history?: components["schemas"]["History"][];
             id?: string;
-            outcomes?: {
-                [key: string]: unknown;
-            }[];
+            outcomes?: components["schemas"]["Outcome"][];
             piece_id?: string | null;
-            similar?: {
-                [key: string]: unknown;
-            }[];
+            similar?: components["schemas"]["SimilarReport"][];
             situation?: string;
             status?: string;
             /** Format: date-time */
@@ -1206,6 +1198,29 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+        };
+        Decision: {
+            /** @description when, ISO 8601 (UTC) */
+            at: string;
+            /** @description the editor (on review's side) */
+            by?: string;
+            comment?: string | null;
+            edited?: (Record<string, never> | null) | components["schemas"]["EditedText"];
+            /** @description a local matter's town office */
+            handoff_unit_id?: string;
+            handoff_unit_name?: string;
+            issue_id?: string | null;
+            /** @description 2026年第12期 */
+            issue_label?: string | null;
+            /** @description the status it led to */
+            kind: string;
+            /** @description the merged piece */
+            merged_into?: string;
+            /** @description an adoption's mode: single or merged */
+            mode?: string;
+            piece_id?: string;
+            /** @description a rejection's reason */
+            reason_code?: string;
         };
         Deleted: {
             deleted?: string;
@@ -1232,6 +1247,12 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+        };
+        EditedText: {
+            analysis?: string;
+            situation?: string;
+            suggestions?: string;
+            title?: string;
         };
         Health: {
             status?: string;
@@ -1275,45 +1296,45 @@ export interface components {
             total_number?: number | null;
             year?: number;
         };
-        IssueImprint: {
+        IssueImprintPatch: {
             /** @default null */
-            copies: number | null;
+            copies?: number | null;
             /** @default null */
-            editor_name: string | null;
+            editor_name?: string | null;
             /**
              * Format: date
              * @default null
              */
-            published_on: string | null;
+            published_on?: string | null;
             /** @default null */
-            report_to: string | null;
+            report_to?: string | null;
             /** @default null */
-            send_to: string | null;
+            send_to?: string | null;
             /** @default null */
-            signed_by: string | null;
+            signed_by?: string | null;
             /** @default null */
-            total_number: number | null;
+            total_number?: number | null;
         };
         IssueInput: {
             /** @default null */
-            copies: number | null;
+            copies?: number | null;
             /** @default null */
-            editor_name: string | null;
+            editor_name?: string | null;
             number: number;
             piece_ids?: string[];
             /**
              * Format: date
              * @default null
              */
-            published_on: string | null;
+            published_on?: string | null;
             /** @default null */
-            report_to: string | null;
+            report_to?: string | null;
             /** @default null */
-            send_to: string | null;
+            send_to?: string | null;
             /** @default null */
-            signed_by: string | null;
+            signed_by?: string | null;
             /** @default null */
-            total_number: number | null;
+            total_number?: number | null;
             year: number;
         };
         IssuePage: {
@@ -1359,7 +1380,7 @@ export interface components {
              * @description true: a browser session in an HttpOnly cookie, no token answered
              * @default false
              */
-            session: boolean;
+            session?: boolean;
             username: string;
         };
         MeAnswer: {
@@ -1374,12 +1395,12 @@ export interface components {
         MergeInput: {
             analysis: string;
             /** @default null */
-            comment: string | null;
+            comment?: string | null;
             /** @default null */
-            issue_id: string | null;
+            issue_id?: string | null;
             report_ids: string[];
             /** @default null */
-            situation: string | null;
+            situation?: string | null;
             suggestions: string;
             title: string;
         };
@@ -1407,24 +1428,37 @@ export interface components {
             submitted?: number;
             upstream_adopted?: number;
         };
+        Outcome: {
+            /** @description an office day, 2026-10-01 */
+            date: string;
+            kind: string;
+            leader?: string | null;
+            level: string;
+            mode?: string | null;
+            recorded_at?: string;
+            /** @description the editor (on review's side) */
+            recorded_by?: string;
+            target?: string | null;
+            text?: string | null;
+        };
         OutcomeInput: {
             /** Format: date */
             date: string;
             /** @enum {string} */
             kind: "forwarded" | "upstream_adopted" | "department_adopted" | "instructed";
             /** @default null */
-            leader: string | null;
+            leader?: string | null;
             /** @enum {string} */
             level: "county" | "city" | "province" | "national";
             /**
              * @default null
              * @enum {string|null}
              */
-            mode: "single" | "merged" | null;
+            mode?: "single" | "merged" | null;
             /** @default null */
-            target: string | null;
+            target?: string | null;
             /** @default null */
-            text: string | null;
+            text?: string | null;
         };
         PasswordChange: {
             current_password: string;
@@ -1532,7 +1566,7 @@ export interface components {
              * @description with local_matter: the town office (town_office unit) that takes the matter on (转交); its unit admins see the report
              * @default null
              */
-            handoff_unit_id: string | null;
+            handoff_unit_id?: string | null;
             /** @enum {string} */
             reason_code: "petition" | "litigation" | "personnel" | "secret" | "privacy" | "local_matter" | "out_of_jurisdiction" | "duplicate" | "plagiarism" | "no_suggestion" | "other";
         };
@@ -1551,15 +1585,11 @@ export interface components {
             consent_to_publish?: boolean;
             /** Format: date-time */
             created_at?: string;
-            decision?: {
-                [key: string]: unknown;
-            } | null;
+            decision?: (Record<string, never> | null) | components["schemas"]["Decision"];
             handoff_unit_id?: string | null;
             history?: components["schemas"]["History"][];
             id?: string;
-            outcomes?: {
-                [key: string]: unknown;
-            }[];
+            outcomes?: components["schemas"]["Outcome"][];
             situation?: string;
             status?: string;
             /** Format: date-time */
@@ -1577,19 +1607,19 @@ export interface components {
             category: "economy" | "rural" | "urban" | "culture_tourism" | "ecology" | "education" | "employment" | "social_security" | "health" | "safety" | "governance" | "other";
             co_author_ids?: string[];
             /** @default true */
-            consent_to_publish: boolean;
+            consent_to_publish?: boolean;
             /** @default false */
-            draft: boolean;
+            draft?: boolean;
             situation: string;
             suggestions: string;
             title: string;
             /** @default null */
-            unit_id: string | null;
+            unit_id?: string | null;
             /**
              * @description 苗头性、预警性: first in the review queue, editors told at once
              * @default false
              */
-            urgent: boolean;
+            urgent?: boolean;
         };
         ReportPage: {
             items?: components["schemas"]["Report"][];
@@ -1599,7 +1629,7 @@ export interface components {
         };
         RetainInput: {
             /** @default null */
-            comment: string | null;
+            comment?: string | null;
         };
         ReturnInput: {
             comment: string;
@@ -1616,6 +1646,16 @@ export interface components {
             unchanged?: number;
             updated?: number;
         };
+        Rule: {
+            /** @enum {string} */
+            event: "submitted" | "accepted" | "adopted" | "forwarded" | "upstream_adopted" | "department_adopted" | "instructed";
+            /** @enum {string} */
+            level: "county" | "city" | "province" | "national";
+            /** @enum {string|null} */
+            mode?: "single" | "merged" | null;
+            /** @description a decimal, as text: 5, 0.5 */
+            points: string;
+        };
         RuleInput: {
             /** @enum {string} */
             event: "submitted" | "accepted" | "adopted" | "forwarded" | "upstream_adopted" | "department_adopted" | "instructed";
@@ -1625,12 +1665,12 @@ export interface components {
              * @default null
              * @enum {string|null}
              */
-            mode: "single" | "merged" | null;
+            mode?: "single" | "merged" | null;
             points: number;
         };
         RuleSetInput: {
             /** @default 0.5 */
-            coauthor_share: number;
+            coauthor_share?: number;
             /** Format: date */
             effective_from: string;
             rules: components["schemas"]["RuleInput"][];
@@ -1641,9 +1681,7 @@ export interface components {
             created_at?: string;
             /** Format: date */
             effective_from?: string;
-            rules?: {
-                [key: string]: unknown;
-            }[];
+            rules?: components["schemas"]["Rule"][];
             version?: number;
         };
         RuleSetPage: {
@@ -1673,6 +1711,12 @@ export interface components {
         SessionAnswer: {
             user?: (Record<string, never> | null) | components["schemas"]["MeAnswer"];
         };
+        SimilarReport: {
+            report_id: string;
+            score: number;
+            status: string;
+            title: string;
+        };
         StandingRow: {
             adopted?: number;
             id?: string;
@@ -1701,10 +1745,16 @@ export interface components {
             kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "other";
             name: string;
         };
-        UnitOutput: {
-            id?: string;
-            kind?: string;
+        UnitInputPatch: {
+            /** @enum {string} */
+            kind?: "party" | "committee" | "town_office" | "sector" | "direct_point" | "other";
             name?: string;
+        };
+        UnitOutput: {
+            id: string;
+            /** @enum {string} */
+            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "other";
+            name: string;
         };
         UnitPage: {
             items?: components["schemas"]["UnitOutput"][];
@@ -1714,29 +1764,55 @@ export interface components {
         };
         UserInput: {
             /** @default true */
-            active: boolean;
+            active?: boolean;
             display_name: string;
             /**
              * Format: email
              * @default null
              */
-            email: string | null;
+            email?: string | null;
             /**
              * @description 常委
              * @default false
              */
-            is_standing: boolean;
+            is_standing?: boolean;
             password: string;
             /** @default null */
-            phone: string | null;
+            phone?: string | null;
             roles: ("member" | "officer" | "unit_admin" | "editor" | "admin")[];
             /**
              * @description 届次, e.g. 十五届
              * @default null
              */
-            term: string | null;
+            term?: string | null;
             unit_ids?: string[];
             username: string;
+        };
+        UserInputPatch: {
+            /** @default true */
+            active?: boolean;
+            display_name?: string;
+            /**
+             * Format: email
+             * @default null
+             */
+            email?: string | null;
+            /**
+             * @description 常委
+             * @default false
+             */
+            is_standing?: boolean;
+            password?: string;
+            /** @default null */
+            phone?: string | null;
+            roles?: ("member" | "officer" | "unit_admin" | "editor" | "admin")[];
+            /**
+             * @description 届次, e.g. 十五届
+             * @default null
+             */
+            term?: string | null;
+            unit_ids?: string[];
+            username?: string;
         };
         UserOutput: {
             active?: boolean;
@@ -3670,7 +3746,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IssueImprint"];
+                "application/json": components["schemas"]["IssueImprintPatch"];
             };
         };
         responses: {
@@ -5982,7 +6058,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UnitInput"];
+                "application/json": components["schemas"]["UnitInputPatch"];
             };
         };
         responses: {
@@ -6255,7 +6331,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserInput"];
+                "application/json": components["schemas"]["UserInputPatch"];
             };
         };
         responses: {

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, unwrap, type Me, type Unit } from '@/api/client'
+import { MAY } from '@/api/words'
 
 // Who is signed in. The session itself is an HttpOnly cookie the page never sees.
 export const useSession = defineStore('session', () => {
@@ -10,8 +11,8 @@ export const useSession = defineStore('session', () => {
 
   const roles = computed(() => me.value?.roles ?? [])
   const has = (...wanted: string[]) => wanted.some((r) => roles.value.includes(r))
-  const isAuthor = computed(() => has('member', 'officer', 'unit_admin'))
-  const isEditor = computed(() => has('editor', 'admin'))
+  const isAuthor = computed(() => has(...MAY.write_reports))
+  const isEditor = computed(() => has(...MAY.review))
   const isUnitAdmin = computed(() => has('unit_admin'))
   const myUnits = computed(() => units.value.filter((u) => me.value?.unit_ids?.includes(u.id ?? '')))
 
