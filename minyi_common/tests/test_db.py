@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event, func, insert, select, text
 
 from minyi_common import events
-from minyi_common.db import Database, Retention, handle_each, lock, utcnow
+from minyi_common.db import Database, DirectoryCopy, Retention, handle_each, lock, utcnow
 from minyi_common.testing import both_backends
 from services.intake.adapters.orm import metadata
 
@@ -31,6 +31,36 @@ def test_a_rolled_back_unit_of_work_leaves_no_event_and_no_claim(databases):
         assert handle_each(db, "c", [event], lambda uow, e: calls.append(e)) == 0
         assert handle_each(db, "other", [event], lambda uow, e: calls.append(e)) == 1
         assert len(calls) == 2
+    finally:
+        db.dispose()
+
+
+@both_backends
+def test_a_directory_copy_keeps_each_records_newest_snapshot(databases):
+    """One helper keeps every service's copy: a late, older snapshot changes nothing, a
+    duplicate changes nothing, and a copy without units refuses a unit's event."""
+    db = Database(databases.url("intake"), metadata)
+    people, units = metadata.tables["people"], metadata.tables["units"]
+    copy = DirectoryCopy("intake", people, lambda p: {
+        "display_name": p["display_name"], "roles": p["roles"], "unit_ids": p["unit_ids"],
+        "active": p["active"]}, units)
+
+    def person(name, version):
+        return events.parse_event(events.new_event(
+            "directory.person_upserted", "admin", person={
+                "id": "p1", "username": "zhang", "display_name": name, "roles": ["member"],
+                "unit_ids": [], "active": True, "version": version}))
+    try:
+        newer, older = person("张三（新）", 2), person("张三", 1)
+        copy.consume(db, [newer, events.parse_event(unit_event())])
+        copy.consume(db, [older, newer])  # late and older; and the newer one again
+        with db.engine.connect() as connection:
+            names = connection.execute(select(people.c.display_name)).scalars().all()
+            assert names == ["张三（新）"]
+            assert connection.execute(select(units.c.name)).scalars().all() == ["单位"]
+        people_only = DirectoryCopy("other", people, lambda p: {})
+        with pytest.raises(ValueError):
+            people_only.consume(db, [events.parse_event(unit_event())])
     finally:
         db.dispose()
 

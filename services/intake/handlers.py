@@ -7,10 +7,11 @@ from datetime import timedelta
 from minyi_common import events
 from minyi_common.contracts import (ReportSchema, load_page, load_principal,
                                     load_report_input, may, reusable)
-from minyi_common.db import Every, handle_each, lock, utcnow
+from minyi_common.db import DirectoryCopy, Every, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound
 
 from . import domain
+from .adapters.orm import people, units
 from .adapters.repository import IntakeRepository
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
@@ -152,14 +153,13 @@ def list_reports(db, principal, filters) -> dict:
 
 
 # --- events ---------------------------------------------------------------------------
+DIRECTORY = DirectoryCopy("intake", people, lambda person: {
+    "display_name": person["display_name"], "roles": person["roles"],
+    "unit_ids": person["unit_ids"], "active": person["active"]}, units)
+
+
 def on_directory_events(db, *events) -> None:
-    def apply(uow, event):
-        repo = IntakeRepository(uow)
-        if event["event_type"] == "directory.person_upserted":
-            repo.upsert_person(event["person"])
-        else:
-            repo.upsert_unit(event["unit"])
-    handle_each(db, "intake", events, apply)
+    DIRECTORY.consume(db, events)
 
 
 def on_review_events(db, *events) -> None:

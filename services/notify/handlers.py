@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, WebhookSchema,
                                     load_page, load_principal, require)
-from minyi_common.db import decode_json, handle_each, upsert_row, utcnow
+from minyi_common.db import DirectoryCopy, decode_json, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
 from . import delivery, templates
@@ -87,13 +87,14 @@ def on_events(db, settings, *events) -> None:
     handle_each(db, "notify", events, apply)
 
 
+# notify copies people only: it needs no unit's name or kind.
+DIRECTORY = DirectoryCopy("notify", people, lambda person: {
+    "display_name": person["display_name"], "roles": person["roles"],
+    "unit_ids": person["unit_ids"], "email": person.get("email"), "active": person["active"]})
+
+
 def on_directory_events(db, *events) -> None:
-    def apply(uow, event):
-        p = event["person"]
-        upsert_row(uow, people, p["id"], {"display_name": p["display_name"], "roles": p["roles"],
-                                          "unit_ids": p["unit_ids"], "email": p.get("email"),
-                                          "active": p["active"]}, p["version"])
-    handle_each(db, "notify", events, apply)
+    DIRECTORY.consume(db, events)
 
 
 # --- the inbox and preferences: each person's own ---------------------------------------

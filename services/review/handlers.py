@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema, load_page, load_principal, require
-from minyi_common.db import conflict_insert, decode_json, handle_each, lock, upsert_row, utcnow
+from minyi_common.db import DirectoryCopy, conflict_insert, decode_json, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
 from . import domain, similarity
@@ -412,15 +412,11 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
         to_add.docs.append(report["id"])
 
 
+DIRECTORY = DirectoryCopy("review", people, lambda person: {
+    "display_name": person["display_name"], "unit_ids": person["unit_ids"],
+    "roles": person["roles"]}, units)
+
+
 def on_directory_events(db, *events) -> None:
-    def apply(uow, event):
-        if event["event_type"] == "directory.person_upserted":
-            p = event["person"]
-            upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
-                                              "unit_ids": p["unit_ids"], "roles": p["roles"]},
-                       p["version"])
-        else:
-            u = event["unit"]
-            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
-    handle_each(db, "review", events, apply)
+    DIRECTORY.consume(db, events)
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from minyi_common import events, officetime
 from minyi_common.contracts import DEFAULT_COAUTHOR_SHARE
-from minyi_common.db import (CONFLICT_INSERTS, decode_json, handle_each, lock, upsert_row,
+from minyi_common.db import (CONFLICT_INSERTS, DirectoryCopy, decode_json, handle_each, lock,
                              utcnow)
 
 from . import domain
@@ -378,17 +378,12 @@ def on_report_events(db, settings, *events) -> None:
     handle_each(db, "scoring", events, apply, before, after)
 
 
+DIRECTORY = DirectoryCopy("scoring", people, lambda person: {
+    "display_name": person["display_name"], "roles": person["roles"],
+    "unit_ids": person["unit_ids"], "active": person["active"],
+    "is_member": "member" in person["roles"], "is_officer": "officer" in person["roles"]},
+    units)
+
+
 def on_directory_events(db, *events) -> None:
-    def apply(uow, event):
-        if event["event_type"] == "directory.person_upserted":
-            p = event["person"]
-            upsert_row(uow, people, p["id"], {"display_name": p["display_name"],
-                                              "roles": p["roles"], "unit_ids": p["unit_ids"],
-                                              "active": p["active"],
-                                              "is_member": "member" in p["roles"],
-                                              "is_officer": "officer" in p["roles"]},
-                       p["version"])
-        else:
-            u = event["unit"]
-            upsert_row(uow, units, u["id"], {"name": u["name"], "kind": u["kind"]}, u["version"])
-    handle_each(db, "scoring", events, apply)
+    DIRECTORY.consume(db, events)

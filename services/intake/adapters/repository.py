@@ -3,9 +3,9 @@ import functools
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
-from minyi_common.db import conflict_insert, decode_json, upsert_row, utcnow
+from minyi_common.db import conflict_insert, decode_json, utcnow
 
-from .orm import idempotency_keys, people, report_co_authors, report_history, reports, units
+from .orm import idempotency_keys, people, report_co_authors, report_history, reports
 
 
 # What a report's history shows of each entry.
@@ -165,15 +165,6 @@ class IntakeRepository:
         self.uow.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))
 
     # --- directory copy -----------------------------------------------------------
-    def upsert_person(self, person: dict) -> None:
-        values = {"display_name": person["display_name"], "roles": person["roles"],
-                  "unit_ids": person["unit_ids"], "active": person["active"]}
-        upsert_row(self.uow, people, person["id"], values, person["version"])
-
-    def upsert_unit(self, unit: dict) -> None:
-        upsert_row(self.uow, units, unit["id"], {"name": unit["name"], "kind": unit["kind"]},
-                   unit["version"])
-
     def known_people(self, ids) -> set:
         if not ids:
             return set()
