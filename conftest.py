@@ -9,7 +9,7 @@ eventlet.monkey_patch()
 
 pytest_plugins = ["minyi_common.testing"]
 
-# Cheap argon2 for the people the suite makes and logs in by the thousand (gateway/auth.py),
+# Cheap argon2 for the people the suite makes and logs in by the thousand (gateway/directory/auth.py),
 # here and in every system the tests start (they inherit this environment). Set before
 # anything imports the gateway. The tests of hashing itself use the real parameters.
 os.environ.setdefault("MINYI_TEST_CHEAP_PASSWORD_HASHES", "1")

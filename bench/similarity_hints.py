@@ -81,7 +81,7 @@ def main() -> int:
         with db.unit_of_work() as uow:
             uow.execute(insert(cases).values(**{k: v for k, v in report.items() if k != "id"}))
             t1 = time.perf_counter()
-            handlers._note_similar(uow, index, report, pause=lambda: None)
+            handlers.consumers._note_similar(uow, index, report, pause=lambda: None)
             full.append(time.perf_counter() - t1)
             uow.commit()
     db.dispose()

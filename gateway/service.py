@@ -21,7 +21,8 @@ from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, Tim
                                       rpc)
 from minyi_common.contracts import MAY, ReportInputSchema, load_page, require_role
 
-from . import auth, directory, docs, metrics, openapi, roster, webapp
+from . import directory, docs, metrics, openapi, webapp
+from .directory import auth, roster
 from .adapters import roster_xlsx
 from .adapters.orm import metadata
 from .http import (ROUTE_ROLES, RateLimited, api, client_address, json_response, problem,

@@ -8,7 +8,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from minyi_common import words
 
-from ..roster import COLUMNS, MAX_ROWS, REQUIRED
+from ..directory.roster import COLUMNS, MAX_ROWS, REQUIRED
 
 WIDTHS = (10, 16, 14, 24, 18, 28, 14, 10, 10)
 NOTES = (

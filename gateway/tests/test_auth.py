@@ -8,7 +8,7 @@ import sys
 import eventlet
 from argon2 import PasswordHasher
 
-from gateway import auth
+from gateway.directory import auth
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_passwords_get_the_deployed_argon2_parameters_unless_the_suite_says_othe
     `make run` and compose never set: without it, new passwords get argon2's defaults."""
     environment = {k: v for k, v in os.environ.items()
                    if k != "MINYI_TEST_CHEAP_PASSWORD_HASHES"}
-    probe = ("from gateway import auth; h = auth._hasher.hash('x'); "
+    probe = ("from gateway.directory import auth; h = auth._hasher.hash('x'); "
              "print(h.split('$')[3])")
     deployed = subprocess.run([sys.executable, "-c", probe], env=environment, cwd=ROOT,
                               capture_output=True, text=True, check=True).stdout.strip()

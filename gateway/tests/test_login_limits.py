@@ -5,6 +5,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from gateway import directory
+from gateway.directory import sessions
 from gateway.adapters.orm import metadata
 from gateway.http import client_address
 from minyi_common.db import Database
@@ -49,7 +50,7 @@ def test_made_up_usernames_from_one_address_are_throttled(db):
 
 
 def test_a_flood_from_everywhere_stops_those_that_failed_not_the_others(db, monkeypatch):
-    monkeypatch.setattr(directory, "GLOBAL_FAILURE_LIMIT", 12)
+    monkeypatch.setattr(sessions, "GLOBAL_FAILURE_LIMIT", 12)  # where login reads it
     for n in range(12):  # twelve addresses, one failure each: none over its own limits
         assert attempt(db, "admin", "guess", f"203.0.113.{n}") == 401
     assert attempt(db, "admin", "admin-pass-123", "203.0.113.3") == 429  # it failed before

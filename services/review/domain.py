@@ -1,7 +1,8 @@
 """The editorial state machine (docs/reports.md), free of any framework."""
 from minyi_common.contracts import (AdoptInput, IssueImprint, IssueInput, MergeInput,
                                     OutcomeInput, QueueDays, RejectInput, RetainInput,
-                                    ReturnInput, SpecialReportOptions, load_contract)
+                                    ReturnInput, SpecialReportOptions, load_contract,
+                                    load_principal, require)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
 
@@ -24,6 +25,13 @@ INPUTS = {"return": ReturnInput, "retain": RetainInput, "reject": RejectInput,
           "adopt": AdoptInput, "outcomes": OutcomeInput, "merge": MergeInput,
           "issue": IssueInput, "imprint": IssueImprint,
           "special_report": SpecialReportOptions, "queue_days": QueueDays}
+
+
+def as_editor(principal) -> dict:
+    """The principal of a call only editors may make (it carries a seal to check)."""
+    principal = load_principal(principal)
+    require(principal, "review")
+    return principal
 
 
 def load_input(action: str, payload) -> dict:

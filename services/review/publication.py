@@ -8,8 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minyi_common import officetime
 from minyi_common.words import EDITORIAL_OFFICE, ORGANS
-from minyi_common.contracts import (IssueSchema, PieceSchema, issue_label, load_page,
-                                    load_principal, require)
+from minyi_common.contracts import (IssueSchema, PieceSchema, issue_label, load_page)
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
@@ -19,12 +18,6 @@ from .adapters.orm import cases, issues, people, pieces, units
 
 IMPRINT = ("published_on", "total_number", "signed_by", "report_to", "send_to",
            "editor_name", "copies")
-
-
-def _editor(principal):
-    principal = load_principal(principal)
-    require(principal, "review")
-    return principal
 
 
 def _piece(row) -> dict:
@@ -87,7 +80,7 @@ def _assign(uow, issue_id, piece_ids) -> None:
 
 
 def create_issue(db, principal, payload) -> dict:
-    principal = _editor(principal)
+    principal = domain.as_editor(principal)
     data = domain.load_input("issue", payload)
     with db.unit_of_work() as uow:
         if uow.execute(select(issues.c.id).where(issues.c.year == data["year"],
@@ -111,7 +104,7 @@ def create_issue(db, principal, payload) -> dict:
 
 def update_issue(db, principal, issue_id, payload) -> dict:
     """Change what the printed issue says (签发, 版记, date, 总第M期); pieces stay."""
-    _editor(principal)
+    domain.as_editor(principal)
     data = domain.load_input("imprint", payload)
     changes = {k: data[k] for k in IMPRINT if k in payload}
     if changes.get("published_on", 1) is None:
@@ -126,7 +119,7 @@ def update_issue(db, principal, issue_id, payload) -> dict:
 
 
 def set_issue_pieces(db, principal, issue_id, payload) -> dict:
-    _editor(principal)
+    domain.as_editor(principal)
     if not isinstance(payload, dict) or not isinstance(payload.get("piece_ids"), list) \
             or not all(isinstance(p, str) for p in payload["piece_ids"]):
         raise ValidationFailed("piece_ids is a list of piece ids",
@@ -140,13 +133,13 @@ def set_issue_pieces(db, principal, issue_id, payload) -> dict:
 
 
 def get_issue(db, principal, issue_id) -> dict:
-    _editor(principal)
+    domain.as_editor(principal)
     with db.unit_of_work(read_only=True) as uow:
         return IssueSchema().dump(_issue(uow, issue_id))
 
 
 def list_issues(db, principal, filters) -> dict:
-    _editor(principal)
+    domain.as_editor(principal)
     paging = load_page(filters)
     with db.unit_of_work(read_only=True) as uow:
         total = uow.execute(select(func.count()).select_from(issues)).scalar_one()
@@ -158,7 +151,7 @@ def list_issues(db, principal, filters) -> dict:
 
 
 def list_pieces(db, principal, filters) -> dict:
-    _editor(principal)
+    domain.as_editor(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
     query = select(pieces)
@@ -200,7 +193,7 @@ def _credit(uow, report_ids, level: str) -> str:
 
 
 def issue_docx(db, settings, principal, issue_id) -> dict:
-    _editor(principal)
+    domain.as_editor(principal)
     with db.unit_of_work(read_only=True) as uow:
         issue = _issue(uow, issue_id)
         for piece in issue["pieces"]:
@@ -213,7 +206,7 @@ def issue_docx(db, settings, principal, issue_id) -> dict:
 
 def piece_docx(db, settings, principal, piece_id, options=None) -> dict:
     """专报: one adopted piece as a report to leaders."""
-    _editor(principal)
+    domain.as_editor(principal)
     options = domain.load_input("special_report", {k: v for k, v in (options or {}).items()
                                                    if v not in (None, "")})
     with db.unit_of_work(read_only=True) as uow:

@@ -10,7 +10,7 @@ from minyi_common.nameko import (Background, DatabaseProvider, RequestContext, S
                                       consume_each, rpc, service_stats)
 from minyi_common.contracts import RemindersInput, load_contract, load_principal, require
 
-from . import handlers, rules, standings
+from . import bulletins, handlers, quotas, rules, standings
 from .adapters.orm import metadata
 
 log = logging.getLogger(__name__)
@@ -56,46 +56,46 @@ class ScoringService:
 
     @rpc
     def quota(self, principal, year=None):
-        return standings.quota(self.db, principal, year)
+        return quotas.quota(self.db, principal, year)
 
     @rpc
     def set_quota(self, principal, payload):
-        return standings.set_quota(self.db, principal, payload)
+        return quotas.set_quota(self.db, principal, payload)
 
     @rpc
     def run_quota_reminders(self, principal, payload=None):
         """What the hourly timer does, on demand (operators; tests name the day)."""
         require(load_principal(principal), "manage_scoring")
         on = load_contract(RemindersInput, payload or {}).get("on")
-        return standings.send_quota_reminders(self.db, on or officetime.today())
+        return quotas.send_quota_reminders(self.db, on or officetime.today())
 
     @timer(interval=3600)
     def quota_reminder_tick(self):
         # Every instance ticks (nameko timers are per instance); the reminders table's
         # key makes a second run in the same quarter send nothing.
-        sent = standings.send_quota_reminders(self.db, officetime.today())
+        sent = quotas.send_quota_reminders(self.db, officetime.today())
         if sent:
             log.info("sent %s quota reminders", sent)
 
     @rpc
     def list_bulletins(self, principal):
-        return standings.list_bulletins(self.db, principal)
+        return bulletins.list_bulletins(self.db, principal)
 
     @rpc
     def bulletin(self, principal, period):
-        return standings.bulletin(self.db, principal, period)
+        return bulletins.bulletin(self.db, principal, period)
 
     @rpc
     def bulletin_file(self, principal, period, file_format):
-        return standings.bulletin_file(self.db, self.settings, principal, period, file_format)
+        return bulletins.bulletin_file(self.db, self.settings, principal, period, file_format)
 
     @rpc
     def publish_bulletin(self, principal, period):
-        return standings.publish_bulletin(self.db, principal, period)
+        return bulletins.publish_bulletin(self.db, principal, period)
 
     @rpc
     def awards(self, principal, filters=None):
-        return standings.awards(self.db, principal, filters)
+        return bulletins.awards(self.db, principal, filters)
 
     @rpc
     def stats(self):
@@ -126,6 +126,6 @@ def prepare(settings) -> None:
     database = Database(settings.db_url, metadata)
     try:
         handlers.ensure_default_rules(database)
-        standings.ensure_default_quotas(database)
+        quotas.ensure_default_quotas(database)
     finally:
         database.dispose()

@@ -15,7 +15,7 @@ from minyi_common import events
 from minyi_common.db import Database, decode_json
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.testing import both_backends, emptied
-from services.scoring import handlers, rules, standings
+from services.scoring import bulletins, handlers, quotas, rules, standings
 from services.scoring.adapters.orm import (metadata, quarter_totals, report_records,
                                            score_lines)
 
@@ -33,7 +33,7 @@ def db(databases):
     url = databases.url("scoring")
     database = Database(url, metadata)
     handlers.ensure_default_rules(database)
-    standings.ensure_default_quotas(database)
+    quotas.ensure_default_quotas(database)
     yield database
     database.dispose()
 
@@ -271,7 +271,7 @@ def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
     person(db, "li", "李四", ["officer"])
     for e in story():
         handlers.on_report_events(db, Settings, e)
-    xlsx = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
+    xlsx = bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
     assert xlsx["filename"] == "社情民意信息工作通报（2026年第三季度）.xlsx"
     book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))
     assert book.sheetnames == ["单位", "民主党派", "信息员", "委员"]
@@ -287,14 +287,14 @@ def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
     officers = list(book["信息员"].iter_rows(values_only=True))
     assert [(r[1], r[7]) for r in officers[2:-1]] == [("李四", 8.5)]  # the co-author's share
 
-    csv_text = base64.b64decode(standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
+    csv_text = base64.b64decode(bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
                                 ["content_base64"]).decode("utf-8-sig")
     assert "无人报送的单位" in csv_text and "信息员报送采用情况" in csv_text
     assert "17.0" not in csv_text and ",8.5" in csv_text
     with pytest.raises(ValidationFailed):
-        standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "pdf")
+        bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "pdf")
 
-    document = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "docx")
+    document = bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "docx")
     doc = Document(io.BytesIO(base64.b64decode(document["content_base64"])))
     text = [p.text for p in doc.paragraphs if p.text]
     assert text[0] == "关于2026年第三季度社情民意信息工作情况的通报"
@@ -306,10 +306,10 @@ def test_bulletin_files_list_every_unit_with_chinese_headers_and_totals(db):
     assert [c.text for c in doc.tables[0].rows[1].cells] == [
         "1", "民进县委会", "1", "1", "0", "1", "17"]
     assert len(doc.inline_shapes) == 1  # the chart of points by unit
-    published = standings.publish_bulletin(db, EDITOR, "2026-Q3")
+    published = bulletins.publish_bulletin(db, EDITOR, "2026-Q3")
     assert published["published_at"]
     with pytest.raises(Conflict):
-        standings.publish_bulletin(db, EDITOR, "2026-Q3")
+        bulletins.publish_bulletin(db, EDITOR, "2026-Q3")
 
 
 def test_a_name_that_looks_like_a_formula_stays_text_in_the_files(db):
@@ -318,11 +318,11 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_the_files(db):
     unit(db, "u2", "+1-2")
     for e in story():
         handlers.on_report_events(db, Settings, e)
-    csv_text = base64.b64decode(standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
+    csv_text = base64.b64decode(bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "csv")
                                 ["content_base64"]).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "'+1-2" in csv_text
     assert "\n1,=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
-    xlsx = standings.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
+    xlsx = bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
     sheet = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))["单位"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == formula]
     assert cells and all(c.data_type == "s" for c in cells)  # text, not a formula
@@ -333,13 +333,13 @@ def test_the_bulletin_counts_reports_once_and_compares_with_the_quarter_before(d
     person(db, "zhang", "张三", ["member"])
     for e in story():  # Q3: one report, co-authored, adopted and instructed
         handlers.on_report_events(db, Settings, e)
-    q3 = standings.bulletin(db, EDITOR, "2026-Q3")
+    q3 = bulletins.bulletin(db, EDITOR, "2026-Q3")
     assert q3["summary"] == {"submitted": 1, "adopted": 1, "upstream_adopted": 0,
                              "instructions": 1}
     assert q3["previous_period"] == "2026-Q2" and q3["previous"]["submitted"] == 0
-    q4 = standings.bulletin(db, EDITOR, "2026-Q4")
+    q4 = bulletins.bulletin(db, EDITOR, "2026-Q4")
     assert q4["summary"]["submitted"] == 0 and q4["previous"] == q3["summary"]
-    assert standings.bulletin(db, EDITOR, "2025..2026")["previous"] is None
+    assert bulletins.bulletin(db, EDITOR, "2025..2026")["previous"] is None
 
 
 def test_quota_and_one_reminder_per_quarter(db):
@@ -349,25 +349,25 @@ def test_quota_and_one_reminder_per_quarter(db):
     for n in range(3):
         handlers.on_report_events(db, Settings, event("report_submitted", f"b{n}",
                                                      at(date(2026, 7, 1)), author="busy"))
-    owed = {r["person_id"]: r for r in standings.quota(db, EDITOR, 2026)["items"]}
+    owed = {r["person_id"]: r for r in quotas.quota(db, EDITOR, 2026)["items"]}
     assert (owed["zhang"]["quota"], owed["zhang"]["owed"]) == (4, 4)
     assert (owed["li"]["quota"], owed["busy"]["submitted"], owed["busy"]["owed"]) == (6, 3, 1)
     # A member sees their own row only (the web app's desk shows it).
-    own = standings.quota(db, {"id": "zhang", "roles": ["member"], "unit_ids": []}, 2026)
+    own = quotas.quota(db, {"id": "zhang", "roles": ["member"], "unit_ids": []}, 2026)
     assert [(r["person_id"], r["owed"]) for r in own["items"]] == [("zhang", 4)]
 
-    assert standings.send_quota_reminders(db, date(2026, 8, 15)) == 0  # not a last month
+    assert quotas.send_quota_reminders(db, date(2026, 8, 15)) == 0  # not a last month
     # By the end of Q3 three quarters are due: member 3, officer 5 (4.5 rounded up).
-    assert standings.send_quota_reminders(db, date(2026, 9, 1)) == 2
-    assert standings.send_quota_reminders(db, date(2026, 9, 2)) == 0  # once per quarter
+    assert quotas.send_quota_reminders(db, date(2026, 9, 1)) == 2
+    assert quotas.send_quota_reminders(db, date(2026, 9, 2)) == 0  # once per quarter
     outbox = metadata.tables["outbox"]
     with db.engine.connect() as connection:
         sent = {json.loads(r.body)["person_id"]: json.loads(r.body)["owed"] for r in
                 connection.execute(select(outbox.c.body).where(
                     outbox.c.event_type == "quota_reminder_due"))}
     assert sent == {"zhang": 3, "li": 5}
-    standings.set_quota(db, ADMIN, {"role": "member", "year": 2026, "count": 2})
-    assert {r["person_id"]: r["quota"] for r in standings.quota(db, EDITOR, 2026)["items"]} \
+    quotas.set_quota(db, ADMIN, {"role": "member", "year": 2026, "count": 2})
+    assert {r["person_id"]: r["quota"] for r in quotas.quota(db, EDITOR, 2026)["items"]} \
         == {"zhang": 2, "li": 6, "busy": 2}
 
 
@@ -386,7 +386,7 @@ def test_awards_for_a_biennial_cycle(db):
         handlers.on_report_events(db, Settings, event(
             "report_adopted", f"o{n}", at(date(2026, 7, 2)), author="li", unit="u2",
             mode="single", level="county", decided_on="2026-07-02"))
-    found = standings.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
+    found = bulletins.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
     assert [(u["id"], u["award"]) for u in found["advanced_units"]] == [("u1", "一等奖"),
                                                                       ("u2", "二等奖")]
     assert [o["id"] for o in found["excellent_officers"]] == ["li"]
@@ -398,10 +398,10 @@ def test_awards_for_a_biennial_cycle(db):
                      level="county", decided_on="2026-07-10")
     withheld["report"]["consent_to_publish"] = False
     handlers.on_report_events(db, Settings, withheld)
-    found = standings.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
+    found = bulletins.awards(db, EDITOR, {"period": "2025..2026", "tiers": "1,1,0"})
     assert [(r["report_id"], r["author_id"], r["credit"]) for r in found["excellent_reports"]] \
         == [("r2", None, "本刊编辑部")]
-    assert standings.awards(db, EDITOR, {"period": "2025..2026",
+    assert bulletins.awards(db, EDITOR, {"period": "2025..2026",
                                          "min_adoptions": 3})["excellent_officers"] == []
 
 

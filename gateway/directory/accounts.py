@@ -1,8 +1,7 @@
-"""The directory's use cases: accounts, units, login. Framework-free."""
-import hashlib
+"""Accounts and units: people with their roles and units, and their passwords as the
+person and the admins change them. Framework-free."""
 import secrets
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -10,28 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from minyi_common import events
 from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserInput,
                                     UserOutput, load_contract)
-from minyi_common.db import decode_json, lock, utcnow
-from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from minyi_common.db import decode_json, utcnow
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
+from ..adapters.orm import sessions, units, users
 from . import auth
-from .adapters.orm import login_failures, sessions, settings, units, users
-
-# Failed logins in the last minute that make the next attempt wait (429 with Retry-After):
-# - 5 for one username from one address: guessing one account's password;
-# - 20 from one address, whatever the usernames: spraying made-up or known names;
-# - 300 in all (a spread-out flood): then an address that failed at all waits too.
-# Never by username alone: someone failing against `admin` from elsewhere must not lock
-# the real admin out; an address with no failures in the window may always try.
-LOGIN_FAILURE_LIMIT = 5
-ADDRESS_FAILURE_LIMIT = 20
-GLOBAL_FAILURE_LIMIT = 300
-LOGIN_FAILURE_WINDOW = timedelta(minutes=1)
-
-
-class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 def _commit_unique(uow, field: str, message: str) -> None:
@@ -43,34 +25,18 @@ def _commit_unique(uow, field: str, message: str) -> None:
         raise ValidationFailed(f"the {field} is taken", {field: [message]}) from None
 
 
-def _user_row(row) -> dict:
+def user_row(row) -> dict:
     user = dict(row._mapping)
     user["roles"] = decode_json(user["roles"])
     user["unit_ids"] = decode_json(user["unit_ids"])
     return user
 
 
-def _person_event(actor_id, user: dict) -> dict:
+def person_event(actor_id, user: dict) -> dict:
     person = {k: user[k] for k in ("id", "username", "display_name", "roles", "unit_ids",
                                    "email", "active")}
     person["version"] = user["row_version"]
     return events.new_event("directory.person_upserted", actor_id, person=person)
-
-
-# --- secret key ------------------------------------------------------------------------
-def secret_key(db, configured: str | None) -> str:
-    """MINYI_SECRET_KEY when set; otherwise one generated on first start and kept in the
-    gateway's database, so every gateway instance signs with the same key."""
-    if configured:
-        return configured
-    with db.unit_of_work() as uow:
-        row = uow.execute(select(settings.c.value).where(settings.c.key == "secret_key")).first()
-        if row is None:
-            value = secrets.token_urlsafe(48)
-            uow.execute(insert(settings).values(key="secret_key", value=value))
-            uow.commit()
-            return value
-        return row.value
 
 
 # --- units -------------------------------------------------------------------------------
@@ -136,7 +102,7 @@ def create_user(db, actor_id, payload) -> dict:
                 "token_version": 1, "row_version": 1}
         password = user.pop("password")
         uow.execute(insert(users).values(**user, password_hash=auth.hash_password(password)))
-        uow.emit(_person_event(actor_id, user))
+        uow.emit(person_event(actor_id, user))
         _commit_unique(uow, "username", "This username is taken.")
     return UserOutput().dump(user)
 
@@ -149,7 +115,7 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no user {user_id}")
-        current = _user_row(row)
+        current = user_row(row)
         if actor_id == user_id and (data.get("active") is False
                                     or ("roles" in data and "admin" not in data["roles"])):
             # The last way into the system must not be closed by a slip.
@@ -171,8 +137,8 @@ def update_user(db, actor_id, user_id, payload) -> dict:
         values["updated_at"] = utcnow()
         values["row_version"] = current["row_version"] + 1
         uow.execute(update(users).where(users.c.id == user_id).values(**values))
-        user = _user_row(uow.execute(select(users).where(users.c.id == user_id)).first())
-        uow.emit(_person_event(actor_id, user))
+        user = user_row(uow.execute(select(users).where(users.c.id == user_id)).first())
+        uow.emit(person_event(actor_id, user))
         _commit_unique(uow, "username", "This username is taken.")
     return UserOutput().dump(user)
 
@@ -202,14 +168,14 @@ def _set_password(uow, actor_id, current: dict, password: str, must_change: bool
     """New hash, every token and (but ``keep_session``) every browser session ended."""
     ended = delete(sessions).where(sessions.c.user_id == current["id"])
     if keep_session:
-        ended = ended.where(sessions.c.token_hash != _token_hash(keep_session))
+        ended = ended.where(sessions.c.token_hash != auth.session_token_hash(keep_session))
     uow.execute(ended)
     uow.execute(update(users).where(users.c.id == current["id"]).values(
         password_hash=auth.hash_password(password), must_change_password=must_change,
         token_version=current["token_version"] + 1, row_version=current["row_version"] + 1,
         updated_at=utcnow()))
-    user = _user_row(uow.execute(select(users).where(users.c.id == current["id"])).first())
-    uow.emit(_person_event(actor_id, user))
+    user = user_row(uow.execute(select(users).where(users.c.id == current["id"])).first())
+    uow.emit(person_event(actor_id, user))
     return user
 
 
@@ -221,7 +187,7 @@ def change_password(db, user_id: str, payload, session_token: str | None = None)
         row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no user {user_id}")
-        current = _user_row(row)
+        current = user_row(row)
         if not auth.verify_password(current["password_hash"], data["current_password"]):
             raise ValidationFailed("the current password is wrong", {
                 "current_password": ["The current password is wrong."]})
@@ -247,7 +213,7 @@ def reset_password(db, actor_id: str, user_id: str) -> str:
         row = uow.execute(select(users).where(users.c.id == user_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no user {user_id}")
-        _set_password(uow, actor_id, _user_row(row), password, True)
+        _set_password(uow, actor_id, user_row(row), password, True)
         uow.commit()
     return password
 
@@ -257,7 +223,7 @@ def list_users(db, page: int, page_size: int) -> dict:
         total = uow.execute(select(func.count()).select_from(users)).scalar_one()
         rows = uow.execute(select(users).order_by(users.c.username)
                            .limit(page_size).offset((page - 1) * page_size)).all()
-    return {"items": UserOutput(many=True).dump([_user_row(r) for r in rows]), "total": total,
+    return {"items": UserOutput(many=True).dump([user_row(r) for r in rows]), "total": total,
             "page": page, "page_size": page_size}
 
 
@@ -270,156 +236,3 @@ def ensure_admin(db, username: str, password: str | None) -> bool:
     create_user(db, None, {"username": username, "password": password,
                            "display_name": "系统管理员", "roles": ["admin"]})
     return True
-
-
-# --- login and principals ---------------------------------------------------------------
-def authenticate(db, payload, address: str | None = None) -> dict:
-    """The account a username and password open, counting failures by (username, client
-    address), by address and in all (see LOGIN_FAILURE_LIMIT)."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    errors = {f: ["Missing data for required field."] for f in ("username", "password")
-              if not isinstance(payload.get(f), str) or not payload.get(f)}
-    if "session" in payload and not isinstance(payload["session"], bool):
-        errors["session"] = ["Not a valid boolean."]
-    if errors:
-        raise ValidationFailed("some fields are invalid", errors)
-    username, password = payload["username"], payload["password"]
-    if len(username) > 64:  # no such account can exist (the column holds 64)
-        auth.verify_password(None, password)  # the same time as a wrong password
-        raise Unauthorized("wrong username or password")
-    address = (address or "unknown")[:45]
-    now = utcnow()
-    with db.unit_of_work() as uow:
-        # One address's attempts are counted one at a time (an advisory lock on
-        # PostgreSQL, the writer lock on SQLite): a burst from one client cannot slip past
-        # its count. Each attempt is counted as a failure before its password is checked,
-        # so the lock is held for a few statements, never for the slow hash: a flood
-        # queues nobody else behind it (the hash runs outside any transaction).
-        lock(uow, f"gateway:login:{address}")
-        uow.execute(delete(login_failures).where(
-            login_failures.c.at < now - LOGIN_FAILURE_WINDOW))
-        wait, suspect = _login_wait(uow, username, address, now)
-        if wait:
-            uow.commit()
-            raise TooManyAttempts(wait)
-        uow.execute(insert(login_failures).values(username=username, address=address, at=now))
-        row = uow.execute(select(users).where(users.c.username == username)).first()
-        uow.commit()
-    user = _user_row(row) if row else None
-    if not auth.verify_password(user and user["password_hash"], password, suspect) \
-            or not user["active"]:
-        raise Unauthorized("wrong username or password")  # counted above
-    with db.unit_of_work() as uow:
-        uow.execute(delete(login_failures).where(login_failures.c.username == username,
-                                                 login_failures.c.address == address))
-        uow.commit()
-    return user
-
-
-def _login_wait(uow, username: str, address: str, now) -> tuple:
-    """(seconds until this attempt may be made (0: now), whether the address failed
-    within the window)."""
-    def latest(limit, *where) -> list:
-        return uow.execute(select(login_failures.c.at).where(*where)
-                           .order_by(login_failures.c.at.desc()).limit(limit)).all()
-
-    def oldest_if_over(limit, rows):
-        return rows[-1].at if len(rows) >= limit else None
-
-    from_here = login_failures.c.address == address
-    failed_here = latest(ADDRESS_FAILURE_LIMIT, from_here)
-    blocking = [oldest_if_over(LOGIN_FAILURE_LIMIT, latest(
-                    LOGIN_FAILURE_LIMIT, from_here, login_failures.c.username == username)),
-                oldest_if_over(ADDRESS_FAILURE_LIMIT, failed_here)]
-    if failed_here:
-        blocking.append(oldest_if_over(GLOBAL_FAILURE_LIMIT, latest(GLOBAL_FAILURE_LIMIT)))
-    until = [at + LOGIN_FAILURE_WINDOW for at in blocking if at is not None]
-    if not until:
-        return 0, bool(failed_here)
-    return max(1, int((max(until) - now).total_seconds()) + 1), True
-
-
-def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME,
-          address: str | None = None) -> dict:
-    user = authenticate(db, payload, address)
-    token = auth.issue_token(secret, user["id"], user["token_version"], lifetime)
-    return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
-            "user": UserOutput().dump(user)}
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def open_session(db, payload, lifetime: int, address: str | None = None) -> tuple:
-    """A browser login (docs/web.md): (the cookie's token, the answer without any token)."""
-    user = authenticate(db, payload, address)
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    with db.unit_of_work() as uow:
-        uow.execute(delete(sessions).where(sessions.c.expires_at < now))
-        uow.execute(insert(sessions).values(token_hash=_token_hash(token), user_id=user["id"],
-                                            created_at=now,
-                                            expires_at=now + timedelta(seconds=lifetime)))
-        uow.commit()
-    return token, {"token_type": "cookie", "expires_in": lifetime,
-                   "user": UserOutput().dump(user)}
-
-
-def close_session(db, token: str) -> None:
-    with db.unit_of_work() as uow:
-        uow.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))
-        uow.commit()
-
-
-def principal_for_session(db, token: str) -> dict:
-    # Every request of a signed-in browser reads this: one statement, no transaction.
-    row = db.read_first(select(users).join(sessions, sessions.c.user_id == users.c.id)
-                        .where(sessions.c.token_hash == _token_hash(token),
-                               sessions.c.expires_at > utcnow()))
-    if row is None:
-        raise Unauthorized("the session has ended; log in again")
-    return _principal(_user_row(row))
-
-
-def _principal(user: dict) -> dict:
-    if not user["active"]:
-        raise Unauthorized("the account is disabled")
-    return {"id": user["id"], "username": user["username"], "roles": user["roles"],
-            "unit_ids": user["unit_ids"], "display_name": user["display_name"],
-            "must_change_password": bool(user["must_change_password"])}
-
-
-def search_people(db, query: str | None, page: int, page_size: int, ids=None) -> dict:
-    """Active people by name (or username), or by id, with their units' names: what an
-    author needs to name co-authors, and nothing more."""
-    where = [users.c.active.is_(True)]
-    if ids:
-        where.append(users.c.id.in_(ids))
-    if query:
-        # The words as typed: a % or _ in them is text, not a wildcard.
-        where.append(users.c.display_name.contains(query, autoescape=True)
-                     | users.c.username.contains(query, autoescape=True))
-    with db.unit_of_work(read_only=True) as uow:
-        total = uow.execute(select(func.count()).select_from(users).where(*where)).scalar_one()
-        rows = uow.execute(select(users.c.id, users.c.display_name, users.c.unit_ids)
-                           .where(*where).order_by(users.c.display_name, users.c.id)
-                           .limit(page_size).offset((page - 1) * page_size)).all()
-        names = dict(uow.execute(select(units.c.id, units.c.name)).all())
-    items = [{"id": r.id, "display_name": r.display_name,
-              "unit_names": [names[u] for u in decode_json(r.unit_ids) if u in names]}
-             for r in rows]
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
-
-
-def principal_for_token(db, secret: str, token: str) -> dict:
-    claims = auth.read_token(secret, token)
-    # Every request with a token reads this: one statement, no transaction.
-    row = db.read_first(select(users).where(users.c.id == claims["sub"]))
-    if row is None:
-        raise Unauthorized("the account no longer exists")
-    user = _user_row(row)
-    if not user["active"] or user["token_version"] != claims.get("ver"):
-        raise Unauthorized("the access token is no longer valid; log in again")
-    return _principal(user)

@@ -1,4 +1,5 @@
 """Passwords (argon2) and access tokens (JWT, HS256)."""
+import hashlib
 import logging
 import os
 import secrets
@@ -68,6 +69,11 @@ def _verify(password_hash: str | None, password: str) -> bool:
 def verify_password(password_hash: str | None, password: str, suspect: bool = False) -> bool:
     """``suspect``: the attempt comes from an address that failed lately (its own lane)."""
     return _off_the_loop(_verify, password_hash, password, suspect=suspect)
+
+
+def session_token_hash(token: str) -> str:
+    """What is kept of a browser session's token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_token(secret: str, user_id: str, token_version: int, lifetime=TOKEN_LIFETIME) -> str:

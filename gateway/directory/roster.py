@@ -16,9 +16,9 @@ from minyi_common import events, words
 from minyi_common.contracts import USERNAME_RULE, one_line
 from minyi_common.db import lock, utcnow
 
+from ..adapters.orm import units, users
 from . import auth
-from .adapters.orm import units, users
-from .directory import _person_event, _user_row, one_time_password
+from .accounts import one_time_password, person_event, user_row
 
 COLUMNS = ("姓名", "用户名", "手机", "邮箱", "角色", "单位", "单位类别", "是否常委", "届次")
 REQUIRED = ("姓名", "用户名", "角色")
@@ -180,7 +180,7 @@ def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
         unit_kinds = {r.name: r.kind for r in unit_rows}
         unit_ids = {r.name: r.id for r in unit_rows}
         usernames = [values.get("用户名", "") for _, values in rows]
-        existing = {r.username: _user_row(r) for r in uow.execute(
+        existing = {r.username: user_row(r) for r in uow.execute(
             select(users).where(users.c.username.in_(usernames)))} if rows else {}
         people, new_units, row_errors = plan(rows, unit_kinds)
         errors += row_errors
@@ -214,13 +214,13 @@ def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
                     "row_version": 1, "created_at": now, "updated_at": now}
             uow.execute(users.insert().values(
                 **user, password_hash=auth.hash_one_time_password(password)))
-            uow.emit(_person_event(actor_id, user))
+            uow.emit(person_event(actor_id, user))
             passwords.append({"row": number, "username": person["username"],
                               "display_name": person["display_name"],
                               "one_time_password": password})
         for account, desired in updated:
             values = {**desired, "row_version": account["row_version"] + 1, "updated_at": now}
             uow.execute(update(users).where(users.c.id == account["id"]).values(**values))
-            uow.emit(_person_event(actor_id, {**account, **values}))
+            uow.emit(person_event(actor_id, {**account, **values}))
         uow.commit()
     return {**answer, "applied": True, "passwords": passwords}

@@ -1,0 +1,156 @@
+"""Keeping cases in step with intake's events (and the similarity hints with them), and
+the copy of the directory."""
+from functools import partial
+
+from sqlalchemy import insert, select, update
+
+from minyi_common.db import DirectoryCopy, conflict_insert, handle_each, lock, utcnow
+
+from .. import domain, similarity
+from ..adapters.orm import cases, history, people, similarity_docs, similarity_hints, units
+
+from .cases import load_case
+
+
+STATUS_OF = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
+             "report_withdrawn": "withdrawn"}
+CASE_FIELDS = ("author_id", "co_author_ids", "unit_id", "title", "situation", "analysis",
+               "suggestions", "category", "consent_to_publish", "urgent", "submitted_at")
+
+
+def on_report_events(db, index, *events, pause=lambda: None) -> None:
+    """Keep a case in step with intake: events about one report apply one at a time and
+    in the order they happened, whatever order they arrive in (docs/architecture.md)."""
+    def before(uow, batch):
+        # One writer per report (its case row may not exist yet): the batch's keys in
+        # one statement, in the batch's order, before any of its events applies.
+        lock(uow, *(f"review:report:{event['report']['id']}" for event in batch))
+        uow.memo["rows to add"] = RowsToAdd()
+        # The first event of a report makes its case (a withdrawal that overtook its
+        # submission makes a withdrawn case: the submission, older, then changes nothing
+        # and the report never queues): the batch's new cases in one statement; the
+        # events that made them are not applied to them again.
+        firsts = {}
+        for event in batch:
+            firsts.setdefault(event["report"]["id"], event)
+        made = uow.execute(
+            conflict_insert(uow.db, cases).on_conflict_do_nothing().returning(cases.c.report_id),
+            [dict(report_id=report_id, status=STATUS_OF[event["event_type"]], outcomes=[],
+                  version=1, updated_at=utcnow(), intake_at=event["occurred_at"],
+                  **{k: event["report"][k] for k in CASE_FIELDS})
+             for report_id, event in firsts.items()]).scalars()
+        uow.memo["cases made by"] = {firsts[report_id]["event_id"] for report_id in made}
+
+    def apply(uow, event):
+        report = event["report"]
+        kind, at = event["event_type"], event["occurred_at"]
+        status = STATUS_OF[kind]
+        created = event["event_id"] in uow.memo["cases made by"]
+        if not created:  # a case that exists is read and changed
+            existing = load_case(uow, report["id"], for_update=True)
+            if existing["intake_at"] is not None and at < existing["intake_at"]:
+                return  # older than what this case already reflects
+            if existing["status"] not in domain.WITHDRAWABLE:
+                # Decided or withdrawn already. A withdrawal an editor's decision overtook
+                # changes nothing (the decision stands; intake learns it from the
+                # decision's own event), and a late or replayed (re)submission cannot
+                # reopen the case.
+                return
+            values = {"status": status, "updated_at": utcnow(), "intake_at": at,
+                      "version": existing["version"] + 1}
+            if kind != "report_withdrawn":
+                values.update({k: report[k] for k in CASE_FIELDS})
+            uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
+        uow.memo["rows to add"].history.append(dict(
+            report_id=report["id"], at=at, actor_id=event["actor_id"], action=status))
+        if kind != "report_withdrawn":
+            _note_similar(uow, index, report, pause, first_time=created)
+    handle_each(db, "review", events, apply, before,
+                lambda uow, batch: uow.memo["rows to add"].insert(uow, index))
+
+
+class RowsToAdd:
+    """Rows a batch of events only adds (history, similarity hints and docs), inserted
+    once for the whole batch when it ends: a statement per table, not per event."""
+
+    def __init__(self):
+        self.history = []
+        self.hints = {}  # report id -> its hints (a later event's replace an earlier's)
+        self.docs = []  # report ids new to the similarity feed, in the order indexed
+
+    def insert(self, uow, index) -> None:
+        if self.history:
+            uow.execute(insert(history), self.history)
+        hints = [row for rows in self.hints.values() for row in rows]
+        if hints:
+            uow.execute(insert(similarity_hints), hints)
+        if self.docs:
+            seqs = uow.execute(insert(similarity_docs).returning(similarity_docs.c.seq),
+                               [{"report_id": report_id} for report_id in self.docs]).scalars()
+            # Caught up under the similarity lock, which this transaction holds until it
+            # ends: nobody else adds docs meanwhile, so these need not be read back.
+            index.last_seq = max(index.last_seq, *seqs)
+
+
+def catch_up_batch(uow, index, batch=500) -> int:
+    """Add to the in-memory index up to ``batch`` cases it has not seen, in feed order."""
+    rows = uow.execute(
+        select(similarity_docs.c.seq, cases.c.report_id, cases.c.title, cases.c.situation,
+               cases.c.analysis, cases.c.suggestions)
+        .join(cases, cases.c.report_id == similarity_docs.c.report_id)
+        .where(similarity_docs.c.seq > index.last_seq)
+        .order_by(similarity_docs.c.seq).limit(batch)).all()
+    for row in rows:
+        index.add(row.report_id, similarity.grams(row.title, row.situation, row.analysis,
+                                                  row.suggestions))
+        index.last_seq = max(index.last_seq, row.seq)
+    return len(rows)
+
+
+def catch_up(db, index, pause=lambda: None, batch=500) -> None:
+    """Bring a fresh index up to date at start, a batch per transaction, pausing in
+    between so that neither the broker heartbeats nor other workers wait."""
+    while True:
+        with db.unit_of_work() as uow:
+            added = catch_up_batch(uow, index, batch)
+        if added < batch:
+            return
+        pause()
+
+
+def _note_similar(uow, index, report, pause, first_time=False) -> None:
+    # One submission at a time from here to its commit (every instance): two similar
+    # reports handled at once would each miss the other, not yet committed, and a burst
+    # of reports on one matter is just when hints are wanted.
+    lock(uow, "review:similarity")
+    if "similarity caught up" not in uow.memo:
+        # The index takes a batch's docs before they commit: if the batch rolls back,
+        # it forgets them again.
+        uow.undo["similarity index"] = partial(index.undo_to, index.mark())
+        while catch_up_batch(uow, index) == 500:
+            pause()
+        uow.memo["similarity caught up"] = True
+    doc = similarity.grams(report["title"], report["situation"], report["analysis"],
+                           report["suggestions"])
+    hints = index.most_similar(doc, exclude=report["id"])
+    to_add = uow.memo["rows to add"]
+    if not first_time:  # a resubmission's hints are those of its new text
+        uow.execute(similarity_hints.delete().where(
+            similarity_hints.c.report_id == report["id"]))
+    to_add.hints[report["id"]] = [
+        {"report_id": report["id"], "similar_report_id": other, "score": score}
+        for other, score in hints]
+    if report["id"] not in index:
+        # In the index at once, for the batch's next reports; its doc row is inserted
+        # with the batch's others when the batch ends.
+        index.add(report["id"], doc)
+        to_add.docs.append(report["id"])
+
+
+DIRECTORY = DirectoryCopy("review", people, lambda person: {
+    "display_name": person["display_name"], "unit_ids": person["unit_ids"],
+    "roles": person["roles"]}, units)
+
+
+def on_directory_events(db, *events) -> None:
+    DIRECTORY.consume(db, events)

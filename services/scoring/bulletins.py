@@ -1,0 +1,169 @@
+"""Bulletins (通报) of a period, as data and as files, their publication, and the award
+lists of a range of years."""
+import base64
+
+from sqlalchemy import and_, func, insert, or_, select
+
+from minyi_common import events, officetime, words
+from minyi_common.contracts import load_principal, may, require
+from minyi_common.db import decode_json, utcnow
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
+
+from . import domain
+from .adapters import bulletin_document, bulletin_files
+from .adapters.orm import bulletins, people, report_records, score_lines, units
+
+from .standings import ranked_rows
+
+
+def _reranked(rows) -> list:
+    """Rows already in order of points, ranked among themselves (ties share a rank)."""
+    ranked, previous = [], None
+    for position, row in enumerate(rows, start=1):
+        rank = ranked[-1]["rank"] if previous == row["points"] else position
+        ranked.append({**row, "rank": rank})
+        previous = row["points"]
+    return ranked
+
+
+def _office_figures(uow, period: str) -> dict:
+    """Reports submitted and adopted, upstream adoptions and instructions in a period,
+    counted once per report (the author's line), not per co-author or unit."""
+    start, end = domain.period_range(period)
+    counts = dict(uow.execute(
+        select(score_lines.c.event, func.count()).where(
+            score_lines.c.role == "author", score_lines.c.event.in_(tuple(domain.COUNTED)),
+            score_lines.c.event_date >= start, score_lines.c.event_date <= end)
+        .group_by(score_lines.c.event)).all())
+    return {figure: counts.get(event, 0) for event, figure in domain.COUNTED.items()}
+
+
+def list_bulletins(db, principal) -> dict:
+    """The published bulletins, newest first: what members and unit admins may read."""
+    load_principal(principal)
+    with db.unit_of_work(read_only=True) as uow:
+        rows = uow.execute(select(bulletins).order_by(bulletins.c.published_at.desc())).all()
+    return {"items": [{"period": r.period, "period_words": words.period_words(r.period),
+                       "title": f"社情民意信息工作通报（{words.period_words(r.period)}）",
+                       "published_at": r.published_at.isoformat()} for r in rows],
+            "total": len(rows)}
+
+
+def bulletin(db, principal, period) -> dict:
+    principal = load_principal(principal)
+    start, end = domain.period_range(period)
+    previous = domain.previous_period(period)
+    with db.unit_of_work(read_only=True) as uow:
+        unit_rows, _ = ranked_rows(uow, "unit", period)
+        person_rows, _ = ranked_rows(uow, "person", period)
+        officers, _ = ranked_rows(uow, "person", period, "officer")
+        members, _ = ranked_rows(uow, "person", period, "member")
+        summary = _office_figures(uow, period)
+        before = _office_figures(uow, previous) if previous else None
+        unit_info = {r.id: r for r in uow.execute(select(units.c.id, units.c.name, units.c.kind))}
+        person_units = {r.id: decode_json(r.unit_ids) or [] for r in uow.execute(
+            select(people.c.id, people.c.unit_ids))}
+        published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
+    if published is None and not may(principal, "publish_bulletins"):
+        # Before 发布 a bulletin is the office's draft: members read published ones
+        # (docs/scoring.md).
+        raise NotFound(f"the bulletin for {period} is not published")
+    for row in unit_rows:
+        row["kind"] = unit_info[row["id"]].kind if row["id"] in unit_info else "other"
+    for rows in (person_rows, officers, members):
+        for row in rows:
+            row["unit_names"] = [unit_info[u].name for u in person_units.get(row["id"], [])
+                                 if u in unit_info]
+    groups = [{"kind": kind, "kind_name": name,
+               "rows": _reranked([r for r in unit_rows if r["kind"] == kind])}
+              for kind, name in words.UNIT_KINDS.items()]
+    return {"period": period, "period_words": words.period_words(period),
+            "from": start.isoformat(), "to": end.isoformat(),
+            "title": f"社情民意信息工作通报（{words.period_words(period)}）",
+            "published_at": published.published_at.isoformat() if published else None,
+            "summary": summary, "previous_period": previous, "previous": before,
+            "units": unit_rows, "unit_groups": [g for g in groups if g["rows"]],
+            "officers": officers, "members": members, "people": person_rows}
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def bulletin_file(db, settings, principal, period, file_format) -> dict:
+    load_principal(principal)  # who asks, before anything else
+    if not isinstance(file_format, str) or file_format not in CONTENT_TYPES:
+        raise ValidationFailed("unknown format", {"format": ["Use json, csv, xlsx or docx."]})
+    data = bulletin(db, principal, period)
+    if file_format == "csv":
+        content = bulletin_files.to_csv(data)
+    elif file_format == "xlsx":
+        content = bulletin_files.to_xlsx(data)
+    else:
+        content = bulletin_document.render(settings.office_name, words.PLACES[settings.level],
+                                           data, officetime.today())
+    return {"filename": f"社情民意信息工作通报（{data['period_words']}）.{file_format}",
+            "content_type": CONTENT_TYPES[file_format],
+            "content_base64": base64.b64encode(content).decode("ascii")}
+
+
+def publish_bulletin(db, principal, period) -> dict:
+    principal = load_principal(principal)
+    require(principal, "publish_bulletins")
+    domain.period_range(period)
+    with db.unit_of_work() as uow:
+        if uow.execute(select(bulletins).where(bulletins.c.period == period)).first():
+            raise Conflict(f"the bulletin for {period} is published already")
+        uow.execute(insert(bulletins).values(period=period, published_at=utcnow(),
+                                             published_by=principal["id"]))
+        uow.emit(events.new_event("bulletin_published", principal["id"], period=period,
+                                  url=f"/bulletins/{period}"))  # the web app's page
+        uow.commit()
+    return bulletin(db, principal, period)
+
+
+def awards(db, principal, filters) -> dict:
+    """先进单位 by points in tiers, 优秀信息员 (top officers with enough adoptions),
+    优秀社情民意信息 (a national adoption, or an instruction at province level or above)."""
+    load_principal(principal)
+    filters = dict(filters or {})
+    period = filters.get("period") or str(officetime.today().year)
+    start, end = domain.period_range(period)
+    try:
+        tiers = [int(n) for n in str(filters.get("tiers", "3,5,7")).split(",")]
+        top = int(filters.get("top", 10))
+        min_adoptions = int(filters.get("min_adoptions", 2))
+        if len(tiers) != 3 or min(tiers + [top, min_adoptions]) < 0:
+            raise ValueError
+    except ValueError:
+        raise ValidationFailed("invalid thresholds", {"tiers": [
+            "tiers=3,5,7 (一二三等奖 counts), top=10, min_adoptions=2: whole numbers."]}) from None
+    with db.unit_of_work(read_only=True) as uow:
+        unit_rows = [r for r in ranked_rows(uow, "unit", period)[0] if r["points"] > 0]
+        officers = [r for r in ranked_rows(uow, "person", period, "officer")[0]
+                    if r["adopted"] >= min_adoptions and r["points"] > 0][:top]
+        notable = (select(score_lines.c.report_id).distinct()
+                   .where(score_lines.c.event_date.between(start, end),
+                          or_(and_(score_lines.c.event == "upstream_adopted",
+                                   score_lines.c.level == "national"),
+                              and_(score_lines.c.event == "instructed",
+                                   score_lines.c.level.in_(["province", "national"])))))
+        # An author who did not consent to publication (是否同意公开) is not named in a
+        # list that is published: the report is credited to the editorial office.
+        reports = [{"report_id": r.report_id, "title": r.title,
+                    "author_id": r.author_id if r.consent_to_publish else None,
+                    "credit": None if r.consent_to_publish else words.EDITORIAL_OFFICE}
+                   for r in uow.execute(select(report_records).where(
+                       report_records.c.report_id.in_(notable))
+                       .order_by(report_records.c.submitted_on))]
+    names = ("一等奖", "二等奖", "三等奖")
+    tiered, position = [], 0
+    for name, count in zip(names, tiers):
+        for row in unit_rows[position:position + count]:
+            tiered.append({**row, "award": name})
+        position += count
+    return {"period": period, "advanced_units": tiered, "excellent_officers": officers,
+            "excellent_reports": reports}
