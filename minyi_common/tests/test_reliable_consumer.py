@@ -223,16 +223,37 @@ def test_a_batch_applies_each_event_once_and_a_bad_event_fails_alone(container_f
     db, url = counting_database(databases)
     settings = make_settings("intake", url)
     BATCHES.clear()
-    container_factory(Counting, settings.nameko_config()).start()
     good = [unit_event(f"单位{i}") for i in range(40)]
     poison = unit_event(POISON)
+    # All waiting before the consumer starts: the first event is a batch by itself, the
+    # bad one comes in the next batch with others (the case this test is about).
     for event in good[:20] + [poison] + good[20:] + good[:3]:  # and three duplicates
         publish(settings, event)
+    # Only the bad event may ever wait in a retry tier: the good ones of its failed batch
+    # are handled again alone at once, not sent through the retries with it.
+    tiers = [topology.retry_queue(settings.namespace, "intake", "directory.unit_upserted",
+                                  delay) for delay in settings.retry_delays]
+    most_retrying, watching = [0], [True]
+
+    def watch_the_retry_tiers():
+        with Connection(settings.amqp_uri) as connection:
+            channel = connection.channel()
+            while watching:
+                waiting = sum(tier(channel).queue_declare(passive=True)[1] for tier in tiers)
+                most_retrying[0] = max(most_retrying[0], waiting)
+                eventlet.sleep(0.01)
+    watcher = eventlet.spawn(watch_the_retry_tiers)
+    container_factory(Counting, settings.nameko_config()).start()
 
     dlq = topology.dead_letter_queue(settings.namespace, "intake", "directory.unit_upserted")
-    assert wait_for(lambda: _count(db)[1] == 40 and dict(
-        inspect(settings.amqp_uri, settings.namespace)).get(dlq.name) == 1, timeout=30)
-    eventlet.sleep(0.5)
+    try:
+        assert wait_for(lambda: _count(db)[1] == 40 and dict(
+            inspect(settings.amqp_uri, settings.namespace)).get(dlq.name) == 1, timeout=30)
+        eventlet.sleep(0.5)
+    finally:
+        watching.clear()
+        watcher.wait()
+    assert most_retrying[0] == 1, most_retrying  # the bad event, and it alone
     assert _count(db) == (40, 40)
     assert max(BATCHES) > 1, BATCHES  # batches were made
     # The bad event's batch failed once; then it was tried alone max_attempts times.
