@@ -148,4 +148,21 @@ def document(service_cls) -> dict:
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     # Defaults such as coauthor_share are Decimals: JSON numbers in the document.
-    return json.loads(json.dumps(spec.to_dict(), default=float))
+    return _nullable_refs(json.loads(json.dumps(spec.to_dict(), default=float)))
+
+
+def _nullable_refs(node):
+    """A nested schema that may be null is "that schema, or null". apispec writes it as
+    ``anyOf: [{type: object, nullable: true}, {$ref}]``, which reads as "any object or
+    that schema" (generated types: ``Record<string, never> | X``); this writes
+    ``allOf: [{$ref}], nullable: true`` instead, in the whole document."""
+    if isinstance(node, list):
+        return [_nullable_refs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    options = node.get("anyOf")
+    if (isinstance(options, list) and len(options) == 2
+            and options[0] == {"nullable": True, "type": "object"} and "$ref" in options[1]):
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        return {**rest, "allOf": [options[1]], "nullable": True}
+    return {key: _nullable_refs(value) for key, value in node.items()}

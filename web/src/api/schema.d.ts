@@ -1144,7 +1144,7 @@ export interface components {
             period?: string;
             /** @example 2026年第三季度 */
             period_words?: string;
-            previous?: (Record<string, never> | null) | components["schemas"]["OfficeFigures"];
+            previous?: components["schemas"]["OfficeFigures"] | null;
             previous_period?: string | null;
             /** Format: date-time */
             published_at?: string | null;
@@ -1175,8 +1175,8 @@ export interface components {
             category?: string;
             co_author_ids?: string[];
             consent_to_publish?: boolean;
-            decision?: (Record<string, never> | null) | components["schemas"]["Decision"];
-            edited?: (Record<string, never> | null) | components["schemas"]["EditedText"];
+            decision?: components["schemas"]["Decision"] | null;
+            edited?: components["schemas"]["EditedText"] | null;
             handoff_unit_id?: string | null;
             history?: components["schemas"]["History"][];
             id?: string;
@@ -1205,7 +1205,7 @@ export interface components {
             /** @description the editor (on review's side) */
             by?: string;
             comment?: string | null;
-            edited?: (Record<string, never> | null) | components["schemas"]["EditedText"];
+            edited?: components["schemas"]["EditedText"] | null;
             /** @description a local matter's town office */
             handoff_unit_id?: string;
             handoff_unit_name?: string;
@@ -1585,7 +1585,7 @@ export interface components {
             consent_to_publish?: boolean;
             /** Format: date-time */
             created_at?: string;
-            decision?: (Record<string, never> | null) | components["schemas"]["Decision"];
+            decision?: components["schemas"]["Decision"] | null;
             handoff_unit_id?: string | null;
             history?: components["schemas"]["History"][];
             id?: string;
@@ -1709,7 +1709,7 @@ export interface components {
             unit_id?: string;
         };
         SessionAnswer: {
-            user?: (Record<string, never> | null) | components["schemas"]["MeAnswer"];
+            user?: components["schemas"]["MeAnswer"] | null;
         };
         SimilarReport: {
             report_id: string;
