@@ -11,43 +11,21 @@ from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, Web
 from minyi_common.db import DirectoryCopy, decode_json, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
-from . import delivery, templates
+from . import delivery, domain, templates
 from .adapters import addresses, sealing
 from .adapters.orm import notifications, people, preferences, webhooks
 
 log = logging.getLogger(__name__)
 
-# Adoptions and outcomes go to everyone credited and to the unit's admins (docs/notifications.md).
-WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
-
-
-def _people_where(uow, predicate) -> list:
-    return [row.id for row in uow.execute(select(people.c.id, people.c.roles,
-                                                 people.c.unit_ids)
-                                          .where(people.c.active.is_(True)))
-            if predicate(decode_json(row.roles), decode_json(row.unit_ids))]
+def _active_people(uow) -> list:
+    """(id, roles, unit ids) of every active person of notify's copy of the directory."""
+    return [(row.id, decode_json(row.roles), decode_json(row.unit_ids))
+            for row in uow.execute(select(people.c.id, people.c.roles, people.c.unit_ids)
+                                   .where(people.c.active.is_(True)))]
 
 
 def recipients(uow, event, audience="default") -> list:
-    kind = event["event_type"]
-    if audience == "editors":
-        return _people_where(uow, lambda roles, _units: "editor" in roles)
-    if audience == "handoff":
-        unit_id = event["handoff_unit_id"]
-        return _people_where(uow, lambda roles, units: "unit_admin" in roles
-                             and unit_id in units)
-    if kind in ("points_changed", "quota_reminder_due"):
-        return [event["person_id"]]
-    if kind == "bulletin_published":
-        return _people_where(uow, lambda roles, _units: "unit_admin" in roles)
-    report = event["report"]
-    found = [report["author_id"]]
-    if kind in WIDE:
-        found += report["co_author_ids"]
-        if report.get("unit_id"):
-            found += _people_where(uow, lambda roles, units: "unit_admin" in roles
-                                   and report["unit_id"] in units)
-    return list(dict.fromkeys(found))  # each once, in order
+    return domain.recipients(event, audience, lambda: _active_people(uow))
 
 
 def _emails_for(uow, person_ids) -> dict:

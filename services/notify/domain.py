@@ -1,0 +1,36 @@
+"""Who is told of what (docs/notifications.md), free of any framework: the rules that
+pick a notice's recipients from an event and the people of the directory."""
+
+# Adoptions and outcomes go to everyone credited and to the unit's admins.
+WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
+
+
+def recipients(event: dict, audience: str, active_people) -> list:
+    """The ids of the people a notice about ``event`` goes to, each once, in order.
+
+    ``audience`` is ``default`` (the event's own notice), ``editors`` (an urgent report)
+    or ``handoff`` (the town office a local matter was handed to). ``active_people()``
+    gives (id, roles, unit ids) of every active person; it is asked only when the answer
+    depends on people's roles."""
+    def having(wanted):
+        return [person_id for person_id, roles, units in active_people()
+                if wanted(roles, units)]
+
+    kind = event["event_type"]
+    if audience == "editors":
+        return having(lambda roles, _units: "editor" in roles)
+    if audience == "handoff":
+        unit_id = event["handoff_unit_id"]
+        return having(lambda roles, units: "unit_admin" in roles and unit_id in units)
+    if kind in ("points_changed", "quota_reminder_due"):
+        return [event["person_id"]]
+    if kind == "bulletin_published":
+        return having(lambda roles, _units: "unit_admin" in roles)
+    report = event["report"]
+    found = [report["author_id"]]
+    if kind in WIDE:
+        found += report["co_author_ids"]
+        if report.get("unit_id"):
+            found += having(lambda roles, units: "unit_admin" in roles
+                            and report["unit_id"] in units)
+    return list(dict.fromkeys(found))

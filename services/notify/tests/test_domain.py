@@ -1,0 +1,37 @@
+"""Who is told of what, without a database."""
+from services.notify import domain
+
+PEOPLE = [("author", ["member"], ["u1"]), ("co", ["officer"], ["u1"]),
+          ("admin-u1", ["unit_admin"], ["u1"]), ("admin-u2", ["unit_admin"], ["u2"]),
+          ("editor", ["editor"], []), ("town", ["unit_admin"], ["town"])]
+
+
+def told(event, audience="default"):
+    asked = []
+
+    def active_people():
+        asked.append(True)
+        return PEOPLE
+    return domain.recipients(event, audience, active_people), bool(asked)
+
+
+def report_event(kind, unit_id="u1"):
+    return {"event_type": kind, "report": {"author_id": "author", "unit_id": unit_id,
+                                           "co_author_ids": ["co", "author"]}}
+
+
+def test_an_adoption_reaches_everyone_credited_and_the_units_admins_each_once():
+    assert told(report_event("report_adopted")) == (["author", "co", "admin-u1"], True)
+    assert told(report_event("report_outcome_recorded", unit_id=None))[0] == ["author", "co"]
+
+
+def test_a_return_reaches_the_author_alone_without_asking_who_is_who():
+    assert told(report_event("report_returned")) == (["author"], False)
+
+
+def test_personal_and_office_wide_notices():
+    assert told({"event_type": "points_changed", "person_id": "co"}) == (["co"], False)
+    assert told({"event_type": "bulletin_published"})[0] == ["admin-u1", "admin-u2", "town"]
+    assert told(report_event("report_submitted"), "editors")[0] == ["editor"]
+    assert told({"event_type": "report_rejected", "handoff_unit_id": "town"},
+                "handoff")[0] == ["town"]
