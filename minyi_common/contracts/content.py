@@ -23,7 +23,7 @@ MODES = tuple(words.MODES)
 OUTCOME_KINDS = tuple(words.OUTCOMES)
 
 
-# Any C0/C1 control character except tab and newline (SPEC §5: plain text).
+# Any C0/C1 control character except tab and newline (plain text: docs/reports.md).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 

@@ -53,7 +53,7 @@ class IssuedPassword(Schema):
 
 
 class RosterImport(Schema):
-    """What a roster import did or, as a dry run, would do (SPEC §12)."""
+    """What a roster import did or, as a dry run, would do (docs/office.md)."""
     rows = fields.Integer()
     created = fields.Integer()
     updated = fields.Integer()

@@ -42,7 +42,7 @@ class RetainInput(StrictSchema):
 
 
 class QueueDays(StrictSchema):
-    """The queue's date filter: office days (SPEC §12), both ends included."""
+    """The queue's date filter: office days (docs/office.md), both ends included."""
     submitted_from = fields.Date()
     submitted_to = fields.Date()
 

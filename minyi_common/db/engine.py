@@ -52,7 +52,7 @@ def conflict_insert(database: "Database", table):
 
 def normalize_url(url: str):
     """``postgresql://`` means psycopg2 here: SQLAlchemy 2.1 would pick psycopg 3, whose
-    blocking calls eventlet cannot green (ENGINEERING.md, trap 6)."""
+    blocking calls eventlet cannot green (docs/nameko.md)."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg2")

@@ -52,7 +52,8 @@ class OutboxRelay:
         self.retry_returned_after = timedelta(seconds=retry_returned_after)
         # How a batch's rows are handed to ``publish``: ``map`` one after another; a
         # concurrent map (green threads) has several confirms awaited at once. Events
-        # carry no order between them (SPEC §13: consumers apply them in any order).
+        # carry no order between them: consumers apply them in any order
+        # (docs/architecture.md).
         self.fan_out = fan_out
 
     def _claim(self) -> list:
