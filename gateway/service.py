@@ -230,13 +230,19 @@ class GatewayService:
 
     @api("GET", "/people", page_of=c.PersonHit,
          query=PAGE + (("q", {"type": "string", "maxLength": 50}, "part of a name"),
-                       ("ids", "string", "comma-separated ids (at most 50)")),
-         summary="Search people by name, to name co-authors (names and units only)")
+                       ("ids", "string", "comma-separated ids (at most 50)"),
+                       ("for_entry", "boolean",
+                        "only the authors I may enter a report for (代录)")),
+         summary="Search people by name, to name co-authors or the author of a report "
+                 "entered on behalf (names and units only)")
     def search_people(self, request):
-        self._principal(request)
+        principal = self._principal(request)
         query = (request.args.get("q") or "").strip()[:50]
         ids = [i for i in (request.args.get("ids") or "").split(",") if i][:50]
-        return directory.search_people(self.db, query, ids=ids, **load_page(request.args))
+        for_entry = (request.args.get("for_entry") or "").lower() in ("1", "true", "yes")
+        return directory.search_people(self.db, query, ids=ids,
+                                       entered_by=principal if for_entry else None,
+                                       **load_page(request.args))
 
     @api("GET", "/auth/session", public=True, answer=c.SessionAnswer,
          summary="Who this browser is signed in as (user: null when nobody): the web app "
@@ -359,8 +365,9 @@ class GatewayService:
 
     # --- reports (intake) -------------------------------------------------------------------
     @api("POST", "/reports", body=ReportInputSchema, answer=c.ReportSchema, status=201,
-         roles=MAY["write_reports"], idempotent=True,
-         summary="Submit a report (or save a draft)")
+         roles=MAY["create_reports"], idempotent=True,
+         summary="Submit a report (or save a draft); with on_behalf_of, enter one for "
+                 "its author (代录)")
     def create_report(self, request):
         principal = self._principal(request)
         body = read_json(request)

@@ -59,6 +59,9 @@ class ReportRecord(Schema):
     # 苗头性、预警性: editors are told at once and see it first (docs/office.md).
     urgent = fields.Boolean(load_default=False)
     submitted_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    # 代录: who typed it for its author, and the day it was handed in (it counts then).
+    entered_by = fields.String(load_default=None, allow_none=True)
+    received_on = fields.Date(load_default=None, allow_none=True)
 
 
 class Outcome(Schema):

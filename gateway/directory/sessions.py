@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select
 
-from minyi_common.contracts import UserOutput
+from minyi_common.contracts import UserOutput, may
 from minyi_common.db import decode_json, lock, utcnow
 from minyi_common.errors import Unauthorized, ValidationFailed
 
@@ -162,9 +162,15 @@ def _principal(user: dict) -> dict:
             "must_change_password": bool(user["must_change_password"])}
 
 
-def search_people(db, query: str | None, page: int, page_size: int, ids=None) -> dict:
-    """Active people by name (or username), or by id, with their units' names: what an
-    author needs to name co-authors, and nothing more."""
+def search_people(db, query: str | None, page: int, page_size: int, ids=None,
+                  entered_by=None) -> dict:
+    """Active people by name (or username), or by id, with their units: what an author
+    needs to name co-authors, and nothing more. With ``entered_by`` (a principal), only
+    the authors that principal may enter a report for (代录): anyone who writes reports
+    for an editor or an admin, the people of their units for a unit admin; none for
+    anybody else."""
+    if entered_by is not None:
+        return _entry_authors(db, query, page, page_size, entered_by)
     where = [users.c.active.is_(True)]
     if ids:
         where.append(users.c.id.in_(ids))
@@ -178,10 +184,36 @@ def search_people(db, query: str | None, page: int, page_size: int, ids=None) ->
                            .where(*where).order_by(users.c.display_name, users.c.id)
                            .limit(page_size).offset((page - 1) * page_size)).all()
         names = dict(uow.execute(select(units.c.id, units.c.name)).all())
-    items = [{"id": r.id, "display_name": r.display_name,
-              "unit_names": [names[u] for u in decode_json(r.unit_ids) if u in names]}
-             for r in rows]
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+    return {"items": [_hit(r, names) for r in rows], "total": total, "page": page,
+            "page_size": page_size}
+
+
+def _hit(row, unit_names) -> dict:
+    unit_ids = [u for u in decode_json(row.unit_ids) if u in unit_names]
+    return {"id": row.id, "display_name": row.display_name, "unit_ids": unit_ids,
+            "unit_names": [unit_names[u] for u in unit_ids]}
+
+
+def _entry_authors(db, query, page, page_size, principal) -> dict:
+    # Roles are a JSON list: whom one may enter for is decided here, over the active
+    # people matching the words (an office has hundreds or a few thousand).
+    where = [users.c.active.is_(True)]
+    if query:
+        where.append(users.c.display_name.contains(query, autoescape=True)
+                     | users.c.username.contains(query, autoescape=True))
+    everyone = may(principal, "see_every_report")
+    if not may(principal, "enter_on_behalf"):
+        return {"items": [], "total": 0, "page": page, "page_size": page_size}
+    with db.unit_of_work(read_only=True) as uow:
+        rows = [r for r in uow.execute(
+            select(users.c.id, users.c.display_name, users.c.unit_ids, users.c.roles)
+            .where(*where).order_by(users.c.display_name, users.c.id))
+            if may({"roles": decode_json(r.roles)}, "write_reports") and (
+                everyone or set(decode_json(r.unit_ids)) & set(principal["unit_ids"]))]
+        names = dict(uow.execute(select(units.c.id, units.c.name)).all())
+    start = (page - 1) * page_size
+    return {"items": [_hit(r, names) for r in rows[start:start + page_size]],
+            "total": len(rows), "page": page, "page_size": page_size}
 
 
 def principal_for_token(db, secret: str, token: str) -> dict:

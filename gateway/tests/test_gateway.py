@@ -1,4 +1,6 @@
 """The gateway in a real nameko container: auth, directory, deadlines."""
+import time
+
 import eventlet
 import pytest
 import requests
@@ -155,11 +157,14 @@ def test_tokens_expire(container_factory, service_config, monkeypatch):
     monkeypatch.setenv("MINYI_ADMIN_USERNAME", ADMIN[0])
     monkeypatch.setenv("MINYI_ADMIN_PASSWORD", ADMIN[1])
     port = free_port()
-    cfg = service_config("gateway", gateway_port=port, token_lifetime=1)
+    # Three seconds, not one: on a loaded machine the first call after a login (its
+    # password hash is slow on purpose) took over a second, and found the token expired.
+    cfg = service_config("gateway", gateway_port=port, token_lifetime=3)
     container_factory(GatewayService, cfg).start()
+    issued = time.monotonic()
     admin = Api(f"http://127.0.0.1:{port}").login(*ADMIN)
     assert admin.get("/me").status_code == 200
-    eventlet.sleep(2.1)
+    eventlet.sleep(max(0.0, issued + 4.1 - time.monotonic()))
     expired = admin.get("/me")
     assert expired.status_code == 401 and expired.json()["code"] == "token_expired"
     assert expired.json()["detail"] == "登录已过期，请重新登录"

@@ -137,10 +137,36 @@ def test_people_search_shows_names_and_units_and_no_contact_details(gateway):
     found = member.get("/people?q=吴").json()
     assert found["total"] == 1
     assert found["items"] == [{"id": found["items"][0]["id"], "display_name": "吴明",
-                               "unit_names": ["九三学社县委会"]}]
+                               "unit_ids": [unit["id"]], "unit_names": ["九三学社县委会"]}]
     by_id = member.get(f"/people?ids={found['items'][0]['id']}").json()
     assert [p["display_name"] for p in by_id["items"]] == ["吴明"]
     assert requests.get(f"{gateway}/api/v1/people?q=吴").status_code == 401
+
+
+def test_people_one_may_enter_reports_for_are_the_authors_of_ones_units(gateway):
+    """代录: an editor picks any author; a unit admin the people of their units; a
+    member nobody; editors and admins, who write no reports, are never offered."""
+    admin = Api(gateway).login(*ADMIN)
+    ours = admin.post("/units", {"name": "农工党县委会", "kind": "party"}).json()["id"]
+    theirs = admin.post("/units", {"name": "民盟县委会", "kind": "party"}).json()["id"]
+    for username, name, roles, units in (
+            ("zhoujie", "周洁", ["member"], [ours]), ("qianli", "钱立", ["officer"], [theirs]),
+            ("clerkzhou", "周管理", ["unit_admin"], [ours]), ("zhoubian", "周编辑", ["editor"], [])):
+        assert admin.post("/users", {"username": username, "password": "password-123",
+                                     "display_name": name, "roles": roles,
+                                     "unit_ids": units}).status_code == 201
+    editor = Api(gateway).login("zhoubian", "password-123")
+    clerk = Api(gateway).login("clerkzhou", "password-123")
+    member = Api(gateway).login("zhoujie", "password-123")
+
+    def names(api, query=""):
+        return [p["display_name"] for p in api.get(f"/people?for_entry=true{query}").json()["items"]]
+    assert {"周洁", "钱立", "周管理"} <= set(names(editor)) and "周编辑" not in names(editor)
+    assert names(editor, "&q=周") == ["周洁", "周管理"]
+    assert names(clerk) == ["周洁", "周管理"]
+    assert names(member) == []
+    page = editor.get("/people?for_entry=true&q=周&page_size=1&page=2").json()
+    assert (page["total"], [p["display_name"] for p in page["items"]]) == (2, ["周管理"])
 
 
 def test_the_web_app_is_served_with_caching_and_security_headers(gateway, dist):

@@ -71,6 +71,13 @@ class ReportInputSchema(Schema):
     urgent = fields.Boolean(load_default=False, metadata={
         "description": "苗头性、预警性: first in the review queue, editors told at once"})
     draft = fields.Boolean(load_default=False)
+    # 代录: an office enters a report handed in on paper or as a file, for its author.
+    on_behalf_of = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "代录: the author of record, when an editor, an admin or a unit "
+                       "admin enters a report for them (docs/reports.md)"})
+    received_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "代录: the office day it was handed in (default today); it counts "
+                       "in that day's period"})
 
     @validates("co_author_ids")
     def _no_duplicates(self, value, **_):

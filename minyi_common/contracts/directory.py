@@ -109,6 +109,8 @@ class UnitOutput(Schema):
 class PersonHit(Schema):
     """A person as another author may see them when naming co-authors: name and units,
     never contact details."""
-    id = fields.String()
-    display_name = fields.String()
-    unit_names = fields.List(fields.String())
+    id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    unit_ids = fields.List(fields.String(), required=True)
+    unit_names = fields.List(fields.String(), required=True, metadata={
+        "description": "the names of unit_ids, in the same order"})

@@ -46,6 +46,9 @@ def require_role(principal: dict, *roles) -> None:
 # the principal against the same entry itself, whatever the gateway did.
 MAY = {
     "write_reports": ("member", "officer", "unit_admin"),
+    # 代录: a unit admin for the people of their units, editors and admins for anyone.
+    "enter_on_behalf": ("editor", "admin", "unit_admin"),
+    "create_reports": ("member", "officer", "unit_admin", "editor", "admin"),
     "see_every_report": ("editor", "admin"),
     "review": ("editor", "admin"),  # the queue, decisions, outcomes, pieces, issues
     "see_every_score": ("editor", "admin"),

@@ -5,10 +5,10 @@ from marshmallow import Schema, fields
 
 
 class HistorySchema(Schema):
-    at = fields.AwareDateTime()
-    actor_id = fields.String(allow_none=True)
-    action = fields.String()
-    comment = fields.String(allow_none=True)
+    at = fields.AwareDateTime(required=True)
+    actor_id = fields.String(required=True, allow_none=True)
+    action = fields.String(required=True)
+    comment = fields.String(required=True, allow_none=True)
 
 
 class EditedText(Schema):
@@ -52,26 +52,30 @@ class Outcome(Schema):
 class ReportFields(Schema):
     """What a report says, who wrote it and what became of it: in intake's answers and
     review's alike."""
-    status = fields.String()
-    author_id = fields.String()
-    co_author_ids = fields.List(fields.String())
-    unit_id = fields.String(allow_none=True)
-    title = fields.String()
-    situation = fields.String()
-    analysis = fields.String()
-    suggestions = fields.String()
-    category = fields.String()
-    consent_to_publish = fields.Boolean()
-    urgent = fields.Boolean()
-    handoff_unit_id = fields.String(allow_none=True)
-    decision = fields.Nested(Decision, allow_none=True)
-    outcomes = fields.List(fields.Nested(Outcome))
+    status = fields.String(required=True)
+    author_id = fields.String(required=True)
+    co_author_ids = fields.List(fields.String(), required=True)
+    unit_id = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True)
+    situation = fields.String(required=True)
+    analysis = fields.String(required=True)
+    suggestions = fields.String(required=True)
+    category = fields.String(required=True)
+    consent_to_publish = fields.Boolean(required=True)
+    urgent = fields.Boolean(required=True)
+    handoff_unit_id = fields.String(required=True, allow_none=True)
+    decision = fields.Nested(Decision, required=True, allow_none=True)
+    outcomes = fields.List(fields.Nested(Outcome), required=True)
+    entered_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "代录: who typed it in for its author (null: the author did)"})
+    received_on = fields.Date(required=True, allow_none=True, metadata={
+        "description": "代录: the office day it was handed in; it counts in that period"})
 
 
 class ReportSchema(ReportFields):
     """A report as intake answers it over RPC."""
-    id = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
-    submitted_at = fields.AwareDateTime(allow_none=True)
+    id = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    submitted_at = fields.AwareDateTime(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistorySchema))

@@ -24,11 +24,11 @@ class SimilarReport(Schema):
 
 class CaseSchema(ReportFields):
     """A report as review holds it: with the editor's edit and the piece it went into."""
-    id = fields.String(attribute="report_id")
-    submitted_at = fields.AwareDateTime()
-    edited = fields.Nested(EditedText, allow_none=True)
-    piece_id = fields.String(allow_none=True)
-    version = fields.Integer()
+    id = fields.String(attribute="report_id", required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    edited = fields.Nested(EditedText, required=True, allow_none=True)
+    piece_id = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True)
     similar = fields.List(fields.Nested(SimilarReport))
     history = fields.List(fields.Nested(HistorySchema))
 

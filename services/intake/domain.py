@@ -47,10 +47,56 @@ def may_author(principal: dict) -> None:
         raise Forbidden("only members, officers and unit admins submit reports")
 
 
+def _on_behalf(principal: dict, data: dict) -> bool:
+    return data.get("on_behalf_of") not in (None, principal["id"])
+
+
+def may_enter(principal: dict, data: dict) -> None:
+    """Whether the principal may make this new report: their own, or for 代录 one for
+    somebody else."""
+    if not _on_behalf(principal, data):
+        may_author(principal)
+        if data.get("received_on") is not None:
+            raise ValidationFailed("some fields are invalid", {"received_on": [
+                "Only a report entered on behalf has a date handed in."]})
+    elif not may(principal, "enter_on_behalf"):
+        raise Forbidden("only editors, admins and unit admins enter reports on behalf of others")
+
+
+def author_of_entry(principal: dict, data: dict, author) -> str:
+    """Who a new report belongs to: whoever writes it, or for 代录 (``on_behalf_of``) the
+    person named, when the principal may enter for them. ``author`` is that person as the
+    directory copy has them ({roles, unit_ids, active}), or None."""
+    may_enter(principal, data)
+    if not _on_behalf(principal, data):
+        return principal["id"]
+    on_behalf_of = data["on_behalf_of"]
+    problem = None
+    if author is None or not author["active"]:
+        problem = "No such person, or the account is disabled."
+    elif not may(author, "write_reports"):
+        problem = "This person does not write reports (members, officers and unit admins do)."
+    elif not may(principal, "see_every_report") and not (
+            set(author["unit_ids"]) & set(principal["unit_ids"])):
+        problem = "A unit admin enters reports only for the people of their units."
+    if problem:
+        raise ValidationFailed("some fields are invalid", {"on_behalf_of": [problem]})
+    received_on = data.get("received_on")
+    if received_on is not None and received_on > officetime.today():
+        raise ValidationFailed("some fields are invalid", {"received_on": [
+            "The date cannot be in the future."]})
+    return on_behalf_of
+
+
+def acts_for_author(principal: dict, report: dict) -> bool:
+    """The author, or whoever entered the report for them (the author may never sign in)."""
+    return principal["id"] in (report["author_id"], report.get("entered_by"))
+
+
 def can_see(principal: dict, report: dict) -> bool:
     if may(principal, "see_every_report"):
         return True
-    if principal["id"] == report["author_id"] or principal["id"] in report["co_author_ids"]:
+    if acts_for_author(principal, report) or principal["id"] in report["co_author_ids"]:
         return True
     # A unit admin sees the unit's reports, and those handed to the unit (转交).
     units = {report["unit_id"], report.get("handoff_unit_id")} - {None}
@@ -66,22 +112,26 @@ def status_after_submit(current: str) -> str:
 
 
 def check_editable(report: dict, principal: dict) -> None:
-    if report["author_id"] != principal["id"]:
+    if not acts_for_author(principal, report):
         raise Forbidden("only the author changes a report")
     if report["status"] not in EDITABLE:
         raise Conflict(f"a report in status {report['status']!r} cannot be edited")
 
 
 def check_withdrawable(report: dict, principal: dict) -> None:
-    if report["author_id"] != principal["id"]:
+    if not acts_for_author(principal, report):
         raise Forbidden("only the author withdraws a report")
     if report["status"] not in WITHDRAWABLE:
         raise Conflict(f"a report in status {report['status']!r} cannot be withdrawn")
 
 
 def body_hash(data: dict) -> str:
-    """A stable fingerprint of a submission, to tell a retry from a different request."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False)
+    """A stable fingerprint of a submission, to tell a retry from a different request
+    (the 代录 fields left out when empty, so that a key taken before they existed still
+    recognises its retry)."""
+    data = {k: v for k, v in data.items()
+            if v is not None or k not in ("on_behalf_of", "received_on")}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
                           .encode("utf-8")).hexdigest()
 
 

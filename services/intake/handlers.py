@@ -4,11 +4,11 @@ import uuid
 from datetime import timedelta
 
 
-from minyi_common import events
+from minyi_common import events, officetime
 from minyi_common.contracts import (ReportSchema, load_page, load_principal,
                                     load_report_input, may, reusable)
 from minyi_common.db import DirectoryCopy, Every, handle_each, lock, utcnow
-from minyi_common.errors import Conflict, NotFound
+from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
 from . import domain
 from .adapters.orm import people, units
@@ -21,16 +21,19 @@ _key_pruning_due = Every(60.0)
 
 def _record(report: dict) -> dict:
     """The report as events carry it (events.ReportRecord)."""
+    received_on = report.get("received_on")
     return {k: report[k] for k in ("id", "author_id", "co_author_ids", "unit_id", "title",
                                    "category", "situation", "analysis", "suggestions",
                                    "consent_to_publish", "urgent")} | {
-        "submitted_at": report["submitted_at"].isoformat()}
+        "submitted_at": report["submitted_at"].isoformat(),
+        "entered_by": report.get("entered_by"),
+        "received_on": received_on.isoformat() if received_on else None}
 
 
 def create_report(db, principal, payload, idempotency_key=None) -> dict:
     principal = load_principal(principal)
-    domain.may_author(principal)
     data = load_report_input(payload)
+    domain.may_enter(principal, data)
     digest = domain.body_hash(data)
     report_id = str(uuid.uuid4())
     with db.unit_of_work() as uow:
@@ -48,19 +51,32 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
                 uow.commit()
                 return {"created": False, "report": reusable(ReportSchema).dump(
                     repo.get(seen.report_id, with_history=True))}
-        domain.check_against_directory(principal["id"], data,
+        author = data.get("on_behalf_of")
+        author_id = domain.author_of_entry(principal, data, author and repo.person(author))
+        on_behalf = author_id != principal["id"]
+        domain.check_against_directory(author_id, data,
                                        repo.known_people(data["co_author_ids"]),
-                                       principal["unit_ids"])
+                                       repo.person_unit_ids(author_id) if on_behalf
+                                       else principal["unit_ids"])
         now = utcnow()
-        fields = {k: v for k, v in data.items() if k != "draft"}
-        report = {**fields, "id": report_id, "author_id": principal["id"],
-                  "status": "draft" if data["draft"] else "submitted", "decision": None,
+        fields = {k: v for k, v in data.items() if k not in ("draft", "on_behalf_of")}
+        status = "draft" if data["draft"] else "submitted"
+        report = {**fields, "id": report_id, "author_id": author_id,
+                  "entered_by": principal["id"] if on_behalf else None,
+                  "received_on": (data["received_on"] or officetime.today()) if on_behalf
+                  else None,
+                  "status": status, "decision": None,
                   "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
                   "submitted_at": None if data["draft"] else now}
         submitted = None if data["draft"] else events.new_event(
             "report_submitted", principal["id"], report["id"], report=_record(report))
-        created = repo.add(report, report["status"] if not data["draft"] else "created",
-                           principal["id"], submitted)
+        # The history says who typed it in (由 王编辑 代录), then what became of it.
+        first = "entered_on_behalf" if on_behalf else status if status != "draft" else "created"
+        created = repo.add(report, first, principal["id"], submitted)
+        if on_behalf and status != "draft":
+            repo.add_history(report_id, status, principal["id"], now)
+            created["history"].append({"at": now, "actor_id": principal["id"],
+                                       "action": status, "comment": None})
         uow.commit()
     return {"created": True, "report": reusable(ReportSchema).dump(created)}
 
@@ -74,9 +90,15 @@ def update_report(db, principal, report_id, payload) -> dict:
         _lock(uow, report_id)
         report = _visible(repo, principal, report_id)
         domain.check_editable(report, principal)
-        domain.check_against_directory(principal["id"], data,
+        for name in ("on_behalf_of", "received_on"):
+            if data.pop(name) is not None:  # the author of record stays who it was
+                raise ValidationFailed("some fields are invalid", {name: [
+                    "Set only when a report is first entered."]})
+        domain.check_against_directory(report["author_id"], data,
                                        repo.known_people(data["co_author_ids"]),
-                                       principal["unit_ids"])
+                                       principal["unit_ids"] if report["author_id"] ==
+                                       principal["id"] else
+                                       repo.person_unit_ids(report["author_id"]))
         repo.update(report_id, **data)
         repo.add_history(report_id, "edited", principal["id"])
         uow.commit()

@@ -8,8 +8,9 @@ WIDE = ("report_adopted", "report_forwarded", "report_outcome_recorded")
 def recipients(event: dict, audience: str, active_people) -> list:
     """The ids of the people a notice about ``event`` goes to, each once, in order.
 
-    ``audience`` is ``default`` (the event's own notice), ``editors`` (an urgent report)
-    or ``handoff`` (the town office a local matter was handed to). ``active_people()``
+    ``audience`` is ``default`` (the event's own notice), ``editors`` (an urgent report),
+    ``handoff`` (the town office a local matter was handed to), ``author`` (a report
+    entered on their behalf) or ``co_authors`` (those a report names). ``active_people()``
     gives (id, roles, unit ids) of every active person; it is asked only when the answer
     depends on people's roles."""
     def having(wanted):
@@ -22,6 +23,10 @@ def recipients(event: dict, audience: str, active_people) -> list:
     if audience == "handoff":
         unit_id = event["handoff_unit_id"]
         return having(lambda roles, units: "unit_admin" in roles and unit_id in units)
+    if audience == "author":
+        return [event["report"]["author_id"]]
+    if audience == "co_authors":
+        return list(dict.fromkeys(event["report"]["co_author_ids"]))
     if kind in ("points_changed", "quota_reminder_due"):
         return [event["person_id"]]
     if kind == "bulletin_published":

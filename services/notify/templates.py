@@ -90,14 +90,27 @@ def _outcome(title: str, outcome: dict) -> tuple:
 
 
 def staff_notices(event: dict) -> list:
-    """(audience, kind, title, body) for the office: urgent reports to every editor at
-    once; a local matter handed to a town office to that unit's admins (docs/office.md)."""
+    """(audience, kind, title, body) beside the event's own notice: urgent reports to
+    every editor at once; a local matter handed to a town office to that unit's admins
+    (docs/office.md); a report entered on behalf (代录) to its author, and co-authors
+    to those named, so that they may leave (docs/reports.md)."""
     kind = event["event_type"]
     report = event.get("report") or {}
     found = []
     if kind in ("report_submitted", "report_resubmitted") and report.get("urgent"):
         found.append(("editors", "urgent", f"紧急信息：《{report['title']}》",
                       f"收到一篇苗头性、预警性社情民意信息《{report['title']}》，请尽快审核。"))
+    if kind == "report_submitted" and report.get("entered_by") not in (
+            None, report.get("author_id")):
+        received = (f"（收到日期：{date_words(report['received_on'])}）"
+                    if report.get("received_on") else "")
+        found.append(("author", "entered", f"《{report['title']}》已代为录入",
+                      f"您交来的社情民意信息《{report['title']}》已由信息工作人员代为录入并提交"
+                      f"{received}，计入您的报送篇数和积分。办理进展可在“信息列表”中查看。"))
+    if kind == "report_submitted" and report.get("co_author_ids"):
+        found.append(("co_authors", "co_author", f"您被列为《{report['title']}》的联名作者",
+                      f"社情民意信息《{report['title']}》将您列为联名作者。如不同意联名，"
+                      "可在该信息的详情页点击“退出联名”，在信息科作出处理决定之前均可退出。"))
     if kind == "report_rejected" and event.get("handoff_unit_id"):
         found.append(("handoff", "handoff", f"转交办理：《{report['title']}》",
                       f"社情民意信息《{report['title']}》反映的是属地事项，已转交"

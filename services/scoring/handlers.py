@@ -338,7 +338,8 @@ def on_report_events(db, settings, *events) -> None:
         records = uow.memo["records"]  # as this batch left each record so far
         row = records[report["id"]]
         who = {"author_id": report["author_id"], "co_author_ids": report["co_author_ids"],
-               "unit_id": report["unit_id"], "submitted_on": officetime.office_date(report["submitted_at"]),
+               "unit_id": report["unit_id"], "submitted_on": report.get("received_on")
+               or officetime.office_date(report["submitted_at"]),
                "title": report["title"],
                "consent_to_publish": report.get("consent_to_publish", True)}
         created = row is None

@@ -19,6 +19,7 @@ declare module 'vue-router' {
 
 // Who may open a page: the server's own table (api/words.ts), as its routes check it.
 const AUTHORS = MAY.write_reports
+const ENTERERS = MAY.enter_on_behalf
 const EDITORS = MAY.review
 
 // Every page is its own chunk, loaded when first opened.
@@ -27,7 +28,9 @@ export const routes: RouteRecordRaw[] = [
   { path: '/', component: () => import('@/views/DeskView.vue'), meta: { title: '我的工作台', nav: '工作台' } },
   { path: '/reports', component: () => import('@/views/ReportsView.vue'), meta: { title: '社情民意信息', nav: '信息列表' } },
   { path: '/reports/new', component: () => import('@/views/ReportFormView.vue'), meta: { title: '撰写信息', roles: AUTHORS, nav: '撰写信息' } },
-  { path: '/reports/:id/edit', component: () => import('@/views/ReportFormView.vue'), meta: { title: '修改信息', roles: AUTHORS } },
+  { path: '/reports/enter', component: () => import('@/views/ReportFormView.vue'), meta: { title: '代录信息', roles: ENTERERS, nav: '代录信息' } },
+  // The author, or whoever entered it for them (代录), revises a draft or a returned report.
+  { path: '/reports/:id/edit', component: () => import('@/views/ReportFormView.vue'), meta: { title: '修改信息', roles: MAY.create_reports } },
   { path: '/reports/:id', component: () => import('@/views/ReportView.vue'), meta: { title: '信息详情' } },
   { path: '/review', component: () => import('@/views/ReviewQueueView.vue'), meta: { title: '审核', roles: EDITORS, nav: '审核' } },
   { path: '/review/:id', component: () => import('@/views/ReviewCaseView.vue'), meta: { title: '审核信息', roles: EDITORS } },

@@ -20,6 +20,9 @@ export interface ReportDraft {
   situation: string
   analysis: string
   suggestions: string
+  /** 代录: the author the office enters the report for, and the day it was handed in. */
+  on_behalf_of?: string | null
+  received_on?: string | null
 }
 
 export function emptyDraft(): ReportDraft {

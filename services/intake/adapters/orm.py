@@ -1,5 +1,5 @@
 """Intake's tables: reports as their authors wrote them, and a copy of the directory."""
-from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String,
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text)
 
 from minyi_common.db import UTCDateTime, plumbing_tables
@@ -30,6 +30,10 @@ reports = Table(
     Column("status_at", UTCDateTime(), nullable=False),
     # A local matter review handed to a town office (转交): its unit admins see it.
     Column("handoff_unit_id", String(36), nullable=True, index=True),
+    # 代录: who typed it in for its author (null when the author did), and the office day
+    # it was handed in, which decides the period it counts in.
+    Column("entered_by", String(36), nullable=True, index=True),
+    Column("received_on", Date, nullable=True),
 )
 
 report_co_authors = Table(

@@ -117,6 +117,7 @@ class IntakeRepository:
         query = select(reports)
         if not see_all:
             mine = or_(reports.c.author_id == principal["id"],
+                       reports.c.entered_by == principal["id"],
                        reports.c.id.in_(select(report_co_authors.c.report_id).where(
                            report_co_authors.c.person_id == principal["id"])))
             if "unit_admin" in principal["roles"] and principal["unit_ids"]:
@@ -169,6 +170,14 @@ class IntakeRepository:
         if not ids:
             return set()
         return {r.id for r in self.uow.execute(select(people.c.id).where(people.c.id.in_(ids)))}
+
+    def person(self, person_id: str) -> dict | None:
+        """A person as the directory copy has them: roles, unit ids, active."""
+        row = self.uow.execute(select(people).where(people.c.id == person_id)).mappings().first()
+        if row is None:
+            return None
+        return {"id": row["id"], "display_name": row["display_name"], "active": row["active"],
+                "roles": decode_json(row["roles"]), "unit_ids": decode_json(row["unit_ids"])}
 
     def person_unit_ids(self, person_id: str) -> list:
         row = self.uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()

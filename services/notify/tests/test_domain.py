@@ -35,3 +35,9 @@ def test_personal_and_office_wide_notices():
     assert told(report_event("report_submitted"), "editors")[0] == ["editor"]
     assert told({"event_type": "report_rejected", "handoff_unit_id": "town"},
                 "handoff")[0] == ["town"]
+
+
+def test_a_report_entered_on_behalf_reaches_its_author_and_a_naming_its_co_authors():
+    event = report_event("report_submitted")
+    assert told(event, "author") == (["author"], False)
+    assert told(event, "co_authors") == (["co", "author"], False)

@@ -79,3 +79,20 @@ def test_periods_dates_and_links_in_words():
     assert templates.link(web, {"event_type": "report_adopted", "report_id": "r1"}) == \
         f"{web}/reports/r1"
     assert templates.link(web, {"event_type": "points_changed"}) == f"{web}/scores"
+
+
+def test_an_author_is_told_of_a_report_entered_for_them_and_co_authors_that_they_were_named():
+    entered = {**REPORT, "entered_by": "editor", "received_on": "2026-09-28",
+               "co_author_ids": ["co"]}
+    notices = templates.staff_notices({"event_type": "report_submitted", "report": entered})
+    assert [(a, k) for a, k, _, _ in notices] == [("author", "entered"),
+                                                  ("co_authors", "co_author")]
+    (_, _, title, body), (_, _, co_title, co_body) = notices
+    assert title == "《关于农村饮水安全的建议》已代为录入"
+    assert "2026年9月28日" in body and "计入您的报送篇数和积分" in body
+    assert co_title == "您被列为《关于农村饮水安全的建议》的联名作者" and "退出联名" in co_body
+    # The author's own report, with nobody named beside them: no such notice.
+    assert templates.staff_notices({"event_type": "report_submitted", "report": {
+        **REPORT, "entered_by": None}}) == []
+    # A resubmission names nobody anew.
+    assert templates.staff_notices({"event_type": "report_resubmitted", "report": entered}) == []

@@ -37,6 +37,10 @@ cases = Table(
     Column("urgent", Boolean, nullable=False, server_default="0"),
     # A local matter handed to a town office (转交): its unit admins see the report.
     Column("handoff_unit_id", String(36), nullable=True, index=True),
+    # 代录: who typed it in for its author, and the office day it was handed in (the
+    # period it counts in, passed on with every decision).
+    Column("entered_by", String(36), nullable=True),
+    Column("received_on", Date, nullable=True),
 )
 
 history = Table(

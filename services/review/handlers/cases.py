@@ -21,7 +21,10 @@ def record_of(case: dict) -> dict:
                                    "situation", "analysis", "suggestions",
                                    "consent_to_publish", "urgent")}
     record.update(id=case["report_id"], title=case["title"],
-                  submitted_at=case["submitted_at"].isoformat())
+                  submitted_at=case["submitted_at"].isoformat(),
+                  entered_by=case.get("entered_by"),
+                  received_on=case["received_on"].isoformat() if case.get("received_on")
+                  else None)
     return record
 
 

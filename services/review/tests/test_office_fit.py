@@ -1,5 +1,6 @@
 """Review's part of the office fit (docs/office.md) on SQLite and PostgreSQL: urgent reports first in the queue,
 a local matter handed only to a town office, the queue by office days."""
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -82,3 +83,25 @@ def test_a_hand_off_goes_to_a_town_office_with_local_matter_only(db):
         rejected = [r.body for r in connection.execute(outbox.select().where(
             outbox.c.event_type == "report_rejected"))]
     assert len(rejected) == 1 and '"handoff_unit_name": "单位town"' in rejected[0]
+
+
+@both_backends
+def test_a_report_entered_on_behalf_keeps_its_day_handed_in_through_every_decision(db):
+    """代录: the day handed in decides the period the report counts in, so each decision
+    passes it on to scoring with the record."""
+    when = datetime(2026, 10, 3, 2, 0, tzinfo=timezone.utc)
+    body = events.new_event("report_submitted", "editor-1", "paper", report={
+        "id": "paper", "author_id": "author", "co_author_ids": [], "unit_id": None,
+        "title": "关于纸质来稿的建议", "category": "rural", "situation": "情况" * 30,
+        "analysis": "分析" * 10, "suggestions": "建议" * 20, "submitted_at": when.isoformat(),
+        "entered_by": "editor-1", "received_on": "2026-09-28"})
+    body["occurred_at"] = when.isoformat()
+    handlers.on_report_events(db, SimilarityIndex(), events.parse_event(body))
+    case = handlers.get_case(db, EDITOR, "paper")
+    assert (case["entered_by"], case["received_on"]) == ("editor-1", "2026-09-28")
+    handlers.decide(db, Settings, EDITOR, "paper", "retain", {"comment": "留存备查"})
+    with db.engine.connect() as connection:
+        bodies = [r.body for r in connection.execute(metadata.tables["outbox"].select())]
+    [retained] = [events.parse_event(json.loads(b)) for b in bodies]
+    assert retained["report"]["received_on"].isoformat() == "2026-09-28"
+    assert retained["report"]["entered_by"] == "editor-1"

@@ -472,6 +472,30 @@ def test_a_report_sent_just_after_midnight_on_1_october_beijing_time_counts_in_q
     assert [r["submitted"] for r in q4["items"] if r["id"] == "zhang"] == [1]
 
 
+@both_backends
+def test_a_paper_report_entered_later_counts_on_the_day_it_was_handed_in(db):
+    """代录: handed in on 28 September, typed in on 3 October: it counts in Q3, also when
+    a decision later carries the record again."""
+    record = {"id": "paper", "author_id": "zhang", "co_author_ids": [], "unit_id": "u1",
+              "title": "关于纸质来稿的建议", "category": "rural",
+              "submitted_at": at(date(2026, 10, 3)).isoformat(), "entered_by": "editor",
+              "received_on": "2026-09-28"}
+    person(db, "zhang", "张三", ["member"])
+    for kind, when, fields in (("report_submitted", at(date(2026, 10, 3)), {}),
+                               ("report_adopted", at(date(2026, 10, 9)), {
+                                   "mode": "single", "level": "county",
+                                   "decided_on": "2026-10-09"})):
+        body = events.new_event(kind, "editor", "paper", report=record, **fields)
+        body["occurred_at"] = when.isoformat()
+        handlers.on_report_events(db, Settings, events.parse_event(body))
+    submitted = [l for l in lines_of(db) if l[3] == "submitted" and l[1] == "person"]
+    assert [l[6] for l in submitted] == ["2026-09-28"]
+    q3 = standings.standings(db, EDITOR, {"period": "2026-Q3", "kind": "person"})
+    assert [r["submitted"] for r in q3["items"] if r["id"] == "zhang"] == [1]
+    q4 = standings.standings(db, EDITOR, {"period": "2026-Q4", "kind": "person"})
+    assert [r["submitted"] for r in q4["items"] if r["id"] == "zhang"] == [0]
+
+
 def test_the_hourly_timer_sends_the_quarters_reminders_once(container_factory, service_config,
                                                              monkeypatch):
     """The reminders go out by themselves: scoring's timer entrypoint, every hour, on the

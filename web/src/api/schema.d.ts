@@ -245,7 +245,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search people by name, to name co-authors (names and units only) */
+        /** Search people by name, to name co-authors or the author of a report entered on behalf (names and units only) */
         get: operations["search_people"];
         put?: never;
         post?: never;
@@ -266,8 +266,8 @@ export interface paths {
         get: operations["list_reports"];
         put?: never;
         /**
-         * Submit a report (or save a draft)
-         * @description Roles: member, officer, unit_admin
+         * Submit a report (or save a draft); with on_behalf_of, enter one for its author (代录)
+         * @description Roles: member, officer, unit_admin, editor, admin
          */
         post: operations["create_report"];
         delete?: never;
@@ -1170,28 +1170,35 @@ export interface components {
             upstream_adopted?: number;
         };
         Case: {
-            analysis?: string;
-            author_id?: string;
-            category?: string;
-            co_author_ids?: string[];
-            consent_to_publish?: boolean;
-            decision?: components["schemas"]["Decision"] | null;
-            edited?: components["schemas"]["EditedText"] | null;
-            handoff_unit_id?: string | null;
+            analysis: string;
+            author_id: string;
+            category: string;
+            co_author_ids: string[];
+            consent_to_publish: boolean;
+            decision: components["schemas"]["Decision"] | null;
+            edited: components["schemas"]["EditedText"] | null;
+            /** @description 代录: who typed it in for its author (null: the author did) */
+            entered_by: string | null;
+            handoff_unit_id: string | null;
             history?: components["schemas"]["History"][];
-            id?: string;
-            outcomes?: components["schemas"]["Outcome"][];
-            piece_id?: string | null;
+            id: string;
+            outcomes: components["schemas"]["Outcome"][];
+            piece_id: string | null;
+            /**
+             * Format: date
+             * @description 代录: the office day it was handed in; it counts in that period
+             */
+            received_on: string | null;
             similar?: components["schemas"]["SimilarReport"][];
-            situation?: string;
-            status?: string;
+            situation: string;
+            status: string;
             /** Format: date-time */
-            submitted_at?: string;
-            suggestions?: string;
-            title?: string;
-            unit_id?: string | null;
-            urgent?: boolean;
-            version?: number;
+            submitted_at: string;
+            suggestions: string;
+            title: string;
+            unit_id: string | null;
+            urgent: boolean;
+            version: number;
         };
         CasePage: {
             items?: components["schemas"]["Case"][];
@@ -1258,11 +1265,11 @@ export interface components {
             status?: string;
         };
         History: {
-            action?: string;
-            actor_id?: string | null;
+            action: string;
+            actor_id: string | null;
             /** Format: date-time */
-            at?: string;
-            comment?: string | null;
+            at: string;
+            comment: string | null;
         };
         ImportProblem: {
             column?: string;
@@ -1474,9 +1481,11 @@ export interface components {
             one_time_password?: string;
         };
         PersonHit: {
-            display_name?: string;
-            id?: string;
-            unit_names?: string[];
+            display_name: string;
+            id: string;
+            unit_ids: string[];
+            /** @description the names of unit_ids, in the same order */
+            unit_names: string[];
         };
         PersonHitPage: {
             items?: components["schemas"]["PersonHit"][];
@@ -1578,28 +1587,35 @@ export interface components {
             on?: string | null;
         };
         Report: {
-            analysis?: string;
-            author_id?: string;
-            category?: string;
-            co_author_ids?: string[];
-            consent_to_publish?: boolean;
+            analysis: string;
+            author_id: string;
+            category: string;
+            co_author_ids: string[];
+            consent_to_publish: boolean;
             /** Format: date-time */
-            created_at?: string;
-            decision?: components["schemas"]["Decision"] | null;
-            handoff_unit_id?: string | null;
+            created_at: string;
+            decision: components["schemas"]["Decision"] | null;
+            /** @description 代录: who typed it in for its author (null: the author did) */
+            entered_by: string | null;
+            handoff_unit_id: string | null;
             history?: components["schemas"]["History"][];
-            id?: string;
-            outcomes?: components["schemas"]["Outcome"][];
-            situation?: string;
-            status?: string;
+            id: string;
+            outcomes: components["schemas"]["Outcome"][];
+            /**
+             * Format: date
+             * @description 代录: the office day it was handed in; it counts in that period
+             */
+            received_on: string | null;
+            situation: string;
+            status: string;
             /** Format: date-time */
-            submitted_at?: string | null;
-            suggestions?: string;
-            title?: string;
-            unit_id?: string | null;
+            submitted_at: string | null;
+            suggestions: string;
+            title: string;
+            unit_id: string | null;
             /** Format: date-time */
-            updated_at?: string;
-            urgent?: boolean;
+            updated_at: string;
+            urgent: boolean;
         };
         ReportInput: {
             analysis: string;
@@ -1610,6 +1626,17 @@ export interface components {
             consent_to_publish?: boolean;
             /** @default false */
             draft?: boolean;
+            /**
+             * @description 代录: the author of record, when an editor, an admin or a unit admin enters a report for them (docs/reports.md)
+             * @default null
+             */
+            on_behalf_of?: string | null;
+            /**
+             * Format: date
+             * @description 代录: the office day it was handed in (default today); it counts in that day's period
+             * @default null
+             */
+            received_on?: string | null;
             situation: string;
             suggestions: string;
             title: string;
@@ -2857,6 +2884,8 @@ export interface operations {
                 q?: string;
                 /** @description comma-separated ids (at most 50) */
                 ids?: string;
+                /** @description only the authors I may enter a report for (代录) */
+                for_entry?: boolean;
             };
             header?: {
                 /** @description Passed through to every service's log lines */

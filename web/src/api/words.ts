@@ -88,6 +88,8 @@ export const HISTORY_ACTIONS: Readonly<Record<string, string>> = {
   "retained": "留存",
   "rejected": "不予采用",
   "withdrawn": "撤回",
+  "entered_on_behalf": "代录",
+  "co_author_declined": "退出联名",
   "forwarded": "报送",
   "upstream_adopted": "上级采用",
   "department_adopted": "部门采用",
@@ -136,6 +138,18 @@ export const MAY = {
     "member",
     "officer",
     "unit_admin"
+  ],
+  "enter_on_behalf": [
+    "editor",
+    "admin",
+    "unit_admin"
+  ],
+  "create_reports": [
+    "member",
+    "officer",
+    "unit_admin",
+    "editor",
+    "admin"
   ],
   "see_every_report": [
     "editor",
