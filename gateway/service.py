@@ -23,7 +23,7 @@ from minyi_common.contracts import MAY, ReportInputSchema, load_page, require_ro
 
 from . import directory, docs, metrics, openapi, webapp
 from .directory import auth, roster
-from .adapters import roster_xlsx
+from .adapters import docx_import, roster_xlsx
 from .adapters.orm import metadata
 from .http import (ROUTE_ROLES, RateLimited, api, client_address, json_response, problem,
                    read_json)
@@ -35,6 +35,13 @@ RECENT = Recent(seconds=2.0)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a roster of thousands is a few hundred KB
+# The multipart envelope around a .docx of at most docx_import.MAX_BYTES.
+DOCX_IMPORT_MAX_BYTES = docx_import.MAX_BYTES + 64 * 1024
+DOCX_REFUSALS = {
+    "doc": "A Word 97-2003 (.doc) or WPS file: save it as .docx in Word or WPS, then import it.",
+    "not_docx": "Not a Word document (.docx).",
+    "bomb": "The file inflates far beyond its size: not a usable Word document.",
+}
 BACKENDS = ("intake", "review", "scoring", "notify")
 PAGE = (("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "page number, from 1"),
         ("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, "1 to 200"))
@@ -409,6 +416,29 @@ class GatewayService:
          summary="Withdraw my pending or returned report")
     def withdraw_report(self, request, report_id):
         return self.intake.withdraw_report(self._principal(request), report_id)
+
+    @api("POST", "/reports/docx-import", upload="file", answer=c.DocxImport,
+         roles=MAY["create_reports"], max_body=DOCX_IMPORT_MAX_BYTES,
+         summary="Read a report written in Word (.docx, at most 10 MB) into the form's "
+                 "fields by its headings (从Word导入); stores nothing")
+    def docx_import(self, request):
+        self._principal(request)
+        request.max_content_length = DOCX_IMPORT_MAX_BYTES
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed("the upload needs a .docx file in the multipart field file",
+                                   {"file": ["Upload the report as a .docx file."]})
+        try:
+            return docx_import.read_report(upload.read(DOCX_IMPORT_MAX_BYTES + 1))
+        except docx_import.NotADocx as refused:
+            raise ValidationFailed(
+                "the upload needs a .docx file in the multipart field file",
+                {"file": [DOCX_REFUSALS[refused.reason]]}) from None
+
+    @api("POST", "/reports/<report_id>/co-authorship/decline", answer=c.CoAuthorshipDeclined,
+         summary="Leave a report I am named on as co-author (退出联名), until it is decided")
+    def decline_co_authorship(self, request, report_id):
+        return self.intake.decline_co_authorship(self._principal(request), report_id)
 
     # --- review ------------------------------------------------------------------------------
     @api("GET", "/review/queue", page_of=c.CaseSchema, roles=MAY["review"],

@@ -88,6 +88,11 @@ PAYLOADS = {
     "report_resubmitted": {"report": fields.Nested(ReportRecord, required=True,
                                                    unknown=EXCLUDE)},
     "report_withdrawn": {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE)},
+    # A co-author left (退出联名): the record as it is now, without them.
+    "report_co_author_declined": {
+        "report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE),
+        "person_id": fields.String(required=True),
+        "person_name": fields.String(load_default=None, allow_none=True)},
     "report_returned": _decision_fields(),
     "report_retained": _decision_fields(),
     "report_rejected": _decision_fields(

@@ -117,6 +117,7 @@ DETAILS = (
     ("database_unavailable", N_("the database is not answering")),
     ("invalid_import", N_("the roster file has errors; nothing was imported")),
     ("invalid_file", N_("the upload needs an .xlsx file in the multipart field file")),
+    ("invalid_docx", N_("the upload needs a .docx file in the multipart field file")),
     ("not_ready", N_("not answering: {services}")),
     ("unhandled", N_("something went wrong on our side; quote request id {request_id}")),
 )
@@ -218,4 +219,9 @@ FIELD_MESSAGES = (
     N_("This person does not write reports (members, officers and unit admins do)."),
     N_("A unit admin enters reports only for the people of their units."),
     N_("Set only when a report is first entered."),
+    N_("Left this report as co-authors, and cannot be named again: {ids}."),
+    N_("Upload the report as a .docx file."),
+    N_("A Word 97-2003 (.doc) or WPS file: save it as .docx in Word or WPS, then import it."),
+    N_("Not a Word document (.docx)."),
+    N_("The file inflates far beyond its size: not a usable Word document."),
 )

@@ -17,13 +17,15 @@ SUBSCRIPTIONS = {
                "report_returned", "report_retained", "report_rejected",
                "report_adopted", "report_forwarded", "report_outcome_recorded"),
     "review": ("report_submitted", "report_resubmitted", "report_withdrawn",
+               "report_co_author_declined",
                "directory.person_upserted", "directory.unit_upserted"),
     "scoring": ("directory.person_upserted", "directory.unit_upserted",
                 "report_submitted", "report_resubmitted", "report_withdrawn",
-                "report_returned", "report_retained", "report_rejected",
+                "report_co_author_declined", "report_returned", "report_retained", "report_rejected",
                 "report_adopted", "report_forwarded", "report_outcome_recorded"),
     "notify": ("directory.person_upserted",
                "report_submitted", "report_resubmitted",  # urgent ones: editors are told
+               "report_co_author_declined",  # the author is told
                "report_returned", "report_retained", "report_rejected",
                "report_adopted", "report_forwarded", "report_outcome_recorded",
                "points_changed", "quota_reminder_due", "bulletin_published"),

@@ -48,6 +48,7 @@ DELIVERY_STATUSES = {"pending": "待发送", "sending": "发送中", "sent": "�
 CHANNELS = {"email": "邮件", "webhook": "推送地址"}
 # The events an outside system may subscribe to, as the webhook page names them.
 EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新提交",
+               "report_co_author_declined": "退出联名",
                "report_returned": "退回修改", "report_retained": "留存",
                "report_rejected": "不予采用", "report_adopted": "采用", "report_forwarded": "报送",
                "report_outcome_recorded": "成效录入", "points_changed": "积分变动",

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from gateway.tests.test_docx_import import ANALYSIS, SITUATION, SUGGESTIONS, docx
 from minyi_common import officetime
 
 from .people import REPORT, make_people
@@ -73,3 +74,65 @@ def test_entering_for_others_is_refused_in_chinese_naming_the_field(office):
     report_id = entered.json()["id"]
     assert clerk.api.post(f"/reports/{report_id}/submit").status_code == 200
     assert member.api.get(f"/reports/{report_id}").json()["status"] == "submitted"
+
+
+def test_a_co_author_named_without_asking_leaves_and_is_credited_no_more(office):
+    author, co_author, editor = office["laowang"], office["xiaoli"], office["bianji"]
+    answer = author.api.post("/reports", dict(REPORT, co_author_ids=[co_author.id]))
+    assert answer.status_code == 201, answer.text
+    report_id = answer.json()["id"]
+    assert co_author.api.post(f"/reports/{report_id}/co-authorship/decline").status_code == 200
+    assert co_author.api.get(f"/reports/{report_id}").status_code == 404
+    assert author.api.get(f"/reports/{report_id}").json()["co_author_ids"] == []
+    told = eventually(lambda: [n for n in author.api.get("/notifications").json()["items"]
+                               if n["kind"] == "co_author" and n["report_id"] == report_id],
+                      timeout=10)
+    assert told and told[0]["title"].startswith("xiaoli退出了")
+    # Review learns it before the adoption, which credits the author alone.
+    assert eventually(lambda: editor.api.get(f"/review/cases/{report_id}").json().get(
+        "co_author_ids") == [], timeout=10)
+    assert editor.api.post(f"/review/{report_id}/adopt", {}).status_code == 200
+    lines = eventually(lambda: [line for line in editor.api.get(
+        f"/scores/people/{author.id}?period={quarter_of(officetime.today())}").json()["lines"]
+        if line["report_id"] == report_id and line["event"] == "adopted"], timeout=10)
+    assert lines
+    mine = editor.api.get(f"/scores/people/{co_author.id}?period="
+                          f"{quarter_of(officetime.today())}").json()["lines"]
+    assert [line for line in mine if line["report_id"] == report_id] == []
+    # Decided: nobody leaves any more; and a stranger may not leave what is not theirs.
+    second = author.api.post("/reports", dict(REPORT, co_author_ids=[co_author.id])).json()
+    assert office["clerk"].api.post(
+        f"/reports/{second['id']}/co-authorship/decline").status_code in (403, 404)
+    assert editor.api.post(f"/reports/{second['id']}/co-authorship/decline").status_code == 403
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def test_a_word_file_fills_the_form_and_what_is_no_docx_is_refused_in_chinese(office):
+    member = office["laowang"]
+    before = len(office["admin"].get("/reports?page_size=200").json()["items"])
+    content = docx("关于加强农村饮水安全保障的建议", "一、基本情况", SITUATION, "二、存在问题",
+                   ANALYSIS, "三、对策建议", SUGGESTIONS)
+    read = member.api.post("/reports/docx-import",
+                           files={"file": ("饮水安全.docx", content, DOCX)})
+    assert read.status_code == 200, read.text
+    assert read.json() == {"title": "关于加强农村饮水安全保障的建议", "situation": SITUATION,
+                           "analysis": ANALYSIS, "suggestions": SUGGESTIONS, "warnings": []}
+    # An editor imports for a paper report entered on behalf too.
+    assert office["bianji"].api.post("/reports/docx-import", files={
+        "file": ("a.docx", content, DOCX)}).status_code == 200
+    old = member.api.post("/reports/docx-import", files={
+        "file": ("旧版.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, "application/msword")})
+    assert old.status_code == 422
+    assert old.json()["errors"]["file"] == [
+        "这是 Word 97-2003（.doc）或 WPS 格式的文件，请在 Word 或 WPS 中另存为 .docx 后再导入。"]
+    exe = member.api.post("/reports/docx-import", files={
+        "file": ("报告.docx", b"MZ\x90\x00" + b"\0" * 4000, DOCX)})
+    assert exe.status_code == 422 and exe.json()["errors"]["file"] == ["这不是 Word 文档（.docx）。"]
+    huge = member.api.post("/reports/docx-import", files={
+        "file": ("大.docx", b"PK\x03\x04" + b"\0" * (11 << 20), DOCX)})
+    assert huge.status_code == 413
+    assert member.api.post("/reports/docx-import").status_code == 422  # no file at all
+    # Nothing is ever stored by an import.
+    assert len(office["admin"].get("/reports?page_size=200").json()["items"]) == before

@@ -10,8 +10,8 @@ from .content import (CATEGORIES, LEVELS, MODES, OUTCOME_KINDS, PageSchema, REJE
                       plain_text, reusable)
 from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, require,
                         require_role)
-from .reports import (Decision, EditedText, HistorySchema, Outcome, ReportFields,
-                      ReportSchema)
+from .reports import (CoAuthorshipDeclined, Decision, DocxImport, EditedText, HistorySchema, Outcome,
+                      ReportFields, ReportSchema)
 from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
                      QueueDays, RejectInput, RetainInput, ReturnInput, SimilarReport,
@@ -42,7 +42,7 @@ __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CA
            "PrincipalSchema", "PublishedBulletin", "PublishedBulletins", "QUOTA_ROLES",
            "QueueDays", "Quota", "QuotaInput", "QuotaRow", "REJECT_REASONS",
            "REPORT_STATUSES", "ROLES", "Readiness", "RejectInput", "RemindersAnswer",
-           "RemindersInput", "ReportFields", "ReportInputSchema", "ReportSchema",
+           "RemindersInput", "CoAuthorshipDeclined", "DocxImport", "ReportFields", "ReportInputSchema", "ReportSchema",
            "RetainInput", "ReturnInput", "RosterImport", "Rule", "RuleInput",
            "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores",
            "SessionAnswer", "SimilarReport", "SpecialReportOptions", "StandingRow",

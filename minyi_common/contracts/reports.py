@@ -79,3 +79,20 @@ class ReportSchema(ReportFields):
     updated_at = fields.AwareDateTime(required=True)
     submitted_at = fields.AwareDateTime(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistorySchema))
+
+
+class CoAuthorshipDeclined(Schema):
+    """退出联名: the report one left, and when."""
+    report_id = fields.String(required=True)
+    declined_at = fields.AwareDateTime(required=True)
+
+
+class DocxImport(Schema):
+    """从Word导入: the form's fields read from a .docx, and what could not be placed."""
+    title = fields.String(required=True)
+    situation = fields.String(required=True)
+    analysis = fields.String(required=True)
+    suggestions = fields.String(required=True)
+    warnings = fields.List(fields.String(), required=True, metadata={
+        "description": "what the person should check: text not placed, parts missing or "
+                       "too long, tables turned into text, pictures left out (Chinese)"})

@@ -25,12 +25,18 @@ FINAL = ("adopted", "retained", "rejected")
 
 
 def check_against_directory(author_id: str, data: dict, known_people: set,
-                            author_unit_ids: list) -> None:
-    """The content rules (docs/reports.md): co-authors are existing people, not the author; the unit is the author's."""
+                            author_unit_ids: list, declined=frozenset()) -> None:
+    """The content rules (docs/reports.md): co-authors are existing people, not the
+    author, and none who left the report before (``declined``); the unit is the
+    author's."""
     errors = {}
     co_authors = data.get("co_author_ids") or []
     if author_id in co_authors:
         errors["co_author_ids"] = ["The author cannot be a co-author."]
+    elif set(co_authors) & set(declined):
+        errors["co_author_ids"] = [
+            "Left this report as co-authors, and cannot be named again: {ids}.".format(
+                ids=", ".join(p for p in co_authors if p in declined))]
     else:
         unknown = [pid for pid in co_authors if pid not in known_people]
         if unknown:
@@ -101,6 +107,14 @@ def can_see(principal: dict, report: dict) -> bool:
     # A unit admin sees the unit's reports, and those handed to the unit (转交).
     units = {report["unit_id"], report.get("handoff_unit_id")} - {None}
     return has_role(principal, "unit_admin") and bool(units & set(principal["unit_ids"]))
+
+
+def check_may_decline(report: dict, principal: dict) -> None:
+    """A co-author may leave (退出联名) until the report is decided (docs/reports.md)."""
+    if principal["id"] not in report["co_author_ids"]:
+        raise Forbidden("only a co-author of this report may leave it")
+    if report["status"] in FINAL:
+        raise Conflict(f"a report in status {report['status']!r} is decided; its co-authors stay")
 
 
 def status_after_submit(current: str) -> str:

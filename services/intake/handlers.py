@@ -98,7 +98,8 @@ def update_report(db, principal, report_id, payload) -> dict:
                                        repo.known_people(data["co_author_ids"]),
                                        principal["unit_ids"] if report["author_id"] ==
                                        principal["id"] else
-                                       repo.person_unit_ids(report["author_id"]))
+                                       repo.person_unit_ids(report["author_id"]),
+                                       repo.declined(report_id))
         repo.update(report_id, **data)
         repo.add_history(report_id, "edited", principal["id"])
         uow.commit()
@@ -137,6 +138,30 @@ def withdraw_report(db, principal, report_id) -> dict:
                                   report=_record(report)))
         uow.commit()
     return get_report(db, principal, report_id)
+
+
+def decline_co_authorship(db, principal, report_id) -> dict:
+    """退出联名: a co-author leaves a report not yet decided; from now on they are not
+    credited, not shown and not told of it, and cannot be named on it again."""
+    principal = load_principal(principal)
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        _lock(uow, report_id)
+        report = _visible(repo, principal, report_id)
+        domain.check_may_decline(report, principal)
+        now = utcnow()
+        repo.decline_co_author(report_id, principal["id"], now)
+        repo.add_history(report_id, "co_author_declined", principal["id"], now)
+        if report["status"] != "draft":  # a draft is nobody else's business yet
+            report["co_author_ids"] = [p for p in report["co_author_ids"]
+                                       if p != principal["id"]]
+            person = repo.person(principal["id"])
+            uow.emit(events.new_event(
+                "report_co_author_declined", principal["id"], report_id,
+                report=_record(report), person_id=principal["id"],
+                person_name=person["display_name"] if person else None))
+        uow.commit()
+    return {"report_id": report_id, "declined_at": now.isoformat()}
 
 
 def _lock(uow, *report_ids: str) -> None:

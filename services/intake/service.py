@@ -28,6 +28,10 @@ class IntakeService:
         return handlers.withdraw_report(self.db, principal, report_id)
 
     @rpc
+    def decline_co_authorship(self, principal, report_id):
+        return handlers.decline_co_authorship(self.db, principal, report_id)
+
+    @rpc
     def get_report(self, principal, report_id):
         return handlers.get_report(self.db, principal, report_id)
 

@@ -59,6 +59,10 @@ def render(event: dict) -> tuple:
                 f"您的社情民意信息《{title}》已被{mode}{issue}。感谢您的辛勤付出！")
     if kind in ("report_forwarded", "report_outcome_recorded"):
         return _outcome(title, event["outcome"])
+    if kind == "report_co_author_declined":
+        who = event.get("person_name") or "一位联名作者"
+        return ("co_author", f"{who}退出了《{title}》的联名",
+                f"{who}已退出您的社情民意信息《{title}》的联名，不再作为联名作者署名和计分。")
     return None
 
 

@@ -348,9 +348,17 @@ def on_report_events(db, settings, *events) -> None:
             # a submitted report, then changed by this event below, in one INSERT.
             row = SimpleNamespace(report_id=report["id"], status="submitted",
                                   status_at=report["submitted_at"], decision=None, outcomes={},
-                                  **who)
+                                  declined_ids=None, **who)
+        # Co-authors who left (退出联名) stay out, whatever a record written before says.
+        declined = set(decode_json(row.declined_ids) or [])
+        if kind == "report_co_author_declined":
+            declined.add(event["person_id"])
+        who["co_author_ids"] = [p for p in who["co_author_ids"] if p not in declined]
         values = {}
-        if kind in OUTCOMES:
+        if kind == "report_co_author_declined":
+            values.update(declined_ids=sorted(declined), co_author_ids=[
+                p for p in decode_json(row.co_author_ids) if p not in declined])
+        elif kind in OUTCOMES:
             outcome = {k: (v.isoformat() if isinstance(v, date) else v)
                        for k, v in event["outcome"].items()}
             values["outcomes"] = {**(decode_json(row.outcomes) or {}),

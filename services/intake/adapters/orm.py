@@ -45,6 +45,16 @@ report_co_authors = Table(
     Index("ix_report_co_authors_person", "person_id"),
 )
 
+# Co-authors who left a report (退出联名): no longer credited or shown, and not named on
+# it again.
+co_author_declines = Table(
+    "co_author_declines", metadata,
+    Column("report_id", String(36), ForeignKey("reports.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
 report_history = Table(
     "report_history", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -5,7 +5,8 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from minyi_common.db import conflict_insert, decode_json, utcnow
 
-from .orm import idempotency_keys, people, report_co_authors, report_history, reports
+from .orm import (co_author_declines, idempotency_keys, people, report_co_authors,
+                  report_history, reports)
 
 
 # What a report's history shows of each entry.
@@ -79,6 +80,18 @@ class IntakeRepository:
         self.uow.execute(update(reports).where(reports.c.id == report_id).values(**values))
         if co_author_ids is not None:
             self._set_co_authors(report_id, co_author_ids)
+
+    def declined(self, report_id: str) -> set:
+        """Who left this report's co-authorship (退出联名)."""
+        return set(self.uow.execute(select(co_author_declines.c.person_id).where(
+            co_author_declines.c.report_id == report_id)).scalars())
+
+    def decline_co_author(self, report_id: str, person_id: str, at) -> None:
+        self.uow.execute(delete(report_co_authors).where(
+            report_co_authors.c.report_id == report_id,
+            report_co_authors.c.person_id == person_id))
+        self.uow.execute(insert(co_author_declines), dict(report_id=report_id,
+                                                          person_id=person_id, at=at))
 
     def get(self, report_id: str, with_history=False) -> dict | None:
         row = self.uow.execute(select(reports).where(reports.c.id == report_id)).mappings().first()

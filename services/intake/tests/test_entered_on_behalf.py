@@ -3,7 +3,7 @@ author (docs/reports.md). The author of record is the person named; who typed it
 it in the history and may revise it when it is returned; nobody else may enter for
 others, and a refused entry stores nothing."""
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -137,3 +137,58 @@ def test_who_entered_it_revises_a_returned_report_and_nobody_else_does(office):
         handlers.update_report(office, {**CLERK, "id": "clerk-2", "unit_ids": ["party-2"]},
                                report["id"], REPORT)
     assert type(refused.value).__name__ == "NotFound"
+
+
+# --- co-authors agree (退出联名) ---------------------------------------------------------
+@both_backends
+def test_a_co_author_leaves_until_the_report_is_decided_and_is_not_named_again(office):
+    report = handlers.create_report(office, MEMBER, dict(REPORT, co_author_ids=[
+        OUTSIDER["id"]]))["report"]
+    assert handlers.get_report(office, OUTSIDER, report["id"])["co_author_ids"] == [
+        OUTSIDER["id"]]
+    with pytest.raises(Forbidden):  # only a co-author leaves
+        handlers.decline_co_authorship(office, EDITOR, report["id"])
+    left = handlers.decline_co_authorship(office, OUTSIDER, report["id"])
+    assert left["report_id"] == report["id"]
+    # No longer credited or shown: not theirs to see, not in their list, not on the report.
+    with pytest.raises(Exception) as hidden:
+        handlers.get_report(office, OUTSIDER, report["id"])
+    assert type(hidden.value).__name__ == "NotFound"
+    assert handlers.list_reports(office, OUTSIDER, {})["total"] == 0
+    seen = handlers.get_report(office, MEMBER, report["id"])
+    assert seen["co_author_ids"] == []
+    assert seen["history"][-1]["action"] == "co_author_declined"
+    [_, declined] = outbox_bodies(office)
+    assert declined["event_type"] == "report_co_author_declined"
+    assert declined["person_id"] == OUTSIDER["id"]
+    assert declined["report"]["co_author_ids"] == []
+    # Returned, the author cannot name them again.
+    handlers.on_review_events(office, events.parse_event(dict(events.new_event(
+        "report_returned", EDITOR["id"], report["id"], report={
+            k: report[k] for k in ("id", "author_id", "co_author_ids", "unit_id", "title",
+                                   "category", "submitted_at")}, comment="请补充"),
+        occurred_at=datetime.now(timezone.utc).isoformat())))
+    assert handlers.get_report(office, MEMBER, report["id"])["status"] == "returned"
+    with pytest.raises(ValidationFailed) as refused:
+        handlers.update_report(office, MEMBER, report["id"], dict(
+            REPORT, co_author_ids=[OUTSIDER["id"]]))
+    assert list(refused.value.errors) == ["co_author_ids"]
+
+
+@both_backends
+def test_a_decided_report_keeps_its_co_authors(office):
+    report = handlers.create_report(office, MEMBER, dict(REPORT, co_author_ids=[
+        OUTSIDER["id"]]))["report"]
+    handlers.on_review_events(office, events.parse_event(dict(events.new_event(
+        "report_adopted", EDITOR["id"], report["id"], report={
+            k: report[k] for k in ("id", "author_id", "co_author_ids", "unit_id", "title",
+                                   "category", "submitted_at")}, mode="single",
+        level="county", decided_on=officetime.today().isoformat()),
+        occurred_at=datetime.now(timezone.utc).isoformat())))
+    before = stored(office)
+    with pytest.raises(Exception) as refused:
+        handlers.decline_co_authorship(office, OUTSIDER, report["id"])
+    assert type(refused.value).__name__ == "Conflict"
+    assert stored(office) == before
+    assert handlers.get_report(office, MEMBER, report["id"])["co_author_ids"] == [
+        OUTSIDER["id"]]

@@ -41,3 +41,7 @@ def test_a_report_entered_on_behalf_reaches_its_author_and_a_naming_its_co_autho
     event = report_event("report_submitted")
     assert told(event, "author") == (["author"], False)
     assert told(event, "co_authors") == (["co", "author"], False)
+
+
+def test_a_co_author_leaving_is_told_to_the_author_alone():
+    assert told(report_event("report_co_author_declined")) == (["author"], False)

@@ -96,3 +96,10 @@ def test_an_author_is_told_of_a_report_entered_for_them_and_co_authors_that_they
         **REPORT, "entered_by": None}}) == []
     # A resubmission names nobody anew.
     assert templates.staff_notices({"event_type": "report_resubmitted", "report": entered}) == []
+
+
+def test_the_author_is_told_when_a_co_author_leaves():
+    kind, title, body = render("report_co_author_declined", person_id="li", person_name="李四")
+    assert kind == "co_author" and title == "李四退出了《关于农村饮水安全的建议》的联名"
+    assert "不再作为联名作者" in body
+    assert render("report_co_author_declined", person_id="li")[1].startswith("一位联名作者")

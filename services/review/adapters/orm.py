@@ -41,6 +41,8 @@ cases = Table(
     # period it counts in, passed on with every decision).
     Column("entered_by", String(36), nullable=True),
     Column("received_on", Date, nullable=True),
+    # Co-authors who left (退出联名): kept out of co_author_ids whatever a late event says.
+    Column("declined_ids", JSON, nullable=True),
 )
 
 history = Table(

@@ -11,7 +11,7 @@ from ..adapters.orm import cases
 
 def case_from_row(row) -> dict:
     case = dict(row._mapping)
-    for name in ("co_author_ids", "decision", "edited", "outcomes"):
+    for name in ("co_author_ids", "decision", "edited", "outcomes", "declined_ids"):
         case[name] = decode_json(case[name])
     return case
 

@@ -5,6 +5,7 @@ from functools import partial
 from sqlalchemy import insert, select, update
 
 from minyi_common.db import DirectoryCopy, conflict_insert, handle_each, lock, utcnow
+from minyi_common.errors import NotFound
 
 from .. import domain, similarity
 from ..adapters.orm import cases, history, people, similarity_docs, similarity_hints, units
@@ -60,7 +61,8 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
             values = {"status": status, "updated_at": utcnow(), "intake_at": at,
                       "version": existing["version"] + 1}
             if kind != "report_withdrawn":
-                values.update({k: report[k] for k in CASE_FIELDS})
+                values.update(_credited({k: report[k] for k in CASE_FIELDS},
+                                        existing["declined_ids"]))
             uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
         uow.memo["rows to add"].history.append(dict(
             report_id=report["id"], at=at, actor_id=event["actor_id"], action=status))
@@ -68,6 +70,33 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
             _note_similar(uow, index, report, pause, first_time=created)
     handle_each(db, "review", events, apply, before,
                 lambda uow, batch: uow.memo["rows to add"].insert(uow, index))
+
+
+def on_co_author_events(db, *events) -> None:
+    """退出联名: a co-author left a report; they stay out of the case's co-authors, also
+    when a (re)submission written before they left arrives after this."""
+    def apply(uow, event):
+        case = load_case(uow, event["report_id"], for_update=True)
+        if case is None:  # its submission is still on its way: retried until it is here
+            raise NotFound(f"no report {event['report_id']} in review")
+        declined = sorted(set(case["declined_ids"] or []) | {event["person_id"]})
+        uow.execute(update(cases).where(cases.c.report_id == case["report_id"]).values(
+            declined_ids=declined, updated_at=utcnow(),
+            co_author_ids=[p for p in case["co_author_ids"] if p not in declined]))
+        uow.execute(insert(history).values(report_id=case["report_id"],
+                                           at=event["occurred_at"],
+                                           actor_id=event["person_id"],
+                                           action="co_author_declined"))
+    handle_each(db, "review", events, apply, lambda uow, batch: lock(
+        uow, *(f"review:report:{event['report_id']}" for event in batch)))
+
+
+def _credited(case_fields: dict, declined) -> dict:
+    """A record's fields for the case, without the co-authors who left it."""
+    if declined:
+        case_fields["co_author_ids"] = [p for p in case_fields["co_author_ids"]
+                                        if p not in declined]
+    return case_fields
 
 
 class RowsToAdd:

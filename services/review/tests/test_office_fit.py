@@ -105,3 +105,43 @@ def test_a_report_entered_on_behalf_keeps_its_day_handed_in_through_every_decisi
     [retained] = [events.parse_event(json.loads(b)) for b in bodies]
     assert retained["report"]["received_on"].isoformat() == "2026-09-28"
     assert retained["report"]["entered_by"] == "editor-1"
+
+
+def _intake_event(kind, when, co_author_ids, **fields):
+    body = events.new_event(kind, "author", "named", report={
+        "id": "named", "author_id": "author", "co_author_ids": co_author_ids, "unit_id": None,
+        "title": "关于联名信息的建议", "category": "rural", "situation": "情况" * 30,
+        "analysis": "分析" * 10, "suggestions": "建议" * 20,
+        "submitted_at": when.isoformat()}, **fields)
+    body["occurred_at"] = when.isoformat()
+    return events.parse_event(body)
+
+
+@both_backends
+def test_a_co_author_who_left_stays_out_whatever_order_the_events_come_in(db):
+    start = datetime(2026, 10, 3, 2, 0, tzinfo=timezone.utc)
+    left = _intake_event("report_co_author_declined", start + timedelta(minutes=5), ["li"],
+                         person_id="zhou", person_name="周")
+    # Before its submission reached review: not applied, so retried later.
+    with pytest.raises(Exception) as early:
+        handlers.on_co_author_events(db, left)
+    assert type(early.value).__name__ == "NotFound"
+    handlers.on_report_events(db, SimilarityIndex(), _intake_event(
+        "report_submitted", start, ["li", "zhou"]))
+    handlers.on_co_author_events(db, left)
+    handlers.on_co_author_events(db, left)  # a replay changes nothing
+    case = handlers.get_case(db, EDITOR, "named")
+    assert case["co_author_ids"] == ["li"]
+    assert [h["action"] for h in case["history"]].count("co_author_declined") == 1
+    # A resubmission written before they left, arriving late, does not bring them back.
+    handlers.decide(db, Settings, EDITOR, "named", "return", {"comment": "请补充"})
+    handlers.on_report_events(db, SimilarityIndex(), _intake_event(
+        "report_resubmitted", start + timedelta(minutes=9), ["li", "zhou"]))
+    case = handlers.get_case(db, EDITOR, "named")
+    assert case["status"] == "resubmitted" and case["co_author_ids"] == ["li"]
+    handlers.decide(db, Settings, EDITOR, "named", "adopt", {})
+    with db.engine.connect() as connection:
+        bodies = [json.loads(r.body) for r in connection.execute(
+            metadata.tables["outbox"].select())]
+    adopted = [b for b in bodies if b["event_type"] == "report_adopted"]
+    assert adopted and adopted[0]["report"]["co_author_ids"] == ["li"]

@@ -31,6 +31,8 @@ report_records = Table(
     Column("status_at", UTCDateTime(), nullable=False),
     Column("decision", JSON, nullable=True),
     Column("outcomes", JSON, nullable=False),
+    # Co-authors who left (退出联名): kept out of co_author_ids whatever a late event says.
+    Column("declined_ids", JSON, nullable=True),
 )
 
 score_lines = Table(

@@ -496,6 +496,26 @@ def test_a_paper_report_entered_later_counts_on_the_day_it_was_handed_in(db):
     assert [r["submitted"] for r in q4["items"] if r["id"] == "zhang"] == [0]
 
 
+@both_backends
+def test_a_co_author_who_left_earns_nothing_even_from_a_decision_written_before(db):
+    """退出联名: the adoption's record still names the co-author (review wrote it before it
+    heard they left); their leaving, whether it comes first or last, keeps them out."""
+    person(db, "zhang", "张三", ["member"])
+    person(db, "li", "李四", ["member"])
+    for order in ("left first", "left last"):
+        report_id = f"named-{order[5:9]}"
+        left = event("report_co_author_declined", report_id, at(date(2026, 7, 2)),
+                     co=(), person_id="li", person_name="李四")
+        steps = [event("report_submitted", report_id, at(date(2026, 7, 1)), co=("li",)),
+                 event("report_adopted", report_id, at(date(2026, 7, 3)), co=("li",),
+                       mode="single", level="county", decided_on="2026-07-03")]
+        steps = [left] + steps if order == "left first" else steps + [left]
+        for step in steps:
+            handlers.on_report_events(db, Settings, step)
+        credited = {l[2] for l in lines_of(db) if l[0] == report_id and l[1] == "person"}
+        assert credited == {"zhang"}, order
+
+
 def test_the_hourly_timer_sends_the_quarters_reminders_once(container_factory, service_config,
                                                              monkeypatch):
     """The reminders go out by themselves: scoring's timer entrypoint, every hour, on the

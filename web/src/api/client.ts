@@ -114,3 +114,49 @@ export function newIdempotencyKey(): string {
   if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID()
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
 }
+
+/** The API's paths that take a multipart upload (the field ``file``), typed by their answer. */
+type UploadPaths = {
+  [P in keyof paths]: paths[P] extends { post: { requestBody?: { content: { 'multipart/form-data': unknown } } } } ? P : never
+}[keyof paths]
+type UploadAnswer<P extends UploadPaths> = paths[P] extends {
+  post: { responses: { 200: { content: { 'application/json': infer T } } } }
+} ? T : paths[P] extends { post: { responses: { 201: { content: { 'application/json': infer T } } } } } ? T : never
+
+/**
+ * Send one file as multipart ``file`` (openapi-fetch sends JSON). XMLHttpRequest rather
+ * than fetch: it reports upload progress, which a large file on a phone needs.
+ * ``path`` is the API's path with its parameters filled in (``url``).
+ */
+export function upload<P extends UploadPaths>(path: P, url: string, file: File,
+  onProgress?: (percent: number) => void): Promise<UploadAnswer<P>> {
+  void path  // only for the answer's type
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest()
+    request.open('POST', url)
+    request.withCredentials = true
+    request.setRequestHeader('X-Requested-With', 'minyi')
+    request.setRequestHeader('Accept-Language', 'zh-CN')
+    if (onProgress) {
+      request.upload.onprogress = (event) => {
+        if (event.lengthComputable) onProgress(Math.round((event.loaded / event.total) * 100))
+      }
+    }
+    request.onerror = () => reject(new ApiError(0, 'network', 'the request did not reach the server'))
+    request.onload = () => {
+      let data: Record<string, unknown> = {}
+      try {
+        data = JSON.parse(request.responseText || '{}')
+      } catch {
+        // not JSON: the status says what happened
+      }
+      if (request.status >= 200 && request.status < 300) return resolve(data as UploadAnswer<P>)
+      if (request.status === 401) onUnauthorized()
+      reject(new ApiError(request.status, String(data.title ?? ''), String(data.detail ?? ''),
+        (data.errors ?? {}) as Record<string, string[]>, String(data.code ?? '')))
+    }
+    const body = new FormData()
+    body.append('file', file)
+    request.send(body)
+  })
+}

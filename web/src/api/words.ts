@@ -121,6 +121,7 @@ export const CHANNELS: Readonly<Record<string, string>> = {
 export const EVENT_NAMES: Readonly<Record<string, string>> = {
   "report_submitted": "信息提交",
   "report_resubmitted": "重新提交",
+  "report_co_author_declined": "退出联名",
   "report_returned": "退回修改",
   "report_retained": "留存",
   "report_rejected": "不予采用",

@@ -1,0 +1,95 @@
+"""Every report the office receives gets in (docs/reports.md), in Debian's Chromium, on
+a desktop and on a phone: the office enters a paper report handed in as a Word file for a
+member (代录, 从Word导入); the member then finds it as theirs, with who entered it; the
+co-author it names, who was never asked, leaves it (退出联名). No console errors."""
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from gateway.tests.test_docx_import import ANALYSIS, SITUATION, SUGGESTIONS, docx
+from journey import VIEWPORTS, Journey
+from test_office_workbench import login
+from tests.people import make_people
+from tests.system import eventually
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
+        system, browser, viewport, tmp_path):
+    unit_id, people = make_people(system, laozhang=["member"], xiaozhou=["officer"],
+                                  bianji=["editor"])
+    # Each run makes people of the same names: the unit tells this run's apart.
+    unit_name = next(u["name"] for u in system.admin().get("/units?page_size=200").json()["items"]
+                     if u["id"] == unit_id)
+    member, co_author, editor = people["laozhang"], people["xiaozhou"], people["bianji"]
+    suffix = uuid.uuid4().hex[:4]
+    title = f"关于加强农村饮水安全保障{suffix}的建议"
+    word = tmp_path / "饮水安全.docx"
+    word.write_bytes(docx(title, "民进县委会 老张", "一、基本情况", SITUATION, "二、存在问题",
+                          ANALYSIS, "三、对策建议", SUGGESTIONS))
+
+    def journey(person):
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        walk = Journey(context.new_page(), system.base, tmp_path, viewport)
+        login(walk, person.api.get("/me").json()["username"])
+        return walk
+
+    # The editor: 代录信息, the author by name, the text from the Word file.
+    office = journey(editor)
+    page = office.page
+    office.nav("代录信息")
+    expect(page.get_by_role("heading", name="代录社情民意信息")).to_be_visible()
+    author_box = page.get_by_role("combobox", name="作者", exact=True)
+    page.locator(".el-select__wrapper", has=author_box).click()
+    author_box.press_sequentially("laozhang", delay=50)
+    page.locator(".el-select-dropdown__item:visible", has_text=unit_name).first.click()
+    page.locator("[data-test=word-file]").set_input_files(str(word))
+    expect(page.get_by_text("已从 Word 导入")).to_be_visible()
+    expect(page.get_by_label("标题")).to_have_value(title)
+    expect(page.get_by_label("情况")).to_have_value(SITUATION)
+    expect(page.get_by_label("建议")).to_have_value(SUGGESTIONS)
+    # What it could not place is named, not lost: the author's line.
+    expect(page.locator("[data-test=import-warnings]")).to_contain_text("民进县委会 老张")
+    office.pick("类别", "乡村振兴")
+    co_authors = page.get_by_role("combobox", name="联名作者", exact=True)
+    page.locator(".el-select__wrapper", has=co_authors).click()
+    co_authors.press_sequentially("xiaozhou", delay=50)
+    page.locator(".el-select-dropdown__item:visible", has_text=unit_name).first.click()
+    page.keyboard.press("Escape")
+    office.shot("01-enter-from-word")
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/reports/[0-9a-f-]{36}$"))
+    report_id = page.url.rsplit("/", 1)[-1]
+    expect(page.locator("[data-test=entered-by]")).to_contain_text("由 bianji 代录")
+    expect(page.get_by_text("作者：laozhang")).to_be_visible()
+    office.shot("02-entered")
+    assert office.errors == []
+
+    # The member: in their list as theirs, with who typed it in; told of it.
+    own = journey(member)
+    page = own.page
+    own.nav("信息列表")
+    page.get_by_role("link", name=title).first.click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.locator("[data-test=entered-by]")).to_contain_text("由 bianji 代录")
+    expect(page.get_by_text("由 bianji 代录").last).to_be_visible()  # in the timeline
+    own.shot("03-member-sees-it")
+    assert eventually(lambda: any(n["kind"] == "entered" for n in member.api.get(
+        "/notifications").json()["items"]), timeout=10)
+    assert own.errors == []
+
+    # The co-author, named without being asked, leaves.
+    named = journey(co_author)
+    page = named.page
+    page.goto(f"{system.base}/reports/{report_id}")
+    expect(page.get_by_text("您被列为这篇信息的联名作者")).to_be_visible()
+    named.shot("04-co-author")
+    page.get_by_role("button", name="退出联名").click()
+    page.get_by_role("dialog").get_by_role("button", name="确定退出").click()
+    expect(page.get_by_text("已退出联名")).to_be_visible()
+    expect(page).to_have_url(f"{system.base}/reports")
+    assert member.api.get(f"/reports/{report_id}").json()["co_author_ids"] == []
+    assert named.errors == []
