@@ -176,7 +176,8 @@ class ProblemWsgiApp(WsgiApp):
             route = provider.url
             length, limit = request.content_length, getattr(provider, "max_body", MAX_BODY)
             if length is not None and length > limit:
-                raise PayloadTooLarge(f"the body may not exceed {limit} bytes")
+                raise PayloadTooLarge(getattr(provider, "too_large", None)
+                                      or f"the body may not exceed {limit} bytes")
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
@@ -215,10 +216,12 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, prefix=PREFIX, summary="", body=None, answer=None,
                  page_of=None, query=(), status=200, public=False, roles=None, binary=None,
-                 idempotent=False, max_body=MAX_BODY, upload=None, **kwargs):
+                 idempotent=False, max_body=MAX_BODY, upload=None, too_large=None, **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.DomainError,))
         super().__init__(method, prefix + url, **kwargs)
         self.max_body = max_body  # refused from the headers, before the body is read
+        # What such a refusal says, when the route has its own words for it.
+        self.too_large = too_large
         # What /openapi.json says of this route (gateway/openapi.py).
         self.doc = {"summary": summary, "body": body, "answer": answer, "page_of": page_of,
                     "query": query, "status": status, "public": public, "roles": roles,

@@ -11,11 +11,13 @@ from urllib.parse import quote
 import eventlet
 from kombu import Connection
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from minyi_common import contracts as c
 from minyi_common.db import Database, OutboxRelay
-from minyi_common import i18n, principals
+from minyi_common import config, i18n, principals
 from minyi_common.errors import Forbidden, Unauthorized, ValidationFailed
 from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
@@ -23,10 +25,11 @@ from minyi_common.contracts import MAY, ReportInputSchema, load_page, require_ro
 
 from . import directory, docs, metrics, openapi, webapp
 from .directory import auth, roster
-from .adapters import docx_import, roster_xlsx
+from . import attachments
+from .adapters import blobs, docx_import, roster_xlsx, uploads
 from .adapters.orm import metadata
-from .http import (ROUTE_ROLES, RateLimited, api, client_address, json_response, problem,
-                   read_json)
+from .http import (ROUTE_ROLES, PayloadTooLarge, RateLimited, api, client_address,
+                   json_response, problem, read_json)
 from .recent import Recent
 
 READY_DEADLINE = 2.0
@@ -37,6 +40,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a roster of thousands is a few hundred KB
 # The multipart envelope around a .docx of at most docx_import.MAX_BYTES.
 DOCX_IMPORT_MAX_BYTES = docx_import.MAX_BYTES + 64 * 1024
+# The multipart envelope around one attachment of at most attachments.MAX_BYTES.
+ATTACHMENT_MAX_BODY = 20 * 1024 * 1024 + 64 * 1024
+ATTACHMENT_TOO_LARGE = "a file may not exceed 20 MB"
+UPLOAD_REFUSALS = {
+    "type": "Only JPEG, PNG, PDF, DOCX and XLSX files are kept, judged by their content, "
+            "not their name.",
+    "bomb": "The file inflates far beyond its size: not a usable document.",
+    "image": "The picture cannot be read, or has too many pixels.",
+}
 DOCX_REFUSALS = {
     "doc": "A Word 97-2003 (.doc) or WPS file: save it as .docx in Word or WPS, then import it.",
     "not_docx": "Not a Word document (.docx).",
@@ -51,6 +63,17 @@ SESSION_COOKIE = "minyi_session"
 # same-origin request without CORS (we allow none).
 CSRF_HEADER, CSRF_VALUE = "X-Requested-With", "minyi"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class BlobStore(DependencyProvider):
+    """Where uploaded files are kept (MINYI_BLOB_URL, or the data directory's folder)."""
+
+    def setup(self):
+        settings = self.container.config["MINYI"]
+        self.store = blobs.store_for(settings.blob_url, config.data_dir())
+
+    def get_dependency(self, worker_ctx):
+        return self.store
 
 
 class SecretKey(DependencyProvider):
@@ -87,11 +110,17 @@ class GatewayService:
     settings = Settings()
     db = DatabaseProvider(metadata)
     secret = SecretKey()
+    blobs = BlobStore()
     request_context = RequestContext()
     intake = TimedRpcProxy("intake")
     review = TimedRpcProxy("review")
     scoring = TimedRpcProxy("scoring")
     notify = TimedRpcProxy("notify")
+
+    @timer(interval=600)
+    def sweep_uploads(self):
+        """Drop the bytes of uploads whose gateway died before their owner claimed them."""
+        attachments.sweep(self.db, self.blobs)
 
     # --- who is calling ----------------------------------------------------------------
     def _principal(self, request, password_pending_ok=False) -> dict:
@@ -434,6 +463,69 @@ class GatewayService:
             raise ValidationFailed(
                 "the upload needs a .docx file in the multipart field file",
                 {"file": [DOCX_REFUSALS[refused.reason]]}) from None
+
+    @api("POST", "/reports/<report_id>/attachments", upload="file", answer=c.AttachmentSchema,
+         status=201, max_body=ATTACHMENT_MAX_BODY, too_large=ATTACHMENT_TOO_LARGE,
+         summary="Attach a file (JPEG, PNG, PDF, DOCX or XLSX by its content; at most 20 MB, "
+                 "10 per report): the author or who entered it, until it is decided")
+    def add_attachment(self, request, report_id):
+        principal = self._principal(request)
+        upload = self._file(request, attachments.MAX_BYTES, ATTACHMENT_MAX_BODY)
+        try:
+            kept = attachments.checked(upload.read(attachments.MAX_BYTES + 1)
+                                       if upload else b"", upload and upload.filename)
+        except uploads.Refused as refused:
+            raise ValidationFailed("the upload is not a file that can be kept",
+                                   {"file": [UPLOAD_REFUSALS[refused.reason]]}) from None
+        answer = attachments.store_and_claim(
+            self.db, self.blobs, kept,
+            lambda blob: self.intake.add_attachment(principal, report_id, blob))
+        return json_response(answer, status=201)
+
+    @api("GET", "/reports/<report_id>/attachments", answer=c.Attachments,
+         summary="The files on a report I may see")
+    def list_attachments(self, request, report_id):
+        return self.intake.list_attachments(self._principal(request), report_id)
+
+    @api("GET", "/reports/<report_id>/attachments/<attachment_id>", binary="application/octet-stream",
+         summary="A file on a report I may see (404 for anyone else)")
+    def download_attachment(self, request, report_id, attachment_id):
+        found = self.intake.attachment_to_send(self._principal(request), report_id,
+                                               attachment_id)
+        return Response(self.blobs.chunks(found["key"]), content_type=found["content_type"],
+                        direct_passthrough=True, headers={
+                            "Content-Length": str(found["size"]),
+                            "Content-Disposition": "attachment; filename=attachment; "
+                                                   f"filename*=UTF-8''{quote(found['name'])}",
+                            "X-Content-Type-Options": "nosniff",
+                            "Cache-Control": "private, no-store"})
+
+    @api("DELETE", "/reports/<report_id>/attachments/<attachment_id>",
+         summary="Take a file off my draft or returned report")
+    def delete_attachment(self, request, report_id, attachment_id):
+        gone = self.intake.delete_attachment(self._principal(request), report_id,
+                                             attachment_id)
+        self.blobs.delete(gone["key"])  # after the record is gone: never a dangling record
+        return Response(status=204)
+
+    def _file(self, request, limit: int, envelope: int):
+        """The multipart ``file``, read while it streams and cut off past ``limit`` (413,
+        nothing kept: werkzeug stops reading past the request's limit)."""
+        request.max_content_length = envelope
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:  # a body sent without its length, cut off at the limit
+            raise PayloadTooLarge(ATTACHMENT_TOO_LARGE) from None
+        if upload is None:
+            raise ValidationFailed("the upload is not a file that can be kept",
+                                   {"file": ["Choose a file to upload."]})
+        head = upload.stream.tell() if upload.stream.seekable() else 0
+        upload.stream.seek(0, 2)
+        size = upload.stream.tell()
+        upload.stream.seek(head)
+        if size > limit:
+            raise PayloadTooLarge(ATTACHMENT_TOO_LARGE)
+        return upload
 
     @api("POST", "/reports/<report_id>/co-authorship/decline", answer=c.CoAuthorshipDeclined,
          summary="Leave a report I am named on as co-author (退出联名), until it is decided")

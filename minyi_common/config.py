@@ -64,6 +64,9 @@ class Settings:
     # Encrypt what notify keeps secret (webhook secrets): the first key encrypts, every
     # one decrypts (rotation). Empty: a key made on first start in the data directory.
     data_keys: tuple = ()
+    # Where uploaded files are kept: s3://bucket[/prefix]?endpoint=… for an object store,
+    # empty for the folder "files" in the data directory.
+    blob_url: str = ""
 
     @property
     def web_url(self) -> str:
@@ -131,4 +134,5 @@ def load(service: str) -> Settings:
         metrics_token=env.get("MINYI_METRICS_TOKEN") or None,
         trusted_proxies=int(env.get("MINYI_TRUSTED_PROXIES", "0")),
         data_keys=data_keys,
+        blob_url=env.get("MINYI_BLOB_URL", ""),
     )

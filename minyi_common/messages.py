@@ -118,6 +118,10 @@ DETAILS = (
     ("invalid_import", N_("the roster file has errors; nothing was imported")),
     ("invalid_file", N_("the upload needs an .xlsx file in the multipart field file")),
     ("invalid_docx", N_("the upload needs a .docx file in the multipart field file")),
+    ("attachment_too_large", N_("a file may not exceed {limit} MB")),
+    ("invalid_upload", N_("the upload is not a file that can be kept")),
+    ("only_author_attaches", N_("only the author, or who entered the report, attaches files to it")),
+    ("cannot_attach", N_("a report in status {status} takes no more files")),
     ("not_ready", N_("not answering: {services}")),
     ("unhandled", N_("something went wrong on our side; quote request id {request_id}")),
 )
@@ -224,4 +228,9 @@ FIELD_MESSAGES = (
     N_("A Word 97-2003 (.doc) or WPS file: save it as .docx in Word or WPS, then import it."),
     N_("Not a Word document (.docx)."),
     N_("The file inflates far beyond its size: not a usable Word document."),
+    N_("Choose a file to upload."),
+    N_("Only JPEG, PNG, PDF, DOCX and XLSX files are kept, judged by their content, not their name."),
+    N_("The file inflates far beyond its size: not a usable document."),
+    N_("The picture cannot be read, or has too many pixels."),
+    N_("At most {max} files on one report."),
 )

@@ -72,6 +72,9 @@ class Api:
     def patch(self, path, json=None, **kw):
         return self.call("PATCH", path, json=json, **kw)
 
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
     def login(self, username, password) -> "Api":
         answer = self.post("/auth/login", {"username": username, "password": password})
         assert answer.status_code == 200, answer.text

@@ -15,7 +15,7 @@ SERVICES = ("intake", "review", "scoring", "notify", "gateway")
 
 CREDENTIALS = {"MINYI_ADMIN_PASSWORD": "from-the-test", "MINYI_BROKER_PASSWORD": "broker-secret",
                "MINYI_DB_PASSWORD": "db-secret", "MINYI_PRINCIPAL_KEY": "k" * 64,
-               "MINYI_DATA_KEY": "d" * 64}
+               "MINYI_DATA_KEY": "d" * 64, "MINYI_BLOB_PASSWORD": "blob-secret"}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,11 @@ def compose():
 
 
 def test_every_service_and_its_infrastructure_is_there(compose):
-    assert set(compose["services"]) == {*SERVICES, "rabbitmq", "postgres"}
+    assert set(compose["services"]) == {*SERVICES, "rabbitmq", "postgres", "minio"}
+    assert compose["services"]["minio"]["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+    gateway = compose["services"]["gateway"]
+    assert gateway["environment"]["MINYI_BLOB_URL"].startswith("s3://")
+    assert gateway["depends_on"]["minio"]["condition"] == "service_healthy"
     for name in SERVICES:
         service = compose["services"][name]
         assert service["command"] == [name]

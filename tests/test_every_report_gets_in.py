@@ -1,5 +1,9 @@
 """Every report the office receives gets in (docs/reports.md), over HTTP on a system
 started like `make run`, on SQLite and PostgreSQL: 代录 for an author who hands in paper."""
+import hashlib
+import io
+import os
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -136,3 +140,99 @@ def test_a_word_file_fills_the_form_and_what_is_no_docx_is_refused_in_chinese(of
     assert member.api.post("/reports/docx-import").status_code == 422  # no file at all
     # Nothing is ever stored by an import.
     assert len(office["admin"].get("/reports?page_size=200").json()["items"]) == before
+
+
+def photo_with_gps(width=40, height=20) -> bytes:
+    """A phone's photo: taken sideways (orientation 6) with where it was taken."""
+    from PIL import Image
+    image = Image.new("RGB", (width, height), "navy")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° to show upright
+    exif[0x010F] = "某品牌手机"
+    exif.get_ifd(0x8825).update({1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 9.0, 0.0)})
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def stored_files(system) -> set:
+    folder = os.path.join(system.data_dir, "files")
+    return {n for n in os.listdir(folder)} if os.path.isdir(folder) else set()
+
+
+def test_files_on_a_report_are_checked_by_content_cleaned_and_kept_from_strangers(office, system):
+    from PIL import Image
+    author, editor, stranger = office["laowang"], office["bianji"], office["outsider"]
+    report_id = author.api.post("/reports", REPORT).json()["id"]
+    url = f"/reports/{report_id}/attachments"
+    photo = photo_with_gps()
+    added = author.api.post(url, files={"file": ("现场照片.jpg", photo, "image/jpeg")})
+    assert added.status_code == 201, added.text
+    kept = added.json()
+    assert kept["name"] == "现场照片.jpg" and kept["content_type"] == "image/jpeg"
+    # Whoever may see the report downloads it; nobody else learns it exists.
+    got = editor.api.get(f"{url}/{kept['id']}")
+    assert got.status_code == 200
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert hashlib.sha256(got.content).hexdigest() == kept["sha256"]
+    assert len(got.content) == kept["size"]
+    upright = Image.open(io.BytesIO(got.content))
+    assert upright.size == (20, 40)  # turned upright by its orientation
+    assert not upright.getexif() and b"Exif" not in got.content  # and no GPS left
+    assert stranger.api.get(f"{url}/{kept['id']}").status_code == 404
+    assert stranger.api.get(url).status_code == 404
+    assert [a["id"] for a in author.api.get(url).json()["items"]] == [kept["id"]]
+
+    before = stored_files(system)
+    exe = author.api.post(url, files={"file": ("photo.jpg", b"MZ\x90\x00" + b"\0" * 5000,
+                                               "image/jpeg")})
+    assert exe.status_code == 422 and "按文件内容判断" in exe.json()["errors"]["file"][0]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(io.BytesIO(docx("关于某事的建议"))) as real:
+            for item in real.infolist():
+                z.writestr(item, real.read(item))
+        z.writestr("word/media/padding.bin", b"\0" * (120 << 20))
+    assert author.api.post(url, files={"file": ("b.docx", bomb.getvalue(), DOCX)}
+                           ).status_code == 422
+    too_big = author.api.post(url, files={"file": ("big.pdf", b"%PDF-1.7\n" + b"0" * (21 << 20),
+                                                   "application/pdf")})
+    assert too_big.status_code == 413 and too_big.json()["code"] == "attachment_too_large"
+    assert stranger.api.post(url, files={"file": ("a.jpg", photo, "image/jpeg")}
+                             ).status_code == 404
+    assert stored_files(system) == before  # nothing of a refused upload is kept
+    # Ten at most.
+    before = stored_files(system)
+    for n in range(9):
+        assert author.api.post(url, files={"file": (f"{n}.pdf", b"%PDF-1.7\n%%EOF\n",
+                                                    "application/pdf")}).status_code == 201
+    eleventh = author.api.post(url, files={"file": ("11.pdf", b"%PDF-1.7\n%%EOF\n",
+                                                    "application/pdf")})
+    assert eleventh.status_code == 422 and eleventh.json()["errors"]["file"] == [
+        "每篇信息最多上传 10 个附件。"]
+    assert len(stored_files(system) - before) == 9  # the eleventh's bytes are dropped
+    # Submitted: files stay until it is returned.
+    assert author.api.delete(f"{url}/{kept['id']}").status_code == 409
+
+
+def test_a_file_is_taken_off_a_draft_with_its_bytes(office, system):
+    author = office["laowang"]
+    report_id = author.api.post("/reports", dict(REPORT, draft=True)).json()["id"]
+    url = f"/reports/{report_id}/attachments"
+    before = stored_files(system)
+    added = author.api.post(url, files={"file": ("表.xlsx", _xlsx(), "application/octet-stream")})
+    assert added.status_code == 201 and added.json()["content_type"].endswith(".sheet")
+    assert len(stored_files(system) - before) == 1
+    assert author.api.delete(f"{url}/{added.json()['id']}").status_code == 204
+    assert stored_files(system) == before
+    assert author.api.get(url).json()["items"] == []
+
+
+def _xlsx() -> bytes:
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["小区", "楼栋数"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -57,6 +57,15 @@ sessions = Table(
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )
 
+# Files stored in the blob store and not yet claimed by the service that owns them. A
+# gateway killed between the two leaves a row here; the sweep drops its bytes later, so
+# no half-claimed file is ever reachable (no service knows of it).
+uploads_in_flight = Table(
+    "uploads_in_flight", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
+
 settings = Table(
     "settings", metadata,
     Column("key", String(64), primary_key=True),

@@ -1,6 +1,6 @@
 """A report as intake answers it: what it says, who wrote it, what became of it.
 """
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 
 
@@ -96,3 +96,31 @@ class DocxImport(Schema):
     warnings = fields.List(fields.String(), required=True, metadata={
         "description": "what the person should check: text not placed, parts missing or "
                        "too long, tables turned into text, pictures left out (Chinese)"})
+
+
+class AttachmentSchema(Schema):
+    """A file on a report: what it is, by the bytes kept (docs/reports.md)."""
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "bytes kept"})
+    content_type = fields.String(required=True)
+    sha256 = fields.String(required=True, metadata={"description": "of the bytes kept"})
+    uploaded_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class Attachments(Schema):
+    items = fields.List(fields.Nested(AttachmentSchema), required=True)
+
+
+class AttachmentClaim(Schema):
+    """What the gateway tells the owner of a file it stored (never the bytes)."""
+
+    class Meta:
+        unknown = RAISE
+
+    key = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    size = fields.Integer(required=True, validate=validate.Range(min=0, max=20 * 1024 * 1024))
+    content_type = fields.String(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))

@@ -109,6 +109,28 @@ def can_see(principal: dict, report: dict) -> bool:
     return has_role(principal, "unit_admin") and bool(units & set(principal["unit_ids"]))
 
 
+# Files go on a report until it is decided; they are taken off while it may be edited.
+ATTACHABLE = ("draft", "submitted", "resubmitted", "returned")
+MAX_ATTACHMENTS = 10
+
+
+def check_may_attach(report: dict, principal: dict, attached: int) -> None:
+    if not acts_for_author(principal, report):
+        raise Forbidden("only the author, or who entered the report, attaches files to it")
+    if report["status"] not in ATTACHABLE:
+        raise Conflict(f"a report in status {report['status']!r} takes no more files")
+    if attached >= MAX_ATTACHMENTS:
+        raise ValidationFailed("some fields are invalid", {"file": [
+            f"At most {MAX_ATTACHMENTS} files on one report."]})
+
+
+def check_may_detach(report: dict, principal: dict) -> None:
+    if not acts_for_author(principal, report):
+        raise Forbidden("only the author, or who entered the report, attaches files to it")
+    if report["status"] not in EDITABLE:
+        raise Conflict(f"a report in status {report['status']!r} cannot be edited")
+
+
 def check_may_decline(report: dict, principal: dict) -> None:
     """A co-author may leave (退出联名) until the report is decided (docs/reports.md)."""
     if principal["id"] not in report["co_author_ids"]:

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 
 from minyi_common import events, officetime
-from minyi_common.contracts import (ReportSchema, load_page, load_principal,
+from minyi_common.contracts import (AttachmentClaim, AttachmentSchema, ReportSchema,
+                                    load_contract, load_page, load_principal,
                                     load_report_input, may, reusable)
 from minyi_common.db import DirectoryCopy, Every, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -162,6 +163,65 @@ def decline_co_authorship(db, principal, report_id) -> dict:
                 person_name=person["display_name"] if person else None))
         uow.commit()
     return {"report_id": report_id, "declined_at": now.isoformat()}
+
+
+# --- attachments: the gateway keeps the bytes, intake what they are and who has them ----
+def add_attachment(db, principal, report_id, blob) -> dict:
+    """Record a file the gateway stored (``blob``: key, name, size, content_type, sha256)
+    on a report; refused (and the gateway drops the bytes) unless it may go there."""
+    principal = load_principal(principal)
+    blob = load_contract(AttachmentClaim, blob)
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        _lock(uow, report_id)
+        report = _visible(repo, principal, report_id)
+        domain.check_may_attach(report, principal, len(repo.attachments(report_id)))
+        row = {**blob, "id": str(uuid.uuid4()), "report_id": report_id,
+               "uploaded_by": principal["id"], "created_at": utcnow()}
+        repo.add_attachment(row)
+        uow.commit()
+    return reusable(AttachmentSchema).dump(row)
+
+
+def list_attachments(db, principal, report_id) -> dict:
+    principal = load_principal(principal)
+    with db.unit_of_work(read_only=True) as uow:
+        repo = IntakeRepository(uow)
+        _visible(repo, principal, report_id)
+        items = repo.attachments(report_id)
+    return {"items": reusable(AttachmentSchema, many=True).dump(items)}
+
+
+def attachment_to_send(db, principal, report_id, attachment_id) -> dict:
+    """A file's record with its blob key, for whoever may see the report (404 for
+    anyone else, as for an unknown file)."""
+    principal = load_principal(principal)
+    with db.unit_of_work(read_only=True) as uow:
+        repo = IntakeRepository(uow)
+        _visible(repo, principal, report_id)
+        found = [a for a in repo.attachments(report_id, with_keys=True)
+                 if a["id"] == attachment_id]
+    if not found:
+        raise NotFound(f"no file {attachment_id}")
+    return {**reusable(AttachmentSchema).dump(found[0]), "key": found[0]["key"]}
+
+
+def delete_attachment(db, principal, report_id, attachment_id) -> dict:
+    """Take a file off a draft or returned report; answers its key, for the gateway to
+    drop the bytes once this has committed."""
+    principal = load_principal(principal)
+    with db.unit_of_work() as uow:
+        repo = IntakeRepository(uow)
+        _lock(uow, report_id)
+        report = _visible(repo, principal, report_id)
+        found = [a for a in repo.attachments(report_id, with_keys=True)
+                 if a["id"] == attachment_id]
+        if not found:
+            raise NotFound(f"no file {attachment_id}")
+        domain.check_may_detach(report, principal)
+        repo.remove_attachment(report_id, attachment_id)
+        uow.commit()
+    return {"id": attachment_id, "key": found[0]["key"]}
 
 
 def _lock(uow, *report_ids: str) -> None:

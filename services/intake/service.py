@@ -32,6 +32,22 @@ class IntakeService:
         return handlers.decline_co_authorship(self.db, principal, report_id)
 
     @rpc
+    def add_attachment(self, principal, report_id, blob):
+        return handlers.add_attachment(self.db, principal, report_id, blob)
+
+    @rpc
+    def list_attachments(self, principal, report_id):
+        return handlers.list_attachments(self.db, principal, report_id)
+
+    @rpc
+    def attachment_to_send(self, principal, report_id, attachment_id):
+        return handlers.attachment_to_send(self.db, principal, report_id, attachment_id)
+
+    @rpc
+    def delete_attachment(self, principal, report_id, attachment_id):
+        return handlers.delete_attachment(self.db, principal, report_id, attachment_id)
+
+    @rpc
     def get_report(self, principal, report_id):
         return handlers.get_report(self.db, principal, report_id)
 

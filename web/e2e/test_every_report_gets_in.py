@@ -11,7 +11,10 @@ from playwright.sync_api import expect
 from gateway.tests.test_docx_import import ANALYSIS, SITUATION, SUGGESTIONS, docx
 from journey import VIEWPORTS, Journey
 from test_office_workbench import login
+from PIL import Image
+
 from tests.people import make_people
+from tests.test_every_report_gets_in import photo_with_gps
 from tests.system import eventually
 
 
@@ -54,6 +57,10 @@ def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
     # What it could not place is named, not lost: the author's line.
     expect(page.locator("[data-test=import-warnings]")).to_contain_text("民进县委会 老张")
     office.pick("类别", "乡村振兴")
+    photo = tmp_path / "现场照片.jpg"
+    photo.write_bytes(photo_with_gps())
+    page.locator("[data-test=attach-files]").set_input_files(str(photo))
+    expect(page.get_by_text("现场照片.jpg")).to_be_visible()
     co_authors = page.get_by_role("combobox", name="联名作者", exact=True)
     page.locator(".el-select__wrapper", has=co_authors).click()
     co_authors.press_sequentially("xiaozhou", delay=50)
@@ -65,6 +72,7 @@ def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
     report_id = page.url.rsplit("/", 1)[-1]
     expect(page.locator("[data-test=entered-by]")).to_contain_text("由 bianji 代录")
     expect(page.get_by_text("作者：laozhang")).to_be_visible()
+    expect(page.locator("[data-test=attachments]")).to_contain_text("现场照片.jpg")
     office.shot("02-entered")
     assert office.errors == []
 
@@ -76,6 +84,10 @@ def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     expect(page.locator("[data-test=entered-by]")).to_contain_text("由 bianji 代录")
     expect(page.get_by_text("由 bianji 代录").last).to_be_visible()  # in the timeline
+    with page.expect_download() as download:
+        page.locator("[data-test=attachments]").get_by_role("link", name="现场照片.jpg").click()
+    kept = Image.open(download.value.path())
+    assert kept.size == (20, 40) and not kept.getexif()  # upright, and no GPS left
     own.shot("03-member-sees-it")
     assert eventually(lambda: any(n["kind"] == "entered" for n in member.api.get(
         "/notifications").json()["items"]), timeout=10)

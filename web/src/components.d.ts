@@ -14,6 +14,7 @@ declare module 'vue' {
     AdminLayout: typeof import('./components/AdminLayout.vue')['default']
     AdminNav: typeof import('./components/AdminNav.vue')['default']
     AppLayout: typeof import('./components/AppLayout.vue')['default']
+    AttachmentList: typeof import('./components/AttachmentList.vue')['default']
     BarChart: typeof import('./components/BarChart.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElButton: typeof import('element-plus/es')['ElButton']

@@ -92,3 +92,9 @@ export function previousQuarter(year: number, quarter: number): { year: number; 
 export function officeToday(when = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: OFFICE_ZONE }).format(when)
 }
+
+/** A file's size as people read it: 1.2 MB, 35 KB. */
+export function fileSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`
+}

@@ -55,6 +55,22 @@ co_author_declines = Table(
     Column("at", UTCDateTime(), nullable=False),
 )
 
+# Files on a report (docs/reports.md): what each is and where the gateway keeps its
+# bytes (``key`` in the blob store); the bytes never pass through intake.
+report_attachments = Table(
+    "report_attachments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("report_id", String(36), ForeignKey("reports.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 report_history = Table(
     "report_history", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

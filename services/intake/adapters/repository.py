@@ -5,8 +5,8 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from minyi_common.db import conflict_insert, decode_json, utcnow
 
-from .orm import (co_author_declines, idempotency_keys, people, report_co_authors,
-                  report_history, reports)
+from .orm import (co_author_declines, idempotency_keys, people, report_attachments,
+                  report_co_authors, report_history, reports)
 
 
 # What a report's history shows of each entry.
@@ -92,6 +92,26 @@ class IntakeRepository:
             report_co_authors.c.person_id == person_id))
         self.uow.execute(insert(co_author_declines), dict(report_id=report_id,
                                                           person_id=person_id, at=at))
+
+    # --- attachments (what each file is; the gateway keeps the bytes) ---------------
+    ATTACHMENT_FIELDS = ("id", "name", "size", "content_type", "sha256", "uploaded_by",
+                         "created_at")
+
+    def attachments(self, report_id: str, with_keys=False) -> list:
+        columns = [report_attachments.c[n] for n in self.ATTACHMENT_FIELDS]
+        if with_keys:
+            columns.append(report_attachments.c.key)
+        return [dict(r) for r in self.uow.execute(
+            select(*columns).where(report_attachments.c.report_id == report_id)
+            .order_by(report_attachments.c.created_at, report_attachments.c.id)).mappings()]
+
+    def add_attachment(self, row: dict) -> None:
+        self.uow.execute(insert(report_attachments), row)
+
+    def remove_attachment(self, report_id: str, attachment_id: str) -> None:
+        self.uow.execute(delete(report_attachments).where(
+            report_attachments.c.report_id == report_id,
+            report_attachments.c.id == attachment_id))
 
     def get(self, report_id: str, with_history=False) -> dict | None:
         row = self.uow.execute(select(reports).where(reports.c.id == report_id)).mappings().first()
