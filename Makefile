@@ -57,6 +57,7 @@ bench: install web
 	$(BIN)/python -m bench.login_flood
 	$(BIN)/python -m bench.similarity_hints
 	$(BIN)/python -m bench.scoring_scale
+	$(BIN)/python -m bench.backlog_import
 
 ## Each reliability mechanism taken out in a scratch copy, its tests expected to fail
 ## (tools/breakages.toml; about ten minutes, not part of `make test`).

@@ -24,9 +24,9 @@ from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, Tim
 from minyi_common.contracts import MAY, ReportInputSchema, load_page, require_role
 
 from . import directory, docs, metrics, openapi, webapp
-from .directory import auth, roster
+from .directory import auth, backlog, roster
 from . import attachments
-from .adapters import blobs, docx_import, roster_xlsx, uploads
+from .adapters import backlog_xlsx, blobs, docx_import, roster_xlsx, uploads
 from .adapters.orm import metadata
 from .http import (ROUTE_ROLES, PayloadTooLarge, RateLimited, api, client_address,
                    json_response, problem, read_json)
@@ -40,6 +40,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a roster of thousands is a few hundred KB
 # The multipart envelope around a .docx of at most docx_import.MAX_BYTES.
 DOCX_IMPORT_MAX_BYTES = docx_import.MAX_BYTES + 64 * 1024
+BACKLOG_MAX_BYTES = 8 * 1024 * 1024  # thousands of reports with their text
 # The multipart envelope around one attachment of at most attachments.MAX_BYTES.
 ATTACHMENT_MAX_BODY = 20 * 1024 * 1024 + 64 * 1024
 ATTACHMENT_TOO_LARGE = "a file may not exceed 20 MB"
@@ -463,6 +464,48 @@ class GatewayService:
             raise ValidationFailed(
                 "the upload needs a .docx file in the multipart field file",
                 {"file": [DOCX_REFUSALS[refused.reason]]}) from None
+
+    @api("GET", "/reports/import-template", binary=XLSX, roles=MAY["import_reports"],
+         summary="The spreadsheet of past reports to fill in (标题, 作者用户名, ..., 成效)")
+    def backlog_template(self, request):
+        self._principal(request)
+        return Response(backlog_xlsx.template(), content_type=XLSX, headers={
+            "Content-Disposition": "attachment; filename=reports-template.xlsx; "
+                                   f"filename*=UTF-8''{quote('往期信息导入模板.xlsx')}"})
+
+    @api("POST", "/reports/imports", upload="file", answer=c.BacklogImport,
+         roles=MAY["import_reports"], max_body=BACKLOG_MAX_BYTES,
+         query=(("dry_run", "boolean", "true: check and tell, store nothing"),),
+         summary="Import past reports with their decisions and outcomes: every row or "
+                 "none; the same file again changes nothing; no notices")
+    def import_backlog(self, request):
+        principal = self._principal(request)
+        lang = i18n.language(request.headers.get("Accept-Language"))
+        request.max_content_length = BACKLOG_MAX_BYTES
+        upload = request.files.get("file")
+        try:
+            rows, header_problem = backlog_xlsx.read_rows(upload.read(BACKLOG_MAX_BYTES + 1)) \
+                if upload else (None, None)
+        except ValueError:
+            rows, header_problem = None, None
+        if rows is None or header_problem:
+            reason = ("The first row must name the columns: {columns}.".format(
+                columns="、".join(backlog_xlsx.COLUMNS)) if header_problem == "header" else
+                "The file has no rows to import." if header_problem == "empty" else
+                "Upload the past reports as an .xlsx file.")
+            raise ValidationFailed("the upload needs an .xlsx file in the multipart field file",
+                                   {"file": [reason]})
+        dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes")
+        resolved, errors = backlog.resolve(self.db, rows, backlog_xlsx.MAX_ROWS)
+        answer = self.intake.import_reports(principal, resolved, dry_run, errors)
+        for error in answer["errors"]:
+            error["message"] = i18n.translate_message(error["message"], lang)
+        if answer["errors"] and not dry_run:
+            where = "第{row}行 {column}：{message}" if lang != "en" else "row {row}, {column}: {message}"
+            return problem(422, "Invalid fields", "the file has errors; nothing was imported",
+                           {"file": [where.format(**e) for e in answer["errors"]]}, lang=lang,
+                           import_errors=answer["errors"])
+        return answer
 
     @api("POST", "/reports/<report_id>/attachments", upload="file", answer=c.AttachmentSchema,
          status=201, max_body=ATTACHMENT_MAX_BODY, too_large=ATTACHMENT_TOO_LARGE,

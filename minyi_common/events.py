@@ -88,6 +88,15 @@ PAYLOADS = {
     "report_resubmitted": {"report": fields.Nested(ReportRecord, required=True,
                                                    unknown=EXCLUDE)},
     "report_withdrawn": {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE)},
+    # A past report imported with what became of it (往期信息): no notices follow.
+    "report_imported": {
+        "report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE),
+        "status": fields.String(required=True, validate=validate.OneOf(
+            ("submitted", "adopted", "retained", "rejected"))),
+        "mode": fields.String(load_default=None, allow_none=True,
+                              validate=validate.OneOf(MODES)),
+        "decided_on": fields.Date(load_default=None, allow_none=True),
+        "outcomes": fields.List(fields.Nested(Outcome), load_default=list)},
     # A co-author left (退出联名): the record as it is now, without them.
     "report_co_author_declined": {
         "report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE),

@@ -17,11 +17,11 @@ SUBSCRIPTIONS = {
                "report_returned", "report_retained", "report_rejected",
                "report_adopted", "report_forwarded", "report_outcome_recorded"),
     "review": ("report_submitted", "report_resubmitted", "report_withdrawn",
-               "report_co_author_declined",
+               "report_co_author_declined", "report_imported",
                "directory.person_upserted", "directory.unit_upserted"),
     "scoring": ("directory.person_upserted", "directory.unit_upserted",
                 "report_submitted", "report_resubmitted", "report_withdrawn",
-                "report_co_author_declined", "report_returned", "report_retained", "report_rejected",
+                "report_co_author_declined", "report_imported", "report_returned", "report_retained", "report_rejected",
                 "report_adopted", "report_forwarded", "report_outcome_recorded"),
     "notify": ("directory.person_upserted",
                "report_submitted", "report_resubmitted",  # urgent ones: editors are told

@@ -38,7 +38,7 @@ QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
 HISTORY_ACTIONS = {"created": "创建草稿", "edited": "修改内容", "submitted": "提交",
                    "resubmitted": "重新提交", "returned": "退回修改", "adopted": "采用",
                    "retained": "留存", "rejected": "不予采用", "withdrawn": "撤回",
-                   "entered_on_behalf": "代录", "co_author_declined": "退出联名", **OUTCOMES}
+                   "entered_on_behalf": "代录", "imported": "导入往期信息", "co_author_declined": "退出联名", **OUTCOMES}
 # What a score line was given for (the scoring events of the rule table).
 SCORE_EVENTS = {"submitted": "报送", "accepted": "录用基础分", "adopted": "本级采用",
                 "forwarded": "报送部门", "upstream_adopted": "上级采用",

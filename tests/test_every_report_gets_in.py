@@ -3,6 +3,7 @@ started like `make run`, on SQLite and PostgreSQL: 代录 for an author who hand
 import hashlib
 import io
 import os
+import uuid
 import zipfile
 from datetime import date, timedelta
 
@@ -111,6 +112,7 @@ def test_a_co_author_named_without_asking_leaves_and_is_credited_no_more(office)
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def test_a_word_file_fills_the_form_and_what_is_no_docx_is_refused_in_chinese(office):
@@ -236,3 +238,82 @@ def _xlsx() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def backlog_file(rows) -> bytes:
+    from openpyxl import Workbook
+    from gateway.adapters.backlog_xlsx import COLUMNS
+    book = Workbook()
+    book.active.append(list(COLUMNS))
+    for row in rows:
+        book.active.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_past_reports_come_in_all_or_nothing_and_score_by_their_own_dates(office):
+    admin, editor, author = office["admin"], office["bianji"], office["laowang"]
+    username = author.api.get("/me").json()["username"]
+    co_author = office["xiaoli"].api.get("/me").json()["username"]
+    unit_name = next(u["name"] for u in admin.get("/units?page_size=200").json()["items"]
+                     if u["id"] == office["unit_id"])
+    tag = uuid.uuid4().hex[:4]
+    text = (SITUATION, ANALYSIS, SUGGESTIONS)
+    good = [
+        (f"关于往期饮水安全{tag}的建议", username, co_author, unit_name, "乡村振兴", "2025-03-10",
+         *text, "已采用", "2025-03-20",
+         "市级上级采用 2025-04-02；县级领导批示 2025-04-15 县长：请水利局研究落实"),
+        (f"关于往期停车治理{tag}的建议", username, "", "", "城乡建设", "2025-05-06", *text,
+         "留存", "", ""),
+        (f"关于往期校外培训{tag}的建议", username, "", "", "教育", "2025-06-01", *text, "", "", ""),
+    ]
+    bad = good + [
+        (f"关于往期错误{tag}的建议", "nobody-here", "", "无此单位", "乡村振兴", "2025-13-01", *text,
+         "已采用", "", "市级上级采用 明天"),
+    ]
+    url = "/reports/imports"
+    template = editor.api.get("/reports/import-template")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    assert author.api.post(url, files={"file": ("a.xlsx", backlog_file(good), XLSX)}
+                           ).status_code == 403
+    before = len(admin.get("/reports?page_size=200").json()["items"])
+    checked = editor.api.post(url + "?dry_run=true",
+                              files={"file": ("往期.xlsx", backlog_file(bad), XLSX)}).json()
+    assert checked["rows"] == 4 and checked["applied"] is False
+    assert {(e["row"], e["column"]) for e in checked["errors"]} == {
+        (5, "作者用户名"), (5, "单位"), (5, "报送日期"), (5, "成效")}
+    assert "没有用户名为 nobody-here 的在用账号" in checked["errors"][0]["message"]
+    refused = editor.api.post(url, files={"file": ("往期.xlsx", backlog_file(bad), XLSX)})
+    assert refused.status_code == 422 and refused.json()["errors"]["file"][0].startswith("第5行")
+    assert len(admin.get("/reports?page_size=200").json()["items"]) == before  # nothing
+    done = editor.api.post(url, files={"file": ("往期.xlsx", backlog_file(good), XLSX)}).json()
+    assert (done["created"], done["unchanged"], done["applied"]) == (3, 0, True)
+    again = editor.api.post(url, files={"file": ("往期.xlsx", backlog_file(good), XLSX)}).json()
+    assert (again["created"], again["unchanged"]) == (0, 3)
+    changed = [list(good[0])]
+    changed[0][6] = SITUATION + "补充了新内容。"
+    differs = editor.api.post(url + "?dry_run=true",
+                              files={"file": ("往期.xlsx", backlog_file(changed), XLSX)}).json()
+    assert [(e["row"], e["column"]) for e in differs["errors"]] == [(2, "标题")]
+    # The author's record: theirs, decided as it was, scored on its own dates.
+    mine = {r["title"]: r for r in author.api.get("/reports?mine=true&page_size=200").json()[
+        "items"]}
+    adopted = mine[good[0][0]]
+    assert adopted["status"] == "adopted" and adopted["decision"]["mode"] == "single"
+    assert [o["kind"] for o in adopted["outcomes"]] == ["upstream_adopted", "instructed"]
+    assert mine[good[1][0]]["status"] == "retained" and mine[good[2][0]]["status"] == "submitted"
+    lines = eventually(lambda: [line for line in editor.api.get(
+        f"/scores/people/{author.id}?period=2025").json()["lines"]
+        if line["report_id"] == adopted["id"]], timeout=10)
+    dates = {line["event"]: line["date"] for line in lines if line["role"] == "author"}
+    assert dates["submitted"] == "2025-03-10" and dates["adopted"] == "2025-03-20"
+    assert dates["upstream_adopted"] == "2025-04-02" and dates["instructed"] == "2025-04-15"
+    co_lines = editor.api.get(f"/scores/people/{office['xiaoli'].id}?period=2025").json()["lines"]
+    assert any(line["report_id"] == adopted["id"] for line in co_lines)
+    case = eventually(lambda: (lambda a: a.json() if a.status_code == 200 else None)(
+        editor.api.get(f"/review/cases/{adopted['id']}")), timeout=10)
+    assert case["status"] == "adopted" and len(case["outcomes"]) == 2
+    # No notices for what happened long ago.
+    notices = author.api.get("/notifications?page_size=100").json()["items"]
+    assert [n for n in notices if n["report_id"] == adopted["id"]] == []

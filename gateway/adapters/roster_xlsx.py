@@ -57,8 +57,9 @@ def template() -> bytes:
     return out.getvalue()
 
 
-def read_table(content: bytes) -> list:
-    """The first sheet's rows as lists of cell values; ValueError when it is no .xlsx."""
+def read_table(content: bytes, limit: int = MAX_ROWS) -> list:
+    """The first sheet's rows as lists of cell values (a few past ``limit``, enough to
+    say the file is too long); ValueError when it is no .xlsx."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -68,7 +69,7 @@ def read_table(content: bytes) -> list:
         rows = []
         for row in sheet.iter_rows(values_only=True):
             rows.append(list(row))
-            if len(rows) > MAX_ROWS + 50:  # enough to say the file is too long
+            if len(rows) > limit + 50:
                 break
         return rows
     finally:

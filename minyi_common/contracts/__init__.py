@@ -24,7 +24,7 @@ from .scoring import (AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTH
                       Standings, UnitGroup)
 from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences,
                      WEBHOOK_EVENT_TYPES, WebhookInput, WebhookSchema)
-from .directory import (ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
+from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
                         UnitOutput, UserInput, UserOutput)
 from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
@@ -42,7 +42,7 @@ __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CA
            "PrincipalSchema", "PublishedBulletin", "PublishedBulletins", "QUOTA_ROLES",
            "QueueDays", "Quota", "QuotaInput", "QuotaRow", "REJECT_REASONS",
            "REPORT_STATUSES", "ROLES", "Readiness", "RejectInput", "RemindersAnswer",
-           "RemindersInput", "AttachmentClaim", "Attachments", "AttachmentSchema", "CoAuthorshipDeclined", "DocxImport", "ReportFields", "ReportInputSchema", "ReportSchema",
+           "RemindersInput", "BacklogImport", "AttachmentClaim", "Attachments", "AttachmentSchema", "CoAuthorshipDeclined", "DocxImport", "ReportFields", "ReportInputSchema", "ReportSchema",
            "RetainInput", "ReturnInput", "RosterImport", "Rule", "RuleInput",
            "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores",
            "SessionAnswer", "SimilarReport", "SpecialReportOptions", "StandingRow",

@@ -66,6 +66,16 @@ class RosterImport(Schema):
         "description": "new accounts' one-time passwords: shown once, never again"})
 
 
+class BacklogImport(Schema):
+    """What an import of past reports did or, as a dry run, would do (docs/reports.md)."""
+    rows = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    errors = fields.List(fields.Nested(ImportProblem), required=True)
+    dry_run = fields.Boolean(required=True)
+    applied = fields.Boolean(required=True)
+
+
 class PasswordChange(Schema):
     class Meta:
         unknown = RAISE

@@ -53,6 +53,7 @@ MAY = {
     "review": ("editor", "admin"),  # the queue, decisions, outcomes, pieces, issues
     "see_every_score": ("editor", "admin"),
     "publish_bulletins": ("editor", "admin"),
+    "import_reports": ("editor", "admin"),  # past reports with decisions (往期信息)
     "manage_directory": ("admin",),  # accounts, units, the roster
     "manage_scoring": ("admin",),  # rule sets, quotas, reminders, the check
     "manage_notifications": ("admin",),  # webhooks, deliveries

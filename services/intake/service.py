@@ -2,7 +2,7 @@
 from minyi_common.nameko import (DatabaseProvider, RequestContext, consume_each, rpc,
                                       service_stats)
 
-from . import handlers
+from . import backlog, handlers
 from .adapters.orm import metadata
 
 
@@ -46,6 +46,10 @@ class IntakeService:
     @rpc
     def delete_attachment(self, principal, report_id, attachment_id):
         return handlers.delete_attachment(self.db, principal, report_id, attachment_id)
+
+    @rpc
+    def import_reports(self, principal, rows, dry_run=True, errors=()):
+        return backlog.import_reports(self.db, principal, rows, dry_run, list(errors))
 
     @rpc
     def get_report(self, principal, report_id):

@@ -93,6 +93,9 @@ class ReviewService:
     def on_report_events(self, events):
         handlers.on_report_events(self.db, self.similarity, *events, pause=eventlet.sleep)
 
+    def on_imported_events(self, events):
+        handlers.on_imported_events(self.db, *events)
+
     def on_co_author_events(self, events):
         handlers.on_co_author_events(self.db, *events)
 
@@ -103,5 +106,6 @@ class ReviewService:
 consume_each(ReviewService, ["report_submitted", "report_resubmitted", "report_withdrawn"],
              "on_report_events")
 consume_each(ReviewService, ["report_co_author_declined"], "on_co_author_events")
+consume_each(ReviewService, ["report_imported"], "on_imported_events")
 consume_each(ReviewService, ["directory.person_upserted", "directory.unit_upserted"],
              "on_directory_events")

@@ -153,14 +153,16 @@ class BatchScores:
                 self.stored.setdefault(row.report_id, []).append(tuple(row)[1:])
         self.figures = {r: domain.quarter_figures(lines) for r, lines in self.stored.items()}
         self.rescored = {}  # report id -> its new lines
-        self.moves = []  # (report id, actor id, figures before, figures after), in order
+        # (report id, actor id, figures before, figures after, whether nobody is told), in order
+        self.moves = []
 
-    def recompute(self, uow, row, own_level: str, actor_id=None) -> None:
+    def recompute(self, uow, row, own_level: str, actor_id=None, quiet=False) -> None:
         """Replace a report's lines by those its current record (``row``, as the caller
-        just read or wrote it) earns."""
+        just read or wrote it) earns; ``quiet``: nobody is told (a past report imported)."""
         lines = domain.score_lines(_to_domain(row), load_rule_sets(uow), own_level)
         after = _figures_of(lines)
-        self.moves.append((row.report_id, actor_id, self.figures.get(row.report_id, {}), after))
+        self.moves.append((row.report_id, actor_id, self.figures.get(row.report_id, {}), after,
+                           quiet))
         self.figures[row.report_id] = after
         self.rescored[row.report_id] = lines
 
@@ -173,7 +175,7 @@ class BatchScores:
             uow.execute(delete(score_lines).where(score_lines.c.report_id.in_(replaced)))
         _insert_lines(uow, [line for lines in self.rescored.values() for line in lines])
         deltas, steps = {}, []
-        for report_id, actor_id, before, after in self.moves:
+        for report_id, actor_id, before, after, quiet in self.moves:
             step = {}
             for key in sorted(set(before) | set(after)):
                 old, new = before.get(key), after.get(key)
@@ -184,15 +186,15 @@ class BatchScores:
                     total = deltas.setdefault(key, dict.fromkeys(domain.FIGURES, 0))
                     for f in domain.FIGURES:
                         total[f] += change[f]
-            steps.append((report_id, actor_id, step))
+            steps.append((report_id, actor_id, step, quiet))
         totals = _apply_figures(uow, deltas)
         # Each row's points before the batch; then forward, move by move.
         running = {key: totals[key] - deltas[key]["points"] for key in deltas}
-        for report_id, actor_id, step in steps:
+        for report_id, actor_id, step, quiet in steps:
             for key, change in step.items():
                 running[key] += change["points"]
                 kind, person_id, quarter = key
-                if kind != "person" or not change["points"] or quarter % 10 == 0:
+                if quiet or kind != "person" or not change["points"] or quarter % 10 == 0:
                     continue  # people are told their quarter's total (the year's moves along)
                 uow.emit(events.new_event(
                     "points_changed", actor_id, report_id, person_id=person_id,
@@ -355,7 +357,16 @@ def on_report_events(db, settings, *events) -> None:
             declined.add(event["person_id"])
         who["co_author_ids"] = [p for p in who["co_author_ids"] if p not in declined]
         values = {}
-        if kind == "report_co_author_declined":
+        if kind == "report_imported":
+            # A past report as it ended: scored by its own dates and the rules then.
+            values.update(status=event["status"], status_at=at, **who)
+            if event["status"] in ("adopted", "retained"):
+                values["decision"] = {"kind": event["status"], "mode": event.get("mode"),
+                                      "on": event["decided_on"].isoformat()}
+            values["outcomes"] = {f"{event['event_id']}:{n}": {
+                k: (v.isoformat() if isinstance(v, date) else v) for k, v in o.items()}
+                for n, o in enumerate(event["outcomes"])}
+        elif kind == "report_co_author_declined":
             values.update(declined_ids=sorted(declined), co_author_ids=[
                 p for p in decode_json(row.co_author_ids) if p not in declined])
         elif kind in OUTCOMES:
@@ -383,7 +394,8 @@ def on_report_events(db, settings, *events) -> None:
                 report_records.c.report_id == report["id"]).values(**values)
                 .returning(*report_records.c)).one()
         records[report["id"]] = row
-        uow.memo["scores"].recompute(uow, row, settings.level, event["actor_id"])
+        uow.memo["scores"].recompute(uow, row, settings.level, event["actor_id"],
+                                     quiet=kind == "report_imported")
     handle_each(db, "scoring", events, apply, before, after)
 
 

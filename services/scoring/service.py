@@ -116,7 +116,8 @@ consume_each(ScoringService, ["directory.person_upserted", "directory.unit_upser
              "on_directory_events")
 # Every report event is handled alike: update the record, recompute its lines.
 consume_each(ScoringService, ["report_submitted", "report_resubmitted", "report_withdrawn",
-                              "report_co_author_declined", "report_returned", "report_retained", "report_rejected",
+                              "report_co_author_declined", "report_imported",
+                              "report_returned", "report_retained", "report_rejected",
                               "report_adopted", "report_forwarded", "report_outcome_recorded"],
              "on_report_events")
 

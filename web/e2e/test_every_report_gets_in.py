@@ -1,7 +1,8 @@
 """Every report the office receives gets in (docs/reports.md), in Debian's Chromium, on
 a desktop and on a phone: the office enters a paper report handed in as a Word file for a
 member (代录, 从Word导入); the member then finds it as theirs, with who entered it; the
-co-author it names, who was never asked, leaves it (退出联名). No console errors."""
+co-author it names, who was never asked, leaves it (退出联名); an admin imports past
+reports from a spreadsheet with a wrong row, then fixed. No console errors."""
 import re
 import uuid
 
@@ -14,8 +15,8 @@ from test_office_workbench import login
 from PIL import Image
 
 from tests.people import make_people
-from tests.test_every_report_gets_in import photo_with_gps
-from tests.system import eventually
+from tests.test_every_report_gets_in import backlog_file, photo_with_gps
+from tests.system import ADMIN_PASSWORD, eventually
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -43,7 +44,7 @@ def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
     # The editor: 代录信息, the author by name, the text from the Word file.
     office = journey(editor)
     page = office.page
-    office.nav("代录信息")
+    office.nav("代录")
     expect(page.get_by_role("heading", name="代录社情民意信息")).to_be_visible()
     author_box = page.get_by_role("combobox", name="作者", exact=True)
     page.locator(".el-select__wrapper", has=author_box).click()
@@ -105,3 +106,41 @@ def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
     expect(page).to_have_url(f"{system.base}/reports")
     assert member.api.get(f"/reports/{report_id}").json()["co_author_ids"] == []
     assert named.errors == []
+
+
+def test_an_admin_imports_past_reports_with_an_error_row_then_fixed(system, browser, tmp_path):
+    _, people = make_people(system, laoli=["member"])
+    username = people["laoli"].api.get("/me").json()["username"]
+    tag = uuid.uuid4().hex[:4]
+    row = [f"关于往期农村饮水{tag}的建议", username, "", "", "乡村振兴", "2025-03-10", SITUATION,
+           ANALYSIS, SUGGESTIONS, "已采用", "2025-03-20", "市级上级采用 2025-04-02"]
+    wrong = [f"关于往期停车{tag}的建议", username, "", "", "停车", "2025-05-06", SITUATION,
+             ANALYSIS, SUGGESTIONS, "留存", "", ""]
+    bad, fixed = tmp_path / "往期信息.xlsx", tmp_path / "往期信息-改正.xlsx"
+    bad.write_bytes(backlog_file([row, wrong]))
+    fixed.write_bytes(backlog_file([row, [*wrong[:4], "城乡建设", *wrong[5:]]]))
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    office = Journey(context.new_page(), system.base, tmp_path, "desktop")
+    page = office.page
+    login(office, "admin", ADMIN_PASSWORD)
+    office.nav("管理")
+    page.get_by_role("navigation", name="管理").get_by_role("link", name="往期信息").click()
+    page.get_by_label("往期信息文件").set_input_files(str(bad))
+    page.get_by_role("button", name="检查文件").click()
+    errors = page.get_by_role("table", name="往期信息错误")
+    expect(errors).to_contain_text("第3行")
+    expect(errors).to_contain_text("类别")
+    expect(page.get_by_role("button", name="导入", exact=True)).to_have_count(0)
+    office.shot("05-backlog-error")
+    page.get_by_label("往期信息文件").set_input_files(str(fixed))
+    page.get_by_role("button", name="检查文件").click()
+    expect(page.get_by_text("将导入 2 篇")).to_be_visible()
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="导入").click()
+    expect(page.get_by_role("heading", name="导入完成")).to_be_visible()
+    expect(page.get_by_text("导入 2 篇，0 篇已导入过")).to_be_visible()
+    office.shot("06-backlog-imported")
+    titles = [r["title"] for r in people["laoli"].api.get("/reports?mine=true").json()["items"]]
+    assert row[0] in titles and wrong[0] in titles
+    assert office.errors == []

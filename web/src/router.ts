@@ -28,7 +28,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/', component: () => import('@/views/DeskView.vue'), meta: { title: '我的工作台', nav: '工作台' } },
   { path: '/reports', component: () => import('@/views/ReportsView.vue'), meta: { title: '社情民意信息', nav: '信息列表' } },
   { path: '/reports/new', component: () => import('@/views/ReportFormView.vue'), meta: { title: '撰写信息', roles: AUTHORS, nav: '撰写信息' } },
-  { path: '/reports/enter', component: () => import('@/views/ReportFormView.vue'), meta: { title: '代录信息', roles: ENTERERS, nav: '代录信息' } },
+  { path: '/reports/enter', component: () => import('@/views/ReportFormView.vue'), meta: { title: '代录信息', roles: ENTERERS, nav: '代录' } },
   // The author, or whoever entered it for them (代录), revises a draft or a returned report.
   { path: '/reports/:id/edit', component: () => import('@/views/ReportFormView.vue'), meta: { title: '修改信息', roles: MAY.create_reports } },
   { path: '/reports/:id', component: () => import('@/views/ReportView.vue'), meta: { title: '信息详情' } },
@@ -49,6 +49,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'users', component: () => import('@/views/admin/UsersView.vue'), meta: { title: '用户管理', tab: '用户', roles: MAY.manage_directory } },
       { path: 'units', component: () => import('@/views/admin/UnitsView.vue'), meta: { title: '单位管理', tab: '单位', roles: MAY.manage_directory } },
       { path: 'import', component: () => import('@/views/admin/ImportView.vue'), meta: { title: '名册导入', tab: '名册导入', roles: MAY.manage_directory } },
+      { path: 'backlog', component: () => import('@/views/admin/BacklogImportView.vue'), meta: { title: '往期信息导入', tab: '往期信息', roles: MAY.import_reports } },
       { path: 'rules', component: () => import('@/views/admin/RulesView.vue'), meta: { title: '积分规则', tab: '积分规则', roles: MAY.manage_scoring } },
       { path: 'quotas', component: () => import('@/views/admin/QuotasView.vue'), meta: { title: '报送任务', tab: '报送任务', roles: MAY.manage_scoring } },
       { path: 'webhooks', component: () => import('@/views/admin/WebhooksView.vue'), meta: { title: '推送地址', tab: '推送地址', roles: MAY.manage_notifications } },

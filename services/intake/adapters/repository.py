@@ -1,8 +1,10 @@
 """Reading and writing intake's tables inside a unit of work."""
 import functools
+from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
+from minyi_common import officetime
 from minyi_common.db import conflict_insert, decode_json, utcnow
 
 from .orm import (co_author_declines, idempotency_keys, people, report_attachments,
@@ -112,6 +114,16 @@ class IntakeRepository:
         self.uow.execute(delete(report_attachments).where(
             report_attachments.c.report_id == report_id,
             report_attachments.c.id == attachment_id))
+
+    def find_same(self, author_id: str, title: str, day) -> dict | None:
+        """The report of this author and title sent on this office day (a backlog row seen
+        before), if any."""
+        start, end = officetime.start_of(day), officetime.start_of(day + timedelta(days=1))
+        rows = self.uow.execute(select(reports).where(
+            reports.c.author_id == author_id, reports.c.title == title,
+            reports.c.submitted_at >= start, reports.c.submitted_at < end)).mappings().all()
+        found = self._hydrate(rows)
+        return found[0] if found else None
 
     def get(self, report_id: str, with_history=False) -> dict | None:
         row = self.uow.execute(select(reports).where(reports.c.id == report_id)).mappings().first()

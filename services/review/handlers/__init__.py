@@ -2,10 +2,11 @@
 (``decisions``), and keeping cases in step with intake and the directory
 (``consumers``). The service class calls them through this package."""
 from .consumers import (CASE_FIELDS, DIRECTORY, STATUS_OF, RowsToAdd, catch_up, catch_up_batch,
-                        on_co_author_events, on_directory_events, on_report_events)
+                        on_co_author_events, on_directory_events, on_imported_events,
+                        on_report_events)
 from .decisions import decide, merge
 from .queue import get_case, queue
 
 __all__ = ["CASE_FIELDS", "DIRECTORY", "STATUS_OF", "RowsToAdd", "catch_up", "catch_up_batch",
-           "decide", "get_case", "merge", "on_co_author_events", "on_directory_events",
+           "decide", "get_case", "merge", "on_co_author_events", "on_directory_events", "on_imported_events",
            "on_report_events", "queue"]

@@ -91,6 +91,32 @@ def on_co_author_events(db, *events) -> None:
         uow, *(f"review:report:{event['report_id']}" for event in batch)))
 
 
+def on_imported_events(db, *events) -> None:
+    """A past report imported with its decision and outcomes (往期信息): its case, as it
+    ended; made once whatever the replays."""
+    def apply(uow, event):
+        report, at = event["report"], event["occurred_at"]
+        decision = None
+        if event["status"] != "submitted":
+            decision = {"kind": event["status"], "by": event["actor_id"],
+                        "at": at.isoformat(), "comment": None, "imported": True}
+            if event.get("mode"):
+                decision["mode"] = event["mode"]
+            if event.get("decided_on"):
+                decision["decided_on"] = event["decided_on"].isoformat()
+        outcomes = [{k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                     for k, v in o.items() if v is not None} for o in event["outcomes"]]
+        made = uow.execute(conflict_insert(uow.db, cases).on_conflict_do_nothing(), dict(
+            report_id=report["id"], status=event["status"], outcomes=outcomes,
+            decision=decision, version=1, updated_at=utcnow(), intake_at=at,
+            **{k: report[k] for k in CASE_FIELDS}))
+        if made.rowcount:
+            uow.execute(insert(history).values(report_id=report["id"], at=at,
+                                               actor_id=event["actor_id"], action="imported"))
+    handle_each(db, "review", events, apply, lambda uow, batch: lock(
+        uow, *(f"review:report:{event['report_id']}" for event in batch)))
+
+
 def _credited(case_fields: dict, declined) -> dict:
     """A record's fields for the case, without the co-authors who left it."""
     if declined:

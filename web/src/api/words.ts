@@ -89,6 +89,7 @@ export const HISTORY_ACTIONS: Readonly<Record<string, string>> = {
   "rejected": "不予采用",
   "withdrawn": "撤回",
   "entered_on_behalf": "代录",
+  "imported": "导入往期信息",
   "co_author_declined": "退出联名",
   "forwarded": "报送",
   "upstream_adopted": "上级采用",
@@ -165,6 +166,10 @@ export const MAY = {
     "admin"
   ],
   "publish_bulletins": [
+    "editor",
+    "admin"
+  ],
+  "import_reports": [
     "editor",
     "admin"
   ],
