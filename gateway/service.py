@@ -513,17 +513,49 @@ class GatewayService:
                  "10 per report): the author or who entered it, until it is decided")
     def add_attachment(self, request, report_id):
         principal = self._principal(request)
+        return self._store_upload(request, lambda blob: self.intake.add_attachment(
+            principal, report_id, blob))
+
+    @api("POST", "/review/<report_id>/outcomes/<outcome_id>/attachments", upload="file",
+         answer=c.OutcomeAttachment, status=201, roles=MAY["review"],
+         max_body=ATTACHMENT_MAX_BODY, too_large=ATTACHMENT_TOO_LARGE,
+         summary="Attach a file to an outcome (the scanned 批示件), as for a report")
+    def add_outcome_attachment(self, request, report_id, outcome_id):
+        principal = self._principal(request)
+        return self._store_upload(request, lambda blob: self.review.add_outcome_attachment(
+            principal, report_id, outcome_id, blob))
+
+    @api("GET", "/reports/<report_id>/outcome-attachments", answer=c.OutcomeAttachments,
+         summary="The files on the outcomes of a report I may see (批示件)")
+    def list_outcome_attachments(self, request, report_id):
+        return self.review.list_outcome_attachments(self._principal(request), report_id)
+
+    @api("GET", "/reports/<report_id>/outcome-attachments/<attachment_id>",
+         binary="application/octet-stream",
+         summary="A file on an outcome of a report I may see (404 for anyone else)")
+    def download_outcome_attachment(self, request, report_id, attachment_id):
+        return self._send_file(self.review.outcome_attachment_to_send(
+            self._principal(request), report_id, attachment_id))
+
+    def _store_upload(self, request, claim):
         upload = self._file(request, attachments.MAX_BYTES, ATTACHMENT_MAX_BODY)
         try:
-            kept = attachments.checked(upload.read(attachments.MAX_BYTES + 1)
-                                       if upload else b"", upload and upload.filename)
+            kept = attachments.checked(upload.read(attachments.MAX_BYTES + 1),
+                                       upload.filename)
         except uploads.Refused as refused:
             raise ValidationFailed("the upload is not a file that can be kept",
                                    {"file": [UPLOAD_REFUSALS[refused.reason]]}) from None
-        answer = attachments.store_and_claim(
-            self.db, self.blobs, kept,
-            lambda blob: self.intake.add_attachment(principal, report_id, blob))
-        return json_response(answer, status=201)
+        return json_response(attachments.store_and_claim(self.db, self.blobs, kept, claim),
+                             status=201)
+
+    def _send_file(self, found):
+        return Response(self.blobs.chunks(found["key"]), content_type=found["content_type"],
+                        direct_passthrough=True, headers={
+                            "Content-Length": str(found["size"]),
+                            "Content-Disposition": "attachment; filename=attachment; "
+                                                   f"filename*=UTF-8''{quote(found['name'])}",
+                            "X-Content-Type-Options": "nosniff",
+                            "Cache-Control": "private, no-store"})
 
     @api("GET", "/reports/<report_id>/attachments", answer=c.Attachments,
          summary="The files on a report I may see")
@@ -533,15 +565,8 @@ class GatewayService:
     @api("GET", "/reports/<report_id>/attachments/<attachment_id>", binary="application/octet-stream",
          summary="A file on a report I may see (404 for anyone else)")
     def download_attachment(self, request, report_id, attachment_id):
-        found = self.intake.attachment_to_send(self._principal(request), report_id,
-                                               attachment_id)
-        return Response(self.blobs.chunks(found["key"]), content_type=found["content_type"],
-                        direct_passthrough=True, headers={
-                            "Content-Length": str(found["size"]),
-                            "Content-Disposition": "attachment; filename=attachment; "
-                                                   f"filename*=UTF-8''{quote(found['name'])}",
-                            "X-Content-Type-Options": "nosniff",
-                            "Cache-Control": "private, no-store"})
+        return self._send_file(self.intake.attachment_to_send(
+            self._principal(request), report_id, attachment_id))
 
     @api("DELETE", "/reports/<report_id>/attachments/<attachment_id>",
          summary="Take a file off my draft or returned report")

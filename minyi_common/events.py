@@ -65,6 +65,8 @@ class ReportRecord(Schema):
 
 
 class Outcome(Schema):
+    # Shared by the sources of a merged piece; none on outcomes recorded before ids.
+    id = fields.String(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(OUTCOME_KINDS))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     date = fields.Date(required=True)

@@ -119,6 +119,7 @@ DETAILS = (
     ("invalid_file", N_("the upload needs an .xlsx file in the multipart field file")),
     ("invalid_docx", N_("the upload needs a .docx file in the multipart field file")),
     ("attachment_too_large", N_("a file may not exceed {limit} MB")),
+    ("outcome_not_found", N_("no outcome {id}")),
     ("invalid_backlog", N_("the file has errors; nothing was imported")),
     ("not_an_importer", N_("only editors and admins import past reports")),
     ("invalid_upload", N_("the upload is not a file that can be kept")),

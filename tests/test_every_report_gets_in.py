@@ -317,3 +317,33 @@ def test_past_reports_come_in_all_or_nothing_and_score_by_their_own_dates(office
     # No notices for what happened long ago.
     notices = author.api.get("/notifications?page_size=100").json()["items"]
     assert [n for n in notices if n["report_id"] == adopted["id"]] == []
+
+
+def test_the_scanned_instruction_hangs_on_its_outcome_for_all_who_see_the_report(office):
+    author, editor, stranger = office["laowang"], office["bianji"], office["outsider"]
+    report_id = author.api.post("/reports", REPORT).json()["id"]
+    assert eventually(lambda: editor.api.post(f"/review/{report_id}/adopt", {}
+                                              ).status_code == 200, timeout=10)
+    case = editor.api.post(f"/review/{report_id}/outcomes", {
+        "kind": "instructed", "level": "county", "date": officetime.today().isoformat(),
+        "leader": "县长", "text": "请水利局研究落实"}).json()
+    outcome_id = case["outcomes"][-1]["id"]
+    scan = b"%PDF-1.7\n" + b"1" * 5000 + b"\n%%EOF\n"
+    url = f"/review/{report_id}/outcomes/{outcome_id}/attachments"
+    assert author.api.post(url, files={"file": ("批示件.pdf", scan, "application/pdf")}
+                           ).status_code == 403
+    assert editor.api.post(f"/review/{report_id}/outcomes/nope/attachments", files={
+        "file": ("批示件.pdf", scan, "application/pdf")}).status_code == 404
+    added = editor.api.post(url, files={"file": ("批示件.pdf", scan, "application/pdf")})
+    assert added.status_code == 201, added.text
+    assert added.json()["outcome_id"] == outcome_id
+    # The author sees it on their report, with the outcome it belongs to.
+    assert eventually(lambda: any(o.get("id") == outcome_id for o in author.api.get(
+        f"/reports/{report_id}").json()["outcomes"]), timeout=10)
+    listed = author.api.get(f"/reports/{report_id}/outcome-attachments").json()["items"]
+    assert [(a["name"], a["outcome_id"]) for a in listed] == [("批示件.pdf", outcome_id)]
+    got = author.api.get(f"/reports/{report_id}/outcome-attachments/{listed[0]['id']}")
+    assert got.status_code == 200 and got.content == scan
+    assert stranger.api.get(f"/reports/{report_id}/outcome-attachments").status_code == 404
+    assert stranger.api.get(f"/reports/{report_id}/outcome-attachments/{listed[0]['id']}"
+                            ).status_code == 404

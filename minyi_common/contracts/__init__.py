@@ -10,7 +10,8 @@ from .content import (CATEGORIES, LEVELS, MODES, OUTCOME_KINDS, PageSchema, REJE
                       plain_text, reusable)
 from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, require,
                         require_role)
-from .reports import (AttachmentClaim, Attachments, AttachmentSchema, CoAuthorshipDeclined, Decision, DocxImport, EditedText, HistorySchema, Outcome,
+from .reports import (AttachmentClaim, Attachments, AttachmentSchema, OutcomeAttachment,
+                      OutcomeAttachments, CoAuthorshipDeclined, Decision, DocxImport, EditedText, HistorySchema, Outcome,
                       ReportFields, ReportSchema)
 from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
@@ -42,7 +43,7 @@ __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CA
            "PrincipalSchema", "PublishedBulletin", "PublishedBulletins", "QUOTA_ROLES",
            "QueueDays", "Quota", "QuotaInput", "QuotaRow", "REJECT_REASONS",
            "REPORT_STATUSES", "ROLES", "Readiness", "RejectInput", "RemindersAnswer",
-           "RemindersInput", "BacklogImport", "AttachmentClaim", "Attachments", "AttachmentSchema", "CoAuthorshipDeclined", "DocxImport", "ReportFields", "ReportInputSchema", "ReportSchema",
+           "RemindersInput", "OutcomeAttachment", "OutcomeAttachments", "BacklogImport", "AttachmentClaim", "Attachments", "AttachmentSchema", "CoAuthorshipDeclined", "DocxImport", "ReportFields", "ReportInputSchema", "ReportSchema",
            "RetainInput", "ReturnInput", "RosterImport", "Rule", "RuleInput",
            "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores",
            "SessionAnswer", "SimilarReport", "SpecialReportOptions", "StandingRow",

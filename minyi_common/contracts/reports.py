@@ -38,6 +38,8 @@ class Decision(Schema):
 
 class Outcome(Schema):
     """What became of an adopted report: 报送, 上级采用, 部门采用, 领导批示."""
+    id = fields.String(metadata={"description": "files hang on it (批示件); shared by the "
+                                                "sources of a merged piece"})
     kind = fields.String(required=True)
     level = fields.String(required=True)
     date = fields.String(required=True, metadata={"description": "an office day, 2026-10-01"})
@@ -111,6 +113,15 @@ class AttachmentSchema(Schema):
 
 class Attachments(Schema):
     items = fields.List(fields.Nested(AttachmentSchema), required=True)
+
+
+class OutcomeAttachment(AttachmentSchema):
+    """A file on an outcome (the scanned 批示件)."""
+    outcome_id = fields.String(required=True)
+
+
+class OutcomeAttachments(Schema):
+    items = fields.List(fields.Nested(OutcomeAttachment), required=True)
 
 
 class AttachmentClaim(Schema):

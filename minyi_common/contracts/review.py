@@ -180,4 +180,5 @@ class IssuePiecesInput(Schema):
 
 class PieceOutcomes(Schema):
     piece_id = fields.String()
+    outcome_id = fields.String(metadata={"description": "the outcome's id on every source"})
     reports = fields.List(fields.Nested(CaseSchema))

@@ -1,8 +1,8 @@
 """The editorial state machine (docs/reports.md), free of any framework."""
 from minyi_common.contracts import (AdoptInput, IssueImprint, IssueInput, MergeInput,
                                     OutcomeInput, QueueDays, RejectInput, RetainInput,
-                                    ReturnInput, SpecialReportOptions, load_contract,
-                                    load_principal, require)
+                                    ReturnInput, SpecialReportOptions, has_role,
+                                    load_contract, load_principal, may, require)
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.events import LEVELS
 
@@ -25,6 +25,16 @@ INPUTS = {"return": ReturnInput, "retain": RetainInput, "reject": RejectInput,
           "adopt": AdoptInput, "outcomes": OutcomeInput, "merge": MergeInput,
           "issue": IssueInput, "imprint": IssueImprint,
           "special_report": SpecialReportOptions, "queue_days": QueueDays}
+
+
+def may_see(principal: dict, case: dict) -> bool:
+    """Who may see a case's outcome files: the office, and those who may see the report
+    (its author, co-authors, who entered it, its unit's admins)."""
+    if may(principal, "see_every_report"):
+        return True
+    if principal["id"] in (case["author_id"], case.get("entered_by"), *case["co_author_ids"]):
+        return True
+    return has_role(principal, "unit_admin") and case["unit_id"] in principal["unit_ids"]
 
 
 def as_editor(principal) -> dict:

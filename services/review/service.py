@@ -7,6 +7,7 @@ from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, con
 from minyi_common.outages import until_done
 
 from . import handlers, publication
+from .handlers import outcome_files
 from .adapters.orm import metadata
 from .similarity import SimilarityIndex
 
@@ -81,6 +82,18 @@ class ReviewService:
     @rpc
     def piece_docx(self, principal, piece_id, options=None):
         return publication.piece_docx(self.db, self.settings, principal, piece_id, options)
+
+    @rpc
+    def add_outcome_attachment(self, principal, report_id, outcome_id, blob):
+        return outcome_files.add(self.db, principal, report_id, outcome_id, blob)
+
+    @rpc
+    def list_outcome_attachments(self, principal, report_id):
+        return outcome_files.listed(self.db, principal, report_id)
+
+    @rpc
+    def outcome_attachment_to_send(self, principal, report_id, attachment_id):
+        return outcome_files.to_send(self.db, principal, report_id, attachment_id)
 
     @rpc
     def stats(self):

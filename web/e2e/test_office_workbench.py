@@ -119,6 +119,12 @@ def test_an_editor_works_a_quarter_in_the_browser(system, browser, tmp_path):
     submit_dialog(journey, dialog, "录入成效")
     expect(page.get_by_text("市级上级采用（单篇采用）")).to_be_visible()
     expect(page.get_by_text("县级领导批示")).to_be_visible()
+    # The scanned 批示件 hangs on its outcome, for the author to open too.
+    scan = tmp_path / "批示件.pdf"
+    scan.write_bytes(b"%PDF-1.7\n" + b"1" * 4000 + b"\n%%EOF\n")
+    page.get_by_label("上传批示件").last.set_input_files(str(scan))
+    expect(page.get_by_text("批示件已上传")).to_be_visible()
+    expect(page.locator("[data-test=outcome-files]").last).to_contain_text("批示件.pdf")
     journey.shot("review-adopted-with-outcomes")
 
     # 合并采用 of the two lift reports, picked in the queue

@@ -45,6 +45,21 @@ cases = Table(
     Column("declined_ids", JSON, nullable=True),
 )
 
+# Files on an outcome (the scanned 批示件): what each is and where the gateway keeps its
+# bytes. An outcome id is shared by the sources of a merged piece, and so are its files.
+outcome_attachments = Table(
+    "outcome_attachments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("outcome_id", String(36), nullable=False, index=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 history = Table(
     "history", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -116,9 +116,12 @@ def _decide(uow, settings, principal, case, action, data) -> None:
     _save_transition(uow, principal, case, values, f"report_{status}", comment, status, **extra)
 
 
-def _record_outcome(uow, settings, principal, case, data) -> None:
+def _record_outcome(uow, settings, principal, case, data, outcome_id=None) -> None:
+    """One outcome on one case; its ``id`` is shared by the sources of a merged piece
+    (files such as the scanned 批示件 hang on it)."""
     domain.check_outcome(case["status"], data, settings.level)
     outcome = {k: v for k, v in data.items() if v is not None}
+    outcome["id"] = outcome_id or str(uuid.uuid4())
     outcome.update(date=data["date"].isoformat(), recorded_by=principal["id"],
                    recorded_at=utcnow().isoformat())
     event_type = "report_forwarded" if data["kind"] == "forwarded" else "report_outcome_recorded"
@@ -133,11 +136,13 @@ def _outcome_on_piece(uow, settings, principal, piece_id, data) -> dict:
     if row is None:
         raise NotFound(f"no report or piece {piece_id} in review")
     sources = []
+    outcome_id = str(uuid.uuid4())
     for report_id in sorted(decode_json(row.source_report_ids)):  # one lock order for all
         case = load_case(uow, report_id, for_update=True)
-        _record_outcome(uow, settings, principal, case, data)
+        _record_outcome(uow, settings, principal, case, data, outcome_id)
         sources.append(case)
-    return {"piece_id": piece_id, "reports": CaseSchema(many=True).dump(sources)}
+    return {"piece_id": piece_id, "outcome_id": outcome_id,
+            "reports": CaseSchema(many=True).dump(sources)}
 
 
 def merge(db, settings, principal, payload) -> dict:

@@ -145,3 +145,20 @@ def test_a_co_author_who_left_stays_out_whatever_order_the_events_come_in(db):
             metadata.tables["outbox"].select())]
     adopted = [b for b in bodies if b["event_type"] == "report_adopted"]
     assert adopted and adopted[0]["report"]["co_author_ids"] == ["li"]
+
+
+@both_backends
+def test_an_outcome_of_a_merged_piece_has_one_id_on_every_source(db):
+    start = datetime(2026, 10, 3, 2, 0, tzinfo=timezone.utc)
+    arrive(db, "one", start)
+    arrive(db, "two", start + timedelta(minutes=1))
+    piece = handlers.merge(db, Settings, EDITOR, {
+        "report_ids": ["one", "two"], "title": "关于两篇信息综合的建议", "analysis": "综合分析",
+        "suggestions": "综合建议"})
+    answer = handlers.decide(db, Settings, EDITOR, piece["id"], "outcomes", {
+        "kind": "instructed", "level": "county", "date": "2026-10-05", "leader": "县长"})
+    ids = {handlers.get_case(db, EDITOR, r)["outcomes"][-1]["id"] for r in ("one", "two")}
+    assert ids == {answer["outcome_id"]}
+    single = handlers.decide(db, Settings, EDITOR, "one", "outcomes", {
+        "kind": "forwarded", "level": "city", "date": "2026-10-06"})
+    assert single["outcomes"][-1]["id"] not in ids
