@@ -1,15 +1,10 @@
 """The spreadsheet of past reports (往期信息导入): the template an office fills in, and
 reading a filled-in one into rows of text."""
-import io
 from datetime import date, datetime
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from minyi_common import words
 
-from .roster_xlsx import read_table
+from . import sheets
 
 COLUMNS = ("标题", "作者用户名", "联名作者用户名", "单位", "类别", "报送日期", "情况", "分析",
            "建议", "处理结果", "采用日期", "成效")
@@ -34,33 +29,11 @@ NOTES = (
 
 
 def template() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "往期信息"
-    sheet.append(list(COLUMNS))
-    required = PatternFill("solid", fgColor="FDE9D9")
-    for cell, width in zip(sheet[1], WIDTHS):
-        cell.font = Font(bold=True)
-        if cell.value in REQUIRED:
-            cell.fill = required
-        sheet.column_dimensions[cell.column_letter].width = width
-    sheet.freeze_panes = "A2"
-    for column, choices in (("E", words.CATEGORIES.values()), ("J", RESULTS)):
-        check = DataValidation(type="list", formula1='"' + ",".join(choices) + '"',
-                               allow_blank=True)
-        sheet.add_data_validation(check)
-        check.add(f"{column}2:{column}{MAX_ROWS + 1}")
-    notes = book.create_sheet("填写说明")
-    notes.append(["列", "说明"])
-    for row in NOTES:
-        notes.append(list(row))
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 100
-    for row in notes.iter_rows(min_row=2):
-        row[1].alignment = Alignment(wrap_text=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet = sheets.Template("往期信息", COLUMNS, REQUIRED, WIDTHS, MAX_ROWS)
+    sheet.choices("E", words.CATEGORIES.values())
+    sheet.choices("J", RESULTS)
+    sheet.notes(NOTES, widths=(16, 100), wrap=True)
+    return sheet.bytes()
 
 
 def _text(value) -> str:
@@ -78,7 +51,7 @@ def _text(value) -> str:
 def read_rows(content: bytes):
     """(rows as {row number, column: text}, the header problem or None); ValueError when
     it is no .xlsx."""
-    table = read_table(content, MAX_ROWS)
+    table = sheets.read_table(content, MAX_ROWS)
     if not table:
         return [], "empty"
     header = [_text(v) for v in table[0]]

@@ -1,14 +1,8 @@
 """The roster spreadsheet: the template people fill in, and reading a filled-in one."""
-import io
-import zipfile
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from minyi_common import words
 
 from ..directory.roster import COLUMNS, MAX_ROWS, REQUIRED
+from . import sheets
 
 WIDTHS = (10, 16, 14, 24, 18, 28, 14, 10, 10)
 NOTES = (
@@ -25,52 +19,14 @@ NOTES = (
 
 
 def template() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "名册"
-    sheet.append(list(COLUMNS))
-    required = PatternFill("solid", fgColor="FDE9D9")
-    for cell, width in zip(sheet[1], WIDTHS):
-        cell.font = Font(bold=True)
-        if cell.value in REQUIRED:
-            cell.fill = required
-        sheet.column_dimensions[cell.column_letter].width = width
-    sheet.freeze_panes = "A2"
-    standing = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    sheet.add_data_validation(standing)
-    standing.add(f"H2:H{MAX_ROWS + 1}")
-    kinds = DataValidation(type="list", formula1='"' + ",".join(words.UNIT_KINDS.values()) + '"',
-                           allow_blank=True)
-    sheet.add_data_validation(kinds)
-    kinds.add(f"G2:G{MAX_ROWS + 1}")
-    notes = book.create_sheet("填写说明")
-    notes.append(["列", "说明"])
-    for row in NOTES:
-        notes.append(list(row))
-    notes.append([])
-    notes.append(["示例", "张三 | zhangsan | 13800000000 | zhangsan@example.cn | 委员、信息员 | "
-                          "民进县委会 | 民主党派 | 是 | 十五届"])
-    notes.column_dimensions["A"].width = 10
-    notes.column_dimensions["B"].width = 90
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet = sheets.Template("名册", COLUMNS, REQUIRED, WIDTHS, MAX_ROWS)
+    sheet.choices("H", ("是", "否"))
+    sheet.choices("G", words.UNIT_KINDS.values())
+    sheet.notes(NOTES, example="张三 | zhangsan | 13800000000 | zhangsan@example.cn | "
+                               "委员、信息员 | 民进县委会 | 民主党派 | 是 | 十五届")
+    return sheet.bytes()
 
 
-def read_table(content: bytes, limit: int = MAX_ROWS) -> list:
-    """The first sheet's rows as lists of cell values (a few past ``limit``, enough to
-    say the file is too long); ValueError when it is no .xlsx."""
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValueError(str(exc)) from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) > limit + 50:
-                break
-        return rows
-    finally:
-        book.close()
+def read_table(content: bytes) -> list:
+    """The roster's rows as lists of cell values; ValueError when it is no .xlsx."""
+    return sheets.read_table(content, MAX_ROWS)

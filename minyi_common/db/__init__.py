@@ -13,9 +13,9 @@ from .consume import handle_each
 from .directory_copy import DirectoryCopy
 from .engine import (CONFLICT_INSERTS, UTCDateTime, conflict_insert, decode_json, make_engine, normalize_url,
                      utcnow)
-from .outbox import Every, OutboxRelay, Retention, plumbing_tables
+from .outbox import Every, OutboxRelay, Retention, file_columns, plumbing_tables
 from .unit_of_work import Database, UnitOfWork, lock, upsert_row
 
 __all__ = ["CONFLICT_INSERTS", "JSON", "Database", "DirectoryCopy", "Every", "OutboxRelay", "Retention", "UTCDateTime",
            "UnitOfWork", "conflict_insert", "decode_json", "handle_each", "lock",
-           "make_engine", "normalize_url", "plumbing_tables", "upsert_row", "utcnow"]
+           "file_columns", "make_engine", "normalize_url", "plumbing_tables", "upsert_row", "utcnow"]

@@ -13,6 +13,18 @@ from .unit_of_work import Database
 log = logging.getLogger(__name__)
 
 
+def file_columns() -> list:
+    """What a service keeps of a file the gateway stored (attachments of reports and of
+    outcomes): where its bytes are and what they are, by whom and when."""
+    return [Column("key", String(64), nullable=False, unique=True),
+            Column("name", String(200), nullable=False),
+            Column("size", Integer, nullable=False),
+            Column("content_type", String(100), nullable=False),
+            Column("sha256", String(64), nullable=False),
+            Column("uploaded_by", String(36), nullable=False),
+            Column("created_at", UTCDateTime(), nullable=False)]
+
+
 def plumbing_tables(metadata: MetaData) -> None:
     """Add the outbox and processed-events tables to a service's metadata."""
     Table("outbox", metadata,

@@ -2,7 +2,7 @@
 from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text)
 
-from minyi_common.db import UTCDateTime, plumbing_tables
+from minyi_common.db import UTCDateTime, file_columns, plumbing_tables
 
 metadata = MetaData()
 plumbing_tables(metadata)
@@ -62,13 +62,7 @@ report_attachments = Table(
     Column("id", String(36), primary_key=True),
     Column("report_id", String(36), ForeignKey("reports.id", ondelete="CASCADE"),
            nullable=False, index=True),
-    Column("key", String(64), nullable=False, unique=True),
-    Column("name", String(200), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("uploaded_by", String(36), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    *file_columns(),
 )
 
 report_history = Table(

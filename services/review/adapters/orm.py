@@ -2,7 +2,7 @@
 from sqlalchemy import (JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table,
                         Text, UniqueConstraint)
 
-from minyi_common.db import UTCDateTime, plumbing_tables
+from minyi_common.db import UTCDateTime, file_columns, plumbing_tables
 
 metadata = MetaData()
 plumbing_tables(metadata)
@@ -51,13 +51,7 @@ outcome_attachments = Table(
     "outcome_attachments", metadata,
     Column("id", String(36), primary_key=True),
     Column("outcome_id", String(36), nullable=False, index=True),
-    Column("key", String(64), nullable=False, unique=True),
-    Column("name", String(200), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("uploaded_by", String(36), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    *file_columns(),
 )
 
 history = Table(
