@@ -266,6 +266,11 @@ def test_queue_filters_pagination_and_similarity_hints(office):
     hinted = eventually(lambda: item(near))
     assert hinted["similar"][0]["report_id"] == first and hinted["similar"][0]["score"] > 0.5
     assert not any(h["report_id"] == other for h in hinted["similar"])
+    # Either way round: the earlier report shows the later one too, whichever of the two
+    # the review instances happened to handle first.
+    assert [h["report_id"] for h in item(first)["similar"]] == [near]
+    assert [h["report_id"] for h in editor.api.get(f"/review/cases/{first}").json()["similar"]] \
+        == [near]
 
     health = editor.api.get(f"/review/queue?q={tag}&category=health").json()
     assert {i["id"] for i in health["items"]} == {first, near}

@@ -76,7 +76,9 @@ similarity_docs = Table(
 similarity_hints = Table(
     "similarity_hints", metadata,
     Column("report_id", String(36), primary_key=True),
-    Column("similar_report_id", String(36), primary_key=True),
+    # Looked up both ways: a hint found when the later report came in is shown on the
+    # earlier one too.
+    Column("similar_report_id", String(36), primary_key=True, index=True),
     Column("score", Float, nullable=False),
 )
 

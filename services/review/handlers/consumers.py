@@ -2,7 +2,7 @@
 the copy of the directory."""
 from functools import partial
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
 from minyi_common.db import DirectoryCopy, conflict_insert, handle_each, lock, utcnow
 from minyi_common.errors import NotFound
@@ -190,9 +190,10 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
                            report["suggestions"])
     hints = index.most_similar(doc, exclude=report["id"])
     to_add = uow.memo["rows to add"]
-    if not first_time:  # a resubmission's hints are those of its new text
-        uow.execute(similarity_hints.delete().where(
-            similarity_hints.c.report_id == report["id"]))
+    if not first_time:  # a resubmission's hints are those of its new text, both ways
+        uow.execute(similarity_hints.delete().where(or_(
+            similarity_hints.c.report_id == report["id"],
+            similarity_hints.c.similar_report_id == report["id"])))
     to_add.hints[report["id"]] = [
         {"report_id": report["id"], "similar_report_id": other, "score": score}
         for other, score in hints]

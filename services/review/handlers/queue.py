@@ -68,19 +68,27 @@ def get_case(db, principal, report_id) -> dict:
     return CaseSchema().dump(case)
 
 
+SHOWN_HINTS = 5
+
+
 def _hints_for(uow, report_ids) -> dict:
+    """The reports most like each of these, either way round: a hint is stored on the
+    report that came in second, and the first one shows it as well, so which of two
+    reports the editor opens (or which a busy service handled first) does not matter."""
     if not report_ids:
         return {}
-    similar = cases.alias("similar")
-    rows = uow.execute(
-        select(similarity_hints.c.report_id, similarity_hints.c.similar_report_id,
-               similarity_hints.c.score, similar.c.title, similar.c.status)
-        .join(similar, similar.c.report_id == similarity_hints.c.similar_report_id)
-        .where(similarity_hints.c.report_id.in_(report_ids))
-        .order_by(similarity_hints.c.score.desc()))
+    hint, similar = similarity_hints, cases.alias("similar")
     found = {}
-    for row in rows:
-        found.setdefault(row.report_id, []).append(
-            {"report_id": row.similar_report_id, "title": row.title, "status": row.status,
-             "score": row.score})
-    return found
+    for mine, theirs in ((hint.c.report_id, hint.c.similar_report_id),
+                         (hint.c.similar_report_id, hint.c.report_id)):
+        for row in uow.execute(
+                select(mine.label("mine"), theirs.label("theirs"), hint.c.score,
+                       similar.c.title, similar.c.status)
+                .join(similar, similar.c.report_id == theirs)
+                .where(mine.in_(report_ids))):
+            best = found.setdefault(row.mine, {})
+            if row.theirs not in best or best[row.theirs]["score"] < row.score:
+                best[row.theirs] = {"report_id": row.theirs, "title": row.title,
+                                    "status": row.status, "score": row.score}
+    return {mine: sorted(best.values(), key=lambda h: (-h["score"], h["report_id"]))
+            [:SHOWN_HINTS] for mine, best in found.items()}
