@@ -69,3 +69,16 @@ def check_outcome(case_status: str, outcome: dict, own_level: str) -> None:
     if outcome["kind"] == "upstream_adopted" and rank(outcome["level"]) <= rank(own_level):
         raise ValidationFailed("upstream means above this office", {
             "level": [f"An upstream adoption is above {own_level} level."]})
+
+
+def record_of(case: dict) -> dict:
+    """The report as review's events carry it (what scoring and notify need of it)."""
+    record = {k: case[k] for k in ("author_id", "co_author_ids", "unit_id", "category",
+                                   "situation", "analysis", "suggestions",
+                                   "consent_to_publish", "urgent")}
+    record.update(id=case["report_id"], title=case["title"],
+                  submitted_at=case["submitted_at"].isoformat(),
+                  entered_by=case.get("entered_by"),
+                  received_on=case["received_on"].isoformat() if case.get("received_on")
+                  else None)
+    return record

@@ -6,7 +6,8 @@ from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, con
                                       database_of, rpc, service_stats)
 from minyi_common.outages import until_done
 
-from . import handlers, publication
+from . import handlers
+from .handlers import publication
 from .handlers import outcome_files
 from .adapters.orm import metadata
 from .similarity import SimilarityIndex

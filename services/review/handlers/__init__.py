@@ -1,6 +1,7 @@
 """Review's use cases, by concern: what editors read (``queue``), what they decide
-(``decisions``), and keeping cases in step with intake and the directory
-(``consumers``). The service class calls them through this package."""
+(``decisions``), composing and printing issues (``publication``), files on outcomes
+(``outcome_files``), and keeping cases in step with intake and the directory
+(``consumers``). SQL lives in ``adapters.repository``, not here."""
 from .consumers import (CASE_FIELDS, DIRECTORY, STATUS_OF, RowsToAdd, catch_up, catch_up_batch,
                         on_co_author_events, on_directory_events, on_imported_events,
                         on_report_events)

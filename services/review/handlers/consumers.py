@@ -2,15 +2,12 @@
 the copy of the directory."""
 from functools import partial
 
-from sqlalchemy import insert, or_, select, update
-
-from minyi_common.db import DirectoryCopy, conflict_insert, handle_each, lock, utcnow
+from minyi_common.db import DirectoryCopy, handle_each, lock, utcnow
 from minyi_common.errors import NotFound
 
 from .. import domain, similarity
-from ..adapters.orm import cases, history, people, similarity_docs, similarity_hints, units
-
-from .cases import load_case
+from ..adapters.orm import people, units
+from ..adapters.repository import ReviewRepository
 
 
 STATUS_OF = {"report_submitted": "submitted", "report_resubmitted": "resubmitted",
@@ -35,21 +32,21 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
         firsts = {}
         for event in batch:
             firsts.setdefault(event["report"]["id"], event)
-        made = uow.execute(
-            conflict_insert(uow.db, cases).on_conflict_do_nothing().returning(cases.c.report_id),
+        made = ReviewRepository(uow).make_cases(
             [dict(report_id=report_id, status=STATUS_OF[event["event_type"]], outcomes=[],
                   version=1, updated_at=utcnow(), intake_at=event["occurred_at"],
                   **{k: event["report"][k] for k in CASE_FIELDS})
-             for report_id, event in firsts.items()]).scalars()
+             for report_id, event in firsts.items()])
         uow.memo["cases made by"] = {firsts[report_id]["event_id"] for report_id in made}
 
     def apply(uow, event):
+        repo = ReviewRepository(uow)
         report = event["report"]
         kind, at = event["event_type"], event["occurred_at"]
         status = STATUS_OF[kind]
         created = event["event_id"] in uow.memo["cases made by"]
         if not created:  # a case that exists is read and changed
-            existing = load_case(uow, report["id"], for_update=True)
+            existing = repo.case(report["id"], for_update=True)
             if existing["intake_at"] is not None and at < existing["intake_at"]:
                 return  # older than what this case already reflects
             if existing["status"] not in domain.WITHDRAWABLE:
@@ -63,11 +60,11 @@ def on_report_events(db, index, *events, pause=lambda: None) -> None:
             if kind != "report_withdrawn":
                 values.update(_credited({k: report[k] for k in CASE_FIELDS},
                                         existing["declined_ids"]))
-            uow.execute(update(cases).where(cases.c.report_id == report["id"]).values(**values))
+            repo.change_case(report["id"], values)
         uow.memo["rows to add"].history.append(dict(
             report_id=report["id"], at=at, actor_id=event["actor_id"], action=status))
         if kind != "report_withdrawn":
-            _note_similar(uow, index, report, pause, first_time=created)
+            _note_similar(repo, index, report, pause, first_time=created)
     handle_each(db, "review", events, apply, before,
                 lambda uow, batch: uow.memo["rows to add"].insert(uow, index))
 
@@ -76,17 +73,17 @@ def on_co_author_events(db, *events) -> None:
     """退出联名: a co-author left a report; they stay out of the case's co-authors, also
     when a (re)submission written before they left arrives after this."""
     def apply(uow, event):
-        case = load_case(uow, event["report_id"], for_update=True)
+        repo = ReviewRepository(uow)
+        case = repo.case(event["report_id"], for_update=True)
         if case is None:  # its submission is still on its way: retried until it is here
             raise NotFound(f"no report {event['report_id']} in review")
         declined = sorted(set(case["declined_ids"] or []) | {event["person_id"]})
-        uow.execute(update(cases).where(cases.c.report_id == case["report_id"]).values(
+        repo.change_case(case["report_id"], dict(
             declined_ids=declined, updated_at=utcnow(),
             co_author_ids=[p for p in case["co_author_ids"] if p not in declined]))
-        uow.execute(insert(history).values(report_id=case["report_id"],
-                                           at=event["occurred_at"],
-                                           actor_id=event["person_id"],
-                                           action="co_author_declined"))
+        repo.add_history(dict(report_id=case["report_id"], at=event["occurred_at"],
+                              actor_id=event["person_id"], action="co_author_declined",
+                              comment=None))
     handle_each(db, "review", events, apply, lambda uow, batch: lock(
         uow, *(f"review:report:{event['report_id']}" for event in batch)))
 
@@ -106,13 +103,13 @@ def on_imported_events(db, *events) -> None:
                 decision["decided_on"] = event["decided_on"].isoformat()
         outcomes = [{k: (v.isoformat() if hasattr(v, "isoformat") else v)
                      for k, v in o.items() if v is not None} for o in event["outcomes"]]
-        made = uow.execute(conflict_insert(uow.db, cases).on_conflict_do_nothing(), dict(
-            report_id=report["id"], status=event["status"], outcomes=outcomes,
-            decision=decision, version=1, updated_at=utcnow(), intake_at=at,
-            **{k: report[k] for k in CASE_FIELDS}))
-        if made.rowcount:
-            uow.execute(insert(history).values(report_id=report["id"], at=at,
-                                               actor_id=event["actor_id"], action="imported"))
+        repo = ReviewRepository(uow)
+        if repo.make_case(dict(report_id=report["id"], status=event["status"],
+                               outcomes=outcomes, decision=decision, version=1,
+                               updated_at=utcnow(), intake_at=at,
+                               **{k: report[k] for k in CASE_FIELDS})):
+            repo.add_history(dict(report_id=report["id"], at=at, actor_id=event["actor_id"],
+                                  action="imported", comment=None))
     handle_each(db, "review", events, apply, lambda uow, batch: lock(
         uow, *(f"review:report:{event['report_id']}" for event in batch)))
 
@@ -135,14 +132,11 @@ class RowsToAdd:
         self.docs = []  # report ids new to the similarity feed, in the order indexed
 
     def insert(self, uow, index) -> None:
-        if self.history:
-            uow.execute(insert(history), self.history)
-        hints = [row for rows in self.hints.values() for row in rows]
-        if hints:
-            uow.execute(insert(similarity_hints), hints)
+        repo = ReviewRepository(uow)
+        repo.add_history(*self.history)
+        repo.add_hints([row for rows in self.hints.values() for row in rows])
         if self.docs:
-            seqs = uow.execute(insert(similarity_docs).returning(similarity_docs.c.seq),
-                               [{"report_id": report_id} for report_id in self.docs]).scalars()
+            seqs = repo.add_to_similarity_feed(self.docs)
             # Caught up under the similarity lock, which this transaction holds until it
             # ends: nobody else adds docs meanwhile, so these need not be read back.
             index.last_seq = max(index.last_seq, *seqs)
@@ -150,12 +144,7 @@ class RowsToAdd:
 
 def catch_up_batch(uow, index, batch=500) -> int:
     """Add to the in-memory index up to ``batch`` cases it has not seen, in feed order."""
-    rows = uow.execute(
-        select(similarity_docs.c.seq, cases.c.report_id, cases.c.title, cases.c.situation,
-               cases.c.analysis, cases.c.suggestions)
-        .join(cases, cases.c.report_id == similarity_docs.c.report_id)
-        .where(similarity_docs.c.seq > index.last_seq)
-        .order_by(similarity_docs.c.seq).limit(batch)).all()
+    rows = ReviewRepository(uow).similarity_feed_after(index.last_seq, batch)
     for row in rows:
         index.add(row.report_id, similarity.grams(row.title, row.situation, row.analysis,
                                                   row.suggestions))
@@ -174,10 +163,11 @@ def catch_up(db, index, pause=lambda: None, batch=500) -> None:
         pause()
 
 
-def _note_similar(uow, index, report, pause, first_time=False) -> None:
+def _note_similar(repo, index, report, pause, first_time=False) -> None:
     # One submission at a time from here to its commit (every instance): two similar
     # reports handled at once would each miss the other, not yet committed, and a burst
     # of reports on one matter is just when hints are wanted.
+    uow = repo.uow
     lock(uow, "review:similarity")
     if "similarity caught up" not in uow.memo:
         # The index takes a batch's docs before they commit: if the batch rolls back,
@@ -191,9 +181,7 @@ def _note_similar(uow, index, report, pause, first_time=False) -> None:
     hints = index.most_similar(doc, exclude=report["id"])
     to_add = uow.memo["rows to add"]
     if not first_time:  # a resubmission's hints are those of its new text, both ways
-        uow.execute(similarity_hints.delete().where(or_(
-            similarity_hints.c.report_id == report["id"],
-            similarity_hints.c.similar_report_id == report["id"])))
+        repo.forget_hints(report["id"])
     to_add.hints[report["id"]] = [
         {"report_id": report["id"], "similar_report_id": other, "score": score}
         for other, score in hints]

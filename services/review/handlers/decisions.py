@@ -2,46 +2,38 @@
 and the outcomes of adopted reports; each under its case's row lock, with its event."""
 import uuid
 
-from sqlalchemy import insert, select, update
-
 from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
-from minyi_common.db import decode_json, utcnow
+from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
 from .. import domain
-from ..adapters.orm import cases, history, pieces, units
-from ..publication import attach_to_issue
+from ..adapters.repository import ReviewRepository
 
-from .cases import load_case, record_of
+from .publication import attach_to_issue
 
 
-def _save_transition(uow, principal, case, values, event_type, comment, history_action,
+def _save_transition(repo, principal, case, values, event_type, comment, history_action,
                      **event_fields) -> None:
     """Write one decision: the guarded update, the history line and the event."""
     values = {**values, "updated_at": utcnow(), "version": case["version"] + 1}
-    # Optimistic concurrency: of two editors deciding at once, one updates the row and
-    # the other finds the version moved on.
-    changed = uow.execute(update(cases).where(
-        cases.c.report_id == case["report_id"], cases.c.version == case["version"])
-        .values(**values))
-    if changed.rowcount != 1:
+    if not repo.change_case_at_version(case, values):
         raise Conflict("another editor changed this report just now; reload and retry")
-    uow.execute(insert(history).values(report_id=case["report_id"], at=values["updated_at"],
-                                       actor_id=principal["id"], action=history_action,
-                                       comment=comment))
-    uow.emit(events.new_event(event_type, principal["id"], case["report_id"],
-                              report=record_of(case), comment=comment, **event_fields))
+    repo.add_history(dict(report_id=case["report_id"], at=values["updated_at"],
+                          actor_id=principal["id"], action=history_action, comment=comment))
+    repo.emit(events.new_event(event_type, principal["id"], case["report_id"],
+                               report=domain.record_of(case), comment=comment,
+                               **event_fields))
     case.update(values)
 
 
-def _new_piece(uow, principal, mode, text: dict, source_ids, issue_id) -> dict:
+def _new_piece(repo, principal, mode, text: dict, source_ids, issue_id) -> dict:
     piece = {"id": str(uuid.uuid4()), "mode": mode, "source_report_ids": list(source_ids),
              "created_by": principal["id"], "created_at": utcnow(), "issue_id": None,
              "position": None, **text}
-    uow.execute(insert(pieces).values(**piece))
+    repo.add_piece(piece)
     if issue_id:
-        piece.update(attach_to_issue(uow, issue_id, piece["id"]))
+        piece.update(attach_to_issue(repo, issue_id, piece["id"]))
     return piece
 
 
@@ -57,37 +49,38 @@ def decide(db, settings, principal, report_id, action, payload) -> dict:
     principal = domain.as_editor(principal)
     data = domain.load_input(action, payload)
     with db.unit_of_work() as uow:
+        repo = ReviewRepository(uow)
         # Two outcomes recorded at once do not conflict: the second waits for the first
         # and appends to what it wrote. Two decisions do conflict: the version check of
         # _save_transition turns the later one into a 409.
-        case = load_case(uow, report_id, for_update=action == "outcomes")
+        case = repo.case(report_id, for_update=action == "outcomes")
         if case is None:
             if action == "outcomes":
-                answer = _outcome_on_piece(uow, settings, principal, report_id, data)
+                answer = _outcome_on_piece(repo, settings, principal, report_id, data)
                 uow.commit()
                 return answer
             raise NotFound(f"no report {report_id} in review")
         if action == "outcomes":
-            _record_outcome(uow, settings, principal, case, data)
+            _record_outcome(repo, settings, principal, case, data)
         else:
-            _decide(uow, settings, principal, case, action, data)
+            _decide(repo, settings, principal, case, action, data)
         uow.commit()
     return CaseSchema().dump(case)
 
 
-def _handoff_unit(uow, unit_id: str):
+def _handoff_unit(repo, unit_id: str) -> dict:
     """The town office a local matter goes to (docs/office.md): a town_office unit."""
-    unit = uow.execute(select(units).where(units.c.id == unit_id)).first()
+    unit = repo.unit(unit_id)
     if unit is None:
         raise ValidationFailed("some fields are invalid",
                                {"handoff_unit_id": ["No such unit."]})
-    if unit.kind != "town_office":
+    if unit["kind"] != "town_office":
         raise ValidationFailed("some fields are invalid", {"handoff_unit_id": [
             "Only a town office (乡镇街道) unit takes a hand-off."]})
     return unit
 
 
-def _decide(uow, settings, principal, case, action, data) -> None:
+def _decide(repo, settings, principal, case, action, data) -> None:
     status = domain.next_status(action, case["status"])
     comment = data.get("comment")
     decision = {"kind": status, "by": principal["id"], "at": utcnow().isoformat(),
@@ -97,26 +90,26 @@ def _decide(uow, settings, principal, case, action, data) -> None:
     if action == "reject":
         decision["reason_code"] = extra["reason_code"] = data["reason_code"]
         if data.get("handoff_unit_id"):
-            unit = _handoff_unit(uow, data["handoff_unit_id"])
-            values["handoff_unit_id"] = unit.id
-            decision.update(handoff_unit_id=unit.id, handoff_unit_name=unit.name)
-            extra.update(handoff_unit_id=unit.id, handoff_unit_name=unit.name)
+            unit = _handoff_unit(repo, data["handoff_unit_id"])
+            values["handoff_unit_id"] = unit["id"]
+            decision.update(handoff_unit_id=unit["id"], handoff_unit_name=unit["name"])
+            extra.update(handoff_unit_id=unit["id"], handoff_unit_name=unit["name"])
     if action == "adopt":
         edited = {k: data[k] for k in ("title", "situation", "analysis", "suggestions")
                   if k in data} or None
         text = {"title": case["title"], "situation": case["situation"],
                 "analysis": case["analysis"], "suggestions": case["suggestions"],
                 **(edited or {})}
-        piece = _new_piece(uow, principal, "single", text, [case["report_id"]],
+        piece = _new_piece(repo, principal, "single", text, [case["report_id"]],
                            data["issue_id"])
         values.update(edited=edited, piece_id=piece["id"])
         decision.update(mode="single", piece_id=piece["id"], issue_id=piece["issue_id"],
                         issue_label=piece.get("issue_label"))
         extra = _adoption_fields(settings, piece, "single", edited)
-    _save_transition(uow, principal, case, values, f"report_{status}", comment, status, **extra)
+    _save_transition(repo, principal, case, values, f"report_{status}", comment, status, **extra)
 
 
-def _record_outcome(uow, settings, principal, case, data, outcome_id=None) -> None:
+def _record_outcome(repo, settings, principal, case, data, outcome_id=None) -> None:
     """One outcome on one case; its ``id`` is shared by the sources of a merged piece
     (files such as the scanned 批示件 hang on it)."""
     domain.check_outcome(case["status"], data, settings.level)
@@ -126,20 +119,20 @@ def _record_outcome(uow, settings, principal, case, data, outcome_id=None) -> No
                    recorded_at=utcnow().isoformat())
     event_type = "report_forwarded" if data["kind"] == "forwarded" else "report_outcome_recorded"
     published = {k: v for k, v in outcome.items() if k not in ("recorded_by", "recorded_at")}
-    _save_transition(uow, principal, case, {"outcomes": case["outcomes"] + [outcome]},
+    _save_transition(repo, principal, case, {"outcomes": case["outcomes"] + [outcome]},
                      event_type, data.get("text"), data["kind"], outcome=published)
 
 
-def _outcome_on_piece(uow, settings, principal, piece_id, data) -> dict:
+def _outcome_on_piece(repo, settings, principal, piece_id, data) -> dict:
     """An outcome of a merged piece is an outcome of every report merged into it."""
-    row = uow.execute(select(pieces).where(pieces.c.id == piece_id)).first()
-    if row is None:
+    piece = repo.piece(piece_id)
+    if piece is None:
         raise NotFound(f"no report or piece {piece_id} in review")
     sources = []
     outcome_id = str(uuid.uuid4())
-    for report_id in sorted(decode_json(row.source_report_ids)):  # one lock order for all
-        case = load_case(uow, report_id, for_update=True)
-        _record_outcome(uow, settings, principal, case, data, outcome_id)
+    for report_id in sorted(piece["source_report_ids"]):  # one lock order for all
+        case = repo.case(report_id, for_update=True)
+        _record_outcome(repo, settings, principal, case, data, outcome_id)
         sources.append(case)
     return {"piece_id": piece_id, "outcome_id": outcome_id,
             "reports": CaseSchema(many=True).dump(sources)}
@@ -150,9 +143,10 @@ def merge(db, settings, principal, payload) -> dict:
     principal = domain.as_editor(principal)
     data = domain.load_merge(payload)
     with db.unit_of_work() as uow:
+        repo = ReviewRepository(uow)
         sources = []
         for report_id in data["report_ids"]:
-            case = load_case(uow, report_id)
+            case = repo.case(report_id)
             if case is None:
                 raise ValidationFailed("unknown reports", {"report_ids": [
                     f"No report {report_id} in review."]})
@@ -161,13 +155,13 @@ def merge(db, settings, principal, payload) -> dict:
         text = {"title": data["title"], "analysis": data["analysis"],
                 "suggestions": data["suggestions"],
                 "situation": data.get("situation") or "\n".join(c["situation"] for c in sources)}
-        piece = _new_piece(uow, principal, "merged", text, data["report_ids"], data["issue_id"])
+        piece = _new_piece(repo, principal, "merged", text, data["report_ids"], data["issue_id"])
         for case in sources:
             decision = {"kind": "adopted", "by": principal["id"], "at": utcnow().isoformat(),
                         "comment": data.get("comment"), "mode": "merged",
                         "piece_id": piece["id"], "merged_into": piece["id"],
                         "issue_id": piece["issue_id"], "issue_label": piece.get("issue_label")}
-            _save_transition(uow, principal, case, {"status": "adopted", "decision": decision,
+            _save_transition(repo, principal, case, {"status": "adopted", "decision": decision,
                                                     "piece_id": piece["id"]},
                              "report_adopted", f"综合采用：{data['title']}", "adopted",
                              **_adoption_fields(settings, piece, "merged"))

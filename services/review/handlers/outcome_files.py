@@ -2,17 +2,13 @@
 review what each file is, which outcome it hangs on, and who may have it."""
 import uuid
 
-from sqlalchemy import insert, select
-
 from minyi_common.contracts import (AttachmentClaim, AttachmentSchema, load_contract,
                                     load_principal, reusable)
 from minyi_common.db import utcnow
 from minyi_common.errors import NotFound
 
 from .. import domain
-from ..adapters.orm import outcome_attachments
-
-from .cases import load_case
+from ..adapters.repository import ReviewRepository
 
 FIELDS = ("id", "outcome_id", "name", "size", "content_type", "sha256", "uploaded_by",
           "created_at")
@@ -23,12 +19,13 @@ def add(db, principal, report_id, outcome_id, blob) -> dict:
     principal = domain.as_editor(principal)
     blob = load_contract(AttachmentClaim, blob)
     with db.unit_of_work() as uow:
-        case = load_case(uow, report_id)
+        repo = ReviewRepository(uow)
+        case = repo.case(report_id)
         if case is None or outcome_id not in {o.get("id") for o in case["outcomes"]}:
             raise NotFound(f"no outcome {outcome_id}")
         row = {**blob, "id": str(uuid.uuid4()), "outcome_id": outcome_id,
                "uploaded_by": principal["id"], "created_at": utcnow()}
-        uow.execute(insert(outcome_attachments), row)
+        repo.add_outcome_file(row)
         uow.commit()
     return _dump(row)
 
@@ -37,7 +34,7 @@ def listed(db, principal, report_id) -> dict:
     """The files on every outcome of a report, for whoever may see the report."""
     principal = load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
-        rows = _of_case(uow, principal, report_id)
+        rows = _of_case(ReviewRepository(uow), principal, report_id)
     return {"items": [_dump(r) for r in rows]}
 
 
@@ -45,23 +42,18 @@ def to_send(db, principal, report_id, attachment_id) -> dict:
     """One file with its blob key, for whoever may see the report (404 otherwise)."""
     principal = load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
-        found = [r for r in _of_case(uow, principal, report_id) if r["id"] == attachment_id]
+        found = [r for r in _of_case(ReviewRepository(uow), principal, report_id) if r["id"] == attachment_id]
     if not found:
         raise NotFound(f"no file {attachment_id}")
     return {**_dump(found[0]), "key": found[0]["key"]}
 
 
-def _of_case(uow, principal, report_id) -> list:
-    case = load_case(uow, report_id)
+def _of_case(repo, principal, report_id) -> list:
+    case = repo.case(report_id)
     # Unknown and not-visible look the same from outside.
     if case is None or not domain.may_see(principal, case):
         raise NotFound(f"no report {report_id}")
-    ids = [o["id"] for o in case["outcomes"] if o.get("id")]
-    if not ids:
-        return []
-    return [dict(r) for r in uow.execute(
-        select(outcome_attachments).where(outcome_attachments.c.outcome_id.in_(ids))
-        .order_by(outcome_attachments.c.created_at, outcome_attachments.c.id)).mappings()]
+    return repo.outcome_files([o["id"] for o in case["outcomes"] if o.get("id")])
 
 
 def _dump(row: dict) -> dict:

@@ -13,7 +13,8 @@ from docx.shared import Pt
 from minyi_common import events
 from minyi_common.db import Database
 from minyi_common.testing import both_backends
-from services.review import handlers, publication
+from services.review import handlers
+from services.review.handlers import publication
 from services.review.adapters import docx_issue
 from services.review.adapters.orm import metadata
 from services.review.similarity import SimilarityIndex

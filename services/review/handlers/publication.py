@@ -3,97 +3,79 @@ and producing the .docx the office prints and sends."""
 import base64
 import uuid
 
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minyi_common import officetime
 from minyi_common.words import EDITORIAL_OFFICE, ORGANS
 from minyi_common.contracts import (IssueSchema, PieceSchema, issue_label, load_page)
-from minyi_common.db import decode_json, utcnow
+from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
-from . import domain
-from .adapters import docx_issue
-from .adapters.orm import cases, issues, people, pieces, units
+from .. import domain
+from ..adapters import docx_issue
+from ..adapters.repository import ReviewRepository
 
 IMPRINT = ("published_on", "total_number", "signed_by", "report_to", "send_to",
            "editor_name", "copies")
 
 
-def _piece(row) -> dict:
-    piece = dict(row._mapping)
-    piece["source_report_ids"] = decode_json(piece["source_report_ids"])
-    return piece
-
-
-def _issue_row(uow, issue_id):
-    row = uow.execute(select(issues).where(issues.c.id == issue_id)).first()
-    if row is None:
+def _known_issue(repo, issue_id) -> dict:
+    issue = repo.issue(issue_id)
+    if issue is None:
         raise NotFound(f"no issue {issue_id}")
-    return row
-
-
-def attach_to_issue(uow, issue_id: str, piece_id: str) -> dict:
-    """Put a piece at the end of an issue (adoption may name the issue)."""
-    row = uow.execute(select(issues).where(issues.c.id == issue_id)).first()
-    if row is None:
-        raise ValidationFailed("unknown issue", {"issue_id": [f"No issue {issue_id}."]})
-    last = uow.execute(select(func.max(pieces.c.position)).where(
-        pieces.c.issue_id == issue_id)).scalar()
-    position = (last or 0) + 1
-    uow.execute(update(pieces).where(pieces.c.id == piece_id).values(issue_id=issue_id,
-                                                                   position=position))
-    return {"issue_id": issue_id, "position": position,
-            "issue_label": issue_label(row.year, row.number)}
-
-
-def _issue(uow, issue_id) -> dict:
-    issue = dict(_issue_row(uow, issue_id)._mapping)
-    if issue["total_number"] is None:
-        # 总第M期 when the editor did not set it: this issue's place among all issues.
-        issue["total_number"] = uow.execute(select(func.count()).select_from(issues).where(
-            (issues.c.year < issue["year"])
-            | ((issues.c.year == issue["year"]) & (issues.c.number <= issue["number"]))
-        )).scalar_one()
-    issue["pieces"] = [_piece(r) for r in uow.execute(
-        select(pieces).where(pieces.c.issue_id == issue_id).order_by(pieces.c.position))]
     return issue
 
 
-def _assign(uow, issue_id, piece_ids) -> None:
+def attach_to_issue(repo, issue_id: str, piece_id: str) -> dict:
+    """Put a piece at the end of an issue (adoption may name the issue)."""
+    issue = repo.issue(issue_id)
+    if issue is None:
+        raise ValidationFailed("unknown issue", {"issue_id": [f"No issue {issue_id}."]})
+    position = repo.last_position(issue_id) + 1
+    repo.place_piece(piece_id, issue_id, position)
+    return {"issue_id": issue_id, "position": position,
+            "issue_label": issue_label(issue["year"], issue["number"])}
+
+
+def _issue(repo, issue_id) -> dict:
+    issue = _known_issue(repo, issue_id)
+    if issue["total_number"] is None:
+        # 总第M期 when the editor did not set it: this issue's place among all issues.
+        issue["total_number"] = repo.issues_up_to(issue["year"], issue["number"])
+    issue["pieces"] = repo.pieces_of_issue(issue_id)
+    return issue
+
+
+def _assign(repo, issue_id, piece_ids) -> None:
     """Make ``piece_ids``, in this order, the issue's pieces."""
-    found = {r.id: r for r in uow.execute(select(pieces.c.id, pieces.c.issue_id)
-                                          .where(pieces.c.id.in_(piece_ids)))}
+    found = repo.issues_of_pieces(piece_ids)
     unknown = [p for p in piece_ids if p not in found]
-    taken = [p for p in piece_ids if p in found and found[p].issue_id not in (None, issue_id)]
+    taken = [p for p in piece_ids if p in found and found[p] not in (None, issue_id)]
     if unknown or taken or len(set(piece_ids)) != len(piece_ids):
         problems = [f"Unknown pieces: {', '.join(unknown)}."] if unknown else []
         problems += [f"Already in another issue: {', '.join(taken)}."] if taken else []
         problems += ["A piece is listed twice."] if len(set(piece_ids)) != len(piece_ids) else []
         raise ValidationFailed("some pieces cannot go in this issue", {"piece_ids": problems})
-    uow.execute(update(pieces).where(pieces.c.issue_id == issue_id,
-                                     pieces.c.id.not_in(piece_ids or [""]))
-                .values(issue_id=None, position=None))
+    repo.take_out_of_issue_all_but(issue_id, piece_ids)
     for position, piece_id in enumerate(piece_ids, start=1):
-        uow.execute(update(pieces).where(pieces.c.id == piece_id)
-                    .values(issue_id=issue_id, position=position))
+        repo.place_piece(piece_id, issue_id, position)
 
 
 def create_issue(db, principal, payload) -> dict:
     principal = domain.as_editor(principal)
     data = domain.load_input("issue", payload)
     with db.unit_of_work() as uow:
-        if uow.execute(select(issues.c.id).where(issues.c.year == data["year"],
-                                                 issues.c.number == data["number"])).first():
+        repo = ReviewRepository(uow)
+        if repo.issue_numbered(data["year"], data["number"]):
             raise Conflict(f"{issue_label(data['year'], data['number'])} exists already")
         issue_id = str(uuid.uuid4())
         imprint = {k: data[k] for k in IMPRINT if k != "published_on"}
-        uow.execute(issues.insert().values(
+        repo.add_issue(dict(
             id=issue_id, year=data["year"], number=data["number"],
             published_on=data["published_on"] or officetime.today(), created_by=principal["id"],
             created_at=utcnow(), **imprint))
-        _assign(uow, issue_id, data["piece_ids"])
-        issue = _issue(uow, issue_id)
+        _assign(repo, issue_id, data["piece_ids"])
+        issue = _issue(repo, issue_id)
         try:
             uow.commit()
         except IntegrityError:  # another editor made the same number a moment ago
@@ -110,10 +92,11 @@ def update_issue(db, principal, issue_id, payload) -> dict:
     if changes.get("published_on", 1) is None:
         changes.pop("published_on")  # the date is never empty
     with db.unit_of_work() as uow:
-        _issue_row(uow, issue_id)
+        repo = ReviewRepository(uow)
+        _known_issue(repo, issue_id)
         if changes:
-            uow.execute(update(issues).where(issues.c.id == issue_id).values(**changes))
-        issue = _issue(uow, issue_id)
+            repo.change_issue(issue_id, changes)
+        issue = _issue(repo, issue_id)
         uow.commit()
     return IssueSchema().dump(issue)
 
@@ -125,9 +108,10 @@ def set_issue_pieces(db, principal, issue_id, payload) -> dict:
         raise ValidationFailed("piece_ids is a list of piece ids",
                                {"piece_ids": ["A list of piece ids, in order."]})
     with db.unit_of_work() as uow:
-        _issue_row(uow, issue_id)
-        _assign(uow, issue_id, payload["piece_ids"])
-        issue = _issue(uow, issue_id)
+        repo = ReviewRepository(uow)
+        _known_issue(repo, issue_id)
+        _assign(repo, issue_id, payload["piece_ids"])
+        issue = _issue(repo, issue_id)
         uow.commit()
     return IssueSchema().dump(issue)
 
@@ -135,17 +119,14 @@ def set_issue_pieces(db, principal, issue_id, payload) -> dict:
 def get_issue(db, principal, issue_id) -> dict:
     domain.as_editor(principal)
     with db.unit_of_work(read_only=True) as uow:
-        return IssueSchema().dump(_issue(uow, issue_id))
+        return IssueSchema().dump(_issue(ReviewRepository(uow), issue_id))
 
 
 def list_issues(db, principal, filters) -> dict:
     domain.as_editor(principal)
     paging = load_page(filters)
     with db.unit_of_work(read_only=True) as uow:
-        total = uow.execute(select(func.count()).select_from(issues)).scalar_one()
-        rows = uow.execute(select(issues).order_by(issues.c.year.desc(), issues.c.number.desc())
-                           .limit(paging["page_size"])
-                           .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()
+        total, rows = ReviewRepository(uow).issues_page(paging["page"], paging["page_size"])
     return {"items": IssueSchema(many=True, exclude=("pieces",)).dump(rows), "total": total,
             **paging}
 
@@ -154,36 +135,30 @@ def list_pieces(db, principal, filters) -> dict:
     domain.as_editor(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
-    query = select(pieces)
-    if str(filters.get("unassigned", "")).lower() in ("1", "true", "yes"):
-        query = query.where(pieces.c.issue_id.is_(None))
+    unassigned = str(filters.get("unassigned", "")).lower() in ("1", "true", "yes")
     with db.unit_of_work(read_only=True) as uow:
-        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = [_piece(r) for r in uow.execute(
-            query.order_by(pieces.c.created_at.desc()).limit(paging["page_size"])
-            .offset((paging["page"] - 1) * paging["page_size"]))]
+        total, rows = ReviewRepository(uow).pieces_page(unassigned, paging["page"],
+                                                        paging["page_size"])
     return {"items": PieceSchema(many=True).dump(rows), "total": total, **paging}
 
 
-def _credit(uow, report_ids, level: str) -> str:
+def _credit(repo, report_ids, level: str) -> str:
     """The credit line: each report's unit and authors, 本刊编辑部 for a report whose
     author did not consent to publication (是否同意公开). A member without a unit is
     credited as a member (县政协委员 张三), never as 特邀信息员."""
     parts = []
-    for row in uow.execute(select(cases).where(cases.c.report_id.in_(report_ids))
-                           .order_by(cases.c.submitted_at)):
-        if not row.consent_to_publish:
+    for case in repo.cases_in_submission_order(report_ids):
+        if not case["consent_to_publish"]:
             text = EDITORIAL_OFFICE
         else:
-            ids = [row.author_id] + decode_json(row.co_author_ids)
-            known = {r.id: r for r in uow.execute(select(people).where(people.c.id.in_(ids)))}
-            names = "、".join(known[i].display_name for i in ids if i in known)
-            unit = uow.execute(select(units.c.name).where(units.c.id == row.unit_id)).first() \
-                if row.unit_id else None
-            author = known.get(row.author_id)
+            ids = [case["author_id"]] + (case["co_author_ids"] or [])
+            known = repo.people(ids)
+            names = "、".join(known[i]["display_name"] for i in ids if i in known)
+            unit = repo.unit(case["unit_id"]) if case["unit_id"] else None
+            author = known.get(case["author_id"])
             if unit:
-                text = f"{unit.name} {names}"
-            elif author is not None and "member" in (decode_json(author.roles) or []):
+                text = f"{unit['name']} {names}"
+            elif author is not None and "member" in author["roles"]:
                 text = f"{ORGANS[level]}委员 {names}"
             else:
                 text = names or EDITORIAL_OFFICE
@@ -195,9 +170,10 @@ def _credit(uow, report_ids, level: str) -> str:
 def issue_docx(db, settings, principal, issue_id) -> dict:
     domain.as_editor(principal)
     with db.unit_of_work(read_only=True) as uow:
-        issue = _issue(uow, issue_id)
+        repo = ReviewRepository(uow)
+        issue = _issue(repo, issue_id)
         for piece in issue["pieces"]:
-            piece["credit"] = _credit(uow, piece["source_report_ids"], settings.level)
+            piece["credit"] = _credit(repo, piece["source_report_ids"], settings.level)
     label = issue_label(issue["year"], issue["number"])
     content = docx_issue.render_issue(settings.office_name, issue, issue["pieces"])
     return {"filename": f"社情民意{label}.docx",
@@ -210,11 +186,11 @@ def piece_docx(db, settings, principal, piece_id, options=None) -> dict:
     options = domain.load_input("special_report", {k: v for k, v in (options or {}).items()
                                                    if v not in (None, "")})
     with db.unit_of_work(read_only=True) as uow:
-        row = uow.execute(select(pieces).where(pieces.c.id == piece_id)).first()
-        if row is None:
+        repo = ReviewRepository(uow)
+        piece = repo.piece(piece_id)
+        if piece is None:
             raise NotFound(f"no report or piece {piece_id} in review")
-        piece = _piece(row)
-        piece["credit"] = _credit(uow, piece["source_report_ids"], settings.level)
+        piece["credit"] = _credit(repo, piece["source_report_ids"], settings.level)
     content = docx_issue.render_special_report(
         settings.office_name, piece, options["published_on"] or officetime.today(),
         options["signed_by"], options["report_to"])
