@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 from minyi_common.db import Database, make_engine
 from minyi_common.migrate import upgrade
 from minyi_common.registry import migrations_dir
-from services.scoring import handlers, standings
+from services.scoring import handlers
+from services.scoring.handlers import standings
 from services.scoring.adapters.orm import metadata, score_lines
 
 EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}

@@ -233,3 +233,14 @@ def period_keys(period: str) -> list:
             keys += [year * 10 + q for q in range(1, 5)
                      if start <= date(year, 3 * q - 2, 1) <= end]
     return keys
+
+
+def rank_by_histogram(rows: list, histogram) -> tuple:
+    """(rows with their rank, how many subjects there are): ``rows`` are a page of
+    subjects in order of points, ``histogram`` (points, how many subjects have them) covers
+    every subject. Ties share a rank; the next rank skips past them (1, 2, 2, 4)."""
+    rank_of, above = {}, 0
+    for value, count in sorted(histogram, reverse=True):
+        rank_of[value] = above + 1
+        above += count
+    return [{**row, "rank": rank_of[row["points"]]} for row in rows], above

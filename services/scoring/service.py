@@ -10,7 +10,8 @@ from minyi_common.nameko import (Background, DatabaseProvider, RequestContext, S
                                       consume_each, rpc, service_stats)
 from minyi_common.contracts import RemindersInput, load_contract, load_principal, require
 
-from . import bulletins, handlers, quotas, rules, standings
+from . import handlers
+from .handlers import bulletins, quotas, rules, standings
 from .adapters.orm import metadata
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from minyi_common import officetime
-from minyi_common.db import conflict_insert, decode_json, utcnow
+from minyi_common.db import Repository, conflict_insert, decode_json, utcnow
 
 from .orm import (co_author_declines, idempotency_keys, people, report_attachments,
                   report_co_authors, report_history, reports)
@@ -35,10 +35,7 @@ def _new_report(columns: frozenset, outbox, with_event: bool):
     return statement
 
 
-class IntakeRepository:
-    def __init__(self, uow):
-        self.uow = uow
-
+class IntakeRepository(Repository):
     # --- reports -------------------------------------------------------------------
     def add(self, report: dict, first_action: str, actor_id, event=None) -> dict:
         """Store a new report with its first history entry, and ``event`` in the outbox;

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import officetime
-from minyi_common.db import conflict_insert, decode_json
+from minyi_common.db import Repository, conflict_insert, decode_json
 
 from .orm import (cases, history, issues, outcome_attachments, people, pieces,
                   similarity_docs, similarity_hints, units)
@@ -26,17 +26,7 @@ def piece_from_row(row) -> dict:
     return piece
 
 
-class ReviewRepository:
-    def __init__(self, uow):
-        self.uow = uow
-
-    def emit(self, event: dict) -> None:
-        """Into the outbox, committed with the change that caused it."""
-        self.uow.emit(event)
-
-    def _all(self, query) -> list:
-        return self.uow.execute(query).all()
-
+class ReviewRepository(Repository):
     # --- cases ---------------------------------------------------------------------
     def case(self, report_id: str, for_update: bool = False) -> dict | None:
         """A case; ``for_update`` holds its row until commit (outcomes and intake's events

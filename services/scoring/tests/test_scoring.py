@@ -15,7 +15,8 @@ from minyi_common import events
 from minyi_common.db import Database, decode_json
 from minyi_common.errors import Conflict, ValidationFailed
 from minyi_common.testing import both_backends, emptied
-from services.scoring import bulletins, handlers, quotas, rules, standings
+from services.scoring import domain, handlers
+from services.scoring.handlers import bulletins, quotas, rules, standings
 from services.scoring.adapters.orm import (metadata, quarter_totals, report_records,
                                            score_lines)
 
@@ -181,7 +182,7 @@ def test_a_new_rule_version_applies_from_its_date(db):
     for e in story():
         handlers.on_report_events(db, Settings, e)
     doubled = [{"event": r.event, "level": r.level, "mode": r.mode, "points": float(r.points) * 2}
-               for r in handlers.domain.DEFAULT_RULES]
+               for r in domain.DEFAULT_RULES]
     with pytest.raises(ValidationFailed) as caught:
         rules.add_rule_set(db, ADMIN, {"effective_from": "2026-08-01",
                                        "rules": [{"event": "adopted", "level": "moon",
@@ -439,7 +440,7 @@ def test_a_rule_version_added_over_rpc_is_applied_in_the_background(container_fa
         handlers.on_report_events(database, Settings, e)
     container_factory(ScoringService, cfg).start()
     tripled = [{"event": r.event, "level": r.level, "mode": r.mode, "points": float(r.points) * 3}
-               for r in handlers.domain.DEFAULT_RULES]
+               for r in domain.DEFAULT_RULES]
     with ServiceRpcProxy("scoring", cfg) as scoring:
         scoring.add_rule_set(ADMIN, {"effective_from": "2026-01-01", "rules": tripled})
         scoring.add_rule_set(ADMIN, {"effective_from": "2026-01-01", "rules": tripled})

@@ -2,18 +2,13 @@
 lists of a range of years."""
 import base64
 
-from sqlalchemy import and_, func, insert, or_, select
-
 from minyi_common import events, officetime, words
 from minyi_common.contracts import load_principal, may, require
-from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
-from . import domain
-from .adapters import bulletin_document, bulletin_files
-from .adapters.orm import bulletins, people, report_records, score_lines, units
-
-from .standings import ranked_rows
+from .. import domain
+from ..adapters import bulletin_document, bulletin_files
+from ..adapters.repository import ScoringRepository
 
 
 def _reranked(rows) -> list:
@@ -26,15 +21,11 @@ def _reranked(rows) -> list:
     return ranked
 
 
-def _office_figures(uow, period: str) -> dict:
+def _office_figures(repo, period: str) -> dict:
     """Reports submitted and adopted, upstream adoptions and instructions in a period,
     counted once per report (the author's line), not per co-author or unit."""
     start, end = domain.period_range(period)
-    counts = dict(uow.execute(
-        select(score_lines.c.event, func.count()).where(
-            score_lines.c.role == "author", score_lines.c.event.in_(tuple(domain.COUNTED)),
-            score_lines.c.event_date >= start, score_lines.c.event_date <= end)
-        .group_by(score_lines.c.event)).all())
+    counts = repo.office_counts(start, end, domain.COUNTED)
     return {figure: counts.get(event, 0) for event, figure in domain.COUNTED.items()}
 
 
@@ -42,7 +33,7 @@ def list_bulletins(db, principal) -> dict:
     """The published bulletins, newest first: what members and unit admins may read."""
     load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
-        rows = uow.execute(select(bulletins).order_by(bulletins.c.published_at.desc())).all()
+        rows = ScoringRepository(uow).bulletins_newest_first()
     return {"items": [{"period": r.period, "period_words": words.period_words(r.period),
                        "title": f"社情民意信息工作通报（{words.period_words(r.period)}）",
                        "published_at": r.published_at.isoformat()} for r in rows],
@@ -54,16 +45,16 @@ def bulletin(db, principal, period) -> dict:
     start, end = domain.period_range(period)
     previous = domain.previous_period(period)
     with db.unit_of_work(read_only=True) as uow:
-        unit_rows, _ = ranked_rows(uow, "unit", period)
-        person_rows, _ = ranked_rows(uow, "person", period)
-        officers, _ = ranked_rows(uow, "person", period, "officer")
-        members, _ = ranked_rows(uow, "person", period, "member")
-        summary = _office_figures(uow, period)
-        before = _office_figures(uow, previous) if previous else None
-        unit_info = {r.id: r for r in uow.execute(select(units.c.id, units.c.name, units.c.kind))}
-        person_units = {r.id: decode_json(r.unit_ids) or [] for r in uow.execute(
-            select(people.c.id, people.c.unit_ids))}
-        published = uow.execute(select(bulletins).where(bulletins.c.period == period)).first()
+        repo = ScoringRepository(uow)
+        unit_rows, _ = repo.ranked("unit", period)
+        person_rows, _ = repo.ranked("person", period)
+        officers, _ = repo.ranked("person", period, "officer")
+        members, _ = repo.ranked("person", period, "member")
+        summary = _office_figures(repo, period)
+        before = _office_figures(repo, previous) if previous else None
+        unit_info = repo.units_by_id()
+        person_units = repo.unit_ids_of_everyone()
+        published = repo.bulletin(period)
     if published is None and not may(principal, "publish_bulletins"):
         # Before 发布 a bulletin is the office's draft: members read published ones
         # (docs/scoring.md).
@@ -115,12 +106,12 @@ def publish_bulletin(db, principal, period) -> dict:
     require(principal, "publish_bulletins")
     domain.period_range(period)
     with db.unit_of_work() as uow:
-        if uow.execute(select(bulletins).where(bulletins.c.period == period)).first():
+        repo = ScoringRepository(uow)
+        if repo.bulletin(period):
             raise Conflict(f"the bulletin for {period} is published already")
-        uow.execute(insert(bulletins).values(period=period, published_at=utcnow(),
-                                             published_by=principal["id"]))
-        uow.emit(events.new_event("bulletin_published", principal["id"], period=period,
-                                  url=f"/bulletins/{period}"))  # the web app's page
+        repo.add_bulletin(period, principal["id"])
+        repo.emit(events.new_event("bulletin_published", principal["id"], period=period,
+                                   url=f"/bulletins/{period}"))  # the web app's page
         uow.commit()
     return bulletin(db, principal, period)
 
@@ -142,23 +133,16 @@ def awards(db, principal, filters) -> dict:
         raise ValidationFailed("invalid thresholds", {"tiers": [
             "tiers=3,5,7 (一二三等奖 counts), top=10, min_adoptions=2: whole numbers."]}) from None
     with db.unit_of_work(read_only=True) as uow:
-        unit_rows = [r for r in ranked_rows(uow, "unit", period)[0] if r["points"] > 0]
-        officers = [r for r in ranked_rows(uow, "person", period, "officer")[0]
+        repo = ScoringRepository(uow)
+        unit_rows = [r for r in repo.ranked("unit", period)[0] if r["points"] > 0]
+        officers = [r for r in repo.ranked("person", period, "officer")[0]
                     if r["adopted"] >= min_adoptions and r["points"] > 0][:top]
-        notable = (select(score_lines.c.report_id).distinct()
-                   .where(score_lines.c.event_date.between(start, end),
-                          or_(and_(score_lines.c.event == "upstream_adopted",
-                                   score_lines.c.level == "national"),
-                              and_(score_lines.c.event == "instructed",
-                                   score_lines.c.level.in_(["province", "national"])))))
         # An author who did not consent to publication (是否同意公开) is not named in a
         # list that is published: the report is credited to the editorial office.
         reports = [{"report_id": r.report_id, "title": r.title,
                     "author_id": r.author_id if r.consent_to_publish else None,
                     "credit": None if r.consent_to_publish else words.EDITORIAL_OFFICE}
-                   for r in uow.execute(select(report_records).where(
-                       report_records.c.report_id.in_(notable))
-                       .order_by(report_records.c.submitted_on))]
+                   for r in repo.notable_records(start, end)]
     names = ("一等奖", "二等奖", "三等奖")
     tiered, position = [], 0
     for name, count in zip(names, tiers):
