@@ -8,13 +8,11 @@ import random
 import time
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select, update
-
 from minyi_common.contracts import DeliverySchema, load_page, load_principal, require
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
-from .adapters.orm import deliveries
+from .adapters.repository import DELIVERY_STATUSES, NotifyRepository
 
 # One total deadline per delivery (connect, TLS, every read and write together): a
 # receiver that answers a byte at a time cannot hold a sender longer (the service enforces
@@ -45,15 +43,10 @@ def backoff(attempts: int, base: float, rng=random.random) -> float:
     return min(MAX_DELAY, base * 2 ** (attempts - 1)) * (0.5 + rng())
 
 
-def record(uow, event, channel, recipient, target, body, subject=None) -> None:
+def record(repo, event, channel, recipient, target, body, subject=None) -> None:
     """A delivery to make, unless this (event, recipient, channel) has one already."""
-    exists = uow.execute(select(deliveries.c.id).where(
-        deliveries.c.event_id == event["event_id"], deliveries.c.recipient == recipient,
-        deliveries.c.channel == channel)).first()
-    if exists:
-        return
     now = utcnow()
-    uow.execute(deliveries.insert(), dict(
+    repo.add_delivery(dict(
         event_id=event["event_id"], event_type=event["event_type"], channel=channel,
         recipient=recipient, target=target, subject=subject, body=body, status="pending",
         attempts=0, next_attempt_at=now, created_at=now))
@@ -68,16 +61,8 @@ def claim_due(db, limit=BATCH, deadline=SEND_DEADLINE) -> list:
     here or in another instance, sends them meanwhile; a crashed sender's lease runs out."""
     now = utcnow()
     until = now + lease_for(limit, deadline)
-    due = or_(and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now),
-              and_(deliveries.c.status == "sending", deliveries.c.locked_until < now))
-    query = select(deliveries).where(due).order_by(deliveries.c.next_attempt_at).limit(limit)
-    if not db.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
     with db.unit_of_work() as uow:
-        rows = [dict(r._mapping) for r in uow.execute(query)]
-        if rows:
-            uow.execute(update(deliveries).where(deliveries.c.id.in_([r["id"] for r in rows]))
-                        .values(status="sending", locked_until=until))
+        rows = NotifyRepository(uow).claim_due(now, until, limit)
         uow.commit()
     for row in rows:
         row["locked_until"] = until  # this claim's fence (see attempt)
@@ -89,11 +74,9 @@ def release(db, rows) -> None:
     if not rows:
         return
     with db.unit_of_work() as uow:
+        repo = NotifyRepository(uow)
         for row in rows:
-            uow.execute(update(deliveries).where(
-                deliveries.c.id == row["id"], deliveries.c.status == "sending",
-                deliveries.c.locked_until == row["locked_until"])
-                .values(status="pending", locked_until=None))
+            repo.change_claimed(row, {"status": "pending"})
         uow.commit()
 
 
@@ -131,12 +114,7 @@ def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
 
 def _record_attempt(db, row, values) -> None:
     with db.unit_of_work() as uow:
-        # Fenced by this claim's lease: a sender whose lease ran out (and whose rows
-        # another claim took) cannot overwrite what that claim records.
-        uow.execute(update(deliveries).where(deliveries.c.id == row["id"],
-                                             deliveries.c.status == "sending",
-                                             deliveries.c.locked_until == row["locked_until"])
-                    .values(locked_until=None, **values))
+        NotifyRepository(uow).change_claimed(row, values)
         uow.commit()
 
 
@@ -158,16 +136,12 @@ def list_deliveries(db, principal, filters) -> dict:
     require(load_principal(principal), "manage_notifications")
     filters = dict(filters or {})
     paging = load_page(filters)
-    query = select(deliveries)
-    if filters.get("status"):
-        if filters["status"] not in ("pending", "sending", "sent", "failed"):
-            raise ValidationFailed("unknown status", {"status": [
-                "Use pending, sending, sent or failed."]})
-        query = query.where(deliveries.c.status == filters["status"])
+    if filters.get("status") and filters["status"] not in DELIVERY_STATUSES:
+        raise ValidationFailed("unknown status", {"status": [
+            "Use pending, sending, sent or failed."]})
     with db.unit_of_work(read_only=True) as uow:
-        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = uow.execute(query.order_by(deliveries.c.id.desc()).limit(paging["page_size"])
-                           .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()
+        total, rows = NotifyRepository(uow).deliveries_page(
+            filters.get("status") or None, paging["page"], paging["page_size"])
     return {"items": DeliverySchema(many=True).dump(rows), "total": total, **paging}
 
 
@@ -178,14 +152,16 @@ def retry_delivery(db, principal, delivery_id) -> dict:
     except (TypeError, ValueError):
         raise NotFound(f"no delivery {delivery_id}") from None
     with db.unit_of_work() as uow:
-        row = uow.execute(select(deliveries).where(deliveries.c.id == key)).first()
+        repo = NotifyRepository(uow)
+        row = repo.delivery(key)
         if row is None:
             raise NotFound(f"no delivery {delivery_id}")
-        if row.status != "failed":
-            raise Conflict(f"only failed deliveries are retried by hand; this one is {row.status}")
-        uow.execute(update(deliveries).where(deliveries.c.id == key).values(
-            status="pending", attempts=0, next_attempt_at=utcnow(), last_error=None))
-        row = uow.execute(select(deliveries).where(deliveries.c.id == key)).mappings().first()
+        if row["status"] != "failed":
+            raise Conflict("only failed deliveries are retried by hand; "
+                           f"this one is {row['status']}")
+        repo.change_delivery(key, dict(status="pending", attempts=0, next_attempt_at=utcnow(),
+                                       last_error=None))
+        row = repo.delivery(key)
         uow.commit()
     return DeliverySchema().dump(row)
 

@@ -4,63 +4,47 @@ import logging
 import uuid
 from urllib.parse import urlparse
 
-from sqlalchemy import delete, func, insert, select, update
-
 from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, WebhookSchema,
                                     load_page, load_principal, require)
-from minyi_common.db import DirectoryCopy, decode_json, handle_each, utcnow
+from minyi_common.db import DirectoryCopy, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
 from . import delivery, domain, templates
 from .adapters import addresses, sealing
-from .adapters.orm import notifications, people, preferences, webhooks
+from .adapters.orm import people
+from .adapters.repository import NotifyRepository
 
 log = logging.getLogger(__name__)
 
-def _active_people(uow) -> list:
-    """(id, roles, unit ids) of every active person of notify's copy of the directory."""
-    return [(row.id, decode_json(row.roles), decode_json(row.unit_ids))
-            for row in uow.execute(select(people.c.id, people.c.roles, people.c.unit_ids)
-                                   .where(people.c.active.is_(True)))]
 
-
-def recipients(uow, event, audience="default") -> list:
-    return domain.recipients(event, audience, lambda: _active_people(uow))
-
-
-def _emails_for(uow, person_ids) -> dict:
-    """{person id: address} of those who have an address and did not turn email off."""
-    if not person_ids:
-        return {}
-    off = {r.person_id for r in uow.execute(select(preferences.c.person_id).where(
-        preferences.c.person_id.in_(person_ids), preferences.c.email.is_(False)))}
-    return {r.id: r.email for r in uow.execute(select(people.c.id, people.c.email).where(
-        people.c.id.in_(person_ids), people.c.email.is_not(None))) if r.id not in off}
+def recipients(repo, event, audience="default") -> list:
+    return domain.recipients(event, audience, repo.active_people)
 
 
 def on_events(db, settings, *events) -> None:
     def apply(uow, event):
+        repo = NotifyRepository(uow)
         notices = [("default", *rendered) for rendered in [templates.render(event)] if rendered]
         told = set()  # one notice per person and event: the first that concerns them
         for audience, kind, title, body in notices + templates.staff_notices(event):
             now = utcnow()
-            targets = [p for p in recipients(uow, event, audience) if p not in told]
+            targets = [p for p in recipients(repo, event, audience) if p not in told]
             told.update(targets)
-            for person_id in targets:
-                uow.execute(insert(notifications), dict(
-                    recipient_id=person_id, event_id=event["event_id"], kind=kind,
-                    report_id=event.get("report_id"), title=title, body=body, created_at=now))
+            repo.add_notifications([dict(
+                recipient_id=person_id, event_id=event["event_id"], kind=kind,
+                report_id=event.get("report_id"), title=title, body=body, created_at=now)
+                for person_id in targets])
             if settings.smtp_url:
                 page = templates.link(settings.web_url, event)
                 mail = f"{body}\n\n查看详情：{page}" if page else body
-                for person_id, address in _emails_for(uow, targets).items():
-                    delivery.record(uow, event, "email", person_id, address, mail, title)
+                for person_id, address in repo.emails_for(targets).items():
+                    delivery.record(repo, event, "email", person_id, address, mail, title)
         if "webhooks" not in uow.memo:  # read once for a batch of events
-            uow.memo["webhooks"] = [(hook.id, hook.url, set(decode_json(hook.event_types)))
-                                    for hook in uow.execute(select(webhooks))]
+            uow.memo["webhooks"] = [(hook["id"], hook["url"], set(hook["event_types"]))
+                                    for hook in repo.webhooks()]
         for hook_id, url, event_types in uow.memo["webhooks"]:
             if event["event_type"] in event_types:
-                delivery.record(uow, event, "webhook", hook_id, url,
+                delivery.record(repo, event, "webhook", hook_id, url,
                                 delivery.webhook_body(event))
     handle_each(db, "notify", events, apply)
 
@@ -81,18 +65,10 @@ def inbox(db, principal, filters) -> dict:
     principal = load_principal(principal)
     filters = dict(filters or {})
     paging = load_page(filters)
-    query = select(notifications).where(notifications.c.recipient_id == principal["id"])
-    if str(filters.get("unread", "")).lower() in ("1", "true", "yes"):
-        query = query.where(notifications.c.read_at.is_(None))
+    unread_only = str(filters.get("unread", "")).lower() in ("1", "true", "yes")
     with db.unit_of_work(read_only=True) as uow:
-        total = uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        unread = uow.execute(select(func.count()).select_from(notifications).where(
-            notifications.c.recipient_id == principal["id"],
-            notifications.c.read_at.is_(None))).scalar_one()
-        rows = uow.execute(query.order_by(notifications.c.created_at.desc(),
-                                          notifications.c.id.desc())
-                           .limit(paging["page_size"])
-                           .offset((paging["page"] - 1) * paging["page_size"])).mappings().all()
+        total, unread, rows = NotifyRepository(uow).inbox_page(
+            principal["id"], unread_only, paging["page"], paging["page_size"])
     return {"items": NotificationSchema(many=True).dump(rows), "total": total,
             "unread": unread, **paging}
 
@@ -103,14 +79,10 @@ def mark_read(db, principal, notification_id) -> dict:
         key = int(notification_id)
     except (TypeError, ValueError):
         raise NotFound(f"no notification {notification_id}") from None
-    mine = (notifications.c.id == key) & (notifications.c.recipient_id == principal["id"])
     with db.unit_of_work() as uow:
-        row = uow.execute(select(notifications).where(mine)).mappings().first()
+        row = NotifyRepository(uow).mark_read(principal["id"], key)
         if row is None:
             raise NotFound(f"no notification {notification_id}")
-        if row["read_at"] is None:
-            uow.execute(update(notifications).where(mine).values(read_at=utcnow()))
-        row = uow.execute(select(notifications).where(mine)).mappings().first()
         uow.commit()
     return NotificationSchema().dump(row)
 
@@ -118,9 +90,7 @@ def mark_read(db, principal, notification_id) -> dict:
 def get_preferences(db, principal) -> dict:
     principal = load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
-        row = uow.execute(select(preferences.c.email).where(
-            preferences.c.person_id == principal["id"])).first()
-    return {"email": True if row is None else row.email}
+        return {"email": NotifyRepository(uow).wants_email(principal["id"])}
 
 
 def put_preferences(db, principal, payload) -> dict:
@@ -130,9 +100,7 @@ def put_preferences(db, principal, payload) -> dict:
         raise ValidationFailed("preferences are {email: true|false}",
                                {"email": ["Must be true or false."]})
     with db.unit_of_work() as uow:
-        uow.execute(delete(preferences).where(preferences.c.person_id == principal["id"]))
-        uow.execute(insert(preferences).values(person_id=principal["id"],
-                                               email=payload["email"]))
+        NotifyRepository(uow).set_wants_email(principal["id"], payload["email"])
         uow.commit()
     return {"email": payload["email"]}
 
@@ -170,7 +138,7 @@ def create_webhook(db, principal, payload, box, allow_private: bool = False) -> 
     hook = {"id": str(uuid.uuid4()), "url": url, "event_types": list(dict.fromkeys(types)),
             "secret": secret, "created_by": principal["id"], "created_at": utcnow()}
     with db.unit_of_work() as uow:
-        uow.execute(insert(webhooks).values(**dict(hook, secret=box.seal(secret))))
+        NotifyRepository(uow).add_webhook(dict(hook, secret=box.seal(secret)))
         uow.commit()
     return WebhookSchema().dump(hook)
 
@@ -178,10 +146,7 @@ def create_webhook(db, principal, payload, box, allow_private: bool = False) -> 
 def list_webhooks(db, principal) -> dict:
     require(load_principal(principal), "manage_notifications")
     with db.unit_of_work(read_only=True) as uow:
-        rows = [dict(r._mapping) for r in uow.execute(select(webhooks)
-                                                      .order_by(webhooks.c.created_at))]
-    for row in rows:
-        row["event_types"] = decode_json(row["event_types"])
+        rows = NotifyRepository(uow).webhooks()
     items = WebhookSchema(many=True).dump(rows)
     return {"items": items, "total": len(items), "page": 1, "page_size": len(items)}
 
@@ -189,7 +154,7 @@ def list_webhooks(db, principal) -> dict:
 def delete_webhook(db, principal, webhook_id) -> dict:
     require(load_principal(principal), "manage_notifications")
     with db.unit_of_work() as uow:
-        if uow.execute(delete(webhooks).where(webhooks.c.id == webhook_id)).rowcount == 0:
+        if not NotifyRepository(uow).forget_webhook(webhook_id):
             raise NotFound(f"no webhook {webhook_id}")
         uow.commit()
     return {"deleted": webhook_id}
@@ -215,12 +180,11 @@ def sender(db, settings):
 
     def send_webhook(row):
         with db.unit_of_work() as uow:
-            hook = uow.execute(select(webhooks.c.secret).where(
-                webhooks.c.id == row["recipient"])).first()
-        if hook is None:
+            sealed = NotifyRepository(uow).webhook_secret(row["recipient"])
+        if sealed is None:
             raise delivery.Undeliverable("该 webhook 已被删除，未发送")
         try:
-            secret = box.open(hook.secret)
+            secret = box.open(sealed)
         except sealing.Unreadable:
             raise delivery.Undeliverable("无法解开该 webhook 的共享密钥（MINYI_DATA_KEY 已更换"
                                          "或丢失），请删除后重新添加") from None
@@ -246,11 +210,9 @@ def sender(db, settings):
 def seal_stored_secrets(db, box) -> int:
     """Encrypt the secrets of webhooks added before secrets were sealed (run at start)."""
     with db.unit_of_work() as uow:
-        rows = uow.execute(select(webhooks.c.id, webhooks.c.secret)).all()
-        plain = [row for row in rows if not sealing.is_sealed(row.secret)]
-        for row in plain:
-            uow.execute(update(webhooks).where(webhooks.c.id == row.id,
-                                               webhooks.c.secret == row.secret)
-                        .values(secret=box.seal(row.secret)))
+        repo = NotifyRepository(uow)
+        plain = [hook for hook in repo.webhooks() if not sealing.is_sealed(hook["secret"])]
+        for hook in plain:
+            repo.replace_secret(hook["id"], hook["secret"], box.seal(hook["secret"]))
         uow.commit()
     return len(plain)

@@ -12,6 +12,7 @@ from minyi_common.db import Database
 from minyi_common.testing import race
 from services.notify import delivery
 from services.notify.adapters.orm import deliveries, metadata
+from services.notify.adapters.repository import NotifyRepository
 
 
 @pytest.fixture
@@ -23,9 +24,10 @@ def db(databases):
 
 def make_deliveries(db, count):
     with db.unit_of_work() as uow:
+        repo = NotifyRepository(uow)
         for n in range(count):
             event = {"event_id": str(uuid.uuid4()), "event_type": "report_adopted"}
-            delivery.record(uow, event, "email", f"p{n}", f"p{n}@example.org", "正文", "标题")
+            delivery.record(repo, event, "email", f"p{n}", f"p{n}@example.org", "正文", "标题")
         uow.commit()
 
 
