@@ -46,8 +46,9 @@ def _page_of(item: type) -> type:
     if item not in _pages:
         name = item.__name__.replace("Schema", "").replace("Output", "") + "Page"
         _pages[item] = Schema.from_dict({
-            "items": fields.List(fields.Nested(item)), "total": fields.Integer(),
-            "page": fields.Integer(), "page_size": fields.Integer()}, name=name)
+            "items": fields.List(fields.Nested(item), required=True),
+            "total": fields.Integer(required=True), "page": fields.Integer(required=True),
+            "page_size": fields.Integer(required=True)}, name=name)
     return _pages[item]
 
 

@@ -98,8 +98,10 @@ def create_user(db, actor_id, payload) -> dict:
                                    {"username": ["This username is taken."]})
         _check_units_exist(uow, data["unit_ids"])
         now = utcnow()
+        # The password an admin sets is the person's own until they change it: the answer
+        # says so rather than leaving it to the column's default.
         user = {**data, "id": str(uuid.uuid4()), "created_at": now, "updated_at": now,
-                "token_version": 1, "row_version": 1}
+                "token_version": 1, "row_version": 1, "must_change_password": False}
         password = user.pop("password")
         uow.execute(insert(users).values(**user, password_hash=auth.hash_password(password)))
         uow.emit(person_event(actor_id, user))

@@ -27,6 +27,8 @@ def test_a_person_changes_their_own_password(container_factory, service_config, 
     admin = admin_api(base)
     person = new_member(admin)
     assert person["is_standing"] is True and person["term"] == "十五届"
+    # The answer says what the account is: its schema requires it.
+    assert person["must_change_password"] is False
     zhang = Api(base).login("zhangsan", "first-pass-1")
     browser = requests.Session()
     assert browser.post(f"{base}/api/v1/auth/login", json={

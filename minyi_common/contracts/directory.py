@@ -40,28 +40,28 @@ class UserInput(Schema):
 
 
 class ImportProblem(Schema):
-    row = fields.Integer(metadata={"description": "the spreadsheet's row number"})
-    column = fields.String()
-    message = fields.String()
+    row = fields.Integer(required=True, metadata={"description": "the spreadsheet's row number"})
+    column = fields.String(required=True)
+    message = fields.String(required=True)
 
 
 class IssuedPassword(Schema):
-    row = fields.Integer()
-    username = fields.String()
-    display_name = fields.String()
-    one_time_password = fields.String()
+    row = fields.Integer(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    one_time_password = fields.String(required=True)
 
 
 class RosterImport(Schema):
     """What a roster import did or, as a dry run, would do (docs/office.md)."""
-    rows = fields.Integer()
-    created = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    new_units = fields.List(fields.String())
-    errors = fields.List(fields.Nested(ImportProblem))
-    dry_run = fields.Boolean()
-    applied = fields.Boolean()
+    rows = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    new_units = fields.List(fields.String(), required=True)
+    errors = fields.List(fields.Nested(ImportProblem), required=True)
+    dry_run = fields.Boolean(required=True)
+    applied = fields.Boolean(required=True)
     passwords = fields.List(fields.Nested(IssuedPassword), metadata={
         "description": "new accounts' one-time passwords: shown once, never again"})
 
@@ -85,29 +85,29 @@ class PasswordChange(Schema):
 
 
 class PasswordChanged(Schema):
-    changed = fields.Boolean()
+    changed = fields.Boolean(required=True)
     access_token = fields.String(metadata={"description": "a new token when the change was "
                                                           "made with one (the old one ends)"})
 
 
 class PasswordReset(Schema):
-    one_time_password = fields.String(metadata={
+    one_time_password = fields.String(required=True, metadata={
         "description": "shown once: the person must choose a new password at next login"})
 
 
 class UserOutput(Schema):
-    id = fields.String()
-    username = fields.String()
-    display_name = fields.String()
-    roles = fields.List(fields.String())
-    unit_ids = fields.List(fields.String())
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    active = fields.Boolean()
-    is_standing = fields.Boolean()
-    term = fields.String(allow_none=True)
-    must_change_password = fields.Boolean()
-    created_at = fields.AwareDateTime()
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    unit_ids = fields.List(fields.String(), required=True)
+    email = fields.String(required=True, allow_none=True)
+    phone = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    is_standing = fields.Boolean(required=True)
+    term = fields.String(required=True, allow_none=True)
+    must_change_password = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 class UnitOutput(Schema):

@@ -15,38 +15,38 @@ class LoginInput(Schema):
 
 class LoginAnswer(Schema):
     access_token = fields.String(metadata={"description": "absent for a browser session"})
-    token_type = fields.String()
-    expires_in = fields.Integer()
-    user = fields.Nested(UserOutput)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    user = fields.Nested(UserOutput, required=True)
 
 
 class MeAnswer(Schema):
-    id = fields.String()
-    username = fields.String()
-    display_name = fields.String()
-    roles = fields.List(fields.String())
-    unit_ids = fields.List(fields.String())
-    must_change_password = fields.Boolean(metadata={
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    unit_ids = fields.List(fields.String(), required=True)
+    must_change_password = fields.Boolean(required=True, metadata={
         "description": "true after an admin's reset: every other call answers 403 "
                        "password_change_required until POST /me/password"})
 
 
 class SessionAnswer(Schema):
-    user = fields.Nested(MeAnswer, allow_none=True)
+    user = fields.Nested(MeAnswer, allow_none=True, required=True)
 
 
 class LoggedOut(Schema):
-    ended = fields.Boolean(metadata={"description": "whether a session was ended"})
+    ended = fields.Boolean(required=True, metadata={"description": "whether a session was ended"})
 
 
 class Health(Schema):
-    status = fields.String()
+    status = fields.String(required=True)
 
 
 class Readiness(Schema):
-    status = fields.String()
-    checks = fields.Dict(keys=fields.String(), values=fields.String())
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 class Deleted(Schema):
-    deleted = fields.String()
+    deleted = fields.String(required=True)

@@ -6,14 +6,14 @@ from ..topology import SUBSCRIPTIONS
 
 
 class NotificationSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    report_id = fields.String(allow_none=True)
-    title = fields.String()
-    body = fields.String()
-    created_at = fields.AwareDateTime()
-    read_at = fields.AwareDateTime(allow_none=True)
-    read = fields.Function(lambda n: n["read_at"] is not None)
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    report_id = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    read_at = fields.AwareDateTime(required=True, allow_none=True)
+    read = fields.Function(lambda n: n["read_at"] is not None, required=True)
 
 
 class Inbox(Schema):
@@ -27,25 +27,25 @@ class Inbox(Schema):
 
 
 class DeliverySchema(Schema):
-    id = fields.Integer()
-    event_id = fields.String()
-    event_type = fields.String()
-    channel = fields.String()
-    recipient = fields.String()
-    target = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    next_attempt_at = fields.AwareDateTime()
-    last_error = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    sent_at = fields.AwareDateTime(allow_none=True)
+    id = fields.Integer(required=True)
+    event_id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    channel = fields.String(required=True)
+    recipient = fields.String(required=True)
+    target = fields.String(required=True)
+    status = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.AwareDateTime(required=True)
+    last_error = fields.String(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    sent_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
 class WebhookSchema(Schema):
-    id = fields.String()
-    url = fields.String()
-    event_types = fields.List(fields.String())
-    created_at = fields.AwareDateTime()
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    event_types = fields.List(fields.String(), required=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 class Preferences(Schema):

@@ -145,32 +145,32 @@ class IssueInput(IssueImprint):
 
 
 class PieceSchema(Schema):
-    id = fields.String()
-    mode = fields.String()
-    title = fields.String()
-    situation = fields.String()
-    analysis = fields.String()
-    suggestions = fields.String()
-    source_report_ids = fields.List(fields.String())
-    issue_id = fields.String(allow_none=True)
-    position = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime()
+    id = fields.String(required=True)
+    mode = fields.String(required=True)
+    title = fields.String(required=True)
+    situation = fields.String(required=True)
+    analysis = fields.String(required=True)
+    suggestions = fields.String(required=True)
+    source_report_ids = fields.List(fields.String(), required=True)
+    issue_id = fields.String(required=True, allow_none=True)
+    position = fields.Integer(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 class IssueSchema(Schema):
-    id = fields.String()
-    year = fields.Integer()
-    number = fields.Integer()
-    label = fields.Function(lambda i: issue_label(i["year"], i["number"]),
+    id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    label = fields.Function(lambda i: issue_label(i["year"], i["number"]), required=True,
                             metadata={"type": "string", "example": "2026年第12期"})
-    published_on = fields.Date()
-    total_number = fields.Integer(allow_none=True)
-    signed_by = fields.String(allow_none=True)
-    report_to = fields.String(allow_none=True)
-    send_to = fields.String(allow_none=True)
-    editor_name = fields.String(allow_none=True)
-    copies = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime()
+    published_on = fields.Date(required=True)
+    total_number = fields.Integer(required=True, allow_none=True)
+    signed_by = fields.String(required=True, allow_none=True)
+    report_to = fields.String(required=True, allow_none=True)
+    send_to = fields.String(required=True, allow_none=True)
+    editor_name = fields.String(required=True, allow_none=True)
+    copies = fields.Integer(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
     pieces = fields.List(fields.Nested(PieceSchema))
 
 

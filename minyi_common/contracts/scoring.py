@@ -49,72 +49,72 @@ class Rule(Schema):
 
 
 class RuleSetOutput(Schema):
-    version = fields.Integer()
-    effective_from = fields.Date()
-    coauthor_share = fields.Float()
-    rules = fields.List(fields.Nested(Rule))
-    created_at = fields.AwareDateTime()
+    version = fields.Integer(required=True)
+    effective_from = fields.Date(required=True)
+    coauthor_share = fields.Float(required=True)
+    rules = fields.List(fields.Nested(Rule), required=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 class LineSchema(Schema):
-    report_id = fields.String()
-    role = fields.String()
-    event = fields.String()
-    level = fields.String()
-    mode = fields.String(allow_none=True)
-    points = fields.Float()
-    rule_version = fields.Integer()
-    date = fields.Date(attribute="event_date")
+    report_id = fields.String(required=True)
+    role = fields.String(required=True)
+    event = fields.String(required=True)
+    level = fields.String(required=True)
+    mode = fields.String(required=True, allow_none=True)
+    points = fields.Float(required=True)
+    rule_version = fields.Integer(required=True)
+    date = fields.Date(required=True, attribute="event_date")
 
 
 class ScoreCheck(Schema):
-    reports_checked = fields.Integer()
-    drifted_reports = fields.List(fields.String())
-    drifted_totals = fields.List(fields.String(), metadata={
+    reports_checked = fields.Integer(required=True)
+    drifted_reports = fields.List(fields.String(), required=True)
+    drifted_totals = fields.List(fields.String(), required=True, metadata={
         "description": "subject kind:id:quarter whose totals differ from their lines"})
-    ok = fields.Boolean()
+    ok = fields.Boolean(required=True)
 
 
 class Scores(Schema):
     person_id = fields.String()
     unit_id = fields.String()
-    period = fields.String()
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    points = fields.Float()
-    lines = fields.List(fields.Nested(LineSchema))
+    period = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    points = fields.Float(required=True)
+    lines = fields.List(fields.Nested(LineSchema), required=True)
 
 
 class StandingRow(Schema):
-    id = fields.String()
-    name = fields.String()
-    submitted = fields.Integer()
-    adopted = fields.Integer()
-    upstream_adopted = fields.Integer()
-    instructions = fields.Integer()
-    points = fields.Float()
-    rank = fields.Integer()
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    submitted = fields.Integer(required=True)
+    adopted = fields.Integer(required=True)
+    upstream_adopted = fields.Integer(required=True)
+    instructions = fields.Integer(required=True)
+    points = fields.Float(required=True)
+    rank = fields.Integer(required=True)
 
 
 class Standings(Schema):
-    period = fields.String()
-    kind = fields.String()
-    items = fields.List(fields.Nested(StandingRow))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+    period = fields.String(required=True)
+    kind = fields.String(required=True)
+    items = fields.List(fields.Nested(StandingRow), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
 
 
 class PublishedBulletin(Schema):
-    period = fields.String()
-    period_words = fields.String()
-    title = fields.String()
-    published_at = fields.AwareDateTime()
+    period = fields.String(required=True)
+    period_words = fields.String(required=True)
+    title = fields.String(required=True)
+    published_at = fields.AwareDateTime(required=True)
 
 
 class PublishedBulletins(Schema):
-    items = fields.List(fields.Nested(PublishedBulletin))
-    total = fields.Integer()
+    items = fields.List(fields.Nested(PublishedBulletin), required=True)
+    total = fields.Integer(required=True)
 
 
 class BulletinRow(StandingRow):
@@ -125,69 +125,69 @@ class BulletinRow(StandingRow):
 class OfficeFigures(Schema):
     """The whole office's figures for a period: reports, not points (co-authors do not
     count a report twice)."""
-    submitted = fields.Integer()
-    adopted = fields.Integer()
-    upstream_adopted = fields.Integer()
-    instructions = fields.Integer()
+    submitted = fields.Integer(required=True)
+    adopted = fields.Integer(required=True)
+    upstream_adopted = fields.Integer(required=True)
+    instructions = fields.Integer(required=True)
 
 
 class UnitGroup(Schema):
-    kind = fields.String()
-    kind_name = fields.String()
-    rows = fields.List(fields.Nested(BulletinRow))
+    kind = fields.String(required=True)
+    kind_name = fields.String(required=True)
+    rows = fields.List(fields.Nested(BulletinRow), required=True)
 
 
 class Bulletin(Schema):
-    period = fields.String()
-    period_words = fields.String(metadata={"example": "2026年第三季度"})
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    title = fields.String()
-    published_at = fields.AwareDateTime(allow_none=True)
-    summary = fields.Nested(OfficeFigures)
-    previous_period = fields.String(allow_none=True)
-    previous = fields.Nested(OfficeFigures, allow_none=True)
-    units = fields.List(fields.Nested(BulletinRow))
-    unit_groups = fields.List(fields.Nested(UnitGroup))
-    officers = fields.List(fields.Nested(BulletinRow))
-    members = fields.List(fields.Nested(BulletinRow))
-    people = fields.List(fields.Nested(BulletinRow))
+    period = fields.String(required=True)
+    period_words = fields.String(required=True, metadata={"example": "2026年第三季度"})
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    title = fields.String(required=True)
+    published_at = fields.AwareDateTime(required=True, allow_none=True)
+    summary = fields.Nested(OfficeFigures, required=True)
+    previous_period = fields.String(required=True, allow_none=True)
+    previous = fields.Nested(OfficeFigures, allow_none=True, required=True)
+    units = fields.List(fields.Nested(BulletinRow), required=True)
+    unit_groups = fields.List(fields.Nested(UnitGroup), required=True)
+    officers = fields.List(fields.Nested(BulletinRow), required=True)
+    members = fields.List(fields.Nested(BulletinRow), required=True)
+    people = fields.List(fields.Nested(BulletinRow), required=True)
 
 
 class AwardedUnit(StandingRow):
-    award = fields.String()
+    award = fields.String(required=True)
 
 
 class NotableReport(Schema):
-    report_id = fields.String()
-    title = fields.String()
+    report_id = fields.String(required=True)
+    title = fields.String(required=True)
     # None when the author did not consent to publication (是否同意公开); then ``credit``
     # says whom the report is credited to (本刊编辑部).
-    author_id = fields.String(allow_none=True)
-    credit = fields.String(allow_none=True)
+    author_id = fields.String(required=True, allow_none=True)
+    credit = fields.String(required=True, allow_none=True)
 
 
 class Awards(Schema):
-    period = fields.String()
-    advanced_units = fields.List(fields.Nested(AwardedUnit))
-    excellent_officers = fields.List(fields.Nested(StandingRow))
-    excellent_reports = fields.List(fields.Nested(NotableReport))
+    period = fields.String(required=True)
+    advanced_units = fields.List(fields.Nested(AwardedUnit), required=True)
+    excellent_officers = fields.List(fields.Nested(StandingRow), required=True)
+    excellent_reports = fields.List(fields.Nested(NotableReport), required=True)
 
 
 class QuotaRow(Schema):
-    person_id = fields.String()
-    name = fields.String()
-    roles = fields.List(fields.String())
-    unit_ids = fields.List(fields.String())
-    quota = fields.Integer()
-    submitted = fields.Integer()
-    owed = fields.Integer()
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    unit_ids = fields.List(fields.String(), required=True)
+    quota = fields.Integer(required=True)
+    submitted = fields.Integer(required=True)
+    owed = fields.Integer(required=True)
 
 
 class Quota(Schema):
-    year = fields.Integer()
-    items = fields.List(fields.Nested(QuotaRow))
-    total = fields.Integer()
+    year = fields.Integer(required=True)
+    items = fields.List(fields.Nested(QuotaRow), required=True)
+    total = fields.Integer(required=True)
 
 
 # Who owes reports a year and is ranked as a person: members and officers.

@@ -29,7 +29,8 @@ async function mountForm() {
   const pinia = createPinia()
   setActivePinia(pinia)
   const session = useSession()
-  session.me = { id: 'me-1', username: 'zhang', display_name: '张三', roles: ['member'], unit_ids: [] }
+  session.me = { id: 'me-1', username: 'zhang', display_name: '张三', roles: ['member'], unit_ids: [],
+    must_change_password: false }
   const router = createRouter({ history: createMemoryHistory(), routes: [
     { path: '/reports/new', component: ReportFormView },
     { path: '/reports/:id', component: { template: '<p>详情</p>' } },

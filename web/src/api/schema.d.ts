@@ -1301,21 +1301,21 @@ export interface components {
             items: components["schemas"]["Attachment"][];
         };
         AwardedUnit: {
-            adopted?: number;
-            award?: string;
-            id?: string;
-            instructions?: number;
-            name?: string;
-            points?: number;
-            rank?: number;
-            submitted?: number;
-            upstream_adopted?: number;
+            adopted: number;
+            award: string;
+            id: string;
+            instructions: number;
+            name: string;
+            points: number;
+            rank: number;
+            submitted: number;
+            upstream_adopted: number;
         };
         Awards: {
-            advanced_units?: components["schemas"]["AwardedUnit"][];
-            excellent_officers?: components["schemas"]["StandingRow"][];
-            excellent_reports?: components["schemas"]["NotableReport"][];
-            period?: string;
+            advanced_units: components["schemas"]["AwardedUnit"][];
+            excellent_officers: components["schemas"]["StandingRow"][];
+            excellent_reports: components["schemas"]["NotableReport"][];
+            period: string;
         };
         BacklogImport: {
             applied: boolean;
@@ -1327,37 +1327,37 @@ export interface components {
         };
         Bulletin: {
             /** Format: date */
-            from?: string;
-            members?: components["schemas"]["BulletinRow"][];
-            officers?: components["schemas"]["BulletinRow"][];
-            people?: components["schemas"]["BulletinRow"][];
-            period?: string;
+            from: string;
+            members: components["schemas"]["BulletinRow"][];
+            officers: components["schemas"]["BulletinRow"][];
+            people: components["schemas"]["BulletinRow"][];
+            period: string;
             /** @example 2026年第三季度 */
-            period_words?: string;
-            previous?: components["schemas"]["OfficeFigures"] | null;
-            previous_period?: string | null;
+            period_words: string;
+            previous: components["schemas"]["OfficeFigures"] | null;
+            previous_period: string | null;
             /** Format: date-time */
-            published_at?: string | null;
-            summary?: components["schemas"]["OfficeFigures"];
-            title?: string;
+            published_at: string | null;
+            summary: components["schemas"]["OfficeFigures"];
+            title: string;
             /** Format: date */
-            to?: string;
-            unit_groups?: components["schemas"]["UnitGroup"][];
-            units?: components["schemas"]["BulletinRow"][];
+            to: string;
+            unit_groups: components["schemas"]["UnitGroup"][];
+            units: components["schemas"]["BulletinRow"][];
         };
         BulletinRow: {
-            adopted?: number;
-            id?: string;
-            instructions?: number;
+            adopted: number;
+            id: string;
+            instructions: number;
             /** @description a unit's kind */
             kind?: string;
-            name?: string;
-            points?: number;
-            rank?: number;
-            submitted?: number;
+            name: string;
+            points: number;
+            rank: number;
+            submitted: number;
             /** @description a person's units */
             unit_names?: string[];
-            upstream_adopted?: number;
+            upstream_adopted: number;
         };
         Case: {
             analysis: string;
@@ -1391,10 +1391,10 @@ export interface components {
             version: number;
         };
         CasePage: {
-            items?: components["schemas"]["Case"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["Case"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         CoAuthorshipDeclined: {
             /** Format: date-time */
@@ -1425,30 +1425,30 @@ export interface components {
             reason_code?: string;
         };
         Deleted: {
-            deleted?: string;
+            deleted: string;
         };
         Delivery: {
-            attempts?: number;
-            channel?: string;
+            attempts: number;
+            channel: string;
             /** Format: date-time */
-            created_at?: string;
-            event_id?: string;
-            event_type?: string;
-            id?: number;
-            last_error?: string | null;
+            created_at: string;
+            event_id: string;
+            event_type: string;
+            id: number;
+            last_error: string | null;
             /** Format: date-time */
-            next_attempt_at?: string;
-            recipient?: string;
+            next_attempt_at: string;
+            recipient: string;
             /** Format: date-time */
-            sent_at?: string | null;
-            status?: string;
-            target?: string;
+            sent_at: string | null;
+            status: string;
+            target: string;
         };
         DeliveryPage: {
-            items?: components["schemas"]["Delivery"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["Delivery"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         DocxImport: {
             analysis: string;
@@ -1465,7 +1465,7 @@ export interface components {
             title?: string;
         };
         Health: {
-            status?: string;
+            status: string;
         };
         History: {
             action: string;
@@ -1475,10 +1475,10 @@ export interface components {
             comment: string | null;
         };
         ImportProblem: {
-            column?: string;
-            message?: string;
+            column: string;
+            message: string;
             /** @description the spreadsheet's row number */
-            row?: number;
+            row: number;
         };
         Inbox: {
             items: components["schemas"]["Notification"][];
@@ -1489,22 +1489,22 @@ export interface components {
             unread: number;
         };
         Issue: {
-            copies?: number | null;
+            copies: number | null;
             /** Format: date-time */
-            created_at?: string;
-            editor_name?: string | null;
-            id?: string;
+            created_at: string;
+            editor_name: string | null;
+            id: string;
             /** @example 2026年第12期 */
-            readonly label?: string;
-            number?: number;
+            readonly label: string;
+            number: number;
             pieces?: components["schemas"]["Piece"][];
             /** Format: date */
-            published_on?: string;
-            report_to?: string | null;
-            send_to?: string | null;
-            signed_by?: string | null;
-            total_number?: number | null;
-            year?: number;
+            published_on: string;
+            report_to: string | null;
+            send_to: string | null;
+            signed_by: string | null;
+            total_number: number | null;
+            year: number;
         };
         IssueImprintPatch: {
             /** @default null */
@@ -1548,41 +1548,41 @@ export interface components {
             year: number;
         };
         IssuePage: {
-            items?: components["schemas"]["Issue"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["Issue"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         IssuePiecesInput: {
             piece_ids: string[];
         };
         IssuedPassword: {
-            display_name?: string;
-            one_time_password?: string;
-            row?: number;
-            username?: string;
+            display_name: string;
+            one_time_password: string;
+            row: number;
+            username: string;
         };
         Line: {
             /** Format: date */
-            date?: string;
-            event?: string;
-            level?: string;
-            mode?: string | null;
-            points?: number;
-            report_id?: string;
-            role?: string;
-            rule_version?: number;
+            date: string;
+            event: string;
+            level: string;
+            mode: string | null;
+            points: number;
+            report_id: string;
+            role: string;
+            rule_version: number;
         };
         LoggedOut: {
             /** @description whether a session was ended */
-            ended?: boolean;
+            ended: boolean;
         };
         LoginAnswer: {
             /** @description absent for a browser session */
             access_token?: string;
-            expires_in?: number;
-            token_type?: string;
-            user?: components["schemas"]["UserOutput"];
+            expires_in: number;
+            token_type: string;
+            user: components["schemas"]["UserOutput"];
         };
         LoginInput: {
             password: string;
@@ -1594,13 +1594,13 @@ export interface components {
             username: string;
         };
         MeAnswer: {
-            display_name?: string;
-            id?: string;
+            display_name: string;
+            id: string;
             /** @description true after an admin's reset: every other call answers 403 password_change_required until POST /me/password */
-            must_change_password?: boolean;
-            roles?: string[];
-            unit_ids?: string[];
-            username?: string;
+            must_change_password: boolean;
+            roles: string[];
+            unit_ids: string[];
+            username: string;
         };
         MergeInput: {
             analysis: string;
@@ -1615,28 +1615,28 @@ export interface components {
             title: string;
         };
         NotableReport: {
-            author_id?: string | null;
-            credit?: string | null;
-            report_id?: string;
-            title?: string;
+            author_id: string | null;
+            credit: string | null;
+            report_id: string;
+            title: string;
         };
         Notification: {
-            body?: string;
+            body: string;
             /** Format: date-time */
-            created_at?: string;
-            id?: number;
-            kind?: string;
-            readonly read?: unknown;
+            created_at: string;
+            id: number;
+            kind: string;
+            readonly read: unknown;
             /** Format: date-time */
-            read_at?: string | null;
-            report_id?: string | null;
-            title?: string;
+            read_at: string | null;
+            report_id: string | null;
+            title: string;
         };
         OfficeFigures: {
-            adopted?: number;
-            instructions?: number;
-            submitted?: number;
-            upstream_adopted?: number;
+            adopted: number;
+            instructions: number;
+            submitted: number;
+            upstream_adopted: number;
         };
         Outcome: {
             /** @description an office day, 2026-10-01 */
@@ -1695,11 +1695,11 @@ export interface components {
         PasswordChanged: {
             /** @description a new token when the change was made with one (the old one ends) */
             access_token?: string;
-            changed?: boolean;
+            changed: boolean;
         };
         PasswordReset: {
             /** @description shown once: the person must choose a new password at next login */
-            one_time_password?: string;
+            one_time_password: string;
         };
         PersonHit: {
             display_name: string;
@@ -1709,29 +1709,29 @@ export interface components {
             unit_names: string[];
         };
         PersonHitPage: {
-            items?: components["schemas"]["PersonHit"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["PersonHit"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         Piece: {
-            analysis?: string;
+            analysis: string;
             /** Format: date-time */
-            created_at?: string;
-            id?: string;
-            issue_id?: string | null;
-            mode?: string;
-            position?: number | null;
-            situation?: string;
-            source_report_ids?: string[];
-            suggestions?: string;
-            title?: string;
+            created_at: string;
+            id: string;
+            issue_id: string | null;
+            mode: string;
+            position: number | null;
+            situation: string;
+            source_report_ids: string[];
+            suggestions: string;
+            title: string;
         };
         PiecePage: {
-            items?: components["schemas"]["Piece"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["Piece"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         Preferences: {
             email: boolean;
@@ -1754,20 +1754,20 @@ export interface components {
             type: string;
         };
         PublishedBulletin: {
-            period?: string;
-            period_words?: string;
+            period: string;
+            period_words: string;
             /** Format: date-time */
-            published_at?: string;
-            title?: string;
+            published_at: string;
+            title: string;
         };
         PublishedBulletins: {
-            items?: components["schemas"]["PublishedBulletin"][];
-            total?: number;
+            items: components["schemas"]["PublishedBulletin"][];
+            total: number;
         };
         Quota: {
-            items?: components["schemas"]["QuotaRow"][];
-            total?: number;
-            year?: number;
+            items: components["schemas"]["QuotaRow"][];
+            total: number;
+            year: number;
         };
         QuotaInput: {
             count: number;
@@ -1776,19 +1776,19 @@ export interface components {
             year?: number | null;
         };
         QuotaRow: {
-            name?: string;
-            owed?: number;
-            person_id?: string;
-            quota?: number;
-            roles?: string[];
-            submitted?: number;
-            unit_ids?: string[];
+            name: string;
+            owed: number;
+            person_id: string;
+            quota: number;
+            roles: string[];
+            submitted: number;
+            unit_ids: string[];
         };
         Readiness: {
-            checks?: {
+            checks: {
                 [key: string]: string;
             };
-            status?: string;
+            status: string;
         };
         RejectInput: {
             comment: string;
@@ -1870,10 +1870,10 @@ export interface components {
             urgent?: boolean;
         };
         ReportPage: {
-            items?: components["schemas"]["Report"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["Report"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         RetainInput: {
             /** @default null */
@@ -1883,16 +1883,16 @@ export interface components {
             comment: string;
         };
         RosterImport: {
-            applied?: boolean;
-            created?: number;
-            dry_run?: boolean;
-            errors?: components["schemas"]["ImportProblem"][];
-            new_units?: string[];
+            applied: boolean;
+            created: number;
+            dry_run: boolean;
+            errors: components["schemas"]["ImportProblem"][];
+            new_units: string[];
             /** @description new accounts' one-time passwords: shown once, never again */
             passwords?: components["schemas"]["IssuedPassword"][];
-            rows?: number;
-            unchanged?: number;
-            updated?: number;
+            rows: number;
+            unchanged: number;
+            updated: number;
         };
         Rule: {
             /** @enum {string} */
@@ -1924,40 +1924,40 @@ export interface components {
             rules: components["schemas"]["RuleInput"][];
         };
         RuleSetOutput: {
-            coauthor_share?: number;
+            coauthor_share: number;
             /** Format: date-time */
-            created_at?: string;
+            created_at: string;
             /** Format: date */
-            effective_from?: string;
-            rules?: components["schemas"]["Rule"][];
-            version?: number;
+            effective_from: string;
+            rules: components["schemas"]["Rule"][];
+            version: number;
         };
         RuleSetPage: {
-            items?: components["schemas"]["RuleSetOutput"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["RuleSetOutput"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         ScoreCheck: {
-            drifted_reports?: string[];
+            drifted_reports: string[];
             /** @description subject kind:id:quarter whose totals differ from their lines */
-            drifted_totals?: string[];
-            ok?: boolean;
-            reports_checked?: number;
+            drifted_totals: string[];
+            ok: boolean;
+            reports_checked: number;
         };
         Scores: {
             /** Format: date */
-            from?: string;
-            lines?: components["schemas"]["Line"][];
-            period?: string;
+            from: string;
+            lines: components["schemas"]["Line"][];
+            period: string;
             person_id?: string;
-            points?: number;
+            points: number;
             /** Format: date */
-            to?: string;
+            to: string;
             unit_id?: string;
         };
         SessionAnswer: {
-            user?: components["schemas"]["MeAnswer"] | null;
+            user: components["schemas"]["MeAnswer"] | null;
         };
         SimilarReport: {
             report_id: string;
@@ -1966,27 +1966,27 @@ export interface components {
             title: string;
         };
         StandingRow: {
-            adopted?: number;
-            id?: string;
-            instructions?: number;
-            name?: string;
-            points?: number;
-            rank?: number;
-            submitted?: number;
-            upstream_adopted?: number;
+            adopted: number;
+            id: string;
+            instructions: number;
+            name: string;
+            points: number;
+            rank: number;
+            submitted: number;
+            upstream_adopted: number;
         };
         Standings: {
-            items?: components["schemas"]["StandingRow"][];
-            kind?: string;
-            page?: number;
-            page_size?: number;
-            period?: string;
-            total?: number;
+            items: components["schemas"]["StandingRow"][];
+            kind: string;
+            page: number;
+            page_size: number;
+            period: string;
+            total: number;
         };
         UnitGroup: {
-            kind?: string;
-            kind_name?: string;
-            rows?: components["schemas"]["BulletinRow"][];
+            kind: string;
+            kind_name: string;
+            rows: components["schemas"]["BulletinRow"][];
         };
         UnitInput: {
             /** @enum {string} */
@@ -2005,10 +2005,10 @@ export interface components {
             name: string;
         };
         UnitPage: {
-            items?: components["schemas"]["UnitOutput"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["UnitOutput"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         UserInput: {
             /** @default true */
@@ -2063,32 +2063,32 @@ export interface components {
             username?: string;
         };
         UserOutput: {
-            active?: boolean;
+            active: boolean;
             /** Format: date-time */
-            created_at?: string;
-            display_name?: string;
-            email?: string | null;
-            id?: string;
-            is_standing?: boolean;
-            must_change_password?: boolean;
-            phone?: string | null;
-            roles?: string[];
-            term?: string | null;
-            unit_ids?: string[];
-            username?: string;
+            created_at: string;
+            display_name: string;
+            email: string | null;
+            id: string;
+            is_standing: boolean;
+            must_change_password: boolean;
+            phone: string | null;
+            roles: string[];
+            term: string | null;
+            unit_ids: string[];
+            username: string;
         };
         UserPage: {
-            items?: components["schemas"]["UserOutput"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["UserOutput"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         Webhook: {
             /** Format: date-time */
-            created_at?: string;
-            event_types?: string[];
-            id?: string;
-            url?: string;
+            created_at: string;
+            event_types: string[];
+            id: string;
+            url: string;
         };
         WebhookInput: {
             event_types: ("report_submitted" | "report_resubmitted" | "report_co_author_declined" | "report_returned" | "report_retained" | "report_rejected" | "report_adopted" | "report_forwarded" | "report_outcome_recorded" | "points_changed" | "quota_reminder_due" | "bulletin_published")[];
@@ -2097,10 +2097,10 @@ export interface components {
             url: string;
         };
         WebhookPage: {
-            items?: components["schemas"]["Webhook"][];
-            page?: number;
-            page_size?: number;
-            total?: number;
+            items: components["schemas"]["Webhook"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
     };
     responses: never;
