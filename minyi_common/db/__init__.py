@@ -15,9 +15,10 @@ from .directory_copy import DirectoryCopy
 from .engine import (CONFLICT_INSERTS, UTCDateTime, conflict_insert, decode_json, make_engine, normalize_url,
                      utcnow)
 from .outbox import Every, OutboxRelay, Retention, file_columns, plumbing_tables
-from .repository import Repository
+from .repository import Repository, decoded
 from .unit_of_work import Database, UnitOfWork, lock, upsert_row
 
-__all__ = ["CONFLICT_INSERTS", "JSON", "Database", "DirectoryCopy", "Every", "OutboxRelay", "Repository", "Retention", "UTCDateTime",
-           "UnitOfWork", "conflict_insert", "decode_json", "handle_each", "lock",
-           "file_columns", "make_engine", "normalize_url", "plumbing_tables", "upsert_row", "utcnow"]
+__all__ = ["CONFLICT_INSERTS", "Database", "DirectoryCopy", "Every", "JSON", "OutboxRelay",
+           "Repository", "Retention", "UTCDateTime", "UnitOfWork", "conflict_insert",
+           "decode_json", "decoded", "file_columns", "handle_each", "lock", "make_engine",
+           "normalize_url", "plumbing_tables", "upsert_row", "utcnow"]

@@ -71,11 +71,8 @@ class NotifyRepository(Repository):
 
     def webhooks(self) -> list:
         """Every webhook, oldest first, its event types decoded."""
-        rows = [dict(r._mapping) for r in self._all(select(webhooks)
-                                                    .order_by(webhooks.c.created_at))]
-        for row in rows:
-            row["event_types"] = decode_json(row["event_types"])
-        return rows
+        return self._all_decoded(select(webhooks).order_by(webhooks.c.created_at),
+                                 "event_types")
 
     def webhook_secret(self, webhook_id: str) -> str | None:
         """The webhook's secret as stored (sealed), or None if it was deleted."""

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, or_, select, update
 
 from minyi_common import officetime
-from minyi_common.db import Repository, conflict_insert, decode_json
+from minyi_common.db import Repository, conflict_insert, decode_json, decoded
 
 from .orm import (cases, history, issues, outcome_attachments, people, pieces,
                   similarity_docs, similarity_hints, units)
@@ -14,16 +14,11 @@ JSON_FIELDS = ("co_author_ids", "decision", "edited", "outcomes", "declined_ids"
 
 
 def case_from_row(row) -> dict:
-    case = dict(row._mapping)
-    for name in JSON_FIELDS:
-        case[name] = decode_json(case[name])
-    return case
+    return decoded(row, *JSON_FIELDS)
 
 
 def piece_from_row(row) -> dict:
-    piece = dict(row._mapping)
-    piece["source_report_ids"] = decode_json(piece["source_report_ids"])
-    return piece
+    return decoded(row, "source_report_ids")
 
 
 class ReviewRepository(Repository):

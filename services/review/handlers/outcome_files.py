@@ -42,7 +42,8 @@ def to_send(db, principal, report_id, attachment_id) -> dict:
     """One file with its blob key, for whoever may see the report (404 otherwise)."""
     principal = load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
-        found = [r for r in _of_case(ReviewRepository(uow), principal, report_id) if r["id"] == attachment_id]
+        found = [r for r in _of_case(ReviewRepository(uow), principal, report_id)
+                 if r["id"] == attachment_id]
     if not found:
         raise NotFound(f"no file {attachment_id}")
     return {**_dump(found[0]), "key": found[0]["key"]}

@@ -61,11 +61,7 @@ class ScoringRepository(Repository):
     # --- rule sets -----------------------------------------------------------------
     def rule_set_rows(self) -> list:
         """Every version as stored, oldest first (what admins read)."""
-        rows = [dict(r._mapping) for r in self._all(select(rule_sets)
-                                                    .order_by(rule_sets.c.version))]
-        for row in rows:
-            row["rules"] = decode_json(row["rules"])
-        return rows
+        return self._all_decoded(select(rule_sets).order_by(rule_sets.c.version), "rules")
 
     def rule_sets(self) -> list:
         """Every rule set as the domain applies it, read once per transaction (a batch of
