@@ -646,6 +646,67 @@ class GatewayService:
     def review_outcome(self, request, report_id):
         return self._decide(request, report_id, "outcomes")
 
+    # --- hand-offs (转办) -----------------------------------------------------------------
+    @api("POST", "/review/<report_id>/handoffs", body=c.HandoffInput, answer=c.HandoffSchema,
+         status=201, roles=MAY["review"],
+         summary="Hand an adopted report, or a local matter, to a town office or department "
+                 "with a due date (转办)")
+    def create_handoff(self, request, report_id):
+        editor = self._principal(request)
+        return json_response(self.review.create_handoff(editor, report_id, read_json(request)),
+                             status=201)
+
+    @api("GET", "/handoffs", page_of=c.HandoffSchema, roles=MAY["see_handoffs"],
+         summary="Hand-offs: every one for editors, my units' for their admins; open ones "
+                 "soonest due first",
+         query=PAGE + (("overdue", "boolean", "past the due date without a reply"),
+                       ("open", "boolean", "not replied yet"), ("unit_id", "string", "a unit"),
+                       ("report_id", "string", "a report")))
+    def list_handoffs(self, request):
+        return self.review.list_handoffs(self._principal(request), request.args.to_dict())
+
+    @api("GET", "/reports/<report_id>/handoffs", answer=c.Handoffs,
+         summary="Where a report I may see was handed, with the replies (办复)")
+    def report_handoffs(self, request, report_id):
+        return self.review.handoffs_of_report(self._principal(request), report_id)
+
+    @api("POST", "/handoffs/<handoff_id>/reply", body=c.HandoffReplyInput,
+         answer=c.HandoffSchema, roles=MAY["answer_handoffs"],
+         summary="Reply to a hand-off (办复) with how far the matter is solved; a later reply "
+                 "replaces it until the author rates it")
+    def reply_to_handoff(self, request, handoff_id):
+        return self.review.reply_to_handoff(self._principal(request), handoff_id,
+                                            read_json(request))
+
+    @api("POST", "/handoffs/<handoff_id>/rating", body=c.HandoffRatingInput,
+         answer=c.HandoffSchema, roles=MAY["create_reports"],
+         summary="The author rates the reply (满意度), once")
+    def rate_handoff(self, request, handoff_id):
+        return self.review.rate_handoff(self._principal(request), handoff_id, read_json(request))
+
+    @api("POST", "/handoffs/<handoff_id>/attachments", upload="file",
+         answer=c.AttachmentSchema, status=201, roles=MAY["answer_handoffs"],
+         max_body=ATTACHMENT_MAX_BODY, too_large=ATTACHMENT_TOO_LARGE,
+         summary="Attach a file to the reply (办复件), as for a report")
+    def add_handoff_attachment(self, request, handoff_id):
+        principal = self._principal(request)
+        return self._store_upload(request, lambda blob: self.review.add_handoff_attachment(
+            principal, handoff_id, blob))
+
+    @api("GET", "/handoffs/<handoff_id>/attachments/<attachment_id>",
+         binary="application/octet-stream",
+         summary="A file on a hand-off's reply (404 for anyone who may not see it)")
+    def download_handoff_attachment(self, request, handoff_id, attachment_id):
+        return self._send_file(self.review.handoff_attachment_to_send(
+            self._principal(request), handoff_id, attachment_id))
+
+    @api("POST", "/handoffs/reminders", body=c.RemindersInput, answer=c.RemindersAnswer,
+         roles=MAY["review"], summary="Send due hand-off reminders now (the hourly job)")
+    def run_handoff_reminders(self, request):
+        editor = self._principal(request)
+        body = read_json(request) if request.content_length else {}
+        return {"sent": self.review.send_handoff_reminders(editor, body)}
+
     @api("POST", "/review/merge", body=c.MergeInput, answer=c.PieceSchema, status=201,
          roles=MAY["review"], summary="Merge 2+ pending reports into one piece (综合采用)")
     def review_merge(self, request):

@@ -76,6 +76,23 @@ class Outcome(Schema):
     text = fields.String(load_default=None, allow_none=True)
 
 
+class HandoffRecord(Schema):
+    """A hand-off (转办) as it stands after the event: enough for notices and the 通报."""
+    id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    unit_name = fields.String(required=True)
+    due_on = fields.Date(required=True)
+    note = fields.String(load_default=None, allow_none=True)
+    created_by = fields.String(required=True)
+    resolution = fields.String(load_default=None, allow_none=True)
+    rating = fields.String(load_default=None, allow_none=True)
+
+
+def _handoff_fields(**extra):
+    return {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE),
+            "handoff": fields.Nested(HandoffRecord, required=True, unknown=EXCLUDE), **extra}
+
+
 def _decision_fields(**extra):
     return {"report": fields.Nested(ReportRecord, required=True, unknown=EXCLUDE),
             "comment": fields.String(load_default=None, allow_none=True), **extra}
@@ -133,6 +150,13 @@ PAYLOADS = {
                            "owed": fields.Integer(required=True)},
     "bulletin_published": {"period": fields.String(required=True),
                            "url": fields.String(required=True)},
+    # 转办: a report handed to a town office or department, its reply (办复), the
+    # author's rating, and the reminders before the due date and once it is overdue.
+    "handoff_created": _handoff_fields(),
+    "handoff_replied": _handoff_fields(),
+    "handoff_rated": _handoff_fields(),
+    "handoff_reminder_due": _handoff_fields(reminder=fields.String(
+        required=True, validate=validate.OneOf(("due_soon", "overdue")))),
 }
 
 EVENT_TYPES = tuple(PAYLOADS)

@@ -127,6 +127,15 @@ DETAILS = (
     ("cannot_attach", N_("a report in status {status} takes no more files")),
     ("not_ready", N_("not answering: {services}")),
     ("unhandled", N_("something went wrong on our side; quote request id {request_id}")),
+    ("handoff_not_allowed", N_("only an adopted report, or one rejected as a local matter, can be handed to a unit; this one is {status}")),
+    ("handoff_exists", N_("this report has already been handed to {unit}")),
+    ("handoff_not_found", N_("no hand-off {id}")),
+    ("only_author_rates", N_("only the report's author rates the reply")),
+    ("handoff_not_replied", N_("the unit has not replied yet; a reply is rated once it comes")),
+    ("handoff_already_rated", N_("this reply has already been rated")),
+    ("handoff_closed", N_("the author has rated this reply; it can no longer change")),
+    ("handoff_edited_concurrently", N_("someone changed this hand-off just now; reload and retry")),
+    ("too_many_files", N_("too many files")),
 )
 
 # Field messages (``errors``): marshmallow's own and ours.
@@ -244,4 +253,10 @@ FIELD_MESSAGES = (
     N_("The date of the decision cannot be before the report was sent."),
     N_("The same report (author, title and date) is also on row {row}."),
     N_("A report by this author with this title and date exists with other content."),
+    N_("Only a town office (乡镇街道) or a government department takes a hand-off."),
+    N_("The due date cannot be in the past."),
+    N_("The due date is more than a year away."),
+    N_("Give handoff or handoff_unit_id, not both."),
+    N_("A reply carries at most {max} files."),
+    N_("A report does not count for a government department."),
 )

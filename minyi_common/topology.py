@@ -22,13 +22,15 @@ SUBSCRIPTIONS = {
     "scoring": ("directory.person_upserted", "directory.unit_upserted",
                 "report_submitted", "report_resubmitted", "report_withdrawn",
                 "report_co_author_declined", "report_imported", "report_returned", "report_retained", "report_rejected",
-                "report_adopted", "report_forwarded", "report_outcome_recorded"),
+                "report_adopted", "report_forwarded", "report_outcome_recorded",
+                "handoff_created", "handoff_replied", "handoff_rated"),
     "notify": ("directory.person_upserted",
                "report_submitted", "report_resubmitted",  # urgent ones: editors are told
                "report_co_author_declined",  # the author is told
                "report_returned", "report_retained", "report_rejected",
                "report_adopted", "report_forwarded", "report_outcome_recorded",
-               "points_changed", "quota_reminder_due", "bulletin_published"),
+               "points_changed", "quota_reminder_due", "bulletin_published",
+               "handoff_created", "handoff_replied", "handoff_rated", "handoff_reminder_due"),
 }
 
 

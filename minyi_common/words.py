@@ -32,13 +32,27 @@ REJECT_REASONS = {
 ROLES = {"member": "委员", "officer": "信息员", "unit_admin": "单位管理员", "editor": "编辑",
          "admin": "管理员"}
 UNIT_KINDS = {"party": "民主党派", "committee": "专委会", "town_office": "镇办政协工作室",
-              "sector": "界别", "direct_point": "信息直报点", "other": "其他"}
+              "sector": "界别", "direct_point": "信息直报点",
+              # Government departments that take hand-offs (转办): never a report's
+              # unit, no quota, not ranked or awarded.
+              "department": "政府部门", "other": "其他"}
+# Unit kinds no report counts for, and that are not ranked or awarded.
+NOT_A_REPORT_UNIT = ("department",)
+# Unit kinds a report may be handed to (转办) and that answer it (办复).
+HANDOFF_UNIT_KINDS = ("town_office", "department")
+# How far a hand-off's matter was solved, as its reply says (办理结果).
+RESOLUTIONS = {"resolved": "已解决", "in_progress": "正在解决", "planned": "列入计划解决",
+               "for_reference": "留作参考"}
+# What the author thought of a reply (满意度).
+RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
 # What happened to a report, as its timeline says it.
 HISTORY_ACTIONS = {"created": "创建草稿", "edited": "修改内容", "submitted": "提交",
                    "resubmitted": "重新提交", "returned": "退回修改", "adopted": "采用",
                    "retained": "留存", "rejected": "不予采用", "withdrawn": "撤回",
-                   "entered_on_behalf": "代录", "imported": "导入往期信息", "co_author_declined": "退出联名", **OUTCOMES}
+                   "entered_on_behalf": "代录", "imported": "导入往期信息", "co_author_declined": "退出联名",
+                   "handed_off": "转办", "handoff_replied": "办复", "handoff_rated": "评价办复",
+                   **OUTCOMES}
 # What a score line was given for (the scoring events of the rule table).
 SCORE_EVENTS = {"submitted": "报送", "accepted": "录用基础分", "adopted": "本级采用",
                 "forwarded": "报送部门", "upstream_adopted": "上级采用",
@@ -52,7 +66,9 @@ EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新
                "report_returned": "退回修改", "report_retained": "留存",
                "report_rejected": "不予采用", "report_adopted": "采用", "report_forwarded": "报送",
                "report_outcome_recorded": "成效录入", "points_changed": "积分变动",
-               "quota_reminder_due": "报送提醒", "bulletin_published": "通报发布"}
+               "quota_reminder_due": "报送提醒", "bulletin_published": "通报发布",
+               "handoff_created": "转办", "handoff_replied": "办复",
+               "handoff_rated": "办复评价", "handoff_reminder_due": "转办催办"}
 
 
 def period_words(period: str) -> str:

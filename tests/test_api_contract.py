@@ -107,7 +107,7 @@ def test_every_kind_of_error_is_problem_json(system):
     assert english.json()["detail"] == "some fields are invalid"
     bad_kind = admin.post("/units", {"name": "某单位", "kind": "club"})
     assert problem(bad_kind, 422)["errors"]["kind"] == [
-        "须为以下之一：民主党派、专委会、镇办政协工作室、界别、信息直报点、其他。"]
+        "须为以下之一：民主党派、专委会、镇办政协工作室、界别、信息直报点、政府部门、其他。"]
 
     # An oversized body is refused from its headers, before it is read: the client says
     # it will send 10 MB and sends a few bytes; the answer comes at once.

@@ -3,11 +3,13 @@ import io
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
+
+from minyi_common import officetime
 
 from .people import REPORT, Person, make_people
 from .system import Api, eventually
@@ -356,39 +358,107 @@ def test_an_urgent_report_comes_first_and_editors_are_told_at_once(office):
     assert editor.api.get("/review/queue?submitted_from=yesterday").status_code == 422
 
 
+def unit_with_admin(system, kind, name):
+    """A unit of ``kind`` and one unit admin of it, signed in."""
+    admin, suffix = system.admin(), uuid.uuid4().hex[:6]
+    unit = admin.post("/units", {"name": f"{name}{suffix}", "kind": kind}).json()
+    clerk = admin.post("/users", {"username": f"{kind[:4]}{suffix}", "password": "password-123",
+                                  "display_name": f"{name}联络员", "roles": ["unit_admin"],
+                                  "unit_ids": [unit["id"]]}).json()
+    return unit, Person(clerk["id"], Api(system.base).login(f"{kind[:4]}{suffix}",
+                                                            "password-123"), f"{name}联络员")
+
+
+def due_in(days):
+    return (officetime.today() + timedelta(days=days)).isoformat()
+
+
 def test_a_local_matter_is_handed_to_a_town_office(office, system):
-    admin, author, editor = system.admin(), office["zhang"], office["zhao"]
-    suffix = uuid.uuid4().hex[:6]
-    town = admin.post("/units", {"name": f"城关镇政协工作室{suffix}", "kind": "town_office"}).json()
-    clerk = admin.post("/users", {"username": f"town{suffix}", "password": "password-123",
-                                  "display_name": "镇联络员", "roles": ["unit_admin"],
-                                  "unit_ids": [town["id"]]}).json()
-    clerk_person = Person(clerk["id"], Api(system.base).login(f"town{suffix}", "password-123"),
-                          "镇联络员")
-    clerk_api = clerk_person.api
+    author, editor = office["zhang"], office["zhao"]
+    town, clerk = unit_with_admin(system, "town_office", "城关镇政协工作室")
     report_id = submit(author)
     assert in_queue(editor, report_id)
-    for body, field in (({"reason_code": "duplicate", "comment": "重复", "handoff_unit_id":
-                          town["id"]}, "handoff_unit_id"),
-                        ({"reason_code": "local_matter", "comment": "属地", "handoff_unit_id":
-                          office["unit_id"]}, "handoff_unit_id"),  # a party, not a town office
+    for body, field in (({"reason_code": "duplicate", "comment": "重复", "handoff": {
+                            "unit_id": town["id"], "due_on": due_in(7)}}, "handoff"),
+                        ({"reason_code": "local_matter", "comment": "属地", "handoff": {
+                            "unit_id": office["unit_id"], "due_on": due_in(7)}}, "handoff"),
+                        ({"reason_code": "local_matter", "comment": "属地", "handoff": {
+                            "unit_id": town["id"], "due_on": due_in(-1)}}, "handoff"),
                         ({"reason_code": "local_matter", "comment": "属地", "handoff_unit_id":
                           "nope"}, "handoff_unit_id")):
         refused = editor.api.post(f"/review/{report_id}/reject", body)
         assert refused.status_code == 422 and field in refused.json()["errors"], refused.text
     assert status_of(editor, report_id) == "submitted"  # nothing decided by the refusals
-    assert clerk_api.get(f"/reports/{report_id}").status_code == 404
+    assert clerk.api.get("/handoffs").json()["items"] == []
 
     handed = editor.api.post(f"/review/{report_id}/reject", {
-        "reason_code": "local_matter", "comment": "请镇里协调解决", "handoff_unit_id": town["id"]})
+        "reason_code": "local_matter", "comment": "请镇里协调解决",
+        "handoff": {"unit_id": town["id"], "due_on": due_in(10), "note": "请十日内办复"}})
     assert handed.status_code == 200, handed.text
-    assert eventually(lambda: clerk_api.get(f"/reports/{report_id}").status_code == 200)
-    listed = clerk_api.get("/reports?page_size=200").json()["items"]
-    assert report_id in [r["id"] for r in listed]
-    notice = eventually(lambda: [n for n in notices_of(clerk_person, "handoff")
+    mine = clerk.api.get("/handoffs").json()["items"]
+    assert [h["report_id"] for h in mine] == [report_id]
+    assert mine[0]["report"]["title"] == REPORT["title"] and mine[0]["note"] == "请十日内办复"
+    notice = eventually(lambda: [n for n in notices_of(clerk, "handoff")
                                  if n["report_id"] == report_id])
-    assert "转交" in notice[0]["title"]
-    rejected = eventually(lambda: [n for n in notices_of(author, "rejected")
-                                   if n["report_id"] == report_id])
-    assert f"已转交城关镇政协工作室{suffix}办理" in rejected[0]["body"]
+    assert "转办" in notice[0]["title"]
+    told = eventually(lambda: [n for n in notices_of(author, "handoff")
+                               if n["report_id"] == report_id])
+    assert f"已转交{town['name']}办理" in told[0]["title"]
+
+
+def test_a_department_replies_with_a_file_and_the_author_rates_it(office, system):
+    author, editor, other = office["zhang"], office["zhao"], office["li"]
+    water, clerk = unit_with_admin(system, "department", "县水利局")
+    _, town_clerk = unit_with_admin(system, "town_office", "河口镇政协工作室")
+    report_id = submit(author)
+    assert in_queue(editor, report_id)
+    assert editor.api.post(f"/review/{report_id}/handoffs", {
+        "unit_id": water["id"], "due_on": due_in(5)}).status_code == 409  # not decided
+    assert editor.api.post(f"/review/{report_id}/adopt", {}).status_code == 200
+    made = editor.api.post(f"/review/{report_id}/handoffs", {"unit_id": water["id"],
+                                                             "due_on": due_in(5)})
+    assert made.status_code == 201, made.text
+    hid = made.json()["id"]
+    assert editor.api.post(f"/review/{report_id}/handoffs", {
+        "unit_id": water["id"], "due_on": due_in(5)}).status_code == 409  # once per unit
+    assert author.api.post(f"/review/{report_id}/handoffs", {
+        "unit_id": water["id"], "due_on": due_in(5)}).status_code == 403
+
+    # Only the department's admins answer it; the author cannot rate before the reply.
+    reply = {"text": "已安排资金维修渠道，年底前完工。", "resolution": "in_progress"}
+    assert town_clerk.api.post(f"/handoffs/{hid}/reply", reply).status_code == 404
+    assert author.api.post(f"/handoffs/{hid}/rating", {"rating": "satisfied"}).status_code == 409
+    bad = clerk.api.post(f"/handoffs/{hid}/reply", {"text": "", "resolution": "fixed"})
+    assert bad.status_code == 422 and {"text", "resolution"} <= set(bad.json()["errors"])
+    answered = clerk.api.post(f"/handoffs/{hid}/reply", reply)
+    assert answered.status_code == 200, answered.text
+    scan = b"%PDF-1.7\n" + b"1" * 3000 + b"\n%%EOF\n"
+    assert clerk.api.post(f"/handoffs/{hid}/attachments", files={
+        "file": ("办复函.pdf", scan, "application/pdf")}).status_code == 201
+
+    # The author sees the reply and its file on the report, and is told.
+    listed = author.api.get(f"/reports/{report_id}/handoffs")
+    assert listed.status_code == 200, listed.text
+    seen = listed.json()["items"]
+    assert seen[0]["reply"]["resolution"] == "in_progress"
+    got = author.api.get(f"/handoffs/{hid}/attachments/{seen[0]['files'][0]['id']}")
+    assert got.status_code == 200 and got.content == scan
+    assert other.api.get(f"/reports/{report_id}/handoffs").status_code == 404
+    assert eventually(lambda: [n for n in notices_of(author, "handoff")
+                               if n["title"].startswith(water["name"] + "已办复")])
+    assert other.api.post(f"/handoffs/{hid}/rating", {"rating": "satisfied"}
+                          ).status_code in (403, 404)
+    rated = author.api.post(f"/handoffs/{hid}/rating", {"rating": "basically_satisfied",
+                                                       "comment": "希望按期完工"})
+    assert rated.status_code == 200, rated.text
+    assert author.api.post(f"/handoffs/{hid}/rating", {"rating": "satisfied"}).status_code == 409
+    assert clerk.api.post(f"/handoffs/{hid}/reply", reply).status_code == 409
+    assert eventually(lambda: [n for n in notices_of(clerk, "handoff")
+                               if "基本满意" in n["title"]])
+    # The office's desk: the hand-off, its reply and rating on the case; the 通报 counts it.
+    case = editor.api.get(f"/review/cases/{report_id}").json()
+    assert case["handoffs"][0]["rating"]["rating"] == "basically_satisfied"
+    quarter = officetime.quarter_of(officetime.today())
+    assert eventually(lambda: editor.api.get(f"/scores/bulletins/{quarter}").json()
+                      ["handoffs"]["basically_satisfied"] >= 1, timeout=10)
 

@@ -13,6 +13,8 @@ from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, req
 from .reports import (AttachmentClaim, Attachments, AttachmentSchema, OutcomeAttachment,
                       OutcomeAttachments, CoAuthorshipDeclined, Decision, DocxImport, EditedText, HistorySchema, Outcome,
                       ReportFields, ReportSchema)
+from .handoffs import (HandoffInput, HandoffListFilters, HandoffRatingInput,
+                       HandoffReplyInput, HandoffSchema, Handoffs)
 from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
                      QueueDays, RejectInput, RetainInput, ReturnInput, SimilarReport,
@@ -33,7 +35,8 @@ from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAns
 
 __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
-           "EditedText", "Health", "HistorySchema", "ImportProblem", "Inbox",
+           "EditedText", "HandoffInput", "HandoffListFilters", "HandoffRatingInput",
+           "HandoffReplyInput", "HandoffSchema", "Handoffs", "Health", "HistorySchema", "ImportProblem", "Inbox",
            "IssueImprint", "IssueInput", "IssuePiecesInput", "IssueSchema",
            "IssuedPassword", "LEVELS", "LineSchema", "LoggedOut", "LoginAnswer",
            "LoginInput", "MAY", "MODES", "MeAnswer", "MergeInput", "NotableReport",

@@ -57,6 +57,10 @@ MAY = {
     "manage_directory": ("admin",),  # accounts, units, the roster
     "manage_scoring": ("admin",),  # rule sets, quotas, reminders, the check
     "manage_notifications": ("admin",),  # webhooks, deliveries
+    # 转办: editors see every hand-off, a receiving unit's admins their unit's.
+    "see_handoffs": ("editor", "admin", "unit_admin"),
+    # 办复: the receiving unit's admins, or an editor entering a reply that came on paper.
+    "answer_handoffs": ("unit_admin", "editor", "admin"),
 }
 
 

@@ -65,7 +65,6 @@ class ReportFields(Schema):
     category = fields.String(required=True)
     consent_to_publish = fields.Boolean(required=True)
     urgent = fields.Boolean(required=True)
-    handoff_unit_id = fields.String(required=True, allow_none=True)
     decision = fields.Nested(Decision, required=True, allow_none=True)
     outcomes = fields.List(fields.Nested(Outcome), required=True)
     entered_by = fields.String(required=True, allow_none=True, metadata={

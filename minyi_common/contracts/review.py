@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from .. import officetime
 from .content import (LEVELS, MODES, OUTCOME_KINDS, REJECT_REASONS, StrictSchema, comment_field,
                       one_line, plain_text)
+from .handoffs import HandoffInput, HandoffOnCase
 from .reports import EditedText, HistorySchema, ReportFields
 
 
@@ -31,6 +32,8 @@ class CaseSchema(ReportFields):
     version = fields.Integer(required=True)
     similar = fields.List(fields.Nested(SimilarReport))
     history = fields.List(fields.Nested(HistorySchema))
+    handoffs = fields.List(fields.Nested(HandoffOnCase),
+                           metadata={"description": "where it was handed (转办), on one case"})
 
 
 class ReturnInput(StrictSchema):
@@ -50,14 +53,20 @@ class QueueDays(StrictSchema):
 class RejectInput(StrictSchema):
     reason_code = fields.String(required=True, validate=validate.OneOf(REJECT_REASONS))
     comment = comment_field(True)
+    handoff = fields.Nested(HandoffInput, load_default=None, allow_none=True, metadata={
+        "description": "with local_matter: hand the matter to a town office or department "
+                       "(转办) with a due date, in the same step"})
     handoff_unit_id = fields.String(load_default=None, allow_none=True, metadata={
-        "description": "with local_matter: the town office (town_office unit) that takes "
-                       "the matter on (转交); its unit admins see the report"})
+        "deprecated": True,
+        "description": "older form of handoff: that unit, due in 30 days"})
 
     @validates_schema
     def _handoff_is_local(self, data, **_):
-        if data.get("handoff_unit_id") and data.get("reason_code") != "local_matter":
-            raise ValidationError("A hand-off goes with the reason local_matter.",
+        for name in ("handoff", "handoff_unit_id"):
+            if data.get(name) and data.get("reason_code") != "local_matter":
+                raise ValidationError("A hand-off goes with the reason local_matter.", name)
+        if data.get("handoff") and data.get("handoff_unit_id"):
+            raise ValidationError("Give handoff or handoff_unit_id, not both.",
                                   "handoff_unit_id")
 
 

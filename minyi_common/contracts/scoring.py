@@ -131,6 +131,16 @@ class OfficeFigures(Schema):
     instructions = fields.Integer(required=True)
 
 
+class HandoffFigures(Schema):
+    """Hand-offs (转办) in a period: made, first replied to (办复), and the authors'
+    ratings given."""
+    handed_off = fields.Integer(required=True)
+    replied = fields.Integer(required=True)
+    satisfied = fields.Integer(required=True)
+    basically_satisfied = fields.Integer(required=True)
+    dissatisfied = fields.Integer(required=True)
+
+
 class UnitGroup(Schema):
     kind = fields.String(required=True)
     kind_name = fields.String(required=True)
@@ -147,6 +157,7 @@ class Bulletin(Schema):
     summary = fields.Nested(OfficeFigures, required=True)
     previous_period = fields.String(required=True, allow_none=True)
     previous = fields.Nested(OfficeFigures, allow_none=True, required=True)
+    handoffs = fields.Nested(HandoffFigures, required=True)
     units = fields.List(fields.Nested(BulletinRow), required=True)
     unit_groups = fields.List(fields.Nested(UnitGroup), required=True)
     officers = fields.List(fields.Nested(BulletinRow), required=True)

@@ -5,7 +5,7 @@ import json
 import re
 from datetime import date
 
-from minyi_common import officetime
+from minyi_common import officetime, words
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
 from minyi_common.contracts import has_role, may
 
@@ -25,10 +25,12 @@ FINAL = ("adopted", "retained", "rejected")
 
 
 def check_against_directory(author_id: str, data: dict, known_people: set,
-                            author_unit_ids: list, declined=frozenset()) -> None:
+                            author_unit_ids: list, declined=frozenset(),
+                            unit_kind=None) -> None:
     """The content rules (docs/reports.md): co-authors are existing people, not the
     author, and none who left the report before (``declined``); the unit is the
-    author's."""
+    author's, and one a report may count for (``unit_kind``, a government department
+    takes hand-offs and writes no reports of its own)."""
     errors = {}
     co_authors = data.get("co_author_ids") or []
     if author_id in co_authors:
@@ -44,6 +46,8 @@ def check_against_directory(author_id: str, data: dict, known_people: set,
     unit_id = data.get("unit_id")
     if unit_id is not None and unit_id not in author_unit_ids:
         errors["unit_id"] = ["The author does not belong to this unit."]
+    elif unit_id is not None and unit_kind in words.NOT_A_REPORT_UNIT:
+        errors["unit_id"] = ["A report does not count for a government department."]
     if errors:
         raise ValidationFailed("some fields are invalid", errors)
 
@@ -104,9 +108,9 @@ def can_see(principal: dict, report: dict) -> bool:
         return True
     if acts_for_author(principal, report) or principal["id"] in report["co_author_ids"]:
         return True
-    # A unit admin sees the unit's reports, and those handed to the unit (转交).
-    units = {report["unit_id"], report.get("handoff_unit_id")} - {None}
-    return has_role(principal, "unit_admin") and bool(units & set(principal["unit_ids"]))
+    # A unit admin sees the unit's reports. A unit a report is handed to (转办) reads it
+    # with the hand-off, in review.
+    return has_role(principal, "unit_admin") and report["unit_id"] in principal["unit_ids"]
 
 
 # Files go on a report until it is decided; they are taken off while it may be edited.

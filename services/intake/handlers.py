@@ -58,7 +58,8 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
         domain.check_against_directory(author_id, data,
                                        repo.known_people(data["co_author_ids"]),
                                        repo.person_unit_ids(author_id) if on_behalf
-                                       else principal["unit_ids"])
+                                       else principal["unit_ids"],
+                                       unit_kind=repo.unit_kind(data.get("unit_id")))
         now = utcnow()
         fields = {k: v for k, v in data.items() if k not in ("draft", "on_behalf_of")}
         status = "draft" if data["draft"] else "submitted"
@@ -100,7 +101,8 @@ def update_report(db, principal, report_id, payload) -> dict:
                                        principal["unit_ids"] if report["author_id"] ==
                                        principal["id"] else
                                        repo.person_unit_ids(report["author_id"]),
-                                       repo.declined(report_id))
+                                       repo.declined(report_id),
+                                       unit_kind=repo.unit_kind(data.get("unit_id")))
         repo.update(report_id, **data)
         repo.add_history(report_id, "edited", principal["id"])
         uow.commit()
@@ -291,8 +293,6 @@ def on_review_events(db, *events) -> None:
                      "reason_code", "handoff_unit_id", "handoff_unit_name"):
             if event.get(name) is not None:
                 decision[name] = event[name]
-        if event.get("handoff_unit_id"):
-            repo.update(report["id"], handoff_unit_id=event["handoff_unit_id"])
         repo.add_history(report["id"], status, event["actor_id"], at, event.get("comment"))
         # The newest decision wins; and review's decision wins over a withdrawal it had
         # not yet seen when it decided (review ignores withdrawals of decided reports).

@@ -9,7 +9,8 @@ def recipients(event: dict, audience: str, active_people) -> list:
     """The ids of the people a notice about ``event`` goes to, each once, in order.
 
     ``audience`` is ``default`` (the event's own notice), ``editors`` (an urgent report),
-    ``handoff`` (the town office a local matter was handed to), ``author`` (a report
+    ``handoff`` (the unit a report was handed to, 转办), ``handoff_creator`` (the editor
+    who handed it), ``author`` (a report
     entered on their behalf) or ``co_authors`` (those a report names). ``active_people()``
     gives (id, roles, unit ids) of every active person; it is asked only when the answer
     depends on people's roles."""
@@ -21,8 +22,10 @@ def recipients(event: dict, audience: str, active_people) -> list:
     if audience == "editors":
         return having(lambda roles, _units: "editor" in roles)
     if audience == "handoff":
-        unit_id = event["handoff_unit_id"]
+        unit_id = event["handoff"]["unit_id"]
         return having(lambda roles, units: "unit_admin" in roles and unit_id in units)
+    if audience == "handoff_creator":
+        return [event["handoff"]["created_by"]]
     if audience == "author":
         return [event["report"]["author_id"]]
     if audience == "co_authors":
@@ -33,7 +36,7 @@ def recipients(event: dict, audience: str, active_people) -> list:
         return having(lambda roles, _units: "unit_admin" in roles)
     report = event["report"]
     found = [report["author_id"]]
-    if kind in WIDE:
+    if kind in WIDE or kind == "handoff_replied":
         found += report["co_author_ids"]
         if report.get("unit_id"):
             found += having(lambda roles, units: "unit_admin" in roles

@@ -1,10 +1,16 @@
 """What each notification says (docs/notifications.md), in Chinese. Pure functions of the event."""
 
-from minyi_common.words import MODES, ORGANS, REJECT_REASONS, date_words, period_words
+from minyi_common.words import (MODES, ORGANS, RATINGS, REJECT_REASONS, RESOLUTIONS,
+                                date_words, period_words)
+
+# Hand-off events whose reader acts on the units' hand-off page, not the report's.
+FOR_THE_UNIT = ("handoff_created", "handoff_rated", "handoff_reminder_due")
 
 
 def link(web_url: str, event: dict) -> str | None:
     """The web app's page an email's reader should open (deep links, docs/web.md)."""
+    if event["event_type"] in FOR_THE_UNIT:
+        return f"{web_url}/handoffs"
     if event.get("report_id"):
         return f"{web_url}/reports/{event['report_id']}"
     if event["event_type"] == "points_changed":
@@ -48,10 +54,8 @@ def render(event: dict) -> tuple:
                 f"您的社情民意信息《{title}》未予采用，已留存备查，计入基础分。{_comment(event)}")
     if kind == "report_rejected":
         reason = REJECT_REASONS.get(event.get("reason_code"), "其他原因")
-        handoff = (f"该事项已转交{event['handoff_unit_name']}办理。"
-                   if event.get("handoff_unit_name") else "")
         return ("rejected", f"《{title}》不予采用",
-                f"您的社情民意信息《{title}》不予采用，原因：{reason}。{handoff}{_comment(event)}")
+                f"您的社情民意信息《{title}》不予采用，原因：{reason}。{_comment(event)}")
     if kind == "report_adopted":
         mode = MODES.get(event.get("mode"), "采用")
         issue = f"，刊发于《社情民意》{event['issue_label']}" if event.get("issue_label") else ""
@@ -59,6 +63,19 @@ def render(event: dict) -> tuple:
                 f"您的社情民意信息《{title}》已被{mode}{issue}。感谢您的辛勤付出！")
     if kind in ("report_forwarded", "report_outcome_recorded"):
         return _outcome(title, event["outcome"])
+    if kind == "handoff_created":
+        handoff = event["handoff"]
+        return ("handoff", f"《{title}》已转交{handoff['unit_name']}办理",
+                f"您的社情民意信息《{title}》反映的事项已转交{handoff['unit_name']}办理，"
+                f"办复期限为{date_words(handoff['due_on'])}。办复后您可在该信息的详情页查看并评价。")
+    if kind == "handoff_replied":
+        handoff = event["handoff"]
+        how = RESOLUTIONS.get(handoff.get("resolution"), "")
+        return ("handoff", f"{handoff['unit_name']}已办复《{title}》",
+                f"{handoff['unit_name']}对您的社情民意信息《{title}》反映的事项作出办复"
+                f"（办理结果：{how}）。请在该信息的详情页查看办复内容，并对办理结果作出评价。")
+    if kind in ("handoff_rated", "handoff_reminder_due"):
+        return None  # for the unit and the editor: staff_notices
     if kind == "report_co_author_declined":
         who = event.get("person_name") or "一位联名作者"
         return ("co_author", f"{who}退出了《{title}》的联名",
@@ -115,12 +132,34 @@ def staff_notices(event: dict) -> list:
         found.append(("co_authors", "co_author", f"您被列为《{report['title']}》的联名作者",
                       f"社情民意信息《{report['title']}》将您列为联名作者。如不同意联名，"
                       "可在该信息的详情页点击“退出联名”，在信息科作出处理决定之前均可退出。"))
-    if kind == "report_rejected" and event.get("handoff_unit_id"):
-        found.append(("handoff", "handoff", f"转交办理：《{report['title']}》",
-                      f"社情民意信息《{report['title']}》反映的是属地事项，已转交"
-                      f"{event.get('handoff_unit_name') or '贵单位'}办理，请及时研究处理。"
-                      f"{_comment(event)}"))
+    found += _handoff_staff_notices(event)
     return found
+
+
+def _handoff_staff_notices(event: dict) -> list:
+    """转办 to the receiving unit's admins and the editor who handed it over."""
+    kind, handoff = event["event_type"], event.get("handoff")
+    if handoff is None:
+        return []
+    title, unit = event["report"]["title"], handoff["unit_name"]
+    due = date_words(handoff["due_on"])
+    if kind == "handoff_created":
+        note = f"交办意见：{handoff['note'].rstrip('。')}。" if handoff.get("note") else ""
+        return [("handoff", "handoff", f"转办：《{title}》",
+                 f"社情民意信息《{title}》已转交{unit}办理，请于{due}前在“转办事项”中办复。{note}")]
+    if kind == "handoff_rated":
+        rating = RATINGS.get(handoff.get("rating"), "")
+        said = f"作者对{unit}就《{title}》的办复评价为：{rating}。"
+        return [("handoff", "handoff", f"《{title}》的办复评价：{rating}", said),
+                ("handoff_creator", "handoff", f"《{title}》的办复评价：{rating}", said)]
+    if kind == "handoff_reminder_due" and event["reminder"] == "due_soon":
+        return [("handoff", "handoff", f"转办事项即将到期：《{title}》",
+                 f"转交{unit}办理的社情民意信息《{title}》将于{due}到期，请按时办复。")]
+    if kind == "handoff_reminder_due":
+        body = f"转交{unit}办理的社情民意信息《{title}》已超过办复期限（{due}），尚未办复。"
+        return [("handoff", "handoff", f"转办事项已逾期：《{title}》", body + "请尽快办复。"),
+                ("handoff_creator", "handoff", f"转办事项已逾期：《{title}》", body)]
+    return []
 
 
 def _num(value: float) -> str:

@@ -1,16 +1,22 @@
 """The review service: the information office's editorial work (docs/architecture.md, docs/reports.md)."""
+import logging
+
 import eventlet
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
+from minyi_common import officetime
 
 from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, consume_each,
                                       database_of, rpc, service_stats)
 from minyi_common.outages import until_done
 
 from . import handlers
-from .handlers import publication
-from .handlers import outcome_files
+from .handlers import handoffs, outcome_files, publication
 from .adapters.orm import metadata
 from .similarity import SimilarityIndex
+
+log = logging.getLogger(__name__)
 
 
 class Similarity(DependencyProvider):
@@ -95,6 +101,46 @@ class ReviewService:
     @rpc
     def outcome_attachment_to_send(self, principal, report_id, attachment_id):
         return outcome_files.to_send(self.db, principal, report_id, attachment_id)
+
+    @rpc
+    def create_handoff(self, principal, report_id, payload):
+        return handoffs.create(self.db, principal, report_id, payload)
+
+    @rpc
+    def list_handoffs(self, principal, filters=None):
+        return handoffs.listed(self.db, principal, filters)
+
+    @rpc
+    def handoffs_of_report(self, principal, report_id):
+        return handoffs.of_report(self.db, principal, report_id)
+
+    @rpc
+    def reply_to_handoff(self, principal, handoff_id, payload):
+        return handoffs.reply(self.db, principal, handoff_id, payload)
+
+    @rpc
+    def rate_handoff(self, principal, handoff_id, payload):
+        return handoffs.rate(self.db, principal, handoff_id, payload)
+
+    @rpc
+    def add_handoff_attachment(self, principal, handoff_id, blob):
+        return handoffs.add_file(self.db, principal, handoff_id, blob)
+
+    @rpc
+    def handoff_attachment_to_send(self, principal, handoff_id, attachment_id):
+        return handoffs.file_to_send(self.db, principal, handoff_id, attachment_id)
+
+    @rpc
+    def send_handoff_reminders(self, principal, payload=None):
+        """What the hourly timer does, on demand (operators; tests name the day)."""
+        return handoffs.send_reminders_now(self.db, principal, payload)
+
+    @timer(interval=3600)
+    def handoff_reminder_tick(self):
+        # Every instance ticks; each reminder is claimed by one guarded update.
+        sent = handoffs.send_reminders(self.db, officetime.today())
+        if sent:
+            log.info("sent %s hand-off reminders", sent)
 
     @rpc
     def stats(self):

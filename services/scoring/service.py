@@ -112,6 +112,9 @@ class ScoringService:
     def on_report_events(self, events):
         handlers.on_report_events(self.db, self.settings, *events)
 
+    def on_handoff_events(self, events):
+        handlers.on_handoff_events(self.db, *events)
+
 
 consume_each(ScoringService, ["directory.person_upserted", "directory.unit_upserted"],
              "on_directory_events")
@@ -131,3 +134,5 @@ def prepare(settings) -> None:
         quotas.ensure_default_quotas(database)
     finally:
         database.dispose()
+consume_each(ScoringService, ["handoff_created", "handoff_replied", "handoff_rated"],
+             "on_handoff_events")

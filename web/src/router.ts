@@ -34,6 +34,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/reports/:id', component: () => import('@/views/ReportView.vue'), meta: { title: '信息详情' } },
   { path: '/review', component: () => import('@/views/ReviewQueueView.vue'), meta: { title: '审核', roles: EDITORS, nav: '审核' } },
   { path: '/review/:id', component: () => import('@/views/ReviewCaseView.vue'), meta: { title: '审核信息', roles: EDITORS } },
+  { path: '/handoffs', component: () => import('@/views/HandoffsView.vue'), meta: { title: '转办事项', roles: MAY.see_handoffs, nav: '转办' } },
   { path: '/issues', component: () => import('@/views/IssuesView.vue'), meta: { title: '刊物', roles: EDITORS, nav: '刊物' } },
   { path: '/issues/:id', component: () => import('@/views/IssueView.vue'), meta: { title: '编排刊物', roles: EDITORS } },
   { path: '/inbox', component: () => import('@/views/InboxView.vue'), meta: { title: '通知', nav: '通知' } },

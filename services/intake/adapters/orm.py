@@ -28,8 +28,6 @@ reports = Table(
     Column("submitted_at", UTCDateTime(), nullable=True),
     # When the status last changed by a decision: older decision events are not applied.
     Column("status_at", UTCDateTime(), nullable=False),
-    # A local matter review handed to a town office (转交): its unit admins see it.
-    Column("handoff_unit_id", String(36), nullable=True, index=True),
     # 代录: who typed it in for its author (null when the author did), and the office day
     # it was handed in, which decides the period it counts in.
     Column("entered_by", String(36), nullable=True, index=True),

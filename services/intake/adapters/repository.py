@@ -8,7 +8,7 @@ from minyi_common import officetime
 from minyi_common.db import Repository, conflict_insert, decode_json, utcnow
 
 from .orm import (co_author_declines, idempotency_keys, people, report_attachments,
-                  report_co_authors, report_history, reports)
+                  report_co_authors, report_history, reports, units)
 
 
 # What a report's history shows of each entry.
@@ -163,8 +163,7 @@ class IntakeRepository(Repository):
                        reports.c.id.in_(select(report_co_authors.c.report_id).where(
                            report_co_authors.c.person_id == principal["id"])))
             if "unit_admin" in principal["roles"] and principal["unit_ids"]:
-                mine = or_(mine, reports.c.unit_id.in_(principal["unit_ids"]),
-                           reports.c.handoff_unit_id.in_(principal["unit_ids"]))
+                mine = or_(mine, reports.c.unit_id.in_(principal["unit_ids"]))
             query = query.where(mine)
         if str(filters.get("mine", "")).lower() in ("1", "true", "yes"):  # "false" is false
             query = query.where(reports.c.author_id == principal["id"])
@@ -220,6 +219,11 @@ class IntakeRepository(Repository):
             return None
         return {"id": row["id"], "display_name": row["display_name"], "active": row["active"],
                 "roles": decode_json(row["roles"]), "unit_ids": decode_json(row["unit_ids"])}
+
+    def unit_kind(self, unit_id) -> str | None:
+        if unit_id is None:
+            return None
+        return self.uow.execute(select(units.c.kind).where(units.c.id == unit_id)).scalar()
 
     def person_unit_ids(self, person_id: str) -> list:
         row = self.uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()

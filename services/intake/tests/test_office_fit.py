@@ -1,7 +1,12 @@
 """Intake's part of the office fit (docs/office.md) on SQLite and PostgreSQL: search in every section, the urgent
-mark, and a report handed to a town office becoming visible to that unit's admins."""
+mark, a hand-off's unit named in the decision (the unit reads the report with the
+hand-off, in review), and no report counting for a government department."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
+from minyi_common import events
+from minyi_common.errors import ValidationFailed
 from minyi_common.testing import both_backends
 from services.intake import handlers
 
@@ -29,7 +34,7 @@ def test_search_finds_words_in_analysis_and_suggestions(db):
 
 
 @both_backends
-def test_urgent_travels_with_the_report_and_a_hand_off_opens_it_to_the_town(db):
+def test_urgent_travels_with_the_report_and_a_hand_off_is_named_in_the_decision(db):
     created = handlers.create_report(db, AUTHOR, dict(REPORT, urgent=True))["report"]
     assert created["urgent"] is True
     outbox = db.metadata.tables["outbox"]
@@ -42,9 +47,22 @@ def test_urgent_travels_with_the_report_and_a_hand_off_opens_it_to_the_town(db):
     handlers.on_review_events(db, review_event(
         "report_rejected", report, at, reason_code="local_matter", comment="请镇里办理",
         handoff_unit_id="town-1", handoff_unit_name="城关镇政协工作室"))
-    seen = handlers.get_report(db, CLERK, created["id"])
-    assert seen["handoff_unit_id"] == "town-1" and seen["status"] == "rejected"
+    seen = handlers.get_report(db, AUTHOR, created["id"])
+    assert seen["status"] == "rejected"
     assert seen["decision"]["handoff_unit_name"] == "城关镇政协工作室"
-    assert [r["id"] for r in handlers.list_reports(db, CLERK, {})["items"]] == [created["id"]]
-    other = {**CLERK, "unit_ids": ["town-2"]}
-    assert handlers.list_reports(db, other, {})["total"] == 0
+    # The town's admins read it on their hand-offs page (review), not among reports.
+    assert handlers.list_reports(db, CLERK, {})["total"] == 0
+
+
+@both_backends
+def test_no_report_counts_for_a_government_department(db):
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
+        "directory.unit_upserted", "admin", unit={"id": "water", "name": "县水利局",
+                                                  "kind": "department"})))
+    clerk = {**AUTHOR, "roles": ["unit_admin"], "unit_ids": ["water"]}
+    with pytest.raises(ValidationFailed) as refused:
+        handlers.create_report(db, clerk, dict(REPORT, unit_id="water"))
+    assert "unit_id" in refused.value.errors
+    assert handlers.list_reports(db, EDITOR, {})["total"] == 0
+    # Written for no unit, the department's admin may still send a report as a person.
+    assert handlers.create_report(db, clerk, REPORT)["report"]["unit_id"] is None

@@ -33,8 +33,10 @@ def test_personal_and_office_wide_notices():
     assert told({"event_type": "points_changed", "person_id": "co"}) == (["co"], False)
     assert told({"event_type": "bulletin_published"})[0] == ["admin-u1", "admin-u2", "town"]
     assert told(report_event("report_submitted"), "editors")[0] == ["editor"]
-    assert told({"event_type": "report_rejected", "handoff_unit_id": "town"},
-                "handoff")[0] == ["town"]
+    handed = {"event_type": "handoff_created", "handoff": {"unit_id": "town",
+                                                            "created_by": "editor"}}
+    assert told(handed, "handoff")[0] == ["town"]
+    assert told(handed, "handoff_creator") == (["editor"], False)
 
 
 def test_a_report_entered_on_behalf_reaches_its_author_and_a_naming_its_co_authors():

@@ -61,14 +61,34 @@ def test_urgent_reports_and_hand_offs_reach_the_office():
         {"event_type": "report_submitted", "report": urgent})
     assert (audience, kind) == ("editors", "urgent") and title.startswith("紧急信息")
     assert templates.staff_notices({"event_type": "report_submitted", "report": REPORT}) == []
-    rejected = {"event_type": "report_rejected", "report": REPORT, "reason_code": "local_matter",
-                "handoff_unit_id": "u9", "handoff_unit_name": "城关镇政协工作室",
-                "comment": "请镇里协调解决"}
-    _, _, body = templates.render(rejected)
-    assert "已转交城关镇政协工作室办理" in body
-    [(audience, kind, title, body)] = templates.staff_notices(rejected)
-    assert (audience, kind) == ("handoff", "handoff") and "转交" in title
-    assert "城关镇政协工作室" in body and "请镇里协调解决" in body
+    handoff = {"id": "h1", "unit_id": "u9", "unit_name": "城关镇政协工作室",
+               "due_on": "2026-12-20", "note": "请镇里协调解决", "created_by": "editor"}
+    created = {"event_type": "handoff_created", "report": REPORT, "handoff": handoff}
+    _, title, body = templates.render(created)
+    assert "已转交城关镇政协工作室办理" in title and "2026年12月20日" in body
+    [(audience, kind, title, body)] = templates.staff_notices(created)
+    assert (audience, kind) == ("handoff", "handoff") and "转办" in title
+    assert "2026年12月20日前" in body and "请镇里协调解决" in body
+
+
+def test_a_reply_reaches_the_author_and_the_rating_and_reminders_the_unit():
+    handoff = {"id": "h1", "unit_id": "u9", "unit_name": "县水利局", "due_on": "2026-12-20",
+               "created_by": "editor", "resolution": "resolved", "rating": "dissatisfied"}
+    _, title, body = templates.render({"event_type": "handoff_replied", "report": REPORT,
+                                       "handoff": handoff})
+    assert title.startswith("县水利局已办复") and "办理结果：已解决" in body
+    rated = {"event_type": "handoff_rated", "report": REPORT, "handoff": handoff}
+    assert templates.render(rated) is None
+    assert [(a, t) for a, _, t, _ in templates.staff_notices(rated)] == [
+        ("handoff", f"《{REPORT['title']}》的办复评价：不满意"),
+        ("handoff_creator", f"《{REPORT['title']}》的办复评价：不满意")]
+    soon = templates.staff_notices({"event_type": "handoff_reminder_due", "report": REPORT,
+                                    "handoff": handoff, "reminder": "due_soon"})
+    assert [a for a, *_ in soon] == ["handoff"] and "即将到期" in soon[0][2]
+    late = templates.staff_notices({"event_type": "handoff_reminder_due", "report": REPORT,
+                                    "handoff": handoff, "reminder": "overdue"})
+    assert [a for a, *_ in late] == ["handoff", "handoff_creator"] and "已逾期" in late[0][2]
+    assert templates.link("https://m.example", rated) == "https://m.example/handoffs"
 
 
 def test_periods_dates_and_links_in_words():

@@ -35,8 +35,6 @@ cases = Table(
     Column("intake_at", UTCDateTime(), nullable=True),
     # 苗头性、预警性: first in the queue (docs/office.md).
     Column("urgent", Boolean, nullable=False, server_default="0"),
-    # A local matter handed to a town office (转交): its unit admins see the report.
-    Column("handoff_unit_id", String(36), nullable=True, index=True),
     # 代录: who typed it in for its author, and the office day it was handed in (the
     # period it counts in, passed on with every decision).
     Column("entered_by", String(36), nullable=True),
@@ -51,6 +49,43 @@ outcome_attachments = Table(
     "outcome_attachments", metadata,
     Column("id", String(36), primary_key=True),
     Column("outcome_id", String(36), nullable=False, index=True),
+    *file_columns(),
+)
+
+# Hand-offs (转办): a report handed to a town office or a department with a due date,
+# the unit's reply (办复) and the author's rating. A report may go to several units.
+handoffs = Table(
+    "handoffs", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("report_id", String(36), nullable=False, index=True),
+    Column("unit_id", String(36), nullable=False, index=True),
+    Column("unit_name", String(100), nullable=False),
+    Column("due_on", Date, nullable=False, index=True),
+    Column("note", Text, nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("reply_text", Text, nullable=True),
+    Column("resolution", String(16), nullable=True),
+    Column("replied_by", String(36), nullable=True),
+    Column("replied_at", UTCDateTime(), nullable=True),
+    Column("rating", String(24), nullable=True),
+    Column("rating_comment", Text, nullable=True),
+    Column("rated_by", String(36), nullable=True),
+    Column("rated_at", UTCDateTime(), nullable=True),
+    # The reminders already sent: each goes once, whichever instance's timer finds it.
+    Column("reminded_due_soon", Boolean, nullable=False, server_default="0"),
+    Column("reminded_overdue", Boolean, nullable=False, server_default="0"),
+    # Optimistic concurrency, as for cases: a second reply or rating written at the same
+    # moment finds the version moved on.
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("report_id", "unit_id", name="uq_handoffs_report_unit"),
+)
+
+# Files on a hand-off's reply (办复件), as for outcomes.
+handoff_attachments = Table(
+    "handoff_attachments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("handoff_id", String(36), nullable=False, index=True),
     *file_columns(),
 )
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, insert, or_, select, update
 from minyi_common import officetime
 from minyi_common.db import Repository, conflict_insert, decode_json, decoded
 
-from .orm import (cases, history, issues, outcome_attachments, people, pieces,
-                  similarity_docs, similarity_hints, units)
+from .orm import (cases, handoff_attachments, handoffs, history, issues, outcome_attachments,
+                  people, pieces, similarity_docs, similarity_hints, units)
 
 JSON_FIELDS = ("co_author_ids", "decision", "edited", "outcomes", "declined_ids")
 
@@ -206,6 +206,80 @@ class ReviewRepository(Repository):
         return [dict(r) for r in self.uow.execute(
             select(outcome_attachments).where(outcome_attachments.c.outcome_id.in_(outcome_ids))
             .order_by(outcome_attachments.c.created_at, outcome_attachments.c.id)).mappings()]
+
+    # --- hand-offs -------------------------------------------------------------------
+    def add_handoff(self, row: dict) -> bool:
+        """Insert a hand-off unless the report already went to that unit; whether it did."""
+        made = self.uow.execute(conflict_insert(self.uow.db, handoffs)
+                                .on_conflict_do_nothing(), row)
+        return bool(made.rowcount)
+
+    def handoff(self, handoff_id: str) -> dict | None:
+        row = self.uow.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+        return dict(row._mapping) if row else None
+
+    def handoffs_of(self, report_id: str) -> list:
+        return [dict(r) for r in self.uow.execute(
+            select(handoffs).where(handoffs.c.report_id == report_id)
+            .order_by(handoffs.c.created_at, handoffs.c.id)).mappings()]
+
+    def change_handoff_at_version(self, handoff: dict, values: dict) -> bool:
+        """Of two replies or ratings written at once, one lands and the other finds the
+        version moved on (False)."""
+        changed = self.uow.execute(update(handoffs).where(
+            handoffs.c.id == handoff["id"], handoffs.c.version == handoff["version"])
+            .values(**values, version=handoff["version"] + 1))
+        return changed.rowcount == 1
+
+    def handoffs_page(self, filters: dict, today, page: int, page_size: int):
+        """(total, one page of hand-offs), each with its case's text: soonest due first,
+        replied ones after those still open."""
+        query = select(handoffs, cases.c.title, cases.c.situation, cases.c.analysis,
+                       cases.c.suggestions, cases.c.category, cases.c.status, cases.c.edited
+                       ).join(cases, cases.c.report_id == handoffs.c.report_id)
+        if filters.get("unit_ids") is not None:
+            query = query.where(handoffs.c.unit_id.in_(filters["unit_ids"]))
+        for name in ("unit_id", "report_id"):
+            if filters.get(name):
+                query = query.where(getattr(handoffs.c, name) == filters[name])
+        if filters.get("open") or filters.get("overdue"):
+            query = query.where(handoffs.c.replied_at.is_(None))
+        if filters.get("overdue"):
+            query = query.where(handoffs.c.due_on < today)
+        total = self.uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        return total, self._all_decoded(
+            query.order_by(handoffs.c.replied_at.is_not(None), handoffs.c.due_on,
+                           handoffs.c.created_at, handoffs.c.id)
+            .limit(page_size).offset((page - 1) * page_size), "edited")
+
+    def handoffs_to_remind(self, today, soon_from, limit: int = 500) -> list:
+        """Open hand-offs that owe a reminder: due within the next days (``soon_from`` is
+        the last due date that counts as soon), or overdue."""
+        return [dict(r) for r in self.uow.execute(
+            select(handoffs).where(handoffs.c.replied_at.is_(None), or_(
+                (handoffs.c.due_on <= soon_from) & handoffs.c.reminded_due_soon.is_(False)
+                & (handoffs.c.due_on >= today),
+                (handoffs.c.due_on < today) & handoffs.c.reminded_overdue.is_(False)))
+            .order_by(handoffs.c.due_on, handoffs.c.id).limit(limit)).mappings()]
+
+    def mark_reminded(self, handoff_id: str, reminder: str) -> bool:
+        """Claim one reminder for this instance; False if another one sent it."""
+        column = getattr(handoffs.c, f"reminded_{reminder}")
+        values = {"reminded_due_soon": True, "reminded_overdue": True} \
+            if reminder == "overdue" else {"reminded_due_soon": True}
+        changed = self.uow.execute(update(handoffs).where(
+            handoffs.c.id == handoff_id, column.is_(False)).values(**values))
+        return changed.rowcount == 1
+
+    def add_handoff_file(self, row: dict) -> None:
+        self.uow.execute(insert(handoff_attachments), row)
+
+    def handoff_files(self, handoff_ids) -> list:
+        if not handoff_ids:
+            return []
+        return [dict(r) for r in self.uow.execute(
+            select(handoff_attachments).where(handoff_attachments.c.handoff_id.in_(handoff_ids))
+            .order_by(handoff_attachments.c.created_at, handoff_attachments.c.id)).mappings()]
 
     # --- the directory's copy ----------------------------------------------------------
     def unit(self, unit_id: str) -> dict | None:

@@ -1,8 +1,9 @@
 """What editors decide: return, retain, reject, adopt (with the edited text), merge,
 and the outcomes of adopted reports; each under its case's row lock, with its event."""
 import uuid
+from datetime import timedelta
 
-from minyi_common import events, officetime
+from minyi_common import events, officetime, words
 from minyi_common.contracts import CaseSchema
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -10,7 +11,11 @@ from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from .. import domain
 from ..adapters.repository import ReviewRepository
 
+from .handoffs import hand_off
 from .publication import attach_to_issue
+
+# A hand-off given in the older form (a unit, no date) is due this long after.
+LEGACY_HANDOFF_DAYS = 30
 
 
 def _save_transition(repo, principal, case, values, event_type, comment, history_action,
@@ -68,16 +73,22 @@ def decide(db, settings, principal, report_id, action, payload) -> dict:
     return CaseSchema().dump(case)
 
 
-def _handoff_unit(repo, unit_id: str) -> dict:
-    """The town office a local matter goes to (docs/office.md): a town_office unit."""
-    unit = repo.unit(unit_id)
+def _handoff_of_rejection(repo, data) -> tuple:
+    """(hand-off input, its unit) of a local matter's rejection."""
+    if data.get("handoff"):
+        handoff = data["handoff"]
+        def named(problem): return {"handoff": {"unit_id": [problem]}}
+    else:
+        def named(problem): return {"handoff_unit_id": [problem]}
+        handoff = {"unit_id": data["handoff_unit_id"], "note": None,
+                   "due_on": officetime.today() + timedelta(days=LEGACY_HANDOFF_DAYS)}
+    unit = repo.unit(handoff["unit_id"])
     if unit is None:
-        raise ValidationFailed("some fields are invalid",
-                               {"handoff_unit_id": ["No such unit."]})
-    if unit["kind"] != "town_office":
-        raise ValidationFailed("some fields are invalid", {"handoff_unit_id": [
-            "Only a town office (乡镇街道) unit takes a hand-off."]})
-    return unit
+        raise ValidationFailed("some fields are invalid", named("No such unit."))
+    if unit["kind"] not in words.HANDOFF_UNIT_KINDS:
+        raise ValidationFailed("some fields are invalid", named(
+            "Only a town office (乡镇街道) or a government department takes a hand-off."))
+    return handoff, unit
 
 
 def _decide(repo, settings, principal, case, action, data) -> None:
@@ -89,9 +100,8 @@ def _decide(repo, settings, principal, case, action, data) -> None:
     extra = {}
     if action == "reject":
         decision["reason_code"] = extra["reason_code"] = data["reason_code"]
-        if data.get("handoff_unit_id"):
-            unit = _handoff_unit(repo, data["handoff_unit_id"])
-            values["handoff_unit_id"] = unit["id"]
+        if data.get("handoff") or data.get("handoff_unit_id"):
+            handoff, unit = _handoff_of_rejection(repo, data)
             decision.update(handoff_unit_id=unit["id"], handoff_unit_name=unit["name"])
             extra.update(handoff_unit_id=unit["id"], handoff_unit_name=unit["name"])
     if action == "adopt":
@@ -107,6 +117,8 @@ def _decide(repo, settings, principal, case, action, data) -> None:
                         issue_label=piece.get("issue_label"))
         extra = _adoption_fields(settings, piece, "single", edited)
     _save_transition(repo, principal, case, values, f"report_{status}", comment, status, **extra)
+    if action == "reject" and (data.get("handoff") or data.get("handoff_unit_id")):
+        hand_off(repo, principal, case, handoff)
 
 
 def _record_outcome(repo, settings, principal, case, data, outcome_id=None) -> None:

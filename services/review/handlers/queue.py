@@ -5,6 +5,7 @@ from minyi_common.errors import NotFound, ValidationFailed
 
 from .. import domain
 from ..adapters.repository import ReviewRepository
+from . import handoffs
 
 SHOWN_HINTS = 5
 
@@ -43,7 +44,10 @@ def get_case(db, principal, report_id) -> dict:
             raise NotFound(f"no report {report_id} in review")
         case["similar"] = _hints_for(repo, [report_id]).get(report_id, [])
         case["history"] = repo.history_of(report_id)
-    return CaseSchema().dump(case)
+        handed = handoffs.with_files(repo, case, repo.handoffs_of(report_id))
+    answer = CaseSchema().dump(case)
+    answer["handoffs"] = [{k: v for k, v in h.items() if k != "report"} for h in handed]
+    return answer
 
 
 def _hints_for(repo, report_ids) -> dict:

@@ -61,7 +61,7 @@ def test_urgent_reports_come_first_then_the_oldest(db):
 
 
 @both_backends
-def test_a_hand_off_goes_to_a_town_office_with_local_matter_only(db):
+def test_the_older_hand_off_form_goes_to_a_town_office_with_local_matter_only(db):
     now = datetime.now(timezone.utc)
     arrive(db, "r1", now)
     unit(db, "town", "town_office")
@@ -77,7 +77,9 @@ def test_a_hand_off_goes_to_a_town_office_with_local_matter_only(db):
         assert field in refused.value.errors
     case = handlers.decide(db, Settings, EDITOR, "r1", "reject", {
         "reason_code": "local_matter", "comment": "请镇里办理", "handoff_unit_id": "town"})
-    assert case["status"] == "rejected" and case["handoff_unit_id"] == "town"
+    assert case["status"] == "rejected"
+    handed = handlers.get_case(db, EDITOR, "r1")["handoffs"]
+    assert [(h["unit_id"], h["unit_name"]) for h in handed] == [("town", "单位town")]
     outbox = metadata.tables["outbox"]
     with db.engine.connect() as connection:
         rejected = [r.body for r in connection.execute(outbox.select().where(

@@ -36,7 +36,19 @@ def summary(place: str, bulletin: dict) -> str:
             f"编发采用{now['adopted']}篇{_change(now['adopted'], get('adopted'), '篇')}；"
             f"被上级采用{now['upstream_adopted']}篇{_change(now['upstream_adopted'], get('upstream_adopted'), '篇')}；"
             f"获领导批示{now['instructions']}次{_change(now['instructions'], get('instructions'), '次')}。"
+            f"{_handoff_words(bulletin.get('handoffs'))}"
             "现将有关情况通报如下。")
+
+
+def _handoff_words(figures) -> str:
+    """转办 in the period: how many went out, came back, and what the authors thought."""
+    if not figures or not (figures["handed_off"] or figures["replied"]):
+        return ""
+    rated = figures["satisfied"] + figures["basically_satisfied"] + figures["dissatisfied"]
+    ratings = (f"，作者评价满意{figures['satisfied']}件、基本满意"
+               f"{figures['basically_satisfied']}件、不满意{figures['dissatisfied']}件"
+               if rated else "")
+    return f"转交有关单位办理{figures['handed_off']}件，办复{figures['replied']}件{ratings}。"
 
 
 def chart(units: list) -> bytes | None:

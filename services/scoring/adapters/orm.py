@@ -105,6 +105,20 @@ bulletins = Table(
     Column("published_by", String(36), nullable=False),
 )
 
+# What the 通报 counts of hand-offs (转办): when each was made, first replied to and
+# rated, by office day. Kept from review's hand-off events, which may arrive in any order.
+handoff_records = Table(
+    "handoff_records", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("report_id", String(36), nullable=False),
+    Column("unit_id", String(36), nullable=False),
+    Column("handed_on", Date, nullable=True, index=True),
+    Column("replied_on", Date, nullable=True, index=True),
+    Column("resolution", String(16), nullable=True),
+    Column("rated_on", Date, nullable=True, index=True),
+    Column("rating", String(24), nullable=True),
+)
+
 units = Table(
     "units", metadata,
     # The directory's version of this snapshot: an older one arriving late is ignored.

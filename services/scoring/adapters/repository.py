@@ -5,12 +5,13 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 
+from minyi_common.words import NOT_A_REPORT_UNIT
 from minyi_common.db import CONFLICT_INSERTS, Repository, decode_json, utcnow
 
 from .. import domain
-from .orm import (bulletins, people, quarter_totals, quota_reminders, quotas, report_records,
+from .orm import (bulletins, handoff_records, people, quarter_totals, quota_reminders, quotas, report_records,
                   rule_sets, score_lines, units)
 
 LINE_COLUMNS = ("report_id", "subject_kind", "subject_id", "role", "event", "level", "mode",
@@ -188,6 +189,33 @@ class ScoringRepository(Repository):
                 score_lines.c.event_date >= start, score_lines.c.event_date <= end)
             .group_by(score_lines.c.event)))
 
+    # --- hand-offs (转办) ----------------------------------------------------------------
+    def handoff_record(self, handoff_id: str) -> dict | None:
+        row = self.uow.execute(select(handoff_records).where(
+            handoff_records.c.id == handoff_id).with_for_update()).first()
+        return dict(row._mapping) if row else None
+
+    def keep_handoff_record(self, row: dict, new: bool) -> None:
+        if new:
+            self.uow.execute(insert(handoff_records), row)
+        else:
+            self.uow.execute(update(handoff_records).where(handoff_records.c.id == row["id"])
+                             .values(**row))
+
+    def handoff_counts(self, start: date, end: date) -> dict:
+        """Hand-offs made, first replied to, and rated (by rating) in the period."""
+        def count(column, *more):
+            return self.uow.execute(select(func.count()).select_from(handoff_records).where(
+                column >= start, column <= end, *more)).scalar_one()
+        found = {"handed_off": count(handoff_records.c.handed_on),
+                 "replied": count(handoff_records.c.replied_on)}
+        rated = dict(self._all(select(handoff_records.c.rating, func.count()).where(
+            handoff_records.c.rated_on >= start, handoff_records.c.rated_on <= end)
+            .group_by(handoff_records.c.rating)))
+        for rating in ("satisfied", "basically_satisfied", "dissatisfied"):
+            found[rating] = rated.get(rating, 0)
+        return found
+
     # --- quarter totals ----------------------------------------------------------------
     def add_to_totals(self, deltas: dict) -> dict:
         """Add each of ``deltas`` ({(kind, subject id, quarter): {figure: change}}) to its
@@ -244,7 +272,8 @@ class ScoringRepository(Repository):
     def _subjects(kind: str, role: str | None):
         """Who is ranked: every unit, or every active member/officer."""
         if kind == "unit":
-            return units, units.c.name, literal(True)
+            # A government department takes hand-offs; no report counts for it.
+            return units, units.c.name, units.c.kind.not_in(NOT_A_REPORT_UNIT)
         who = people.c.active.is_(True)
         if role == "member":
             return people, people.c.display_name, and_(who, people.c.is_member.is_(True))

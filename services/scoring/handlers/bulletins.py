@@ -51,6 +51,7 @@ def bulletin(db, principal, period) -> dict:
         officers, _ = repo.ranked("person", period, "officer")
         members, _ = repo.ranked("person", period, "member")
         summary = _office_figures(repo, period)
+        handoff_figures = repo.handoff_counts(start, end)
         before = _office_figures(repo, previous) if previous else None
         unit_info = repo.units_by_id()
         person_units = repo.unit_ids_of_everyone()
@@ -67,12 +68,13 @@ def bulletin(db, principal, period) -> dict:
                                  if u in unit_info]
     groups = [{"kind": kind, "kind_name": name,
                "rows": _reranked([r for r in unit_rows if r["kind"] == kind])}
-              for kind, name in words.UNIT_KINDS.items()]
+              for kind, name in words.UNIT_KINDS.items() if kind not in words.NOT_A_REPORT_UNIT]
     return {"period": period, "period_words": words.period_words(period),
             "from": start.isoformat(), "to": end.isoformat(),
             "title": f"社情民意信息工作通报（{words.period_words(period)}）",
             "published_at": published.published_at.isoformat() if published else None,
             "summary": summary, "previous_period": previous, "previous": before,
+            "handoffs": handoff_figures,
             "units": unit_rows, "unit_groups": [g for g in groups if g["rows"]],
             "officers": officers, "members": members, "people": person_rows}
 

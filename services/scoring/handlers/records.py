@@ -182,6 +182,31 @@ def on_report_events(db, settings, *events) -> None:
     handle_each(db, "scoring", events, apply, before, after)
 
 
+def on_handoff_events(db, *events) -> None:
+    """Keep what the 通报 counts of each hand-off. Its events travel on separate queues
+    and may come in any order, so each one fills in only what it knows."""
+    def apply(uow, event):
+        repo = ScoringRepository(uow)
+        handoff, day = event["handoff"], officetime.office_date(event["occurred_at"])
+        lock(uow, f"scoring:handoff:{handoff['id']}")
+        row = repo.handoff_record(handoff["id"])
+        new = row is None
+        row = row or {"id": handoff["id"], "report_id": event["report"]["id"],
+                      "unit_id": handoff["unit_id"], "handed_on": None, "replied_on": None,
+                      "resolution": None, "rated_on": None, "rating": None}
+        kind = event["event_type"]
+        if kind == "handoff_created":
+            row["handed_on"] = day
+        elif kind == "handoff_replied":
+            # Counted in the period of the first reply; the latest says how far it got.
+            row["replied_on"] = min(filter(None, (row["replied_on"], day)))
+            row["resolution"] = handoff.get("resolution") or row["resolution"]
+        elif kind == "handoff_rated":
+            row.update(rated_on=day, rating=handoff.get("rating"))
+        repo.keep_handoff_record(row, new)
+    handle_each(db, "scoring", events, apply)
+
+
 DIRECTORY = DirectoryCopy("scoring", people, lambda person: {
     "display_name": person["display_name"], "roles": person["roles"],
     "unit_ids": person["unit_ids"], "active": person["active"],

@@ -545,3 +545,41 @@ def test_the_hourly_timer_sends_the_quarters_reminders_once(container_factory, s
     assert [(r["person_id"], r["quarter"], r["owed"]) for r in reminders()] \
         == [("zhang", "2026-Q4", 4)]
     database.dispose()
+
+
+def handoff_event(event_type, handoff_id, when, **state):
+    return event(event_type, "r1", when, handoff={
+        "id": handoff_id, "unit_id": "water", "unit_name": "县水利局", "due_on": "2026-08-30",
+        "created_by": "editor", **state})
+
+
+@both_backends
+def test_the_bulletin_counts_hand_offs_replies_and_ratings_and_ranks_no_department(db):
+    unit(db, "u1", "民进县委会")
+    handlers.on_directory_events(db, events.parse_event(events.new_event(
+        "directory.unit_upserted", "admin", unit={"id": "water", "name": "县水利局",
+                                                  "kind": "department"})))
+    person(db, "zhang", "张三", ["member"])
+    for e in story():
+        handlers.on_report_events(db, Settings, e)
+    # Events of one hand-off travel on separate queues: here the reply comes first,
+    # and one event is delivered twice.
+    replied = handoff_event("handoff_replied", "h1", at(date(2026, 8, 20)),
+                            resolution="resolved")
+    for e in (replied, handoff_event("handoff_created", "h1", at(date(2026, 7, 12))),
+              replied, handoff_event("handoff_created", "h2", at(date(2026, 9, 2))),
+              handoff_event("handoff_rated", "h1", at(date(2026, 10, 8)),
+                            resolution="resolved", rating="satisfied")):
+        handlers.on_handoff_events(db, e)
+    q3 = bulletins.bulletin(db, EDITOR, "2026-Q3")
+    assert q3["handoffs"] == {"handed_off": 2, "replied": 1, "satisfied": 0,
+                              "basically_satisfied": 0, "dissatisfied": 0}
+    q4 = bulletins.bulletin(db, EDITOR, "2026-Q4")
+    assert q4["handoffs"]["satisfied"] == 1 and q4["handoffs"]["handed_off"] == 0
+    assert [u["id"] for u in q3["units"]] == ["u1"]  # the department is not ranked
+    assert all(g["kind"] != "department" for g in q3["unit_groups"])
+    assert "water" not in {r["id"] for r in standings.standings(
+        db, EDITOR, {"kind": "unit", "period": "2026-Q3"})["items"]}
+    document = Document(io.BytesIO(base64.b64decode(bulletins.bulletin_file(
+        db, Settings, EDITOR, "2026-Q3", "docx")["content_base64"])))
+    assert any("转交有关单位办理2件，办复1件" in p.text for p in document.paragraphs)

@@ -112,6 +112,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hand-offs: every one for editors, my units' for their admins; open ones soonest due first
+         * @description Roles: editor, admin, unit_admin
+         */
+        get: operations["list_handoffs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handoffs/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send due hand-off reminders now (the hourly job)
+         * @description Roles: editor, admin
+         */
+        post: operations["run_handoff_reminders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handoffs/{handoff_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file to the reply (办复件), as for a report
+         * @description Roles: unit_admin, editor, admin
+         */
+        post: operations["add_handoff_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handoffs/{handoff_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file on a hand-off's reply (404 for anyone who may not see it) */
+        get: operations["download_handoff_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handoffs/{handoff_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The author rates the reply (满意度), once
+         * @description Roles: member, officer, unit_admin, editor, admin
+         */
+        post: operations["rate_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handoffs/{handoff_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply to a hand-off (办复) with how far the matter is solved; a later reply replaces it until the author rates it
+         * @description Roles: unit_admin, editor, admin
+         */
+        post: operations["reply_to_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -407,6 +524,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{report_id}/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a report I may see was handed, with the replies (办复) */
+        get: operations["report_handoffs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/{report_id}/outcome-attachments": {
         parameters: {
             query?: never;
@@ -677,6 +811,26 @@ export interface paths {
          * @description Roles: editor, admin
          */
         post: operations["review_adopt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/{report_id}/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand an adopted report, or a local matter, to a town office or department with a due date (转办)
+         * @description Roles: editor, admin
+         */
+        post: operations["create_handoff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1328,6 +1482,7 @@ export interface components {
         Bulletin: {
             /** Format: date */
             from: string;
+            handoffs: components["schemas"]["HandoffFigures"];
             members: components["schemas"]["BulletinRow"][];
             officers: components["schemas"]["BulletinRow"][];
             people: components["schemas"]["BulletinRow"][];
@@ -1369,7 +1524,8 @@ export interface components {
             edited: components["schemas"]["EditedText"] | null;
             /** @description 代录: who typed it in for its author (null: the author did) */
             entered_by: string | null;
-            handoff_unit_id: string | null;
+            /** @description where it was handed (转办), on one case */
+            handoffs?: components["schemas"]["HandoffOnCase"][];
             history?: components["schemas"]["History"][];
             id: string;
             outcomes: components["schemas"]["Outcome"][];
@@ -1463,6 +1619,103 @@ export interface components {
             situation?: string;
             suggestions?: string;
             title?: string;
+        };
+        Handoff: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** Format: date */
+            due_on: string;
+            /** @description files on the reply */
+            files: components["schemas"]["Attachment"][];
+            id: string;
+            note: string | null;
+            /** @description past its due date (office time) without a reply */
+            overdue: boolean;
+            rating: components["schemas"]["HandoffRating"] | null;
+            reply: components["schemas"]["HandoffReply"] | null;
+            report: components["schemas"]["HandoffReport"];
+            report_id: string;
+            unit_id: string;
+            unit_name: string;
+        };
+        HandoffFigures: {
+            basically_satisfied: number;
+            dissatisfied: number;
+            handed_off: number;
+            replied: number;
+            satisfied: number;
+        };
+        HandoffInput: {
+            /**
+             * Format: date
+             * @description office day the reply is due, today or later
+             */
+            due_on: string;
+            /** @default null */
+            note?: string | null;
+            /** @description a town_office or department unit */
+            unit_id: string;
+        };
+        HandoffOnCase: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** Format: date */
+            due_on: string;
+            /** @description files on the reply */
+            files: components["schemas"]["Attachment"][];
+            id: string;
+            note: string | null;
+            /** @description past its due date (office time) without a reply */
+            overdue: boolean;
+            rating: components["schemas"]["HandoffRating"] | null;
+            reply: components["schemas"]["HandoffReply"] | null;
+            report_id: string;
+            unit_id: string;
+            unit_name: string;
+        };
+        HandoffPage: {
+            items: components["schemas"]["Handoff"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
+        HandoffRating: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            comment: string | null;
+            rating: string;
+        };
+        HandoffRatingInput: {
+            /** @default null */
+            comment?: string | null;
+            /** @enum {string} */
+            rating: "satisfied" | "basically_satisfied" | "dissatisfied";
+        };
+        HandoffReply: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            resolution: string;
+            text: string;
+        };
+        HandoffReplyInput: {
+            /** @enum {string} */
+            resolution: "resolved" | "in_progress" | "planned" | "for_reference";
+            text: string;
+        };
+        HandoffReport: {
+            analysis: string;
+            category: string;
+            situation: string;
+            status: string;
+            suggestions: string;
+            title: string;
+        };
+        Handoffs: {
+            items: components["schemas"]["Handoff"][];
         };
         Health: {
             status: string;
@@ -1793,7 +2046,13 @@ export interface components {
         RejectInput: {
             comment: string;
             /**
-             * @description with local_matter: the town office (town_office unit) that takes the matter on (转交); its unit admins see the report
+             * @description with local_matter: hand the matter to a town office or department (转办) with a due date, in the same step
+             * @default null
+             */
+            handoff?: components["schemas"]["HandoffInput"] | (Record<string, never> | null);
+            /**
+             * @deprecated
+             * @description older form of handoff: that unit, due in 30 days
              * @default null
              */
             handoff_unit_id?: string | null;
@@ -1818,7 +2077,6 @@ export interface components {
             decision: components["schemas"]["Decision"] | null;
             /** @description 代录: who typed it in for its author (null: the author did) */
             entered_by: string | null;
-            handoff_unit_id: string | null;
             history?: components["schemas"]["History"][];
             id: string;
             outcomes: components["schemas"]["Outcome"][];
@@ -1990,18 +2248,18 @@ export interface components {
         };
         UnitInput: {
             /** @enum {string} */
-            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "other";
+            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "other";
             name: string;
         };
         UnitInputPatch: {
             /** @enum {string} */
-            kind?: "party" | "committee" | "town_office" | "sector" | "direct_point" | "other";
+            kind?: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "other";
             name?: string;
         };
         UnitOutput: {
             id: string;
             /** @enum {string} */
-            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "other";
+            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "other";
             name: string;
         };
         UnitPage: {
@@ -2091,7 +2349,7 @@ export interface components {
             url: string;
         };
         WebhookInput: {
-            event_types: ("report_submitted" | "report_resubmitted" | "report_co_author_declined" | "report_returned" | "report_retained" | "report_rejected" | "report_adopted" | "report_forwarded" | "report_outcome_recorded" | "points_changed" | "quota_reminder_due" | "bulletin_published")[];
+            event_types: ("report_submitted" | "report_resubmitted" | "report_co_author_declined" | "report_returned" | "report_retained" | "report_rejected" | "report_adopted" | "report_forwarded" | "report_outcome_recorded" | "points_changed" | "quota_reminder_due" | "bulletin_published" | "handoff_created" | "handoff_replied" | "handoff_rated" | "handoff_reminder_due")[];
             secret: string;
             /** Format: url */
             url: string;
@@ -2461,6 +2719,581 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_handoffs: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description 1 to 200 */
+                page_size?: number;
+                /** @description past the due date without a reply */
+                overdue?: boolean;
+                /** @description not replied yet */
+                open?: boolean;
+                /** @description a unit */
+                unit_id?: string;
+                /** @description a report */
+                report_id?: string;
+            };
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPage"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_handoff_reminders: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemindersInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemindersAnswer"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_handoff_attachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_handoff_attachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                handoff_id: string;
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_handoff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffRatingInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handoff"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reply_to_handoff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffReplyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handoff"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4164,6 +4997,76 @@ export interface operations {
             };
         };
     };
+    report_handoffs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handoffs"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_outcome_attachments: {
         parameters: {
             query?: never;
@@ -5446,6 +6349,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_handoff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handoff"];
                 };
             };
             /** @description Malformed JSON */

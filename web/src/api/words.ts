@@ -75,6 +75,7 @@ export const UNIT_KINDS: Readonly<Record<string, string>> = {
   "town_office": "镇办政协工作室",
   "sector": "界别",
   "direct_point": "信息直报点",
+  "department": "政府部门",
   "other": "其他"
 }
 
@@ -91,6 +92,9 @@ export const HISTORY_ACTIONS: Readonly<Record<string, string>> = {
   "entered_on_behalf": "代录",
   "imported": "导入往期信息",
   "co_author_declined": "退出联名",
+  "handed_off": "转办",
+  "handoff_replied": "办复",
+  "handoff_rated": "评价办复",
   "forwarded": "报送",
   "upstream_adopted": "上级采用",
   "department_adopted": "部门采用",
@@ -131,7 +135,24 @@ export const EVENT_NAMES: Readonly<Record<string, string>> = {
   "report_outcome_recorded": "成效录入",
   "points_changed": "积分变动",
   "quota_reminder_due": "报送提醒",
-  "bulletin_published": "通报发布"
+  "bulletin_published": "通报发布",
+  "handoff_created": "转办",
+  "handoff_replied": "办复",
+  "handoff_rated": "办复评价",
+  "handoff_reminder_due": "转办催办"
+}
+
+export const RESOLUTIONS: Readonly<Record<string, string>> = {
+  "resolved": "已解决",
+  "in_progress": "正在解决",
+  "planned": "列入计划解决",
+  "for_reference": "留作参考"
+}
+
+export const RATINGS: Readonly<Record<string, string>> = {
+  "satisfied": "满意",
+  "basically_satisfied": "基本满意",
+  "dissatisfied": "不满意"
 }
 
 /** Who may do what: the same table the gateway's routes and the services read. */
@@ -180,6 +201,16 @@ export const MAY = {
     "admin"
   ],
   "manage_notifications": [
+    "admin"
+  ],
+  "see_handoffs": [
+    "editor",
+    "admin",
+    "unit_admin"
+  ],
+  "answer_handoffs": [
+    "unit_admin",
+    "editor",
     "admin"
   ]
 } as const
