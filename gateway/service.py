@@ -6,6 +6,7 @@ same declarations make /openapi.json (``openapi.py``).
 import base64
 import hmac
 import os
+import uuid
 from urllib.parse import quote
 
 import eventlet
@@ -21,7 +22,8 @@ from minyi_common import config, i18n, principals
 from minyi_common.errors import Forbidden, Unauthorized, ValidationFailed
 from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, TimedRpcProxy,
                                       rpc)
-from minyi_common.contracts import MAY, ReportInputSchema, load_page, require_role
+from minyi_common.contracts import (MAY, ReportInputSchema, load_contract, load_page,
+                                    require_role)
 
 from . import directory, docs, metrics, openapi, webapp
 from .directory import auth, backlog, roster
@@ -645,6 +647,58 @@ class GatewayService:
          roles=MAY["review"], summary="Record an outcome of an adopted report (or merged piece)")
     def review_outcome(self, request, report_id):
         return self._decide(request, report_id, "outcomes")
+
+    # --- links between installs (报送 between levels) -----------------------------------------
+    @api("POST", "/federation/links", body=c.LinkInput, answer=c.LinkSchema, status=201,
+         roles=MAY["manage_federation"],
+         summary="Link an upper or a lower office's install; a lower office gets a unit "
+                 "(lower_office) its reports count for")
+    def create_link(self, request):
+        admin = self._principal(request)
+        body = read_json(request)
+        load_contract(c.LinkInput, body)  # every field checked before anything is made
+        if body["direction"] != "lower":
+            return json_response(self.notify.create_link(admin, body), status=201)
+        # A lower office's reports count for a unit of its own, made once the link is.
+        if directory.unit_name_taken(self.db, body["name"]):
+            raise ValidationFailed("a unit with this name exists",
+                                   {"name": ["A unit with this name exists."]})
+        unit_id = str(uuid.uuid4())
+        link = self.notify.create_link(admin, body, unit_id)
+        directory.create_unit(self.db, admin["id"], {"name": body["name"],
+                                                     "kind": "lower_office"}, unit_id)
+        return json_response(link, status=201)
+
+    @api("GET", "/federation/links", answer=c.Links, roles=MAY["see_links"],
+         summary="Each link with its state: last success, messages waiting and parked, "
+                 "last error")
+    def list_links(self, request):
+        return self.notify.list_links(self._principal(request))
+
+    @api("POST", "/review/pieces/<piece_id>/forward", body=c.ForwardInput,
+         answer=c.ForwardAnswer, status=202, roles=MAY["review"],
+         summary="Forward an adopted piece to an upper office by its link (报送); its "
+                 "reports are forwarded at that level at once, the piece goes when it can")
+    def forward_piece(self, request, piece_id):
+        editor = self._principal(request)
+        body = load_contract(c.ForwardInput, read_json(request))
+        link = self.notify.link_to_forward_on(editor, body["link_id"])
+        return json_response(self.review.forward_piece(editor, piece_id, link), status=202)
+
+    @api("POST", "/federation/inbound", public=True, answer=c.InboundAnswer,
+         max_body=c.MAX_MESSAGE_BYTES,
+         summary="Another install's message (signed as webhooks are, with X-Minyi-Link): "
+                 "401 for a bad or old signature or a message the link does not carry, "
+                 "200 for one seen before (nothing changes), 404 for an unknown piece")
+    def federation_inbound(self, request):
+        if request.content_length is not None and request.content_length > c.MAX_MESSAGE_BYTES:
+            raise PayloadTooLarge(f"the body may not exceed {c.MAX_MESSAGE_BYTES} bytes")
+        raw = request.stream.read(c.MAX_MESSAGE_BYTES + 1)
+        if len(raw) > c.MAX_MESSAGE_BYTES:
+            raise PayloadTooLarge(f"the body may not exceed {c.MAX_MESSAGE_BYTES} bytes")
+        return self.notify.receive_link_message(
+            request.headers.get("X-Minyi-Link"), request.headers.get("X-Minyi-Signature"),
+            base64.b64encode(raw).decode("ascii"))
 
     # --- hand-offs (转办) -----------------------------------------------------------------
     @api("POST", "/review/<report_id>/handoffs", body=c.HandoffInput, answer=c.HandoffSchema,

@@ -62,6 +62,10 @@ class ReportRecord(Schema):
     # 代录: who typed it for its author, and the day it was handed in (it counts then).
     entered_by = fields.String(load_default=None, allow_none=True)
     received_on = fields.Date(load_default=None, allow_none=True)
+    # A report that came by a link from a lower office: no author account; its authors
+    # as the lower office credits them (name and unit, as text), and that office.
+    credited = fields.List(fields.Dict(), load_default=None, allow_none=True)
+    from_office = fields.String(load_default=None, allow_none=True)
 
 
 class Outcome(Schema):
@@ -157,6 +161,25 @@ PAYLOADS = {
     "handoff_rated": _handoff_fields(),
     "handoff_reminder_due": _handoff_fields(reminder=fields.String(
         required=True, validate=validate.OneOf(("due_soon", "overdue")))),
+    # 报送 between installs (docs/federation.md). An editor forwarded a piece up a link:
+    # notify sends ``message`` (a federation PieceMessage without id and seq).
+    "piece_forwarded": {"piece_id": fields.String(required=True),
+                        "link_id": fields.String(required=True),
+                        "message": fields.Dict(required=True)},
+    # A lower office's piece arrived (checked and new): intake makes it a report with
+    # this id, from the link's lower_office unit.
+    "link_piece_received": {"link_id": fields.String(required=True),
+                            "unit_id": fields.String(required=True),
+                            "new_report_id": fields.String(required=True),
+                            "message": fields.Dict(required=True)},
+    # The upper office decided on one of this office's forwarded pieces, or recorded an
+    # outcome on it: review records it on the piece's source reports.
+    "link_decision_received": {"piece_id": fields.String(required=True),
+                               "link_id": fields.String(required=True),
+                               "link_name": fields.String(required=True),
+                               "link_level": fields.String(required=True,
+                                                           validate=validate.OneOf(LEVELS)),
+                               "message": fields.Dict(required=True)},
 }
 
 EVENT_TYPES = tuple(PAYLOADS)

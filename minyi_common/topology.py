@@ -15,10 +15,12 @@ from kombu import Exchange, Queue
 SUBSCRIPTIONS = {
     "intake": ("directory.person_upserted", "directory.unit_upserted",
                "report_returned", "report_retained", "report_rejected",
-               "report_adopted", "report_forwarded", "report_outcome_recorded"),
+               "report_adopted", "report_forwarded", "report_outcome_recorded",
+               "link_piece_received"),
     "review": ("report_submitted", "report_resubmitted", "report_withdrawn",
                "report_co_author_declined", "report_imported",
-               "directory.person_upserted", "directory.unit_upserted"),
+               "directory.person_upserted", "directory.unit_upserted",
+               "link_decision_received"),
     "scoring": ("directory.person_upserted", "directory.unit_upserted",
                 "report_submitted", "report_resubmitted", "report_withdrawn",
                 "report_co_author_declined", "report_imported", "report_returned", "report_retained", "report_rejected",
@@ -30,7 +32,8 @@ SUBSCRIPTIONS = {
                "report_returned", "report_retained", "report_rejected",
                "report_adopted", "report_forwarded", "report_outcome_recorded",
                "points_changed", "quota_reminder_due", "bulletin_published",
-               "handoff_created", "handoff_replied", "handoff_rated", "handoff_reminder_due"),
+               "handoff_created", "handoff_replied", "handoff_rated", "handoff_reminder_due",
+               "piece_forwarded"),
 }
 
 

@@ -35,9 +35,16 @@ UNIT_KINDS = {"party": "民主党派", "committee": "专委会", "town_office": 
               "sector": "界别", "direct_point": "信息直报点",
               # Government departments that take hand-offs (转办): never a report's
               # unit, no quota, not ranked or awarded.
-              "department": "政府部门", "other": "其他"}
+              "department": "政府部门",
+              # A linked lower office (下级政协) whose pieces arrive by the link: the
+              # reports it sends up count for it, and it is ranked in this office's 通报.
+              "lower_office": "下级政协", "other": "其他"}
 # Unit kinds no report counts for, and that are not ranked or awarded.
 NOT_A_REPORT_UNIT = ("department",)
+# Unit kinds a person never writes a report for: a lower office's reports come by its link.
+NOT_A_PERSONS_REPORT_UNIT = ("department", "lower_office")
+# Which way a link to another Minyi install goes (报送 between levels).
+LINK_DIRECTIONS = {"upper": "上级政协", "lower": "下级政协"}
 # Unit kinds a report may be handed to (转办) and that answer it (办复).
 HANDOFF_UNIT_KINDS = ("town_office", "department")
 # How far a hand-off's matter was solved, as its reply says (办理结果).
@@ -51,6 +58,7 @@ HISTORY_ACTIONS = {"created": "创建草稿", "edited": "修改内容", "submitt
                    "resubmitted": "重新提交", "returned": "退回修改", "adopted": "采用",
                    "retained": "留存", "rejected": "不予采用", "withdrawn": "撤回",
                    "entered_on_behalf": "代录", "imported": "导入往期信息", "co_author_declined": "退出联名",
+                   "upper_retained": "上级留存", "upper_rejected": "上级不予采用",
                    "handed_off": "转办", "handoff_replied": "办复", "handoff_rated": "评价办复",
                    **OUTCOMES}
 # What a score line was given for (the scoring events of the rule table).
@@ -69,6 +77,8 @@ EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新
                "quota_reminder_due": "报送提醒", "bulletin_published": "通报发布",
                "handoff_created": "转办", "handoff_replied": "办复",
                "handoff_rated": "办复评价", "handoff_reminder_due": "转办催办"}
+# What the upper office did with a piece, as the lower office's timeline says it.
+UPPER_DECISIONS = {"adopted": "采用", "retained": "留存", "rejected": "不予采用"}
 
 
 def period_words(period: str) -> str:

@@ -107,7 +107,7 @@ def test_every_kind_of_error_is_problem_json(system):
     assert english.json()["detail"] == "some fields are invalid"
     bad_kind = admin.post("/units", {"name": "某单位", "kind": "club"})
     assert problem(bad_kind, 422)["errors"]["kind"] == [
-        "须为以下之一：民主党派、专委会、镇办政协工作室、界别、信息直报点、政府部门、其他。"]
+        "须为以下之一：民主党派、专委会、镇办政协工作室、界别、信息直报点、政府部门、下级政协、其他。"]
 
     # An oversized body is refused from its headers, before it is read: the client says
     # it will send 10 MB and sends a few bytes; the answer comes at once.
@@ -199,7 +199,10 @@ def test_property_based_requests_find_no_server_error_and_answers_match_their_sc
                # (schemathesis learns the id from GET /auth/session), and every later
                # request would be a 401 that tests nothing. (A reset of one's own
                # password is refused, 409, so resets are in.)
-               "--exclude-operation-id", "update_user"]
+               "--exclude-operation-id", "update_user",
+               # Another install's messages: every one without the link's signature is a
+               # 401 by design (tests/test_linked_levels.py sends signed and forged ones).
+               "--exclude-operation-id", "federation_inbound"]
     started = time.monotonic()
     run = subprocess.run(command, capture_output=True, text=True, timeout=600)
     report = run.stdout[run.stdout.find("FAILURES"):] if "FAILURES" in run.stdout else ""
@@ -207,7 +210,7 @@ def test_property_based_requests_find_no_server_error_and_answers_match_their_sc
     selected = re.search(r"Selected: (\d+)/(\d+)", run.stdout)
     tested = re.search(r"Tested: (\d+)", run.stdout)
     assert selected and tested and tested.group(1) == selected.group(1), run.stdout[-3000:]
-    assert int(selected.group(2)) - int(selected.group(1)) == 1  # the one left out above
+    assert int(selected.group(2)) - int(selected.group(1)) == 2  # the two left out above
     # The run went through as a signed-in person: nothing ended its token on the way, and
     # no operation answered it with nothing but 401 or 403.
     assert fuzzer.get("/me").status_code == 200

@@ -40,13 +40,19 @@ def person_event(actor_id, user: dict) -> dict:
 
 
 # --- units -------------------------------------------------------------------------------
-def create_unit(db, actor_id, payload) -> dict:
+def unit_name_taken(db, name: str) -> bool:
+    with db.unit_of_work(read_only=True) as uow:
+        return uow.execute(select(units.c.id).where(units.c.name == name)).first() is not None
+
+
+def create_unit(db, actor_id, payload, unit_id=None) -> dict:
+    """A new unit (``unit_id`` when its id was given out before, to a link)."""
     data = load_contract(UnitInput, payload)
     with db.unit_of_work() as uow:
         if uow.execute(select(units.c.id).where(units.c.name == data["name"])).first():
             raise ValidationFailed("a unit with this name exists",
                                    {"name": ["A unit with this name exists."]})
-        unit = {"id": str(uuid.uuid4()), **data}
+        unit = {"id": unit_id or str(uuid.uuid4()), **data}
         uow.execute(insert(units).values(**unit, created_at=utcnow(), row_version=1))
         uow.emit(events.new_event("directory.unit_upserted", actor_id,
                                   unit={**unit, "version": 1}))

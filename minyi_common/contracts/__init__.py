@@ -13,6 +13,9 @@ from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, req
 from .reports import (AttachmentClaim, Attachments, AttachmentSchema, OutcomeAttachment,
                       OutcomeAttachments, CoAuthorshipDeclined, Decision, DocxImport, EditedText, HistorySchema, Outcome,
                       ReportFields, ReportSchema)
+from .federation import (Credit, DecisionMessage, ForwardAnswer, ForwardInput,
+                         InboundAnswer, LinkInput, LinkSchema, Links, MAX_MESSAGE_BYTES,
+                         PieceMessage)
 from .handoffs import (HandoffInput, HandoffListFilters, HandoffRatingInput,
                        HandoffReplyInput, HandoffSchema, Handoffs)
 from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiecesInput,
@@ -35,6 +38,8 @@ from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAns
 
 __all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
+           "Credit", "DecisionMessage", "ForwardAnswer", "ForwardInput", "InboundAnswer",
+           "LinkInput", "LinkSchema", "Links", "MAX_MESSAGE_BYTES", "PieceMessage",
            "EditedText", "HandoffInput", "HandoffListFilters", "HandoffRatingInput",
            "HandoffReplyInput", "HandoffSchema", "Handoffs", "Health", "HistorySchema", "ImportProblem", "Inbox",
            "IssueImprint", "IssueInput", "IssuePiecesInput", "IssueSchema",

@@ -54,7 +54,10 @@ class Preferences(Schema):
 
 # What outside systems may subscribe to: every event notify hears but the directory's
 # (which carries people's contact details).
-WEBHOOK_EVENT_TYPES = tuple(t for t in SUBSCRIPTIONS["notify"] if not t.startswith("directory."))
+# What an outside system may subscribe to: notify's events but the directory's and the
+# links' own (a forwarded piece travels to the upper office by its link, not a webhook).
+WEBHOOK_EVENT_TYPES = tuple(t for t in SUBSCRIPTIONS["notify"]
+                            if not t.startswith("directory.") and t != "piece_forwarded")
 
 
 class WebhookInput(Schema):

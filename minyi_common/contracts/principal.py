@@ -57,6 +57,8 @@ MAY = {
     "manage_directory": ("admin",),  # accounts, units, the roster
     "manage_scoring": ("admin",),  # rule sets, quotas, reminders, the check
     "manage_notifications": ("admin",),  # webhooks, deliveries
+    "manage_federation": ("admin",),  # links to upper and lower offices' installs
+    "see_links": ("admin", "editor"),  # editors forward pieces up them
     # 转办: editors see every hand-off, a receiving unit's admins their unit's.
     "see_handoffs": ("editor", "admin", "unit_admin"),
     # 办复: the receiving unit's admins, or an editor entering a reply that came on paper.

@@ -2,6 +2,8 @@
 """
 from marshmallow import RAISE, Schema, fields, validate
 
+from .federation import Credit
+
 
 
 class HistorySchema(Schema):
@@ -71,6 +73,10 @@ class ReportFields(Schema):
         "description": "代录: who typed it in for its author (null: the author did)"})
     received_on = fields.Date(required=True, allow_none=True, metadata={
         "description": "代录: the office day it was handed in; it counts in that period"})
+    from_office = fields.String(required=True, allow_none=True, metadata={
+        "description": "the lower office it came from by a link"})
+    credited = fields.List(fields.Nested(Credit), required=True, allow_none=True, metadata={
+        "description": "a lower office's report: its authors as that office credits them"})
 
 
 class ReportSchema(ReportFields):

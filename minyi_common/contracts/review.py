@@ -164,6 +164,8 @@ class PieceSchema(Schema):
     issue_id = fields.String(required=True, allow_none=True)
     position = fields.Integer(required=True, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
+    forwarded_level = fields.String(required=True, allow_none=True, metadata={
+        "description": "the level of the upper office it was forwarded to by a link"})
 
 
 class IssueSchema(Schema):

@@ -46,8 +46,8 @@ def check_against_directory(author_id: str, data: dict, known_people: set,
     unit_id = data.get("unit_id")
     if unit_id is not None and unit_id not in author_unit_ids:
         errors["unit_id"] = ["The author does not belong to this unit."]
-    elif unit_id is not None and unit_kind in words.NOT_A_REPORT_UNIT:
-        errors["unit_id"] = ["A report does not count for a government department."]
+    elif unit_id is not None and unit_kind in words.NOT_A_PERSONS_REPORT_UNIT:
+        errors["unit_id"] = ["A report does not count for a government department or a lower office."]
     if errors:
         raise ValidationFailed("some fields are invalid", errors)
 

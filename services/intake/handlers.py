@@ -28,7 +28,8 @@ def _record(report: dict) -> dict:
                                    "consent_to_publish", "urgent")} | {
         "submitted_at": report["submitted_at"].isoformat(),
         "entered_by": report.get("entered_by"),
-        "received_on": received_on.isoformat() if received_on else None}
+        "received_on": received_on.isoformat() if received_on else None,
+        "from_office": report.get("from_office"), "credited": report.get("credited")}
 
 
 def create_report(db, principal, payload, idempotency_key=None) -> dict:
@@ -269,6 +270,30 @@ DIRECTORY = DirectoryCopy("intake", people, lambda person: {
 
 def on_directory_events(db, *events) -> None:
     DIRECTORY.consume(db, events)
+
+
+def on_link_events(db, *arrived) -> None:
+    """A lower office's piece arrived by its link (docs/federation.md): it becomes a
+    report in this office's queue, from that office's unit, with no author account; its
+    authors are credited as the lower office names them."""
+    def apply(uow, event):
+        repo = IntakeRepository(uow)
+        message, report_id = event["message"], event["new_report_id"]
+        if repo.get(report_id) is not None:
+            return
+        now = utcnow()
+        report = {"id": report_id, "author_id": event["unit_id"], "co_author_ids": [],
+                  "unit_id": event["unit_id"], "title": message["title"],
+                  "situation": message["situation"], "analysis": message["analysis"],
+                  "suggestions": message["suggestions"], "category": message["category"],
+                  "consent_to_publish": message["consent_to_publish"],
+                  "urgent": message["urgent"], "status": "submitted", "decision": None,
+                  "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
+                  "submitted_at": now, "entered_by": None, "received_on": None,
+                  "from_office": message["office"], "credited": message["credited"]}
+        repo.add(report, "submitted", None, events.new_event(
+            "report_submitted", None, report_id, report=_record(report)))
+    handle_each(db, "intake", list(arrived), apply)
 
 
 def on_review_events(db, *events) -> None:

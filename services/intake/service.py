@@ -70,6 +70,9 @@ class IntakeService:
     def on_directory_events(self, events):
         handlers.on_directory_events(self.db, *events)
 
+    def on_link_events(self, events):
+        handlers.on_link_events(self.db, *events)
+
     def on_review_events(self, events):
         handlers.on_review_events(self.db, *events)
 
@@ -79,3 +82,4 @@ consume_each(IntakeService, ["directory.person_upserted", "directory.unit_upsert
 consume_each(IntakeService, ["report_returned", "report_retained", "report_rejected",
                              "report_adopted", "report_forwarded", "report_outcome_recorded"],
              "on_review_events")
+consume_each(IntakeService, ["link_piece_received"], "on_link_events")

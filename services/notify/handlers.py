@@ -9,7 +9,7 @@ from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, Web
 from minyi_common.db import DirectoryCopy, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
-from . import delivery, domain, templates
+from . import delivery, domain, links, templates
 from .adapters import addresses, sealing
 from .adapters.orm import people
 from .adapters.repository import NotifyRepository
@@ -46,7 +46,14 @@ def on_events(db, settings, *events) -> None:
             if event["event_type"] in event_types:
                 delivery.record(repo, event, "webhook", hook_id, url,
                                 delivery.webhook_body(event))
+        links.queue_for_links(uow, settings, event)
     handle_each(db, "notify", events, apply)
+
+
+def on_piece_events(db, settings, *events) -> None:
+    """A piece an editor forwarded goes up its link (nobody here is told)."""
+    handle_each(db, "notify", events,
+                lambda uow, event: links.queue_for_links(uow, settings, event))
 
 
 # notify copies people only: it needs no unit's name or kind.

@@ -1,4 +1,5 @@
 """The notify service: tells every author what became of their report (docs/notifications.md)."""
+import base64
 import logging
 
 import eventlet
@@ -10,30 +11,25 @@ from minyi_common.nameko import (BackgroundLoop, DatabaseProvider, RequestContex
                                       consume_each, database_of, rpc, service_stats,
                                       settings_of)
 
-from . import delivery, handlers
+from . import delivery, handlers, links
 from .adapters import sealing
 from .adapters.orm import metadata
 
 
-class Deliveries(DependencyProvider):
-    """The loop that sends email and webhook deliveries, retrying with backoff."""
+class SendingLoop(DependencyProvider):
+    """A loop that sends in the background while the container runs, one round at a
+    time, each send within MINYI_DELIVERY_DEADLINE (green sockets: the timeout interrupts
+    any connect, read or write under way)."""
+    loop_name = ""
+
+    def one_round(self, db, settings, deadline):
+        """A function running one round of sending; True when more may be due now."""
+        raise NotImplementedError
 
     def start(self):
         settings = settings_of(self.container)
-        db = database_of(self.container)
-        send = handlers.sender(db, settings)
-
-        deadline = settings.delivery_deadline
-
-        def send_within_deadline(row):
-            # Green sockets: the timeout interrupts any connect, read or write under way.
-            with eventlet.Timeout(deadline, delivery.Undeliverable(
-                    f"{deadline:g} 秒内未能送达（对方无应答或太慢）")):
-                send(row)
-
-        self.loop = BackgroundLoop("delivery loop", lambda: delivery.dispatch_once(
-            db, send_within_deadline, settings.delivery_base_delay,
-            settings.delivery_max_attempts, deadline=deadline),
+        self.loop = BackgroundLoop(self.loop_name, self.one_round(
+            database_of(self.container), settings, settings.delivery_deadline),
             min(1.0, settings.delivery_base_delay / 2))
         self._gt = self.container.spawn_managed_thread(self.loop.run)
 
@@ -49,13 +45,44 @@ class Deliveries(DependencyProvider):
         return self.loop
 
 
+class Deliveries(SendingLoop):
+    """Email and webhook deliveries, retried with backoff."""
+    loop_name = "delivery loop"
+
+    def one_round(self, db, settings, deadline):
+        send = handlers.sender(db, settings)
+
+        def send_within_deadline(row):
+            with eventlet.Timeout(deadline, delivery.Undeliverable(
+                    f"{deadline:g} 秒内未能送达（对方无应答或太慢）")):
+                send(row)
+        return lambda: delivery.dispatch_once(
+            db, send_within_deadline, settings.delivery_base_delay,
+            settings.delivery_max_attempts, deadline=deadline)
+
+
+class LinkMessages(SendingLoop):
+    """Messages down links to other installs (docs/federation.md), retried until done."""
+    loop_name = "link loop"
+
+    def one_round(self, db, settings, deadline):
+        send = links.link_sender(settings, sealing.box_for(settings))
+
+        def send_within_deadline(link, row):
+            with eventlet.Timeout(deadline, TimeoutError(f"no answer within {deadline:g} s")):
+                send(link, row)
+        return lambda: links.dispatch_once(db, send_within_deadline,
+                                           settings.delivery_base_delay)
+
+
 class NotifyService:
     name = "notify"
     settings = Settings()
-    # notify publishes no events; it needs no outbox relay.
-    db = DatabaseProvider(metadata, relay_outbox=False)
+    # Its outbox carries what other installs send here, for intake and review.
+    db = DatabaseProvider(metadata)
     request_context = RequestContext()
     deliveries = Deliveries()
+    link_messages = LinkMessages()
 
     @rpc
     def inbox(self, principal, filters=None):
@@ -98,6 +125,24 @@ class NotifyService:
         return answer
 
     @rpc
+    def create_link(self, principal, payload, unit_id=None):
+        return links.create_link(self.db, principal, payload, sealing.box_for(self.settings),
+                                 unit_id)
+
+    @rpc
+    def list_links(self, principal):
+        return links.list_links(self.db, principal)
+
+    @rpc
+    def link_to_forward_on(self, principal, link_id):
+        return links.link_to_forward_on(self.db, principal, link_id)
+
+    @rpc
+    def receive_link_message(self, key_id, signature, body_base64):
+        return links.receive(self.db, sealing.box_for(self.settings), key_id, signature,
+                             base64.b64decode(body_base64))
+
+    @rpc
     def stats(self):
         return service_stats(self.db)
 
@@ -111,10 +156,16 @@ class NotifyService:
     def on_events(self, events):
         handlers.on_events(self.db, self.settings, *events)
         self.deliveries.wake()
+        self.link_messages.wake()
+
+    def on_piece_events(self, events):
+        handlers.on_piece_events(self.db, self.settings, *events)
+        self.link_messages.wake()
 
 
 consume_each(NotifyService, ["directory.person_upserted"], "on_directory_events")
 consume_each(NotifyService, WEBHOOK_EVENT_TYPES, "on_events")
+consume_each(NotifyService, ["piece_forwarded"], "on_piece_events")
 
 
 def prepare(settings) -> None:

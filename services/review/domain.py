@@ -71,6 +71,10 @@ def check_outcome(case_status: str, outcome: dict, own_level: str) -> None:
             "level": [f"An upstream adoption is above {own_level} level."]})
 
 
+def at_or_above(level: str, other: str) -> bool:
+    return LEVELS.index(level) >= LEVELS.index(other)
+
+
 def record_of(case: dict) -> dict:
     """The report as review's events carry it (what scoring and notify need of it)."""
     record = {k: case[k] for k in ("author_id", "co_author_ids", "unit_id", "category",
@@ -80,5 +84,6 @@ def record_of(case: dict) -> dict:
                   submitted_at=case["submitted_at"].isoformat(),
                   entered_by=case.get("entered_by"),
                   received_on=case["received_on"].isoformat() if case.get("received_on")
-                  else None)
+                  else None, from_office=case.get("from_office"),
+                  credited=case.get("credited"))
     return record

@@ -12,7 +12,7 @@ from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, con
 from minyi_common.outages import until_done
 
 from . import handlers
-from .handlers import handoffs, outcome_files, publication
+from .handlers import federation, handoffs, outcome_files, publication
 from .adapters.orm import metadata
 from .similarity import SimilarityIndex
 
@@ -103,6 +103,10 @@ class ReviewService:
         return outcome_files.to_send(self.db, principal, report_id, attachment_id)
 
     @rpc
+    def forward_piece(self, principal, piece_id, link):
+        return federation.forward_piece(self.db, self.settings, principal, piece_id, link)
+
+    @rpc
     def create_handoff(self, principal, report_id, payload):
         return handoffs.create(self.db, principal, report_id, payload)
 
@@ -162,6 +166,9 @@ class ReviewService:
     def on_directory_events(self, events):
         handlers.on_directory_events(self.db, *events)
 
+    def on_link_events(self, events):
+        federation.on_link_decision_events(self.db, self.settings, *events)
+
 
 consume_each(ReviewService, ["report_submitted", "report_resubmitted", "report_withdrawn"],
              "on_report_events")
@@ -169,3 +176,4 @@ consume_each(ReviewService, ["report_co_author_declined"], "on_co_author_events"
 consume_each(ReviewService, ["report_imported"], "on_imported_events")
 consume_each(ReviewService, ["directory.person_upserted", "directory.unit_upserted"],
              "on_directory_events")
+consume_each(ReviewService, ["link_decision_received"], "on_link_events")

@@ -53,6 +53,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'backlog', component: () => import('@/views/admin/BacklogImportView.vue'), meta: { title: '往期信息导入', tab: '往期信息', roles: MAY.import_reports } },
       { path: 'rules', component: () => import('@/views/admin/RulesView.vue'), meta: { title: '积分规则', tab: '积分规则', roles: MAY.manage_scoring } },
       { path: 'quotas', component: () => import('@/views/admin/QuotasView.vue'), meta: { title: '报送任务', tab: '报送任务', roles: MAY.manage_scoring } },
+      { path: 'links', component: () => import('@/views/admin/LinksView.vue'), meta: { title: '上下级联网', tab: '联网', roles: MAY.manage_federation } },
       { path: 'webhooks', component: () => import('@/views/admin/WebhooksView.vue'), meta: { title: '推送地址', tab: '推送地址', roles: MAY.manage_notifications } },
       { path: 'deliveries', component: () => import('@/views/admin/DeliveriesView.vue'), meta: { title: '发送记录', tab: '发送记录', roles: MAY.manage_notifications } },
     ],

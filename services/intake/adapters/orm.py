@@ -32,6 +32,10 @@ reports = Table(
     # it was handed in, which decides the period it counts in.
     Column("entered_by", String(36), nullable=True, index=True),
     Column("received_on", Date, nullable=True),
+    # A report that came by a link from a lower office (docs/federation.md): its author
+    # is that office's unit; its authors as that office credits them, as text.
+    Column("from_office", String(100), nullable=True),
+    Column("credited", JSON, nullable=True),
 )
 
 report_co_authors = Table(

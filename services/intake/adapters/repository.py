@@ -152,6 +152,7 @@ class IntakeRepository(Repository):
     def _decoded(report: dict) -> dict:
         report["decision"] = decode_json(report["decision"])
         report["outcomes"] = decode_json(report["outcomes"]) or []
+        report["credited"] = decode_json(report.get("credited"))
         return report
 
     def list_visible(self, principal: dict, see_all: bool, filters: dict, page: int,

@@ -53,6 +53,18 @@ webhooks = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+def sending_columns() -> list:
+    """What a row sent by a loop keeps of its sending: claimed with a lease
+    (``locked_until``), tried ``attempts`` times, next at ``next_attempt_at``."""
+    return [Column("status", String(8), nullable=False),
+            Column("attempts", Integer, nullable=False),
+            Column("next_attempt_at", UTCDateTime(), nullable=False),
+            Column("locked_until", UTCDateTime(), nullable=True),
+            Column("last_error", Text, nullable=True),
+            Column("created_at", UTCDateTime(), nullable=False),
+            Column("sent_at", UTCDateTime(), nullable=True)]
+
+
 # One row per (event, recipient, channel): email to a person, or a POST to a webhook.
 deliveries = Table(
     "deliveries", metadata,
@@ -64,13 +76,66 @@ deliveries = Table(
     Column("target", String(500), nullable=False),     # the address or URL at the time
     Column("subject", String(200), nullable=True),
     Column("body", Text, nullable=False),
-    Column("status", String(8), nullable=False),       # pending, sending, sent, failed
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", UTCDateTime(), nullable=False),
-    Column("locked_until", UTCDateTime(), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("sent_at", UTCDateTime(), nullable=True),
+    *sending_columns(),  # status: pending, sending, sent, failed
     UniqueConstraint("event_id", "recipient", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
+)
+
+# Links to other Minyi installs (报送 between levels, docs/federation.md): the same key id
+# and secret on both sides; the secret sealed as webhooks' are.
+links = Table(
+    "links", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("url", String(300), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("direction", String(8), nullable=False),  # upper or lower
+    Column("key_id", String(64), nullable=False, unique=True),
+    Column("secret", String(600), nullable=False),
+    Column("allow_private", Boolean, nullable=False),
+    # A lower office's unit in the directory: the reports it sends count for it.
+    Column("unit_id", String(36), nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Messages to send down a link, in order per piece: one in flight per (link, piece), so
+# that the other side applies them in the order they happened.
+link_messages = Table(
+    "link_messages", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("link_id", String(36), nullable=False, index=True),
+    Column("piece_key", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    *sending_columns(),  # status: pending, sending, sent, parked
+    UniqueConstraint("link_id", "piece_key", "seq", name="uq_link_messages_order"),
+    Index("ix_link_messages_due", "status", "next_attempt_at"),
+)
+
+# Pieces this office sent up a link: what comes back about them is theirs to accept.
+forwarded_pieces = Table(
+    "forwarded_pieces", metadata,
+    Column("piece_id", String(36), primary_key=True),
+    Column("link_id", String(36), nullable=False),
+    Column("forwarded_at", UTCDateTime(), nullable=False),
+)
+
+# Pieces a lower office sent here, each now a report: what happens to the report goes
+# back down as the lower office's piece, numbered in order.
+received_pieces = Table(
+    "received_pieces", metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("link_id", String(36), nullable=False),
+    Column("remote_piece_id", String(36), nullable=False),
+    Column("next_seq", Integer, nullable=False),
+    UniqueConstraint("link_id", "remote_piece_id", name="uq_received_pieces_remote"),
+)
+
+# Every message received, by its id: one seen before is answered 200 and changes nothing.
+link_inbox = Table(
+    "link_inbox", metadata,
+    Column("message_id", String(36), primary_key=True),
+    Column("link_id", String(36), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
 )

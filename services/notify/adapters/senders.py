@@ -132,16 +132,22 @@ class WebhookSender:
         headers = {"Content-Type": "application/json", "User-Agent": "Minyi-Webhooks/1",
                    "X-Minyi-Signature": signature(secret, body), "X-Minyi-Event-Id": event_id,
                    "X-Minyi-Event-Type": event_type}
-        # A session per delivery: its pool is pinned to this delivery's checked address.
-        with requests.Session() as http:
-            if pinned_address:
-                http.mount("http://", _PinnedAdapter(pinned_address))
-                http.mount("https://", _PinnedAdapter(pinned_address))
-            # No redirects: a receiver must not send us on to an address we did not check.
-            answer = http.post(url, data=body, timeout=self.timeout, headers=headers,
-                               allow_redirects=False)
+        answer = post_pinned(url, body, pinned_address, self.timeout, headers)
         if not 200 <= answer.status_code < 300:
             raise Rejected(answer.status_code)
+
+
+def post_pinned(url: str, body: bytes, pinned_address: str | None, timeout: float,
+                headers: dict):
+    """POST to the address notify checked (when one was), following no redirect: a
+    receiver must not send us on to an address we did not check."""
+    # A session per send: its pool is pinned to this send's checked address.
+    with requests.Session() as http:
+        if pinned_address:
+            http.mount("http://", _PinnedAdapter(pinned_address))
+            http.mount("https://", _PinnedAdapter(pinned_address))
+        return http.post(url, data=body, timeout=timeout, headers=headers,
+                         allow_redirects=False)
 
 
 def describe(exc: Exception) -> str:

@@ -41,6 +41,10 @@ cases = Table(
     Column("received_on", Date, nullable=True),
     # Co-authors who left (退出联名): kept out of co_author_ids whatever a late event says.
     Column("declined_ids", JSON, nullable=True),
+    # A report that came by a link from a lower office (docs/federation.md): that office,
+    # and its authors as it credits them (name and unit, as text; no accounts here).
+    Column("from_office", String(100), nullable=True),
+    Column("credited", JSON, nullable=True),
 )
 
 # Files on an outcome (the scanned 批示件): what each is and where the gateway keeps its
@@ -131,6 +135,10 @@ pieces = Table(
     Column("position", Integer, nullable=True),
     Column("created_by", String(36), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Forwarded up a link (报送): what that office does with it comes back by the link,
+    # so an editor records nothing by hand at or above its level.
+    Column("forwarded_link_id", String(36), nullable=True),
+    Column("forwarded_level", String(16), nullable=True),
 )
 
 # Numbered issues of the office's 《社情民意》 (期).

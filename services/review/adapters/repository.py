@@ -10,7 +10,7 @@ from minyi_common.db import Repository, conflict_insert, decode_json, decoded
 from .orm import (cases, handoff_attachments, handoffs, history, issues, outcome_attachments,
                   people, pieces, similarity_docs, similarity_hints, units)
 
-JSON_FIELDS = ("co_author_ids", "decision", "edited", "outcomes", "declined_ids")
+JSON_FIELDS = ("co_author_ids", "decision", "edited", "outcomes", "declined_ids", "credited")
 
 
 def case_from_row(row) -> dict:
@@ -133,9 +133,14 @@ class ReviewRepository(Repository):
     def add_piece(self, piece: dict) -> None:
         self.uow.execute(insert(pieces).values(**piece))
 
-    def piece(self, piece_id: str) -> dict | None:
-        row = self.uow.execute(select(pieces).where(pieces.c.id == piece_id)).first()
+    def piece(self, piece_id: str, for_update: bool = False) -> dict | None:
+        query = select(pieces).where(pieces.c.id == piece_id)
+        row = self.uow.execute(query.with_for_update() if for_update else query).first()
         return piece_from_row(row) if row else None
+
+    def mark_forwarded(self, piece_id: str, link_id: str, level: str) -> None:
+        self.uow.execute(update(pieces).where(pieces.c.id == piece_id).values(
+            forwarded_link_id=link_id, forwarded_level=level))
 
     def pieces_page(self, unassigned: bool, page: int, page_size: int):
         query = select(pieces)

@@ -14,7 +14,7 @@ STATUS_OF = {"report_submitted": "submitted", "report_resubmitted": "resubmitted
              "report_withdrawn": "withdrawn"}
 CASE_FIELDS = ("author_id", "co_author_ids", "unit_id", "title", "situation", "analysis",
                "suggestions", "category", "consent_to_publish", "urgent", "submitted_at",
-               "entered_by", "received_on")
+               "entered_by", "received_on", "from_office", "credited")
 
 
 def on_report_events(db, index, *events, pause=lambda: None) -> None:

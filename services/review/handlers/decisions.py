@@ -35,7 +35,7 @@ def _save_transition(repo, principal, case, values, event_type, comment, history
 def _new_piece(repo, principal, mode, text: dict, source_ids, issue_id) -> dict:
     piece = {"id": str(uuid.uuid4()), "mode": mode, "source_report_ids": list(source_ids),
              "created_by": principal["id"], "created_at": utcnow(), "issue_id": None,
-             "position": None, **text}
+             "position": None, "forwarded_link_id": None, "forwarded_level": None, **text}
     repo.add_piece(piece)
     if issue_id:
         piece.update(attach_to_issue(repo, issue_id, piece["id"]))
@@ -93,6 +93,8 @@ def _handoff_of_rejection(repo, data) -> tuple:
 
 def _decide(repo, settings, principal, case, action, data) -> None:
     status = domain.next_status(action, case["status"])
+    if action == "return" and case.get("from_office"):
+        raise Conflict("a report from a lower office is not returned; retain or reject it")
     comment = data.get("comment")
     decision = {"kind": status, "by": principal["id"], "at": utcnow().isoformat(),
                 "comment": comment}
@@ -121,10 +123,25 @@ def _decide(repo, settings, principal, case, action, data) -> None:
         hand_off(repo, principal, case, handoff)
 
 
+def record_outcome_on_sources(repo, settings, principal, sources, data,
+                              outcome_id=None) -> str:
+    """One outcome on each source of a piece (locked, in one order), sharing its id."""
+    outcome_id = outcome_id or str(uuid.uuid4())
+    for case in sources:
+        _record_outcome(repo, settings, principal, case, data, outcome_id)
+    return outcome_id
+
+
 def _record_outcome(repo, settings, principal, case, data, outcome_id=None) -> None:
     """One outcome on one case; its ``id`` is shared by the sources of a merged piece
     (files such as the scanned 批示件 hang on it)."""
     domain.check_outcome(case["status"], data, settings.level)
+    if principal["id"] is not None and case.get("piece_id"):
+        piece = repo.piece(case["piece_id"])
+        if piece and piece["forwarded_level"] and domain.at_or_above(
+                data["level"], piece["forwarded_level"]):
+            raise Conflict("this piece went up a link: outcomes at or above that level come "
+                           "by the link")
     outcome = {k: v for k, v in data.items() if v is not None}
     outcome["id"] = outcome_id or str(uuid.uuid4())
     outcome.update(date=data["date"].isoformat(), recorded_by=principal["id"],
@@ -140,12 +157,9 @@ def _outcome_on_piece(repo, settings, principal, piece_id, data) -> dict:
     piece = repo.piece(piece_id)
     if piece is None:
         raise NotFound(f"no report or piece {piece_id} in review")
-    sources = []
-    outcome_id = str(uuid.uuid4())
-    for report_id in sorted(piece["source_report_ids"]):  # one lock order for all
-        case = repo.case(report_id, for_update=True)
-        _record_outcome(repo, settings, principal, case, data, outcome_id)
-        sources.append(case)
+    sources = [repo.case(report_id, for_update=True)  # one lock order for all
+               for report_id in sorted(piece["source_report_ids"])]
+    outcome_id = record_outcome_on_sources(repo, settings, principal, sources, data)
     return {"piece_id": piece_id, "outcome_id": outcome_id,
             "reports": CaseSchema(many=True).dump(sources)}
 

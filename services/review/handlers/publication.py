@@ -143,13 +143,17 @@ def list_pieces(db, principal, filters) -> dict:
 
 
 def _credit(repo, report_ids, level: str) -> str:
-    """The credit line: each report's unit and authors, 本刊编辑部 for a report whose
-    author did not consent to publication (是否同意公开). A member without a unit is
+    """The credit line: each report's unit and authors (a lower office's report: its
+    authors as that office credits them), 本刊编辑部 for a report whose author did not
+    consent to publication (是否同意公开). A member without a unit is
     credited as a member (县政协委员 张三), never as 特邀信息员."""
     parts = []
     for case in repo.cases_in_submission_order(report_ids):
         if not case["consent_to_publish"]:
             text = EDITORIAL_OFFICE
+        elif case.get("credited"):  # from a lower office: its authors as it credits them
+            text = "；".join(f"{c['unit']} {c['name']}" if c.get("unit") else c["name"]
+                            for c in case["credited"])
         else:
             ids = [case["author_id"]] + (case["co_author_ids"] or [])
             known = repo.people(ids)

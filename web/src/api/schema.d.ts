@@ -112,6 +112,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/federation/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Another install's message (signed as webhooks are, with X-Minyi-Link): 401 for a bad or old signature or a message the link does not carry, 200 for one seen before (nothing changes), 404 for an unknown piece */
+        post: operations["federation_inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/federation/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each link with its state: last success, messages waiting and parked, last error
+         * @description Roles: admin, editor
+         */
+        get: operations["list_links"];
+        put?: never;
+        /**
+         * Link an upper or a lower office's install; a lower office gets a unit (lower_office) its reports count for
+         * @description Roles: admin
+         */
+        post: operations["create_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/handoffs": {
         parameters: {
             query?: never;
@@ -771,6 +812,26 @@ export interface paths {
         get: operations["piece_docx"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/pieces/{piece_id}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward an adopted piece to an upper office by its link (报送); its reports are forwarded at that level at once, the piece goes when it can
+         * @description Roles: editor, admin
+         */
+        post: operations["forward_piece"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1520,10 +1581,14 @@ export interface components {
             category: string;
             co_author_ids: string[];
             consent_to_publish: boolean;
+            /** @description a lower office's report: its authors as that office credits them */
+            credited: components["schemas"]["Credit"][] | null;
             decision: components["schemas"]["Decision"] | null;
             edited: components["schemas"]["EditedText"] | null;
             /** @description 代录: who typed it in for its author (null: the author did) */
             entered_by: string | null;
+            /** @description the lower office it came from by a link */
+            from_office: string | null;
             /** @description where it was handed (转办), on one case */
             handoffs?: components["schemas"]["HandoffOnCase"][];
             history?: components["schemas"]["History"][];
@@ -1556,6 +1621,11 @@ export interface components {
             /** Format: date-time */
             declined_at: string;
             report_id: string;
+        };
+        Credit: {
+            name: string;
+            /** @default null */
+            unit?: string | null;
         };
         Decision: {
             /** @description when, ISO 8601 (UTC) */
@@ -1619,6 +1689,16 @@ export interface components {
             situation?: string;
             suggestions?: string;
             title?: string;
+        };
+        ForwardAnswer: {
+            level: string;
+            link_id: string;
+            piece_id: string;
+            /** @description the source reports, each now forwarded at the link's level */
+            report_ids: string[];
+        };
+        ForwardInput: {
+            link_id: string;
         };
         Handoff: {
             /** Format: date-time */
@@ -1733,6 +1813,10 @@ export interface components {
             /** @description the spreadsheet's row number */
             row: number;
         };
+        InboundAnswer: {
+            /** @description accepted, or duplicate (seen before; nothing changed) */
+            status: string;
+        };
         Inbox: {
             items: components["schemas"]["Notification"][];
             page: number;
@@ -1825,6 +1909,51 @@ export interface components {
             report_id: string;
             role: string;
             rule_version: number;
+        };
+        Link: {
+            allow_private: boolean;
+            /** Format: date-time */
+            created_at: string;
+            direction: string;
+            id: string;
+            key_id: string;
+            last_error: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            level: string;
+            name: string;
+            /** @description messages the other side refused (401, 404, 422): not retried */
+            parked: number;
+            /** @description a lower office's unit: its reports count for it */
+            unit_id: string | null;
+            url: string;
+            /** @description messages to send */
+            waiting: number;
+        };
+        LinkInput: {
+            /**
+             * @description this link may reach a private address (a government intranet)
+             * @default false
+             */
+            allow_private?: boolean;
+            /** @enum {string} */
+            direction: "upper" | "lower";
+            /** @description the same on both sides */
+            key_id: string;
+            /** @enum {string} */
+            level: "county" | "city" | "province" | "national";
+            /** @description the other office, e.g. 某某市政协 */
+            name: string;
+            /** @description the same on both sides; kept sealed */
+            secret: string;
+            /**
+             * Format: url
+             * @description the other install's base URL
+             */
+            url: string;
+        };
+        Links: {
+            items: components["schemas"]["Link"][];
         };
         LoggedOut: {
             /** @description whether a session was ended */
@@ -1971,6 +2100,8 @@ export interface components {
             analysis: string;
             /** Format: date-time */
             created_at: string;
+            /** @description the level of the upper office it was forwarded to by a link */
+            forwarded_level: string | null;
             id: string;
             issue_id: string | null;
             mode: string;
@@ -2074,9 +2205,13 @@ export interface components {
             consent_to_publish: boolean;
             /** Format: date-time */
             created_at: string;
+            /** @description a lower office's report: its authors as that office credits them */
+            credited: components["schemas"]["Credit"][] | null;
             decision: components["schemas"]["Decision"] | null;
             /** @description 代录: who typed it in for its author (null: the author did) */
             entered_by: string | null;
+            /** @description the lower office it came from by a link */
+            from_office: string | null;
             history?: components["schemas"]["History"][];
             id: string;
             outcomes: components["schemas"]["Outcome"][];
@@ -2248,18 +2383,18 @@ export interface components {
         };
         UnitInput: {
             /** @enum {string} */
-            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "other";
+            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "lower_office" | "other";
             name: string;
         };
         UnitInputPatch: {
             /** @enum {string} */
-            kind?: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "other";
+            kind?: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "lower_office" | "other";
             name?: string;
         };
         UnitOutput: {
             id: string;
             /** @enum {string} */
-            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "other";
+            kind: "party" | "committee" | "town_office" | "sector" | "direct_point" | "department" | "lower_office" | "other";
             name: string;
         };
         UnitPage: {
@@ -2697,6 +2832,214 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RosterImport"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    federation_inbound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundAnswer"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_links: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Links"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_link: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
                 };
             };
             /** @description Malformed JSON */
@@ -6201,6 +6544,116 @@ export interface operations {
             };
             /** @description Unknown or not visible */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forward_piece: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                piece_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForwardInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwardAnswer"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

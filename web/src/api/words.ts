@@ -76,6 +76,7 @@ export const UNIT_KINDS: Readonly<Record<string, string>> = {
   "sector": "界别",
   "direct_point": "信息直报点",
   "department": "政府部门",
+  "lower_office": "下级政协",
   "other": "其他"
 }
 
@@ -92,6 +93,8 @@ export const HISTORY_ACTIONS: Readonly<Record<string, string>> = {
   "entered_on_behalf": "代录",
   "imported": "导入往期信息",
   "co_author_declined": "退出联名",
+  "upper_retained": "上级留存",
+  "upper_rejected": "上级不予采用",
   "handed_off": "转办",
   "handoff_replied": "办复",
   "handoff_rated": "评价办复",
@@ -155,6 +158,11 @@ export const RATINGS: Readonly<Record<string, string>> = {
   "dissatisfied": "不满意"
 }
 
+export const LINK_DIRECTIONS: Readonly<Record<string, string>> = {
+  "upper": "上级政协",
+  "lower": "下级政协"
+}
+
 /** Who may do what: the same table the gateway's routes and the services read. */
 export const MAY = {
   "write_reports": [
@@ -202,6 +210,13 @@ export const MAY = {
   ],
   "manage_notifications": [
     "admin"
+  ],
+  "manage_federation": [
+    "admin"
+  ],
+  "see_links": [
+    "admin",
+    "editor"
   ],
   "see_handoffs": [
     "editor",
