@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt c
 export MINYI_ADMIN_USERNAME ?= admin
 export MINYI_ADMIN_PASSWORD ?= minyi-dev-admin
 
-.PHONY: install run test bench breakages dlq dlq-replay system-deps clean node-check web web-check
+.PHONY: setup install run test bench breakages dlq dlq-replay system-deps clean node-check web web-check
 
 # The web app (web/, docs/web.md): built when web/dist is missing or older than its sources.
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
@@ -19,6 +19,11 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt -c constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
+
+# For an office's server: .env with fresh random secrets (an existing one is never
+# touched), then `docker compose up -d`.
+setup:
+	python3 tools/setup_env.py
 
 install: $(STAMP)
 

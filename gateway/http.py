@@ -157,6 +157,9 @@ def _request_id(environ) -> str:
     return uuid.uuid4().hex
 
 
+ACCESS = logging.getLogger("gateway.access")
+
+
 class ProblemWsgiApp(WsgiApp):
     """nameko's WsgiApp, answering problem+json where it would answer an HTML page,
     refusing oversized bodies before reading them, and counting every request."""
@@ -191,8 +194,14 @@ class ProblemWsgiApp(WsgiApp):
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
         method = environ.get("REQUEST_METHOD", "-")
+        seconds = time.perf_counter() - started
         HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
-        HTTP_SECONDS.labels(method, route).observe(time.perf_counter() - started)
+        HTTP_SECONDS.labels(method, route).observe(seconds)
+        # One line per request, by its route's template (never the ids in its path).
+        ACCESS.info("%s %s %s", method, route, response.status_code, extra={
+            "request_id": request_id, "fields": {
+                "method": method, "path": route, "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 1)}})
         return response(environ, start_response)
 
 

@@ -16,6 +16,7 @@ from nameko.timer import timer
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+import minyi_common
 from minyi_common import contracts as c
 from minyi_common.db import Database, OutboxRelay
 from minyi_common import config, i18n, principals
@@ -165,7 +166,7 @@ class GatewayService:
     # --- operations ----------------------------------------------------------------------
     @api("GET", "/healthz", prefix="", public=True, answer=c.Health, summary="Liveness")
     def healthz(self, request):
-        return {"status": "ok"}
+        return {"status": "ok", "version": minyi_common.__version__}
 
     @api("GET", "/readyz", prefix="", public=True, answer=c.Readiness,
          summary="Readiness: the broker and every service answer within 2 s (an answer at "

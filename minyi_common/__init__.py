@@ -6,6 +6,9 @@ domain and service-layer code; the ``nameko`` package holds everything that touc
 """
 import warnings
 
+# The release (tagged v<version> in git), shown by /healthz and in the web app's footer.
+__version__ = "0.9.0"
+
 # eventlet warns on import that it is deprecated; we know (docs/nameko.md), and
 # every process printing it at start only hides what matters in the log.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")

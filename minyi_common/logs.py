@@ -26,9 +26,25 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or getattr(current, "request_id", None)
         if request_id:
             line["request_id"] = request_id
+        line.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
+
+
+class ExpectedErrorsQuietly(logging.Filter):
+    """nameko logs a worker's expected exception (our 404s and 409s: answers, not
+    faults) as a warning with its traceback. They are debug lines without one: the
+    gateway's access line already says the request ended 4xx, and real trouble is not
+    buried among them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
+            if not logging.getLogger().isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def configure(service: str) -> None:
@@ -39,3 +55,4 @@ def configure(service: str) -> None:
     root.setLevel(os.environ.get("MINYI_LOG_LEVEL", "INFO").upper())
     for noisy in ("amqp", "kombu", "nameko", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("nameko.containers").addFilter(ExpectedErrorsQuietly())

@@ -93,8 +93,10 @@ class RunningSystem:
     ``urls``: {service: database URL} (default: SQLite files in ``data_dir``, as
     `make run`); ``smtp``: a test SMTP server the system sends its email to."""
 
-    def __init__(self, amqp_uri: str, data_dir: str, extra_env=None, urls=None, smtp=None):
+    def __init__(self, amqp_uri: str, data_dir: str, extra_env=None, urls=None, smtp=None,
+                 root=ROOT):
         self.port = free_port()
+        self.root = root  # another release's tree: an office before its upgrade
         self.urls = urls or {s: f"sqlite:///{data_dir}/{s}.db" for s in SERVICES}
         self.smtp, self.data_dir, self.extra = smtp, data_dir, []
         extra_env = {**{f"{s.upper()}_DB_URL": url for s, url in (urls or {}).items()},
@@ -111,7 +113,8 @@ class RunningSystem:
                     # The tests' webhook receivers listen on 127.0.0.1.
                     "MINYI_WEBHOOK_ALLOW_PRIVATE": "1",
                     # As `make run` makes one; here in the env so second instances share it.
-                    "MINYI_PRINCIPAL_KEY": uuid.uuid4().hex * 2, **(extra_env or {})}
+                    "MINYI_PRINCIPAL_KEY": uuid.uuid4().hex * 2, "PYTHONPATH": root,
+                    **(extra_env or {})}
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(data_dir, "system.log")
         self.process = None
@@ -120,7 +123,7 @@ class RunningSystem:
         """Start the launcher and return at once."""
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", "minyi_common.launcher"],
-                                        cwd=ROOT, env=self.env, stdout=self.log,
+                                        cwd=self.root, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         return self
 

@@ -5,6 +5,8 @@ import eventlet
 import pytest
 import requests
 
+import minyi_common
+
 from gateway.service import GatewayService
 from minyi_common.nameko import rpc
 from tests.system import Api, free_port
@@ -56,7 +58,8 @@ def test_readyz_names_what_is_missing(gateway):
     assert answer.status_code == 503
     checks = answer.json()["checks"]
     assert checks["broker"] == "ok" and checks["intake"] != "ok"
-    assert requests.get(gateway["base"] + "/healthz", timeout=5).json() == {"status": "ok"}
+    assert requests.get(gateway["base"] + "/healthz", timeout=5).json() == {
+        "status": "ok", "version": minyi_common.__version__}
 
 
 PINGS = []

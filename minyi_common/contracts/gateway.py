@@ -41,6 +41,7 @@ class LoggedOut(Schema):
 
 class Health(Schema):
     status = fields.String(required=True)
+    version = fields.String(required=True, metadata={"description": "the release, 0.9.0"})
 
 
 class Readiness(Schema):

@@ -1799,6 +1799,8 @@ export interface components {
         };
         Health: {
             status: string;
+            /** @description the release, 0.9.0 */
+            version: string;
         };
         History: {
             action: string;
