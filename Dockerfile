@@ -23,6 +23,7 @@ RUN pip install --no-cache-dir -r requirements.txt -c constraints.txt
 COPY minyi_common ./minyi_common
 COPY services ./services
 COPY gateway ./gateway
+COPY tools/backup.py ./tools/backup.py
 COPY --from=web /web/dist ./web/dist
 
 RUN useradd --system --home /app minyi && mkdir -p /data && chown minyi /data

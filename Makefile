@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt c
 export MINYI_ADMIN_USERNAME ?= admin
 export MINYI_ADMIN_PASSWORD ?= minyi-dev-admin
 
-.PHONY: setup install run test bench breakages dlq dlq-replay system-deps clean node-check web web-check
+.PHONY: setup backup restore install run test bench breakages dlq dlq-replay system-deps clean node-check web web-check
 
 # The web app (web/, docs/web.md): built when web/dist is missing or older than its sources.
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
@@ -24,6 +24,15 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 # touched), then `docker compose up -d`.
 setup:
 	python3 tools/setup_env.py
+
+# One archive of every database, the stored files and the keys, made while the system
+# runs; restore puts one back on a stopped system (docs/operations.md). With compose:
+# docker compose exec gateway python tools/backup.py backup /data/backup.tar.gz
+backup: install
+	$(BIN)/python tools/backup.py backup $(FILE)
+
+restore: install
+	$(BIN)/python tools/backup.py restore $(FILE)
 
 install: $(STAMP)
 

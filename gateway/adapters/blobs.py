@@ -54,6 +54,10 @@ class FolderStore:
     def exists(self, key: str) -> bool:
         return os.path.exists(self._path(key))
 
+    def keys(self):
+        """Every stored key (a backup reads them all); never an upload under way."""
+        return sorted(name for name in os.listdir(self.root) if not name.startswith("."))
+
 
 class S3Store:
     """``s3://bucket/prefix?endpoint=http://minio:9000&region=us-east-1``; the keys
@@ -96,6 +100,14 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def keys(self):
+        """Every stored key (a backup reads them all)."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(start):]
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
