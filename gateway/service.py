@@ -676,6 +676,12 @@ class GatewayService:
     def list_links(self, request):
         return self.notify.list_links(self._principal(request))
 
+    @api("POST", "/federation/links/<link_id>/retry", answer=c.LinkSchema,
+         roles=MAY["manage_federation"],
+         summary="Send a link's parked messages again, once the other side is put right")
+    def retry_parked(self, request, link_id):
+        return self.notify.retry_parked(self._principal(request), link_id)
+
     @api("POST", "/review/pieces/<piece_id>/forward", body=c.ForwardInput,
          answer=c.ForwardAnswer, status=202, roles=MAY["review"],
          summary="Forward an adopted piece to an upper office by its link (报送); its "

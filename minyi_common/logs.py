@@ -34,15 +34,20 @@ class JsonFormatter(logging.Formatter):
 
 class ExpectedErrorsQuietly(logging.Filter):
     """nameko logs a worker's expected exception (our 404s and 409s: answers, not
-    faults) as a warning with its traceback. They are debug lines without one: the
-    gateway's access line already says the request ended 4xx, and real trouble is not
-    buried among them."""
+    faults) as a warning with its traceback, so real trouble was buried among them. In a
+    service it is one info line without the traceback (what was refused, with the
+    request id); in the gateway, whose access line already says the request ended 4xx,
+    a debug line."""
+
+    def __init__(self, level: int):
+        super().__init__()
+        self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
-            if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            if not logging.getLogger().isEnabledFor(self.level):
                 return False
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.levelno, record.levelname = self.level, logging.getLevelName(self.level)
             record.exc_info, record.exc_text = None, None
         return True
 
@@ -55,4 +60,5 @@ def configure(service: str) -> None:
     root.setLevel(os.environ.get("MINYI_LOG_LEVEL", "INFO").upper())
     for noisy in ("amqp", "kombu", "nameko", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("nameko.containers").addFilter(ExpectedErrorsQuietly())
+    logging.getLogger("nameko.containers").addFilter(ExpectedErrorsQuietly(
+        logging.DEBUG if service == "gateway" else logging.INFO))

@@ -128,6 +128,7 @@ DETAILS = (
     ("not_ready", N_("not answering: {services}")),
     ("unhandled", N_("something went wrong on our side; quote request id {request_id}")),
     ("link_unknown", N_("unknown link")),
+    ("link_not_found", N_("no link {id}")),
     ("link_signature_bad", N_("the message's signature does not check")),
     ("link_wrong_type", N_("this link does not carry that kind of message")),
     ("link_piece_unknown", N_("no piece {id} went up this link")),

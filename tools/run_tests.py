@@ -22,7 +22,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # They restart the machine's RabbitMQ or PostgreSQL (tests/faults.py).
-EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
+EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py",
+             # These start several systems of their own (three linked installs per
+             # database; an old release and this one; a restored install): beside the
+             # browser tests, whose steps time out on a loaded CPU, they made those fail
+             # now and then. Alone they cost about two and a half minutes.
+             "tests/test_linked_levels.py", "tests/test_upgrade.py", "tests/test_backup.py"]
 # Two shares of about the same time on a two-core machine. The browser tests (a minute
 # and a half) run beside the share that holds tests/test_web_app.py (the root conftest).
 # tests/test_crash_recovery.py and tests/test_startup_errors.py (~45 s each, they start
@@ -71,7 +76,8 @@ def main(argv: list) -> int:
     with open(web_output, "wb") as sink:
         web_check = subprocess.Popen(WEB_CHECK, cwd=os.path.join(ROOT, "web"),
                                      stdout=sink, stderr=subprocess.STDOUT)
-    print("\n===== alone: the tests that restart RabbitMQ or PostgreSQL =====", flush=True)
+    print("\n===== alone: the tests that restart RabbitMQ or PostgreSQL, or start several "
+          "systems =====", flush=True)
     codes.append(subprocess.call(
         [python, "-m", "pytest", "--basetemp", os.path.join(workdir, "alone"),
          *EXCLUSIVE, *argv], cwd=ROOT))

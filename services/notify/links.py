@@ -69,6 +69,20 @@ def list_links(db, principal) -> dict:
     return reusable(Links).dump({"items": rows})
 
 
+def retry_parked(db, principal, link_id) -> dict:
+    """An admin sends a link's parked messages again, once the other side is put right
+    (its key set, a piece it lost re-created); the link as it now stands."""
+    require(load_principal(principal), "manage_federation")
+    with db.unit_of_work() as uow:
+        repo = LinkRepository(uow)
+        if not isinstance(link_id, str) or repo.link(link_id) is None:
+            raise NotFound(f"no link {link_id}")
+        repo.unpark(link_id, utcnow())
+        state = next(r for r in repo.links_with_state() if r["id"] == link_id)
+        uow.commit()
+    return _dump(state)
+
+
 def link_to_forward_on(db, principal, link_id) -> dict:
     """The upper office an editor forwards a piece to: {id, name, level}."""
     require(load_principal(principal), "review")

@@ -134,6 +134,12 @@ class NotifyService:
         return links.list_links(self.db, principal)
 
     @rpc
+    def retry_parked(self, principal, link_id):
+        answer = links.retry_parked(self.db, principal, link_id)
+        self.link_messages.wake()
+        return answer
+
+    @rpc
     def link_to_forward_on(self, principal, link_id):
         return links.link_to_forward_on(self.db, principal, link_id)
 

@@ -78,6 +78,12 @@ class LinkRepository(Repository):
             link_messages.c.locked_until == row["locked_until"])
             .values(locked_until=None, **values))
 
+    def unpark(self, link_id: str, now) -> int:
+        """Send a link's parked messages again (the other side was put right)."""
+        return self.uow.execute(update(link_messages).where(
+            link_messages.c.link_id == link_id, link_messages.c.status == "parked")
+            .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)).rowcount
+
     # --- pieces --------------------------------------------------------------------------
     def add_forwarded(self, piece_id: str, link_id: str, at) -> None:
         self.uow.execute(conflict_insert(self.uow.db, forwarded_pieces)

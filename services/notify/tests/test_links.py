@@ -207,3 +207,10 @@ def test_a_refused_message_is_parked_and_shown_a_failing_one_tried_on(db):
         waiting = connection.execute(link_messages.select().where(
             link_messages.c.status == "pending")).first()
     assert waiting.next_attempt_at > utcnow() + timedelta(seconds=10)
+    # Once the other side is put right, the admin sends the parked one again.
+    again = links.retry_parked(db, ADMIN, upper["id"])
+    assert (again["parked"], again["waiting"]) == (0, 2)
+    with pytest.raises(Forbidden):
+        links.retry_parked(db, EDITOR, upper["id"])
+    with pytest.raises(NotFound):
+        links.retry_parked(db, ADMIN, "no-such-link")
