@@ -47,7 +47,7 @@ def test_every_test_module_runs_exactly_once():
     assert len(everything) > 40  # the walk found the suite
 
     runs = [_what_a_share_runs(runner.share_args(share)) for share in runner.SHARES]
-    runs.append(set(runner.EXCLUSIVE))
+    runs.append(set(runner.ALONE))
     assert set().union(*runs) == everything
     assert sum(len(run) for run in runs) == len(everything), "a module runs twice"
 

@@ -22,12 +22,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # They restart the machine's RabbitMQ or PostgreSQL (tests/faults.py).
-EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py",
-             # These start several systems of their own (three linked installs per
-             # database; an old release and this one; a restored install): beside the
-             # browser tests, whose steps time out on a loaded CPU, they made those fail
-             # now and then. Alone they cost about two and a half minutes.
-             "tests/test_linked_levels.py", "tests/test_upgrade.py", "tests/test_backup.py"]
+EXCLUSIVE = ["tests/test_survive_faults.py", "tests/test_scaled_system.py"]
+# These start several systems of their own (three linked installs per database; an old
+# release and this one; a restored install): beside the browser tests, whose steps time
+# out on a loaded CPU, they made those fail now and then. They run with the exclusive
+# ones, after the shares; alone they cost about two and a half minutes.
+SEVERAL_SYSTEMS = ["tests/test_linked_levels.py", "tests/test_upgrade.py",
+                   "tests/test_backup.py"]
+ALONE = EXCLUSIVE + SEVERAL_SYSTEMS
 # Two shares of about the same time on a two-core machine. The browser tests (a minute
 # and a half) run beside the share that holds tests/test_web_app.py (the root conftest).
 # tests/test_crash_recovery.py and tests/test_startup_errors.py (~45 s each, they start
@@ -46,7 +48,7 @@ def share_args(share: list) -> list:
     inside its directories."""
     others = [path for other in SHARES if other is not share for path in other]
     args = list(share)
-    for path in others + EXCLUSIVE:
+    for path in others + ALONE:
         if any(path.startswith(mine.rstrip("/") + "/") for mine in share):
             args += ["--ignore", path]
     return args
@@ -80,7 +82,7 @@ def main(argv: list) -> int:
           "systems =====", flush=True)
     codes.append(subprocess.call(
         [python, "-m", "pytest", "--basetemp", os.path.join(workdir, "alone"),
-         *EXCLUSIVE, *argv], cwd=ROOT))
+         *ALONE, *argv], cwd=ROOT))
     web_code = web_check.wait()
     show(f"the web app's type check and unit tests: exit {web_code}", web_output)
     print(f"\nminyi: the suite took {time.monotonic() - started:.0f} s "

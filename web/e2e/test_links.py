@@ -4,6 +4,8 @@ once, and the admin sees the message waiting while the city's install does not a
 No console errors on the way."""
 import uuid
 
+import minyi_common
+
 from journey import VIEWPORTS, Journey
 from playwright.sync_api import expect
 
@@ -36,6 +38,8 @@ def test_an_admin_links_the_city_and_an_editor_forwards_a_piece_up(system, brows
     page.get_by_text("允许内网地址").click()
     page.get_by_role("button", name="添加").click()
     expect(page.get_by_text("已添加联网链接")).to_be_visible()
+    # The release the office runs, for whoever reports a problem.
+    expect(page.locator("[data-test=footer]")).to_contain_text(f"版本 {minyi_common.__version__}")
     admin.shot("links")
 
     editor_context = browser.new_context(viewport=VIEWPORTS["desktop"])
