@@ -3,7 +3,7 @@ and the outcomes of adopted reports; each under its case's row lock, with its ev
 import uuid
 from datetime import timedelta
 
-from minyi_common import events, officetime, words
+from minyi_common import events, officetime
 from minyi_common.contracts import CaseSchema
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
@@ -11,7 +11,7 @@ from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from .. import domain
 from ..adapters.repository import ReviewRepository
 
-from .handoffs import hand_off
+from .handoffs import hand_off, receiving_unit
 from .publication import attach_to_issue
 
 # A hand-off given in the older form (a unit, no date) is due this long after.
@@ -82,13 +82,7 @@ def _handoff_of_rejection(repo, data) -> tuple:
         def named(problem): return {"handoff_unit_id": [problem]}
         handoff = {"unit_id": data["handoff_unit_id"], "note": None,
                    "due_on": officetime.today() + timedelta(days=LEGACY_HANDOFF_DAYS)}
-    unit = repo.unit(handoff["unit_id"])
-    if unit is None:
-        raise ValidationFailed("some fields are invalid", named("No such unit."))
-    if unit["kind"] not in words.HANDOFF_UNIT_KINDS:
-        raise ValidationFailed("some fields are invalid", named(
-            "Only a town office (乡镇街道) or a government department takes a hand-off."))
-    return handoff, unit
+    return handoff, receiving_unit(repo, handoff["unit_id"], named)
 
 
 def _decide(repo, settings, principal, case, action, data) -> None:
@@ -120,7 +114,7 @@ def _decide(repo, settings, principal, case, action, data) -> None:
         extra = _adoption_fields(settings, piece, "single", edited)
     _save_transition(repo, principal, case, values, f"report_{status}", comment, status, **extra)
     if action == "reject" and (data.get("handoff") or data.get("handoff_unit_id")):
-        hand_off(repo, principal, case, handoff)
+        hand_off(repo, principal, case, handoff, unit)
 
 
 def record_outcome_on_sources(repo, settings, principal, sources, data,

@@ -29,17 +29,25 @@ def handable(case: dict) -> bool:
         case["status"] == "rejected" and decision.get("reason_code") == "local_matter")
 
 
-def hand_off(repo, principal, case, data) -> dict:
-    """Hand ``case`` to ``data['unit_id']`` inside the caller's unit of work."""
+def receiving_unit(repo, unit_id, named=lambda problem: {"unit_id": [problem]}) -> dict:
+    """The unit a hand-off goes to: a town office or a government department.
+    ``named(problem)`` says which field of the request a refusal names."""
+    unit = repo.unit(unit_id)
+    if unit is None:
+        raise ValidationFailed("some fields are invalid", named("No such unit."))
+    if unit["kind"] not in words.HANDOFF_UNIT_KINDS:
+        raise ValidationFailed("some fields are invalid", named(
+            "Only a town office (乡镇街道) or a government department takes a hand-off."))
+    return unit
+
+
+def hand_off(repo, principal, case, data, unit=None) -> dict:
+    """Hand ``case`` to ``data['unit_id']`` (``unit``, when the caller checked it
+    already) inside the caller's unit of work."""
     if not handable(case):
         raise Conflict("only an adopted report, or one rejected as a local matter, can be "
                        f"handed to a unit; this one is {case['status']}")
-    unit = repo.unit(data["unit_id"])
-    if unit is None:
-        raise ValidationFailed("some fields are invalid", {"unit_id": ["No such unit."]})
-    if unit["kind"] not in words.HANDOFF_UNIT_KINDS:
-        raise ValidationFailed("some fields are invalid", {"unit_id": [
-            "Only a town office (乡镇街道) or a government department takes a hand-off."]})
+    unit = unit or receiving_unit(repo, data["unit_id"])
     row = {"id": str(uuid.uuid4()), "report_id": case["report_id"], "unit_id": unit["id"],
            "unit_name": unit["name"], "due_on": data["due_on"], "note": data.get("note"),
            "created_by": principal["id"], "created_at": utcnow(), "version": 1,
