@@ -98,15 +98,19 @@ def attempt(db, row, send, base_delay: float, max_attempts: int) -> str:
                 seconds=backoff(attempts, base_delay)))
     else:
         values["attempts"] = row["attempts"] + 1
-    # What was sent must be recorded, or the lease runs out and it is sent again: a
-    # database restarting meanwhile is waited for while the lease lasts.
+    record_while_leased(lambda: _record_attempt(db, row, values), row["locked_until"])
+    return values["status"]
+
+
+def record_while_leased(record, locked_until) -> None:
+    """What was sent must be recorded, or the lease runs out and it is sent again: a
+    database restarting meanwhile is waited for while the lease lasts."""
     pause = 0.2
     while True:
         try:
-            _record_attempt(db, row, values)
-            return values["status"]
+            return record()
         except Exception:
-            if utcnow() + timedelta(seconds=pause) >= row["locked_until"]:
+            if utcnow() + timedelta(seconds=pause) >= locked_until:
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 5.0)

@@ -7,7 +7,6 @@ other side refuses; and what comes in, checked and applied once."""
 import json
 import logging
 import random
-import time
 import uuid
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from minyi_common.contracts import (DecisionMessage, LinkInput, LinkSchema, Link
 from minyi_common.db import utcnow
 from minyi_common.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
+from . import delivery
 from .adapters import addresses, sealing
 from .adapters.links import LinkRepository
 
@@ -182,18 +182,13 @@ def dispatch_once(db, send, base_delay: float) -> bool:
                   "next_attempt_at": utcnow() + timedelta(seconds=backoff(attempts,
                                                                           base_delay))}
     values["attempts"] = attempts
-    pause = 0.2
-    while True:  # what was sent is recorded while the lease lasts, or it is sent again
-        try:
-            with db.unit_of_work() as uow:
-                LinkRepository(uow).change_claimed(row, values)
-                uow.commit()
-            return True
-        except Exception:
-            if utcnow() + timedelta(seconds=pause) >= row["locked_until"]:
-                raise
-            time.sleep(pause)
-            pause = min(pause * 2, 5.0)
+
+    def record():
+        with db.unit_of_work() as uow:
+            LinkRepository(uow).change_claimed(row, values)
+            uow.commit()
+    delivery.record_while_leased(record, row["locked_until"])
+    return True
 
 
 def link_sender(settings, box):

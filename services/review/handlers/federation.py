@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from minyi_common import events, officetime, words
-from minyi_common.contracts import ForwardAnswer, ForwardInput, load_contract, reusable
+from minyi_common.contracts import ForwardAnswer, reusable
 from minyi_common.db import handle_each, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 from minyi_common.events import LEVELS
@@ -22,7 +22,6 @@ BY_LINK = {"id": None, "roles": []}
 def forward_piece(db, settings, principal, piece_id, link) -> dict:
     """Send an adopted piece up to ``link`` ({id, name, level}, an upper office's)."""
     principal = domain.as_editor(principal)
-    load_contract(ForwardInput, {"link_id": link["id"]})
     if LEVELS.index(link["level"]) <= LEVELS.index(settings.level):
         raise ValidationFailed("some fields are invalid", {"link_id": [
             "The link's office is not above this one."]})
