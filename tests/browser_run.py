@@ -28,7 +28,10 @@ class BrowserRun:
         with open(self.output, "wb") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pytest", "-c", os.path.join(E2E, "pytest.ini"),
-                 "--confcutdir", E2E, "--basetemp", os.path.join(workdir, "e2e"), "-q", E2E],
+                 "--confcutdir", E2E, "--basetemp", os.path.join(workdir, "e2e"), "-q",
+                 # The failing line and its error, not the whole journey's source: a
+                 # failure's report has to fit in the part of the output CI keeps.
+                 "--tb=short", E2E],
                 cwd=E2E, stdout=output, stderr=subprocess.STDOUT,
                 env={**os.environ, "AMQP_URI": amqp_uri, "MINYI_SCREENSHOTS": self.shots})
 

@@ -12,7 +12,8 @@ def test_the_browser_tests_pass(amqp_uri, tmp_path):
     code, output = BROWSER.finish()
     print(output[-3000:])
     print(f"screenshots: {BROWSER.shots}")
-    assert code == 0, output[-10000:]
+    failures = output.find("= FAILURES =")
+    assert code == 0, output[failures:][:10000] if failures >= 0 else output[-10000:]
     assert " passed" in output and " failed" not in output
 
 

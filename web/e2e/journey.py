@@ -15,6 +15,11 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 PATIENCE_MS = 15_000
 expect.set_options(timeout=PATIENCE_MS)
 
+# How long what one service did may take to show in another's answers (an event, a
+# consumer, a recomputation) while the whole suite loads the broker and both cores.
+# Alone it takes well under a second; waiting longer costs nothing when it comes.
+SETTLE_S = 30
+
 
 class Journey:
     """One person in one browser page, with screenshots and a console watch."""
@@ -72,7 +77,7 @@ class Journey:
             wrapper.click()
             expect(box).to_have_attribute("aria-expanded", "false")
 
-    def reload_until(self, text, timeout=10):
+    def reload_until(self, text, timeout=SETTLE_S):
         deadline = time.monotonic() + timeout
         while True:
             if self.page.get_by_text(text, exact=False).first.is_visible():

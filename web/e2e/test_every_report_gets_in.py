@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gateway.tests.test_docx_import import ANALYSIS, SITUATION, SUGGESTIONS, docx
-from journey import VIEWPORTS, Journey
+from journey import SETTLE_S, VIEWPORTS, Journey
 from test_office_workbench import login
 from PIL import Image
 
@@ -91,7 +91,7 @@ def test_the_office_enters_a_word_report_for_a_member_who_sees_it_as_theirs(
     assert kept.size == (20, 40) and not kept.getexif()  # upright, and no GPS left
     own.shot("03-member-sees-it")
     assert eventually(lambda: any(n["kind"] == "entered" for n in member.api.get(
-        "/notifications").json()["items"]), timeout=10)
+        "/notifications").json()["items"]), timeout=SETTLE_S)
     assert own.errors == []
 
     # The co-author, named without being asked, leaves.

@@ -15,7 +15,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from journey import VIEWPORTS, Journey
+from journey import SETTLE_S, VIEWPORTS, Journey
 from tests.people import make_people
 from tests.system import eventually
 
@@ -119,7 +119,7 @@ def test_a_member_does_the_whole_job_in_the_browser(system, browser, viewport, t
     # The editor returns it with a comment.
     comment = "请补充本县老旧小区的数量和已加装电梯的比例。"
     assert eventually(lambda: editor.api.post(f"/review/{report_id}/return", {
-        "comment": comment}).status_code == 200, timeout=10)
+        "comment": comment}).status_code == 200, timeout=SETTLE_S)
 
     # The member sees 退回修改 and the comment on the desk, edits and resubmits.
     me.nav("工作台")
@@ -137,7 +137,7 @@ def test_a_member_does_the_whole_job_in_the_browser(system, browser, viewport, t
 
     # The office adopts it and records the county head's instruction.
     assert eventually(lambda: editor.api.post(f"/review/{report_id}/adopt", {
-        "title": title + "（编辑稿）"}).status_code == 200, timeout=10)
+        "title": title + "（编辑稿）"}).status_code == 200, timeout=SETTLE_S)
     today = time.strftime("%Y-%m-%d")
     outcome = editor.api.post(f"/review/{report_id}/outcomes", {
         "kind": "instructed", "level": "county", "date": today, "leader": "县长",
