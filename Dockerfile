@@ -13,8 +13,15 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MINYI_DATA_DIR=/data
 WORKDIR /app
 
-# CJK glyphs for the chart in the quarterly 通报 (scoring draws it with matplotlib).
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+# CJK glyphs for the chart in the quarterly 通报 (scoring draws it with matplotlib), and
+# the PostgreSQL client of compose's server major (16) for `tools/backup.py`: pg_dump
+# refuses a newer server than itself, and Debian bookworm ships 15. postgresql-common
+# carries the PostgreSQL project's own apt repository setup and its signing key.
+ARG POSTGRES_MAJOR=16
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-${POSTGRES_MAJOR} \
     && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt constraints.txt ./

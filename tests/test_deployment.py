@@ -76,6 +76,16 @@ def test_the_image_runs_every_service():
     assert set(config.SERVICES) == set(SERVICES)
 
 
+def test_the_image_can_back_up_compose_s_database(compose):
+    """pg_dump refuses a server newer than itself: the image's client is the server's."""
+    with open(os.path.join(ROOT, "Dockerfile")) as dockerfile:
+        text = dockerfile.read()
+    server_major = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
+    assert f"ARG POSTGRES_MAJOR={server_major}\n" in text
+    assert "postgresql-client-${POSTGRES_MAJOR}" in text
+    assert "COPY tools/backup.py ./tools/backup.py" in text
+
+
 @pytest.mark.parametrize("missing", sorted(CREDENTIALS))
 def test_every_compose_credential_comes_from_the_environment(missing):
     answer = subprocess.run(["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"),
