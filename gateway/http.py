@@ -12,8 +12,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from minyi_common import errors, i18n
+from minyi_common.nameko import DatabaseProvider
 from minyi_common.metrics import HTTP_REQUESTS, HTTP_SECONDS
 from minyi_common.outages import what_is_away
+
+from . import audit
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,7 @@ def read_json(request: Request):
         raise MalformedJson("the body may not contain NUL characters")
     if found:
         raise MalformedJson("the body may not contain lone surrogates (\\ud800-\\udfff)")
+    request.environ[audit.BODY] = data  # what an audited call asked for
     return data
 
 
@@ -225,12 +229,16 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, prefix=PREFIX, summary="", body=None, answer=None,
                  page_of=None, query=(), status=200, public=False, roles=None, binary=None,
-                 idempotent=False, max_body=MAX_BODY, upload=None, too_large=None, **kwargs):
+                 idempotent=False, max_body=MAX_BODY, upload=None, too_large=None, audit=None,
+                 **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.DomainError,))
         super().__init__(method, prefix + url, **kwargs)
         self.max_body = max_body  # refused from the headers, before the body is read
         # What such a refusal says, when the route has its own words for it.
         self.too_large = too_large
+        # The audit log's name for what this route does (gateway/audit.py), if it is kept.
+        self.audit = audit
+        self._database = None
         # What /openapi.json says of this route (gateway/openapi.py).
         self.doc = {"summary": summary, "body": body, "answer": answer, "page_of": page_of,
                     "query": query, "status": status, "public": public, "roles": roles,
@@ -238,7 +246,25 @@ class ApiRoute(HttpRequestHandler):
 
     def handle_request(self, request):
         request.environ[ROUTE_ROLES] = self.doc["roles"]
-        return super().handle_request(request)
+        if not self.audit:
+            return super().handle_request(request)
+        try:
+            response = super().handle_request(request)
+        except Exception as exc:
+            self._audit(request, _status_of(exc), None)
+            raise
+        self._audit(request, response.status_code, response.mimetype)
+        return response
+
+    def _audit(self, request, status: int, content_type: str | None) -> None:
+        if not audit.should_record(request, status, content_type):
+            return
+        if self._database is None:  # the service's own, opened by its DatabaseProvider
+            self._database = next(d.database for d in self.container.dependencies
+                                  if isinstance(d, DatabaseProvider))
+        proxies = self.container.config["MINYI"].trusted_proxies
+        audit.record(self._database, request, self.audit, status,
+                     client_address(request, proxies), request.environ.get("minyi.request_id"))
 
     def response_from_result(self, result):
         if isinstance(result, Response):
@@ -248,6 +274,14 @@ class ApiRoute(HttpRequestHandler):
     def response_from_exception(self, exc):
         # ProblemWsgiApp turns it into problem+json, with the request id in hand.
         raise exc
+
+
+def _status_of(exc: Exception) -> int:
+    if isinstance(exc, errors.DomainError):
+        return exc.status
+    if isinstance(exc, HTTPException):
+        return exc.code or 500
+    return 503 if what_is_away(exc) else 500
 
 
 api = ApiRoute.decorator

@@ -26,7 +26,7 @@ from minyi_common.nameko import (DatabaseProvider, RequestContext, Settings, Tim
 from minyi_common.contracts import (MAY, ReportInputSchema, load_contract, load_page,
                                     require_role)
 
-from . import directory, docs, metrics, openapi, webapp
+from . import audit, directory, docs, metrics, openapi, webapp
 from .directory import auth, backlog, roster
 from . import attachments
 from .adapters import backlog_xlsx, blobs, docx_import, roster_xlsx, uploads
@@ -143,6 +143,7 @@ class GatewayService:
             if request.method not in SAFE_METHODS:
                 self._require_csrf_header(request)
             principal = directory.principal_for_session(self.db, session)
+        audit.note_actor(request, principal["id"], principal.get("username"))
         if principal["must_change_password"] and not password_pending_ok:
             raise Forbidden("choose a new password before going on")
         # The roles the route declares (from MAY): checked here once for every route, and
@@ -239,7 +240,7 @@ class GatewayService:
     @api("POST", "/auth/login", public=True, body=c.LoginInput, answer=c.LoginAnswer,
          summary="Log in; 5 failures a minute for one username from one address (20 from "
                  "one address, 300 in all) answer 429. With session: true, "
-                 "an HttpOnly cookie instead of a token (browsers)")
+                 "an HttpOnly cookie instead of a token (browsers)", audit="auth.login")
     def login(self, request):
         payload = read_json(request)
         address = client_address(request, self.settings.trusted_proxies)
@@ -247,12 +248,15 @@ class GatewayService:
             if isinstance(payload, dict) and payload.get("session") is True:
                 token, answer = directory.open_session(self.db, payload,
                                                        self.settings.token_lifetime, address)
+                audit.note_actor(request, answer["user"]["id"], answer["user"]["username"])
                 response = json_response(answer)
                 response.set_cookie(SESSION_COOKIE, token, max_age=self.settings.token_lifetime,
                                     **self._cookie_attributes())
                 return response
-            return directory.login(self.db, self.secret, payload, self.settings.token_lifetime,
-                                   address)
+            answer = directory.login(self.db, self.secret, payload,
+                                     self.settings.token_lifetime, address)
+            audit.note_actor(request, answer["user"]["id"], answer["user"]["username"])
+            return answer
         except directory.TooManyAttempts as exc:
             raise RateLimited("too many failed logins; wait and retry",
                               exc.retry_after) from None
@@ -303,7 +307,7 @@ class GatewayService:
         return c.reusable(c.MeAnswer).dump(self._principal(request, password_pending_ok=True))
 
     @api("POST", "/me/password", body=c.PasswordChange, answer=c.PasswordChanged,
-         summary="Change my own password (the current one first)")
+         summary="Change my own password (the current one first)", audit="me.password")
     def change_password(self, request):
         principal = self._principal(request, password_pending_ok=True)
         bearer = bool(request.headers.get("Authorization"))
@@ -328,7 +332,8 @@ class GatewayService:
          roles=MAY["manage_directory"],
          max_body=ROSTER_MAX_BYTES,
          query=(("dry_run", "boolean", "true: check and tell, store nothing"),),
-         summary="Import a roster: every row or none; the same file again changes nothing")
+         summary="Import a roster: every row or none; the same file again changes nothing",
+         audit="roster.import")
     def import_roster(self, request):
         admin = self._principal(request)
         lang = i18n.language(request.headers.get("Accept-Language"))
@@ -357,14 +362,14 @@ class GatewayService:
     @api("POST", "/users/<user_id>/password-reset", answer=c.PasswordReset,
          roles=MAY["manage_directory"],
          summary="Reset another person's password: a one-time password, shown once "
-                 "(one's own: 409, change it with POST /me/password)")
+                 "(one's own: 409, change it with POST /me/password)", audit="user.password_reset")
     def reset_password(self, request, user_id):
         admin = self._principal(request)
         return {"one_time_password": directory.reset_password(self.db, admin["id"], user_id)}
 
     @api("POST", "/units", body=c.UnitInput, answer=c.UnitOutput, status=201,
          roles=MAY["manage_directory"],
-         summary="Add a unit")
+         summary="Add a unit", audit="unit.create")
     def create_unit(self, request):
         admin = self._principal(request)
         return json_response(directory.create_unit(self.db, admin["id"], read_json(request)),
@@ -372,7 +377,7 @@ class GatewayService:
 
     @api("PATCH", "/units/<unit_id>", body=c.UnitInput, answer=c.UnitOutput,
          roles=MAY["manage_directory"],
-         summary="Rename a unit or change its kind")
+         summary="Rename a unit or change its kind", audit="unit.update")
     def update_unit(self, request, unit_id):
         admin = self._principal(request)
         return directory.update_unit(self.db, admin["id"], unit_id, read_json(request))
@@ -384,7 +389,7 @@ class GatewayService:
 
     @api("POST", "/users", body=c.UserInput, answer=c.UserOutput, status=201,
          roles=MAY["manage_directory"],
-         summary="Add an account")
+         summary="Add an account", audit="user.create")
     def create_user(self, request):
         admin = self._principal(request)
         return json_response(directory.create_user(self.db, admin["id"], read_json(request)),
@@ -398,10 +403,25 @@ class GatewayService:
 
     @api("PATCH", "/users/<user_id>", body=c.UserInput, answer=c.UserOutput,
          roles=MAY["manage_directory"],
-         summary="Change an account (any fields; active=false disables it)")
+         summary="Change an account (any fields; active=false disables it)", audit="user.update")
     def update_user(self, request, user_id):
         admin = self._principal(request)
         return directory.update_user(self.db, admin["id"], user_id, read_json(request))
+
+    @api("GET", "/audit", page_of=c.AuditEntry, roles=MAY["read_audit"],
+         query=PAGE + (("actor", {"type": "string", "maxLength": 64}, "a person's id or username"),
+                       ("action", {"type": "string", "maxLength": 32},
+                        "an action (user.update) or its family (user.)"),
+                       ("from", "string", "from this day (2026-12-01), the office's calendar"),
+                       ("to", "string", "to this day, included")),
+         summary="The audit log, newest first: sign-ins, accounts and roles, passwords, "
+                 "rules, quotas, adjustments, imports, webhooks, links, downloads")
+    def audit_log(self, request):
+        self._principal(request)
+        args = request.args
+        return audit.entries(self.db, (args.get("actor") or "").strip()[:64] or None,
+                             (args.get("action") or "").strip() or None, args.get("from"),
+                             args.get("to"), **load_page(args))
 
     # --- reports (intake) -------------------------------------------------------------------
     @api("POST", "/reports", body=ReportInputSchema, answer=c.ReportSchema, status=201,
@@ -480,7 +500,7 @@ class GatewayService:
          roles=MAY["import_reports"], max_body=BACKLOG_MAX_BYTES,
          query=(("dry_run", "boolean", "true: check and tell, store nothing"),),
          summary="Import past reports with their decisions and outcomes: every row or "
-                 "none; the same file again changes nothing; no notices")
+                 "none; the same file again changes nothing; no notices", audit="backlog.import")
     def import_backlog(self, request):
         principal = self._principal(request)
         lang = i18n.language(request.headers.get("Accept-Language"))
@@ -653,7 +673,7 @@ class GatewayService:
     @api("POST", "/federation/links", body=c.LinkInput, answer=c.LinkSchema, status=201,
          roles=MAY["manage_federation"],
          summary="Link an upper or a lower office's install; a lower office gets a unit "
-                 "(lower_office) its reports count for")
+                 "(lower_office) its reports count for", audit="link.create")
     def create_link(self, request):
         admin = self._principal(request)
         body = read_json(request)
@@ -678,7 +698,8 @@ class GatewayService:
 
     @api("POST", "/federation/links/<link_id>/retry", answer=c.LinkSchema,
          roles=MAY["manage_federation"],
-         summary="Send a link's parked messages again, once the other side is put right")
+         summary="Send a link's parked messages again, once the other side is put right",
+         audit="link.retry")
     def retry_parked(self, request, link_id):
         return self.notify.retry_parked(self._principal(request), link_id)
 
@@ -811,7 +832,7 @@ class GatewayService:
         return self.review.set_issue_pieces(editor, issue_id, read_json(request))
 
     @api("GET", "/review/issues/<issue_id>/docx", binary=DOCX, roles=MAY["review"],
-         summary="An issue as a Word document")
+         summary="An issue as a Word document", audit="document.download")
     def issue_docx(self, request, issue_id):
         document = self.review.issue_docx(self._principal(request), issue_id)
         return attachment(document, DOCX, "issue.docx")
@@ -819,7 +840,7 @@ class GatewayService:
     @api("GET", "/review/pieces/<piece_id>/docx", binary=DOCX, roles=MAY["review"],
          query=(("signed_by", "string", "签发人"), ("report_to", "string", "报送对象（报：）"),
                 ("published_on", "string", "日期 2026-11-27（默认今天）")),
-         summary="One adopted piece as a 专报 (Word)")
+         summary="One adopted piece as a 专报 (Word)", audit="document.download")
     def piece_docx(self, request, piece_id):
         document = self.review.piece_docx(self._principal(request), piece_id,
                                           request.args.to_dict())
@@ -854,7 +875,8 @@ class GatewayService:
         return paged(self.scoring.rule_sets(), request.args)
 
     @api("POST", "/scores/rules", body=c.RuleSetInput, answer=c.RuleSetOutput, status=201,
-         roles=MAY["manage_scoring"], summary="Add a rule set version (old ones are never edited)")
+         roles=MAY["manage_scoring"], summary="Add a rule set version (old ones are never edited)",
+         audit="rules.add")
     def add_rule_set(self, request):
         admin = self._principal(request)
         return json_response(self.scoring.add_rule_set(admin, read_json(request)), status=201)
@@ -875,7 +897,7 @@ class GatewayService:
 
     @api("POST", "/scores/quotas", body=c.QuotaInput, answer=c.QuotaInput,
          roles=MAY["manage_scoring"],
-         summary="Set a role's yearly quota")
+         summary="Set a role's yearly quota", audit="quota.set")
     def set_quota(self, request):
         return self.scoring.set_quota(self._principal(request), read_json(request))
 
@@ -894,7 +916,7 @@ class GatewayService:
     @api("GET", "/scores/bulletins/<period>", answer=c.Bulletin,
          query=(("format", {"type": "string", "enum": ["json", "csv", "xlsx", "docx"]},
                  "json (the default), csv, xlsx or docx"),),
-         summary="The bulletin (通报) of a period")
+         summary="The bulletin (通报) of a period", audit="document.download")
     def bulletin(self, request, period):
         principal = self._principal(request)
         wanted = request.args.get("format", "json")
@@ -951,7 +973,8 @@ class GatewayService:
         return self.notify.retry_delivery(self._principal(request), delivery_id)
 
     @api("POST", "/webhooks", body=c.WebhookInput, answer=c.WebhookSchema, status=201,
-         roles=MAY["manage_notifications"], summary="Subscribe an outside system to event types")
+         roles=MAY["manage_notifications"], summary="Subscribe an outside system to event types",
+         audit="webhook.create")
     def create_webhook(self, request):
         admin = self._principal(request)
         return json_response(self.notify.create_webhook(admin, read_json(request)), status=201)
@@ -964,7 +987,7 @@ class GatewayService:
                      request.args)
 
     @api("DELETE", "/webhooks/<webhook_id>", answer=c.Deleted, roles=MAY["manage_notifications"],
-         summary="Remove a webhook subscription")
+         summary="Remove a webhook subscription", audit="webhook.delete")
     def delete_webhook(self, request, webhook_id):
         return self.notify.delete_webhook(self._principal(request), webhook_id)
 

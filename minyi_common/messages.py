@@ -275,4 +275,6 @@ FIELD_MESSAGES = (
     N_("An outcome message carries its outcome, and only it."),
     N_("An adoption carries its mode (single or merged)."),
     N_("Not a JSON object."),
+    N_("The end date is before the start date."),
+    N_("Unknown action."),
 )

@@ -77,6 +77,15 @@ EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新
                "quota_reminder_due": "报送提醒", "bulletin_published": "通报发布",
                "handoff_created": "转办", "handoff_replied": "办复",
                "handoff_rated": "办复评价", "handoff_reminder_due": "转办催办"}
+# What the audit log records (gateway/audit.py ACTIONS), as its page names it.
+AUDIT_ACTIONS = {"auth.login": "登录", "me.password": "修改本人密码", "user.create": "新增账号",
+                 "user.update": "修改账号或角色", "user.password_reset": "重置密码",
+                 "unit.create": "新增单位", "unit.update": "修改单位",
+                 "roster.import": "导入名册", "backlog.import": "导入往期信息",
+                 "rules.add": "新增积分规则版本", "quota.set": "设置报送任务",
+                 "score.adjust": "积分调整", "webhook.create": "新增推送地址",
+                 "webhook.delete": "删除推送地址", "link.create": "新增联网",
+                 "link.retry": "重发联网消息", "document.download": "下载文件"}
 # What the upper office did with a piece, as the lower office's timeline says it.
 UPPER_DECISIONS = {"adopted": "采用", "retained": "留存", "rejected": "不予采用"}
 

@@ -71,3 +71,19 @@ settings = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# The audit log (gateway/audit.py): inserts only; the migration's triggers refuse the rest.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor_id", String(36), nullable=True, index=True),
+    # The username: the account's, or the one a failed sign-in tried.
+    Column("actor_name", String(64), nullable=True, index=True),
+    Column("address", String(45), nullable=True),
+    Column("action", String(32), nullable=False, index=True),
+    Column("target", String(200), nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("request_id", String(100), nullable=True),
+    Column("detail", JSON, nullable=False),
+)

@@ -33,10 +33,10 @@ from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences,
 from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
                         UnitOutput, UserInput, UserOutput)
-from .gateway import (Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
+from .gateway import (AuditEntry, Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
                       Readiness, SessionAnswer)
 
-__all__ = ["AdoptInput", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
+__all__ = ["AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
            "Credit", "DecisionMessage", "ForwardAnswer", "ForwardInput", "InboundAnswer",
            "LinkInput", "LinkSchema", "Links", "MAX_MESSAGE_BYTES", "PieceMessage",

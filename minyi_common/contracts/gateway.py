@@ -51,3 +51,21 @@ class Readiness(Schema):
 
 class Deleted(Schema):
     deleted = fields.String(required=True)
+
+
+class AuditEntry(Schema):
+    id = fields.Integer(required=True)
+    at = fields.String(required=True, metadata={"description": "when, ISO 8601 in UTC"})
+    actor_id = fields.String(allow_none=True, required=True,
+                             metadata={"description": "null for a failed sign-in"})
+    actor_name = fields.String(allow_none=True, required=True, metadata={
+        "description": "the username: the account's, or the one a failed sign-in tried"})
+    address = fields.String(allow_none=True, required=True,
+                            metadata={"description": "where the call came from"})
+    action = fields.String(required=True, metadata={"description": "what, e.g. user.update"})
+    target = fields.String(allow_none=True, required=True,
+                           metadata={"description": "what it was done to (user_id=...)"})
+    status = fields.Integer(required=True, metadata={"description": "how it was answered"})
+    request_id = fields.String(allow_none=True, required=True)
+    detail = fields.Dict(required=True, metadata={
+        "description": "what was asked (query, body), secrets left out"})

@@ -55,6 +55,7 @@ MAY = {
     "publish_bulletins": ("editor", "admin"),
     "import_reports": ("editor", "admin"),  # past reports with decisions (往期信息)
     "manage_directory": ("admin",),  # accounts, units, the roster
+    "read_audit": ("admin",),  # the audit log (审计日志)
     "manage_scoring": ("admin",),  # rule sets, quotas, reminders, the check
     "manage_notifications": ("admin",),  # webhooks, deliveries
     "manage_federation": ("admin",),  # links to upper and lower offices' installs

@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first: sign-ins, accounts and roles, passwords, rules, quotas, adjustments, imports, webhooks, links, downloads
+         * @description Roles: admin
+         */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -1535,6 +1555,34 @@ export interface components {
         Attachments: {
             items: components["schemas"]["Attachment"][];
         };
+        AuditEntry: {
+            /** @description what, e.g. user.update */
+            action: string;
+            /** @description null for a failed sign-in */
+            actor_id: string | null;
+            /** @description the username: the account's, or the one a failed sign-in tried */
+            actor_name: string | null;
+            /** @description where the call came from */
+            address: string | null;
+            /** @description when, ISO 8601 in UTC */
+            at: string;
+            /** @description what was asked (query, body), secrets left out */
+            detail: {
+                [key: string]: unknown;
+            };
+            id: number;
+            request_id: string | null;
+            /** @description how it was answered */
+            status: number;
+            /** @description what it was done to (user_id=...) */
+            target: string | null;
+        };
+        AuditEntryPage: {
+            items: components["schemas"]["AuditEntry"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
         AwardedUnit: {
             adopted: number;
             award: string;
@@ -2545,6 +2593,87 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_log: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description 1 to 200 */
+                page_size?: number;
+                /** @description a person's id or username */
+                actor?: string;
+                /** @description an action (user.update) or its family (user.) */
+                action?: string;
+                /** @description from this day (2026-12-01), the office's calendar */
+                from?: string;
+                /** @description to this day, included */
+                to?: string;
+            };
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPage"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid fields (errors names each) */

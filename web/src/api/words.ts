@@ -163,6 +163,26 @@ export const LINK_DIRECTIONS: Readonly<Record<string, string>> = {
   "lower": "下级政协"
 }
 
+export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
+  "auth.login": "登录",
+  "me.password": "修改本人密码",
+  "user.create": "新增账号",
+  "user.update": "修改账号或角色",
+  "user.password_reset": "重置密码",
+  "unit.create": "新增单位",
+  "unit.update": "修改单位",
+  "roster.import": "导入名册",
+  "backlog.import": "导入往期信息",
+  "rules.add": "新增积分规则版本",
+  "quota.set": "设置报送任务",
+  "score.adjust": "积分调整",
+  "webhook.create": "新增推送地址",
+  "webhook.delete": "删除推送地址",
+  "link.create": "新增联网",
+  "link.retry": "重发联网消息",
+  "document.download": "下载文件"
+}
+
 /** Who may do what: the same table the gateway's routes and the services read. */
 export const MAY = {
   "write_reports": [
@@ -203,6 +223,9 @@ export const MAY = {
     "admin"
   ],
   "manage_directory": [
+    "admin"
+  ],
+  "read_audit": [
     "admin"
   ],
   "manage_scoring": [
