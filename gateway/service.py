@@ -908,6 +908,38 @@ class GatewayService:
         body = read_json(request) if request.content_length else {}
         return {"sent": self.scoring.run_quota_reminders(admin, body)}
 
+    @api("POST", "/scores/adjustments", body=c.AdjustmentInput, answer=c.AdjustmentSchema,
+         status=201, roles=MAY["manage_scoring"], audit="score.adjust",
+         summary="Add or take points by hand with a reason (积分调整): its own score line, "
+                 "counted in standings, bulletins and the check; the person is told")
+    def add_adjustment(self, request):
+        admin = self._principal(request)
+        return json_response(self.scoring.add_adjustment(admin, read_json(request)),
+                             status=201)
+
+    @api("POST", "/scores/appeals", body=c.AppealInput, answer=c.AppealSchema, status=201,
+         summary="Appeal one of my score lines by its key (申诉); one open appeal per line")
+    def file_appeal(self, request):
+        person = self._principal(request)
+        return json_response(self.scoring.file_appeal(person, read_json(request)), status=201)
+
+    @api("GET", "/scores/appeals", page_of=c.AppealSchema,
+         query=PAGE + (("status", {"type": "string", "enum": ["open", "accepted", "rejected"]},
+                        "open, accepted or rejected"),),
+         summary="Appeals, newest first: editors every one, anyone else their own")
+    def list_appeals(self, request):
+        principal = self._principal(request)
+        return self.scoring.list_appeals(principal, request.args.get("status"),
+                                         **load_page(request.args))
+
+    @api("POST", "/scores/appeals/<appeal_id>/resolve", body=c.AppealResolution,
+         answer=c.AppealSchema, roles=MAY["review"],
+         summary="Resolve an appeal with a comment; the person is told. Accepting changes no "
+                 "points by itself: correct the decision or outcome, or add an adjustment")
+    def resolve_appeal(self, request, appeal_id):
+        editor = self._principal(request)
+        return self.scoring.resolve_appeal(editor, appeal_id, read_json(request))
+
     @api("GET", "/scores/bulletins", answer=c.PublishedBulletins,
          summary="Published bulletins, newest first")
     def list_bulletins(self, request):

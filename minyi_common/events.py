@@ -154,6 +154,12 @@ PAYLOADS = {
                            "owed": fields.Integer(required=True)},
     "bulletin_published": {"period": fields.String(required=True),
                            "url": fields.String(required=True)},
+    # 申诉: an editor resolved a person's appeal of one of their score lines.
+    "appeal_resolved": {"person_id": fields.String(required=True),
+                        "appeal_id": fields.String(required=True),
+                        "accepted": fields.Boolean(required=True),
+                        "comment": fields.String(required=True),
+                        "line": fields.Dict(required=True)},
     # 转办: a report handed to a town office or department, its reply (办复), the
     # author's rating, and the reminders before the due date and once it is overdue.
     "handoff_created": _handoff_fields(),

@@ -145,6 +145,9 @@ DETAILS = (
     ("handoff_closed", N_("the author has rated this reply; it can no longer change")),
     ("handoff_edited_concurrently", N_("someone changed this hand-off just now; reload and retry")),
     ("too_many_files", N_("too many files")),
+    ("appeal_open", N_("this line has an open appeal already")),
+    ("appeal_resolved", N_("this appeal has been resolved already")),
+    ("appeal_not_found", N_("no appeal {id}")),
 )
 
 # Field messages (``errors``): marshmallow's own and ours.
@@ -277,4 +280,8 @@ FIELD_MESSAGES = (
     N_("Not a JSON object."),
     N_("The end date is before the start date."),
     N_("Unknown action."),
+    N_("Give a reason."),
+    N_("Not zero."),
+    N_("No such appeal."),
+    N_("Not one of your score lines."),
 )

@@ -22,7 +22,8 @@ from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiec
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
                      QueueDays, RejectInput, RetainInput, ReturnInput, SimilarReport,
                      SpecialReportOptions, issue_label)
-from .scoring import (AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
+from .scoring import (AdjustmentInput, AdjustmentSchema, AppealInput, AppealResolution,
+                      AppealSchema, AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
                       LineSchema, NotableReport, OfficeFigures, PublishedBulletin,
                       PublishedBulletins, QUOTA_ROLES, Quota, QuotaInput, QuotaRow,
                       RemindersAnswer, RemindersInput, Rule, RuleInput, RuleSetInput,
@@ -36,7 +37,8 @@ from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordCh
 from .gateway import (AuditEntry, Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
                       Readiness, SessionAnswer)
 
-__all__ = ["AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
+__all__ = ["AdjustmentInput", "AdjustmentSchema", "AppealInput", "AppealResolution",
+           "AppealSchema", "AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
            "Credit", "DecisionMessage", "ForwardAnswer", "ForwardInput", "InboundAnswer",
            "LinkInput", "LinkSchema", "Links", "MAX_MESSAGE_BYTES", "PieceMessage",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .. import words
-from .content import LEVELS, MODES
+from .content import LEVELS, MODES, one_line as one_line_text, plain_text as plain_text_value
 
 
 SCORING_EVENTS = tuple(words.SCORE_EVENTS)
@@ -57,14 +57,21 @@ class RuleSetOutput(Schema):
 
 
 class LineSchema(Schema):
-    report_id = fields.String(required=True)
+    key = fields.String(required=True, metadata={
+        "description": "stable across recomputations: appeal a line by it"})
+    report_id = fields.String(required=True, metadata={
+        "description": "the report, or the adjustment's id for an adjustment line"})
     role = fields.String(required=True)
     event = fields.String(required=True)
     level = fields.String(required=True)
     mode = fields.String(required=True, allow_none=True)
     points = fields.Float(required=True)
-    rule_version = fields.Integer(required=True)
+    rule_version = fields.Integer(required=True, metadata={
+        "description": "the rule set version the points come from; 0 for an adjustment"})
     date = fields.Date(required=True, attribute="event_date")
+    reason = fields.String(allow_none=True, metadata={"description": "an adjustment's reason"})
+    appeal = fields.Dict(allow_none=True, metadata={
+        "description": "the person's latest appeal of this line: {id, status, comment}"})
 
 
 class ScoreCheck(Schema):
@@ -72,6 +79,8 @@ class ScoreCheck(Schema):
     drifted_reports = fields.List(fields.String(), required=True)
     drifted_totals = fields.List(fields.String(), required=True, metadata={
         "description": "subject kind:id:quarter whose totals differ from their lines"})
+    drifted_adjustments = fields.List(fields.String(), required=True, metadata={
+        "description": "adjustments whose score line is missing or differs"})
     ok = fields.Boolean(required=True)
 
 
@@ -222,3 +231,68 @@ class RemindersInput(Schema):
 
 class RemindersAnswer(Schema):
     sent = fields.Integer()
+
+
+def _said(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Give a reason.")
+
+
+class AdjustmentInput(Schema):
+    """积分调整: points added (or, negative, taken) by hand, with the reason."""
+    class Meta:
+        unknown = RAISE
+    subject_kind = fields.String(required=True, validate=validate.OneOf(("person", "unit")))
+    subject_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    points = fields.Decimal(required=True, places=2,
+                            validate=[validate.Range(min=-1000, max=1000),
+                                      validate.NoneOf((Decimal(0),),
+                                                      error="Not zero.")])
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                    one_line_text, _said])
+    on = fields.Date(required=True, metadata={"description": "the day it counts on"})
+    appeal_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "the appeal it settles, if any"})
+
+
+class AdjustmentSchema(Schema):
+    id = fields.String(required=True)
+    subject_kind = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    points = fields.Float(required=True)
+    reason = fields.String(required=True)
+    on = fields.Date(required=True)
+    appeal_id = fields.String(allow_none=True)
+    created_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class AppealInput(Schema):
+    class Meta:
+        unknown = RAISE
+    line_key = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500),
+                                                    plain_text_value, _said])
+
+
+class AppealResolution(Schema):
+    class Meta:
+        unknown = RAISE
+    accepted = fields.Boolean(required=True)
+    comment = fields.String(required=True, validate=[validate.Length(min=1, max=500),
+                                                     plain_text_value, _said])
+
+
+class AppealSchema(Schema):
+    id = fields.String(required=True)
+    line_key = fields.String(required=True)
+    person_id = fields.String(required=True)
+    person_name = fields.String(allow_none=True)
+    line = fields.Dict(required=True, metadata={"description": "the line when appealed"})
+    reason = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("open", "accepted", "rejected")))
+    comment = fields.String(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)

@@ -30,7 +30,7 @@ def recipients(event: dict, audience: str, active_people) -> list:
         return [event["report"]["author_id"]]
     if audience == "co_authors":
         return list(dict.fromkeys(event["report"]["co_author_ids"]))
-    if kind in ("points_changed", "quota_reminder_due"):
+    if kind in ("points_changed", "quota_reminder_due", "appeal_resolved"):
         return [event["person_id"]]
     if kind == "bulletin_published":
         return having(lambda roles, _units: "unit_admin" in roles)

@@ -1,7 +1,7 @@
 """What each notification says (docs/notifications.md), in Chinese. Pure functions of the event."""
 
 from minyi_common.words import (MODES, ORGANS, RATINGS, REJECT_REASONS, RESOLUTIONS,
-                                date_words, period_words)
+                                SCORE_EVENTS, date_words, period_words)
 
 # Hand-off events whose reader acts on the units' hand-off page, not the report's.
 FOR_THE_UNIT = ("handoff_created", "handoff_rated", "handoff_reminder_due")
@@ -13,7 +13,7 @@ def link(web_url: str, event: dict) -> str | None:
         return f"{web_url}/handoffs"
     if event.get("report_id"):
         return f"{web_url}/reports/{event['report_id']}"
-    if event["event_type"] == "points_changed":
+    if event["event_type"] in ("points_changed", "appeal_resolved"):
         return f"{web_url}/scores"
     if event["event_type"] == "quota_reminder_due":
         return f"{web_url}/reports/new"
@@ -36,6 +36,14 @@ def render(event: dict) -> tuple:
         return ("points", f"您{period}的积分变为{_num(event['points'])}分",
                 f"您{period}的社情民意信息积分由{_num(event['previous_points'])}分"
                 f"{'增加' if change > 0 else '减少'}为{_num(event['points'])}分。")
+    if kind == "appeal_resolved":
+        line = event["line"]
+        what = SCORE_EVENTS.get(line.get("event"), "积分调整")
+        verdict = "申诉成立，将据此更正" if event["accepted"] else "申诉未被采纳"
+        return ("appeal", f"您的积分申诉已处理：{verdict}",
+                f"您对{date_words(line.get('date', ''))}“{what}”一条积分"
+                f"（{_num(line.get('points', 0))}分）的申诉已处理，{verdict}。"
+                f"处理意见：{event['comment'].rstrip('。.！!；;')}。")
     if kind == "quota_reminder_due":
         return ("quota", f"{period_words(event['quarter'])}社情民意信息报送提醒",
                 f"按年度{event['quota']}篇的报送任务，截至本季度末您还需报送{event['owed']}篇"

@@ -1,5 +1,6 @@
 """Scoring (docs/scoring.md), pure: a report's score lines are a function of its record and the
 rule set in force on each scoring event's date. Nothing here touches a database."""
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -244,3 +245,21 @@ def rank_by_histogram(rows: list, histogram) -> tuple:
         rank_of[value] = above + 1
         above += count
     return [{**row, "rank": rank_of[row["points"]]} for row in rows], above
+
+
+def line_key(report_id: str, subject_kind: str, subject_id: str, role: str, event: str,
+             level: str) -> str:
+    """A line's name that survives recomputation: what the line is for and whose it is,
+    never its points, date or rule version, which a new rule set or a corrected date may
+    change. A report earns each event once per level, so no two lines share a key."""
+    raw = "|".join((report_id, subject_kind, subject_id, role, event, level))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+ADJUSTMENT = "adjustment"  # the event of a line added by hand; its rule version is 0
+
+
+def adjustment_line(adjustment_id: str, subject_kind: str, subject_id: str, points: Decimal,
+                    on: date, level: str) -> ScoreLine:
+    return ScoreLine(adjustment_id, subject_kind, subject_id, ADJUSTMENT, ADJUSTMENT, level,
+                     None, Decimal(str(points)), 0, on)

@@ -11,7 +11,7 @@ from minyi_common.nameko import (Background, DatabaseProvider, RequestContext, S
 from minyi_common.contracts import RemindersInput, load_contract, load_principal, require
 
 from . import handlers
-from .handlers import bulletins, quotas, rules, standings
+from .handlers import adjustments, bulletins, quotas, rules, standings
 from .adapters.orm import metadata
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,22 @@ class ScoringService:
         """Admins: the stored lines and totals against a recomputation (docs/architecture.md)."""
         require(load_principal(principal), "manage_scoring")
         return handlers.check(self.db, self.settings.level)
+
+    @rpc
+    def add_adjustment(self, principal, payload):
+        return adjustments.add_adjustment(self.db, principal, payload, self.settings.level)
+
+    @rpc
+    def file_appeal(self, principal, payload):
+        return adjustments.file_appeal(self.db, principal, payload)
+
+    @rpc
+    def resolve_appeal(self, principal, appeal_id, payload):
+        return adjustments.resolve_appeal(self.db, principal, appeal_id, payload)
+
+    @rpc
+    def list_appeals(self, principal, status, page, page_size):
+        return adjustments.list_appeals(self.db, principal, status, page, page_size)
 
     @rpc
     def quota(self, principal, year=None):

@@ -1,6 +1,6 @@
 """Scoring's tables: rule set versions, report records, score lines, directory copy."""
 from sqlalchemy import (JSON, Boolean, Column, Date, Index, Integer, MetaData, Numeric,
-                        String, Table, true)
+                        String, Table, text, true)
 
 from minyi_common.db import UTCDateTime, plumbing_tables
 
@@ -126,4 +126,41 @@ units = Table(
     Column("id", String(36), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("kind", String(32), nullable=False),
+)
+
+# Points added or taken by hand (积分调整), each with its reason. Each is also a score line
+# (report_id = the adjustment's id, event "adjustment", rule version 0), so that it counts
+# in the quarter totals, standings and bulletins as any line does; a rebuild, which
+# recomputes report lines only, leaves it be, and the check compares the two tables.
+adjustments = Table(
+    "adjustments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subject_kind", String(8), nullable=False),
+    Column("subject_id", String(36), nullable=False, index=True),
+    Column("points", Numeric(10, 2), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("on", Date, nullable=False),
+    # The appeal this adjustment settles, if any.
+    Column("appeal_id", String(36), nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# 申诉: a person questions one of their own score lines, by its key; an editor resolves it.
+appeals = Table(
+    "appeals", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("line_key", String(40), nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),
+    # The line as it stood when appealed: it may be recomputed away later.
+    Column("line", JSON, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("status", String(12), nullable=False),  # open | accepted | rejected
+    Column("comment", String(500), nullable=True),
+    Column("resolved_by", String(36), nullable=True),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    # One open appeal per line, whoever races to file a second.
+    Index("ux_appeals_open_line", "line_key", unique=True,
+          sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
 )

@@ -1,6 +1,6 @@
 """Reading and writing scoring's tables inside a unit of work: rule sets, report records,
 score lines, quarter totals and the standings read from them, quotas and reminders,
-bulletins, and the directory's copy."""
+bulletins, adjustments and appeals, and the directory's copy."""
 import io
 from datetime import date
 from decimal import Decimal
@@ -11,8 +11,8 @@ from minyi_common.words import NOT_A_REPORT_UNIT
 from minyi_common.db import CONFLICT_INSERTS, Repository, decode_json, utcnow
 
 from .. import domain
-from .orm import (bulletins, handoff_records, people, quarter_totals, quota_reminders, quotas, report_records,
-                  rule_sets, score_lines, units)
+from .orm import (adjustments, appeals, bulletins, handoff_records, people, quarter_totals,
+                  quota_reminders, quotas, report_records, rule_sets, score_lines, units)
 
 LINE_COLUMNS = ("report_id", "subject_kind", "subject_id", "role", "event", "level", "mode",
                 "points", "rule_version", "event_date")
@@ -378,3 +378,73 @@ class ScoringRepository(Repository):
     def unit_ids_of(self, person_id: str) -> list | None:
         row = self.uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
         return decode_json(row.unit_ids) if row else None
+
+    def is_active_person(self, person_id: str) -> bool:
+        return self.uow.execute(select(people.c.id).where(
+            people.c.id == person_id, people.c.active)).first() is not None
+
+    # --- adjustments and appeals ---------------------------------------------------------
+    def add_adjustment(self, row: dict) -> None:
+        self.uow.execute(insert(adjustments).values(**row))
+
+    def adjustment_reasons(self, adjustment_ids) -> dict:
+        """adjustment id -> its reason."""
+        if not adjustment_ids:
+            return {}
+        return dict(self._all(select(adjustments.c.id, adjustments.c.reason).where(
+            adjustments.c.id.in_(list(adjustment_ids)))))
+
+    def adjustments_and_their_lines(self) -> tuple:
+        """({id: adjustment row}, {id: its score line}) of every adjustment."""
+        rows = {r.id: r for r in self._all(select(adjustments))}
+        lines = {r.report_id: r for r in self._all(select(score_lines).where(
+            score_lines.c.event == domain.ADJUSTMENT))}
+        return rows, lines
+
+    def appeal_exists(self, appeal_id: str) -> bool:
+        return self.uow.execute(select(appeals.c.id).where(appeals.c.id == appeal_id)) \
+            .first() is not None
+
+    def latest_appeals(self, person_id: str) -> dict:
+        """line key -> the person's latest appeal of it {id, status, comment}."""
+        return {r.line_key: {"id": r.id, "status": r.status, "comment": r.comment}
+                for r in self._all(select(appeals.c.id, appeals.c.line_key, appeals.c.status,
+                                          appeals.c.comment)
+                                   .where(appeals.c.person_id == person_id)
+                                   .order_by(appeals.c.created_at))}
+
+    def has_open_appeal(self, line_key: str) -> bool:
+        return self.uow.execute(select(appeals.c.id).where(
+            appeals.c.line_key == line_key, appeals.c.status == "open")).first() is not None
+
+    def add_appeal(self, row: dict) -> None:
+        self.uow.execute(insert(appeals).values(**row))
+
+    def appeal_for_update(self, appeal_id: str):
+        return self.uow.execute(select(appeals).where(appeals.c.id == appeal_id)
+                                .with_for_update()).first()
+
+    def close_appeal(self, appeal_id: str, **values) -> bool:
+        """Whether this call closed it (an open appeal is closed once)."""
+        return self.uow.execute(update(appeals).where(
+            appeals.c.id == appeal_id, appeals.c.status == "open").values(**values)) \
+            .rowcount == 1
+
+    def appeals_page(self, person_id: str | None, status: str | None, page: int,
+                     page_size: int, appeal_id: str | None = None) -> tuple:
+        """(rows with the person's display name, total), newest first."""
+        where = []
+        if person_id:
+            where.append(appeals.c.person_id == person_id)
+        if status:
+            where.append(appeals.c.status == status)
+        if appeal_id:
+            where.append(appeals.c.id == appeal_id)
+        total = self.uow.execute(select(func.count()).select_from(appeals).where(*where)) \
+            .scalar_one()
+        rows = self._all(select(appeals, people.c.display_name.label("person_name"))
+                         .select_from(appeals.outerjoin(people,
+                                                        people.c.id == appeals.c.person_id))
+                         .where(*where).order_by(appeals.c.created_at.desc(), appeals.c.id)
+                         .limit(page_size).offset((page - 1) * page_size))
+        return rows, total

@@ -7,6 +7,7 @@ from minyi_common.db import lock
 from .. import domain
 from ..adapters.repository import (LINE_COLUMNS, ScoringRepository, line_values,
                                    record_from_row)
+from .adjustments import adjustments_drifted
 from .records import REBUILD_KEY
 
 
@@ -78,8 +79,11 @@ def check(db, own_level: str, batch: int = 2000) -> dict:
     zero = {f: 0 for f in domain.FIGURES}
     totals_drift = sorted(f"{k[0]}:{k[1]}:{k[2]}" for k in set(figures) | set(kept)
                           if _figures(figures.get(k, zero)) != _figures(kept.get(k, zero)))
+    # Adjustments are lines no rule computes: each must equal its adjustment row.
+    drifted_adjustments = adjustments_drifted(db)
     return {"reports_checked": checked, "drifted_reports": drifted,
-            "drifted_totals": totals_drift, "ok": not drifted and not totals_drift}
+            "drifted_totals": totals_drift, "drifted_adjustments": drifted_adjustments,
+            "ok": not drifted and not totals_drift and not drifted_adjustments}
 
 
 def _comparable(line: tuple) -> tuple:

@@ -9,6 +9,7 @@ from minyi_common.errors import NotFound, ValidationFailed
 
 from .. import domain
 from ..adapters.repository import ScoringRepository
+from .adjustments import key_of
 
 
 def _kind(value) -> str:
@@ -43,9 +44,17 @@ def _may_see_person(repo, principal, person_id) -> bool:
 
 
 def _scores(repo, kind: str, subject_id: str, period: str) -> dict:
-    """A subject's score lines in a period, with their total."""
+    """A subject's score lines in a period, with their total; each with its key, an
+    adjustment's reason, and (a person's) latest appeal of it."""
     start, end = domain.period_range(period)
     rows = repo.lines_of_subject(kind, subject_id, start, end)
+    reasons = repo.adjustment_reasons([r["report_id"] for r in rows
+                                       if r["event"] == domain.ADJUSTMENT])
+    appealed = repo.latest_appeals(subject_id) if kind == "person" else {}
+    for row in rows:
+        row["key"] = key_of(row)
+        row["reason"] = reasons.get(row["report_id"])
+        row["appeal"] = appealed.get(row["key"])
     total = sum((Decimal(str(r["points"])) for r in rows), Decimal(0))
     return {f"{kind}_id": subject_id, "period": period, "from": start.isoformat(),
             "to": end.isoformat(), "points": float(total),

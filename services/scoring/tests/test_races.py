@@ -83,7 +83,8 @@ def test_the_check_names_drifted_reports_and_totals(db):  # noqa: F811
     handlers.on_report_events(db, Settings, adopted("ok-1"))
     handlers.on_report_events(db, Settings, adopted("bad-1"))
     assert handlers.check(db, "county") == {"reports_checked": 2, "drifted_reports": [],
-                                            "drifted_totals": [], "ok": True}
+                                            "drifted_totals": [], "drifted_adjustments": [],
+                                            "ok": True}
     with db.unit_of_work() as uow:  # a line written twice, as the race used to
         line = uow.execute(select(score_lines).where(
             score_lines.c.report_id == "bad-1", score_lines.c.subject_kind == "person",
@@ -97,3 +98,31 @@ def test_the_check_names_drifted_reports_and_totals(db):  # noqa: F811
     assert found["drifted_totals"] == ["person:zhang:20260", "person:zhang:20263"]
     handlers.rebuild(db, "county")
     assert handlers.check(db, "county")["ok"]  # a rebuild repairs both
+
+
+@both_backends
+def test_the_check_names_an_adjustment_whose_line_is_gone_or_differs(db):  # noqa: F811
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from services.scoring import domain
+    from services.scoring.adapters.repository import ScoringRepository
+    person(db, "zhang", "张三", ["member"])
+    with db.unit_of_work() as uow:
+        repo = ScoringRepository(uow)
+        for adjustment_id, points in (("adj-kept", "2"), ("adj-lost", "3"), ("adj-moved", "1")):
+            repo.add_adjustment({"id": adjustment_id, "subject_kind": "person",
+                                 "subject_id": "zhang", "points": Decimal(points),
+                                 "reason": "培训", "on": date(2026, 8, 1), "appeal_id": None,
+                                 "created_by": "admin",
+                                 "created_at": datetime.now(timezone.utc)})
+        repo.add_lines([domain.adjustment_line("adj-kept", "person", "zhang", Decimal("2"),
+                                               date(2026, 8, 1), "county"),
+                        domain.adjustment_line("adj-moved", "person", "zhang", Decimal("5"),
+                                               date(2026, 8, 1), "county"),
+                        domain.adjustment_line("adj-ghost", "person", "zhang", Decimal("1"),
+                                               date(2026, 8, 1), "county")])
+        uow.commit()
+    found = handlers.check(db, "county")
+    assert found["drifted_adjustments"] == ["adj-ghost", "adj-lost", "adj-moved"]
+    assert not found["ok"]

@@ -1038,6 +1038,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scores/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add or take points by hand with a reason (积分调整): its own score line, counted in standings, bulletins and the check; the person is told
+         * @description Roles: admin
+         */
+        post: operations["add_adjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scores/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appeals, newest first: editors every one, anyone else their own */
+        get: operations["list_appeals"];
+        put?: never;
+        /** Appeal one of my score lines by its key (申诉); one open appeal per line */
+        post: operations["file_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scores/appeals/{appeal_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve an appeal with a comment; the person is told. Accepting changes no points by itself: correct the decision or outcome, or add an adjustment
+         * @description Roles: editor, admin
+         */
+        post: operations["resolve_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scores/awards": {
         parameters: {
             query?: never;
@@ -1530,6 +1588,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Adjustment: {
+            appeal_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            id: string;
+            /** Format: date */
+            on: string;
+            points: number;
+            reason: string;
+            subject_id: string;
+            subject_kind: string;
+        };
+        AdjustmentInput: {
+            /**
+             * @description the appeal it settles, if any
+             * @default null
+             */
+            appeal_id?: string | null;
+            /**
+             * Format: date
+             * @description the day it counts on
+             */
+            on: string;
+            points: number;
+            reason: string;
+            subject_id: string;
+            /** @enum {string} */
+            subject_kind: "person" | "unit";
+        };
         AdoptInput: {
             analysis?: string;
             /** @default null */
@@ -1539,6 +1627,39 @@ export interface components {
             situation?: string;
             suggestions?: string;
             title?: string;
+        };
+        Appeal: {
+            comment?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /** @description the line when appealed */
+            line: {
+                [key: string]: unknown;
+            };
+            line_key: string;
+            person_id: string;
+            person_name?: string | null;
+            reason: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            resolved_by?: string | null;
+            /** @enum {string} */
+            status: "open" | "accepted" | "rejected";
+        };
+        AppealInput: {
+            line_key: string;
+            reason: string;
+        };
+        AppealPage: {
+            items: components["schemas"]["Appeal"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
+        AppealResolution: {
+            accepted: boolean;
+            comment: string;
         };
         Attachment: {
             content_type: string;
@@ -1970,14 +2091,24 @@ export interface components {
             username: string;
         };
         Line: {
+            /** @description the person's latest appeal of this line: {id, status, comment} */
+            appeal?: {
+                [key: string]: unknown;
+            } | null;
             /** Format: date */
             date: string;
             event: string;
+            /** @description stable across recomputations: appeal a line by it */
+            key: string;
             level: string;
             mode: string | null;
             points: number;
+            /** @description an adjustment's reason */
+            reason?: string | null;
+            /** @description the report, or the adjustment's id for an adjustment line */
             report_id: string;
             role: string;
+            /** @description the rule set version the points come from; 0 for an adjustment */
             rule_version: number;
         };
         Link: {
@@ -2402,6 +2533,8 @@ export interface components {
             total: number;
         };
         ScoreCheck: {
+            /** @description adjustments whose score line is missing or differs */
+            drifted_adjustments: string[];
             drifted_reports: string[];
             /** @description subject kind:id:quarter whose totals differ from their lines */
             drifted_totals: string[];
@@ -2554,7 +2687,7 @@ export interface components {
             url: string;
         };
         WebhookInput: {
-            event_types: ("report_submitted" | "report_resubmitted" | "report_co_author_declined" | "report_returned" | "report_retained" | "report_rejected" | "report_adopted" | "report_forwarded" | "report_outcome_recorded" | "points_changed" | "quota_reminder_due" | "bulletin_published" | "handoff_created" | "handoff_replied" | "handoff_rated" | "handoff_reminder_due")[];
+            event_types: ("report_submitted" | "report_resubmitted" | "report_co_author_declined" | "report_returned" | "report_retained" | "report_rejected" | "report_adopted" | "report_forwarded" | "report_outcome_recorded" | "points_changed" | "quota_reminder_due" | "bulletin_published" | "handoff_created" | "handoff_replied" | "handoff_rated" | "handoff_reminder_due" | "appeal_resolved")[];
             secret: string;
             /** Format: url */
             url: string;
@@ -7705,6 +7838,353 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_adjustment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustmentInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Adjustment"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_appeals: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description 1 to 200 */
+                page_size?: number;
+                /** @description open, accepted or rejected */
+                status?: "open" | "accepted" | "rejected";
+            };
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealPage"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_appeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appeal"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_appeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                appeal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealResolution"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appeal"];
                 };
             };
             /** @description Malformed JSON */

@@ -142,7 +142,8 @@ export const EVENT_NAMES: Readonly<Record<string, string>> = {
   "handoff_created": "转办",
   "handoff_replied": "办复",
   "handoff_rated": "办复评价",
-  "handoff_reminder_due": "转办催办"
+  "handoff_reminder_due": "转办催办",
+  "appeal_resolved": "积分申诉处理"
 }
 
 export const RESOLUTIONS: Readonly<Record<string, string>> = {
