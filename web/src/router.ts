@@ -56,6 +56,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'links', component: () => import('@/views/admin/LinksView.vue'), meta: { title: '上下级联网', tab: '联网', roles: MAY.manage_federation } },
       { path: 'webhooks', component: () => import('@/views/admin/WebhooksView.vue'), meta: { title: '推送地址', tab: '推送地址', roles: MAY.manage_notifications } },
       { path: 'deliveries', component: () => import('@/views/admin/DeliveriesView.vue'), meta: { title: '发送记录', tab: '发送记录', roles: MAY.manage_notifications } },
+      { path: 'appeals', component: () => import('@/views/admin/AppealsView.vue'), meta: { title: '积分申诉与调整', tab: '积分申诉', roles: MAY.review } },
       { path: 'audit', component: () => import('@/views/admin/AuditView.vue'), meta: { title: '审计日志', tab: '审计日志', roles: MAY.read_audit } },
     ],
   },
