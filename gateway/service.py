@@ -964,12 +964,22 @@ class GatewayService:
         editor = self._principal(request)
         return self.scoring.publish_bulletin(editor, period)
 
-    @api("GET", "/scores/awards", answer=c.Awards, summary="Awards for a range of years",
+    @api("GET", "/scores/awards", answer=c.Awards, audit="document.download",
+         summary="Awards (表彰) for a range of years: as data, or the decision (docx) and "
+                 "the lists (xlsx); authors who did not consent are not named",
          query=(("period", "string", "2025..2026"), ("tiers", "string", "3,5,7"),
                 ("top", "integer", "officers listed"),
-                ("min_adoptions", "integer", "adoptions an officer needs")))
+                ("min_adoptions", "integer", "adoptions an officer needs"),
+                ("format", {"type": "string", "enum": ["json", "xlsx", "docx"]},
+                 "json (the default), xlsx or docx")))
     def awards(self, request):
-        return self.scoring.awards(self._principal(request), request.args.to_dict())
+        principal = self._principal(request)
+        filters = request.args.to_dict()
+        wanted = filters.pop("format", "json")
+        if wanted == "json":
+            return self.scoring.awards(principal, filters)
+        document = self.scoring.awards_file(principal, filters, wanted)
+        return attachment(document, document["content_type"], f"awards.{wanted}")
 
     # --- notifications -------------------------------------------------------------------------
     @api("GET", "/notifications", answer=c.Inbox,

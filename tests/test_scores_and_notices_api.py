@@ -169,3 +169,48 @@ def test_preferences_webhooks_and_deliveries(office):
     assert admin.call("DELETE", f"/webhooks/{hook.json()['id']}").status_code == 200
     assert admin.call("DELETE", f"/webhooks/{hook.json()['id']}").status_code == 404
     receiver.thread.kill()
+
+
+def test_the_award_list_as_a_decision_and_a_workbook_names_only_who_consented(office, tmp_path):
+    import docx
+    editor, zhang = office["zhao"], office["zhang"]
+    year, today = time.strftime("%Y"), time.strftime("%Y-%m-%d")
+    tag = uuid.uuid4().hex[:4]
+    titles = {True: f"关于完善县域医共体建设的建议{tag}", False: f"关于加强校园周边交通管理的建议{tag}"}
+    for consent, title in titles.items():
+        report_id = adopt_one(office, title=title, consent_to_publish=consent)
+        answer = editor.api.post(f"/review/{report_id}/outcomes", {
+            "kind": "upstream_adopted", "level": "national", "mode": "single", "date": today})
+        assert answer.status_code == 200, answer.text
+
+    def listed():
+        found = editor.api.get(f"/scores/awards?period={year}").json()["excellent_reports"]
+        return {r["title"]: r for r in found if r["title"] in titles.values()}
+    reports = eventually(lambda: (lambda f: f if len(f) == 2 else None)(listed()), timeout=15)
+    assert reports[titles[True]]["author_name"] == "zhang"
+    hidden = reports[titles[False]]
+    assert hidden["author_id"] is None and hidden["author_name"] is None
+    assert hidden["credit"] == "本刊编辑部"
+
+    sheet = editor.api.get(f"/scores/awards?period={year}&format=xlsx")
+    assert sheet.status_code == 200 and "filename*=UTF-8''" in sheet.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(sheet.content))
+    assert book.sheetnames == ["先进单位", "优秀信息员", "优秀社情民意信息"]
+    rows = {r[1]: r[2] for r in book["优秀社情民意信息"].iter_rows(min_row=3, values_only=True)}
+    assert rows[titles[True]] == "zhang" and rows[titles[False]] == "本刊编辑部"
+
+    decision = editor.api.get(f"/scores/awards?period={year}&format=docx")
+    assert decision.status_code == 200
+    path = tmp_path / "awards.docx"
+    path.write_bytes(decision.content)
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert f"关于表彰{year}年社情民意信息工作先进单位" in text
+    assert titles[True] in cells and titles[False] in cells
+    assert "本刊编辑部" in cells
+    position = cells.index(titles[False])
+    assert cells[position + 1] == "本刊编辑部"  # the author who did not consent is not named
+
+    bad = editor.api.get(f"/scores/awards?period={year}&format=pdf")
+    assert bad.status_code == 422 and "format" in bad.json()["errors"]

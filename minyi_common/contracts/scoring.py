@@ -184,13 +184,19 @@ class NotableReport(Schema):
     # None when the author did not consent to publication (是否同意公开); then ``credit``
     # says whom the report is credited to (本刊编辑部).
     author_id = fields.String(required=True, allow_none=True)
+    author_name = fields.String(required=True, allow_none=True)
     credit = fields.String(required=True, allow_none=True)
+
+
+class AwardedOfficer(StandingRow):
+    unit_names = fields.List(fields.String(), required=True)
 
 
 class Awards(Schema):
     period = fields.String(required=True)
+    period_words = fields.String(required=True, metadata={"description": "2025—2026年"})
     advanced_units = fields.List(fields.Nested(AwardedUnit), required=True)
-    excellent_officers = fields.List(fields.Nested(StandingRow), required=True)
+    excellent_officers = fields.List(fields.Nested(AwardedOfficer), required=True)
     excellent_reports = fields.List(fields.Nested(NotableReport), required=True)
 
 

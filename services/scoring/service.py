@@ -115,6 +115,10 @@ class ScoringService:
         return bulletins.awards(self.db, principal, filters)
 
     @rpc
+    def awards_file(self, principal, filters, file_format):
+        return bulletins.awards_file(self.db, self.settings, principal, filters, file_format)
+
+    @rpc
     def stats(self):
         return service_stats(self.db)
 

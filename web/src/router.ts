@@ -40,6 +40,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/inbox', component: () => import('@/views/InboxView.vue'), meta: { title: '通知', nav: '通知' } },
   { path: '/scores', component: () => import('@/views/ScoresView.vue'), meta: { title: '我的积分', nav: '积分' } },
   { path: '/bulletins', component: () => import('@/views/BulletinsView.vue'), meta: { title: '通报', nav: '通报' } },
+  { path: '/awards', component: () => import('@/views/AwardsView.vue'), meta: { title: '表彰' } },
   { path: '/bulletins/:period', component: () => import('@/views/BulletinView.vue'), meta: { title: '通报' } },
   {
     path: '/admin',

@@ -379,6 +379,13 @@ class ScoringRepository(Repository):
         row = self.uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
         return decode_json(row.unit_ids) if row else None
 
+    def display_names(self, person_ids) -> dict:
+        """person id -> display name, of those the directory's copy knows."""
+        if not person_ids:
+            return {}
+        return dict(self._all(select(people.c.id, people.c.display_name).where(
+            people.c.id.in_(list(set(person_ids))))))
+
     def is_active_person(self, person_id: str) -> bool:
         return self.uow.execute(select(people.c.id).where(
             people.c.id == person_id, people.c.active)).first() is not None

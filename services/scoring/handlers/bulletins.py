@@ -7,7 +7,7 @@ from minyi_common.contracts import load_principal, may, require
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
 from .. import domain
-from ..adapters import bulletin_document, bulletin_files
+from ..adapters import award_files, bulletin_document, bulletin_files
 from ..adapters.repository import ScoringRepository
 
 
@@ -141,15 +141,35 @@ def awards(db, principal, filters) -> dict:
                     if r["adopted"] >= min_adoptions and r["points"] > 0][:top]
         # An author who did not consent to publication (是否同意公开) is not named in a
         # list that is published: the report is credited to the editorial office.
+        notable = repo.notable_records(start, end)
+        names = repo.display_names([r.author_id for r in notable if r.consent_to_publish])
         reports = [{"report_id": r.report_id, "title": r.title,
                     "author_id": r.author_id if r.consent_to_publish else None,
+                    "author_name": names.get(r.author_id) if r.consent_to_publish else None,
                     "credit": None if r.consent_to_publish else words.EDITORIAL_OFFICE}
-                   for r in repo.notable_records(start, end)]
-    names = ("一等奖", "二等奖", "三等奖")
+                   for r in notable]
+        unit_info, person_units = repo.units_by_id(), repo.unit_ids_of_everyone()
+    for row in officers:
+        row["unit_names"] = [unit_info[u].name for u in person_units.get(row["id"], [])
+                             if u in unit_info]
     tiered, position = [], 0
-    for name, count in zip(names, tiers):
+    for name, count in zip(award_files.TIERS, tiers):
         for row in unit_rows[position:position + count]:
             tiered.append({**row, "award": name})
         position += count
-    return {"period": period, "advanced_units": tiered, "excellent_officers": officers,
+    return {"period": period, "period_words": words.period_words(period),
+            "advanced_units": tiered, "excellent_officers": officers,
             "excellent_reports": reports}
+
+
+def awards_file(db, settings, principal, filters, file_format) -> dict:
+    """The award list as a decision (docx, the national layout) or a workbook (xlsx)."""
+    load_principal(principal)
+    if file_format not in ("xlsx", "docx"):
+        raise ValidationFailed("unknown format", {"format": ["Use json, xlsx or docx."]})
+    data = awards(db, principal, filters)
+    content = (award_files.to_xlsx(data) if file_format == "xlsx"
+               else award_files.render(settings.office_name, data, officetime.today()))
+    return {"filename": f"社情民意信息工作表彰名单（{data['period_words']}）.{file_format}",
+            "content_type": CONTENT_TYPES[file_format],
+            "content_base64": base64.b64encode(content).decode("ascii")}

@@ -1103,7 +1103,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Awards for a range of years */
+        /** Awards (表彰) for a range of years: as data, or the decision (docx) and the lists (xlsx); authors who did not consent are not named */
         get: operations["awards"];
         put?: never;
         post?: never;
@@ -1704,6 +1704,17 @@ export interface components {
             page_size: number;
             total: number;
         };
+        AwardedOfficer: {
+            adopted: number;
+            id: string;
+            instructions: number;
+            name: string;
+            points: number;
+            rank: number;
+            submitted: number;
+            unit_names: string[];
+            upstream_adopted: number;
+        };
         AwardedUnit: {
             adopted: number;
             award: string;
@@ -1717,9 +1728,11 @@ export interface components {
         };
         Awards: {
             advanced_units: components["schemas"]["AwardedUnit"][];
-            excellent_officers: components["schemas"]["StandingRow"][];
+            excellent_officers: components["schemas"]["AwardedOfficer"][];
             excellent_reports: components["schemas"]["NotableReport"][];
             period: string;
+            /** @description 2025—2026年 */
+            period_words: string;
         };
         BacklogImport: {
             applied: boolean;
@@ -2199,6 +2212,7 @@ export interface components {
         };
         NotableReport: {
             author_id: string | null;
+            author_name: string | null;
             credit: string | null;
             report_id: string;
             title: string;
@@ -8281,6 +8295,8 @@ export interface operations {
                 top?: number;
                 /** @description adoptions an officer needs */
                 min_adoptions?: number;
+                /** @description json (the default), xlsx or docx */
+                format?: "json" | "xlsx" | "docx";
             };
             header?: {
                 /** @description Passed through to every service's log lines */
