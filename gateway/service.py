@@ -854,6 +854,36 @@ class GatewayService:
         principal = self._principal(request)
         return self.scoring.person_scores(principal, person_id, request.args.get("period"))
 
+    @api("GET", "/scores/people/<person_id>/record", answer=c.MemberRecord,
+         audit="document.download",
+         query=(("period", "string", "term:十五届 (the default: the current term), or years"),
+                ("format", {"type": "string", "enum": ["json", "xlsx", "docx"]},
+                 "json (the default), xlsx or docx")),
+         summary="A person's record (履职档案) for a term: quota met per year, reports and "
+                 "what became of them, points (self, unit admin, editors)")
+    def person_record(self, request, person_id):
+        principal = self._principal(request)
+        wanted = request.args.get("format", "json")
+        found = self.scoring.person_record(principal, person_id, request.args.get("period"),
+                                           wanted)
+        if wanted == "json":
+            return found
+        return attachment(found, found["content_type"], f"record.{wanted}")
+
+    @api("GET", "/scores/records", answer=c.MemberRecords, roles=MAY["see_every_score"],
+         audit="document.download",
+         query=(("period", "string", "term:十五届 (the default: the current term), or years"),
+                ("format", {"type": "string", "enum": ["json", "xlsx"]},
+                 "json (the default) or xlsx")),
+         summary="Every member's and officer's record for a term, for evaluation")
+    def member_records(self, request):
+        principal = self._principal(request)
+        wanted = request.args.get("format", "json")
+        found = self.scoring.member_records(principal, request.args.get("period"), wanted)
+        if wanted == "json":
+            return found
+        return attachment(found, found["content_type"], "records.xlsx")
+
     @api("GET", "/scores/units/<unit_id>", answer=c.Scores,
          query=(("period", "string", "2026-Q3, 2026 or 2025..2026"),),
          summary="A unit's points and score lines (its admins, editors)")

@@ -215,6 +215,7 @@ FIELD_MESSAGES = (
     N_("A year such as 2026."),
     N_("Use json, csv, xlsx or docx."),
     N_("Use json, xlsx or docx."),
+    N_("Use json or xlsx."),
     N_("Use a quarter (2026-Q3), a year (2026), a range of years (2025..2026) or a term (term:十五届)."),
     N_("A quarter such as 2026-Q3 or a year such as 2026."),
     N_("Upstream adoption needs a mode (single or merged)."),

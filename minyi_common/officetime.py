@@ -46,3 +46,13 @@ def terms() -> dict:
         if name.strip() and first.isdigit() and last.isdigit() and first <= last:
             found[name.strip()] = f"{first}..{last}"
     return found
+
+
+def current_term() -> str:
+    """The term (period ``term:十六届``) the office's today falls in, else this year."""
+    year = today().year
+    for name, years in terms().items():
+        first, _, last = years.partition("..")
+        if int(first) <= year <= int(last):
+            return f"term:{name}"
+    return str(year)

@@ -214,3 +214,52 @@ def test_the_award_list_as_a_decision_and_a_workbook_names_only_who_consented(of
 
     bad = editor.api.get(f"/scores/awards?period={year}&format=pdf")
     assert bad.status_code == 422 and "format" in bad.json()["errors"]
+
+
+def test_a_member_record_for_a_term_as_data_a_document_and_a_workbook(office, tmp_path):
+    import docx
+    editor, zhang, li, wang = office["zhao"], office["zhang"], office["li"], office["wang"]
+    year = time.strftime("%Y")
+    title = f"关于推进老年助餐服务的建议{uuid.uuid4().hex[:4]}"
+    report_id = adopt_one(office, title=title)
+
+    def record():
+        found = zhang.api.get(f"/scores/people/{zhang.id}/record?period={year}").json()
+        return found if any(r["report_id"] == report_id and r["status"] == "adopted"
+                            for r in found.get("reports", [])) else None
+    found = eventually(record, timeout=15)
+    assert found["name"] == "zhang" and found["period_words"] == f"{year}年"
+    assert [y["year"] for y in found["years"]] == [int(year)]
+    assert found["years"][0]["quota"] == 4 and found["years"][0]["submitted"] >= 1
+    mine = next(r for r in found["reports"] if r["report_id"] == report_id)
+    assert mine["credit"] == "author" and mine["status_words"] == "已采用"
+    assert found["totals"]["adopted"] >= 1 and found["totals"]["points"] >= 6
+    # The current term by default; others' records only for their unit's admins and editors.
+    assert zhang.api.get(f"/scores/people/{zhang.id}/record").json()["period"].startswith("term:")
+    assert li.api.get(f"/scores/people/{zhang.id}/record").status_code == 404
+    assert wang.api.get(f"/scores/people/{zhang.id}/record").status_code == 200
+    bad = zhang.api.get(f"/scores/people/{zhang.id}/record?period=term:九届")
+    assert bad.status_code == 422 and "period" in bad.json()["errors"]
+
+    document = zhang.api.get(f"/scores/people/{zhang.id}/record?period={year}&format=docx")
+    assert document.status_code == 200
+    path = tmp_path / "record.docx"
+    path.write_bytes(document.content)
+    opened = docx.Document(str(path))
+    text = "\n".join(p.text for p in opened.paragraphs)
+    cells = [c.text for t in opened.tables for row in t.rows for c in row.cells]
+    assert "zhang社情民意信息履职档案" in text and title in cells and f"{year}年" in cells
+    sheet = zhang.api.get(f"/scores/people/{zhang.id}/record?period={year}&format=xlsx")
+    assert load_workbook(io.BytesIO(sheet.content)).sheetnames == ["年度情况", "信息明细"]
+
+    everyone = editor.api.get(f"/scores/records?period={year}").json()
+    row = next(r for r in everyone["items"] if r["person_id"] == zhang.id)
+    assert row["adopted"] >= 1 and row["years"][0]["quota"] == 4
+    assert zhang.api.get(f"/scores/records?period={year}").status_code == 403
+    table = editor.api.get(f"/scores/records?period={year}&format=xlsx")
+    assert table.status_code == 200
+    rows = list(load_workbook(io.BytesIO(table.content))["履职情况"].iter_rows(values_only=True))
+    assert rows[1][:3] == ("姓名", "身份", "所在单位") and f"{year}年报送/任务" in rows[1]
+    assert any(r[0] == "zhang" for r in rows[2:])
+    wrong = editor.api.get(f"/scores/records?period={year}&format=docx")
+    assert wrong.status_code == 422 and "format" in wrong.json()["errors"]

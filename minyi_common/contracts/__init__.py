@@ -23,7 +23,7 @@ from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiec
                      QueueDays, RejectInput, RetainInput, ReturnInput, SimilarReport,
                      SpecialReportOptions, issue_label)
 from .scoring import (AdjustmentInput, AdjustmentSchema, AppealInput, AppealResolution,
-                      AppealSchema, AwardedUnit, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
+                      AppealSchema, AwardedUnit, MemberRecord, MemberRecords, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
                       LineSchema, NotableReport, OfficeFigures, PublishedBulletin,
                       PublishedBulletins, QUOTA_ROLES, Quota, QuotaInput, QuotaRow,
                       RemindersAnswer, RemindersInput, Rule, RuleInput, RuleSetInput,
@@ -38,7 +38,7 @@ from .gateway import (AuditEntry, Deleted, Health, LoggedOut, LoginAnswer, Login
                       Readiness, SessionAnswer)
 
 __all__ = ["AdjustmentInput", "AdjustmentSchema", "AppealInput", "AppealResolution",
-           "AppealSchema", "AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
+           "AppealSchema", "MemberRecord", "MemberRecords", "AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
            "Credit", "DecisionMessage", "ForwardAnswer", "ForwardInput", "InboundAnswer",
            "LinkInput", "LinkSchema", "Links", "MAX_MESSAGE_BYTES", "PieceMessage",

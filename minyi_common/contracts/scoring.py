@@ -302,3 +302,61 @@ class AppealSchema(Schema):
     resolved_by = fields.String(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime(required=True)
+
+
+class RecordYear(Schema):
+    year = fields.Integer(required=True)
+    quota = fields.Integer(required=True)
+    submitted = fields.Integer(required=True)
+    met = fields.Boolean(required=True)
+
+
+class RecordReport(Schema):
+    report_id = fields.String(required=True)
+    title = fields.String(required=True)
+    submitted_on = fields.String(required=True)
+    credit = fields.String(required=True, validate=validate.OneOf(("author", "co_author")))
+    status = fields.String(required=True)
+    status_words = fields.String(required=True)
+    decided_on = fields.String(allow_none=True)
+    outcomes = fields.List(fields.String(), required=True, metadata={
+        "description": "each outcome as words: 2026年5月12日 市级上级采用"})
+
+
+class RecordFigures(Schema):
+    submitted = fields.Integer(required=True)
+    adopted = fields.Integer(required=True)
+    upstream_adopted = fields.Integer(required=True)
+    instructions = fields.Integer(required=True)
+    points = fields.Float(required=True)
+
+
+class MemberRecord(Schema):
+    """履职档案 of one person over a period (a term: term:十五届)."""
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_names = fields.List(fields.String(), required=True)
+    period = fields.String(required=True)
+    period_words = fields.String(required=True)
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    years = fields.List(fields.Nested(RecordYear), required=True)
+    totals = fields.Nested(RecordFigures, required=True)
+    reports = fields.List(fields.Nested(RecordReport), required=True)
+
+
+class MemberRecordRow(RecordFigures):
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    unit_names = fields.List(fields.String(), required=True)
+    years = fields.List(fields.Nested(RecordYear), required=True)
+
+
+class MemberRecords(Schema):
+    period = fields.String(required=True)
+    period_words = fields.String(required=True)
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    items = fields.List(fields.Nested(MemberRecordRow), required=True)
+    total = fields.Integer(required=True)

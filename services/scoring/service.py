@@ -11,7 +11,7 @@ from minyi_common.nameko import (Background, DatabaseProvider, RequestContext, S
 from minyi_common.contracts import RemindersInput, load_contract, load_principal, require
 
 from . import handlers
-from .handlers import adjustments, bulletins, quotas, rules, standings
+from .handlers import adjustments, bulletins, member_records, quotas, rules, standings
 from .adapters.orm import metadata
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,20 @@ class ScoringService:
         """Admins: the stored lines and totals against a recomputation (docs/architecture.md)."""
         require(load_principal(principal), "manage_scoring")
         return handlers.check(self.db, self.settings.level)
+
+    @rpc
+    def person_record(self, principal, person_id, period=None, file_format="json"):
+        record = member_records.person_record(self.db, principal, person_id, period)
+        if file_format == "json":
+            return record
+        return member_records.as_file(record, file_format, True, self.settings.office_name)
+
+    @rpc
+    def member_records(self, principal, period=None, file_format="json"):
+        records = member_records.everyone(self.db, principal, period)
+        if file_format == "json":
+            return records
+        return member_records.as_file(records, file_format, False, self.settings.office_name)
 
     @rpc
     def add_adjustment(self, principal, payload):

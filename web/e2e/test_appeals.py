@@ -26,7 +26,8 @@ def test_a_member_appeals_a_line_and_an_admin_adjusts(system, browser, viewport,
     assert eventually(lambda: any(l["event"] == "adopted" for l in member.api.get(
         f"/scores/people/{member.id}?period={year}").json()["lines"]), timeout=SETTLE_S)
 
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN",
+                                  accept_downloads=True)
     me = Journey(context.new_page(), system.base, tmp_path, viewport)
     login(me, member.api.get("/me").json()["username"], landing="年报送进度")
     me.nav("积分")
@@ -85,5 +86,9 @@ def test_a_member_appeals_a_line_and_an_admin_adjusts(system, browser, viewport,
     expect(adjusted).to_contain_text("申诉更正：市政协采用")
     expect(adjusted).to_contain_text("4分")
     me.shot("scores-after-appeal")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载履职档案（Word）").click()
+    assert download.value.suggested_filename.endswith(".docx")
+    assert download.value.path().stat().st_size > 1000
     assert me.errors == [], me.errors
     context.close()

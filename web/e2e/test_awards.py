@@ -1,5 +1,6 @@
-"""表彰 in Debian's Chromium: an editor opens the award list from 通报, picks a cycle and
-takes the decision (Word) and the lists (Excel), on a desktop and a phone."""
+"""表彰 in Debian's Chromium: an editor takes the term's member records (Excel) and opens
+the award list from 通报, picks a cycle and takes the decision (Word) and the lists
+(Excel), on a desktop and a phone."""
 import pytest
 from journey import VIEWPORTS, Journey
 from playwright.sync_api import expect
@@ -17,6 +18,9 @@ def test_an_editor_takes_the_award_list_as_word_and_excel(system, browser, viewp
     login(me, people["judge"].api.get("/me").json()["username"])
     me.nav("通报")
     page = me.page
+    with page.expect_download() as download:
+        page.get_by_role("link", name="本届委员和信息员履职情况（Excel）").click()
+    assert download.value.suggested_filename.startswith("委员和信息员履职情况")
     page.get_by_role("link", name="表彰名单").click()
     expect(page.get_by_role("heading", name="社情民意信息工作表彰")).to_be_visible()
     page.get_by_role("button", name="查看").click()

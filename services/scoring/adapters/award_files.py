@@ -2,15 +2,12 @@
 (GB/T 9704-2012) naming the 先进单位 by tier, the 优秀信息员 and the 优秀社情民意信息, and a
 workbook with a sheet for each. An author who did not consent to publication is never
 named: the report is credited as the award list says (本刊编辑部)."""
-import io
-
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from minyi_common.gbt9704 import OfficialDocument
 from minyi_common.words import date_words, points_words
 
-from .bulletin_files import csv_safe
+from .bulletin_files import add_sheet, saved
 
 TIERS = ("一等奖", "二等奖", "三等奖")
 
@@ -43,24 +40,9 @@ def to_xlsx(awards: dict) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for name, columns, rows in sheets(awards):
-        sheet = book.create_sheet(name)
-        sheet.append([csv_safe(f"{awards['period_words']}{name}名单")])
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append(list(columns))
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center")
-        for row in rows:
-            sheet.append([csv_safe(v) for v in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, never a formula
-        sheet.freeze_panes = "A3"
-        for letter, width in zip("ABCDEF", (10, 8, 40, 24, 10, 10)):
-            sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        add_sheet(book, name, f"{awards['period_words']}{name}名单", columns, rows,
+                  (10, 8, 40, 24, 10, 10))
+    return saved(book)
 
 
 def render(office_name: str, awards: dict, on) -> bytes:

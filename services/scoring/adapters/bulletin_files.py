@@ -100,3 +100,29 @@ def to_xlsx(bulletin: dict) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def add_sheet(book, name: str, heading: str, columns, rows, widths) -> None:
+    """A sheet of a heading line, bold column names and rows kept as text (never a
+    formula), frozen under the names."""
+    sheet = book.create_sheet(name)
+    sheet.append([csv_safe(heading)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(list(columns))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        sheet.append([csv_safe(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula
+    sheet.freeze_panes = "A3"
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+
+
+def saved(book) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -379,6 +379,14 @@ class ScoringRepository(Repository):
         row = self.uow.execute(select(people.c.unit_ids).where(people.c.id == person_id)).first()
         return decode_json(row.unit_ids) if row else None
 
+    def person_row(self, person_id: str):
+        return self.uow.execute(select(people).where(people.c.id == person_id)).first()
+
+    def people_rows(self, person_ids) -> dict:
+        if not person_ids:
+            return {}
+        return {r.id: r for r in self._all(select(people).where(people.c.id.in_(person_ids)))}
+
     def display_names(self, person_ids) -> dict:
         """person id -> display name, of those the directory's copy knows."""
         if not person_ids:

@@ -1204,6 +1204,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scores/people/{person_id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's record (履职档案) for a term: quota met per year, reports and what became of them, points (self, unit admin, editors) */
+        get: operations["person_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scores/quota": {
         parameters: {
             query?: never;
@@ -1255,6 +1272,26 @@ export interface paths {
          * @description Roles: admin
          */
         post: operations["set_quota"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scores/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every member's and officer's record for a term, for evaluation
+         * @description Roles: editor, admin
+         */
+        get: operations["member_records"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2198,6 +2235,38 @@ export interface components {
             unit_ids: string[];
             username: string;
         };
+        MemberRecord: {
+            from: string;
+            name: string;
+            period: string;
+            period_words: string;
+            person_id: string;
+            reports: components["schemas"]["RecordReport"][];
+            to: string;
+            totals: components["schemas"]["RecordFigures"];
+            unit_names: string[];
+            years: components["schemas"]["RecordYear"][];
+        };
+        MemberRecordRow: {
+            adopted: number;
+            instructions: number;
+            name: string;
+            person_id: string;
+            points: number;
+            roles: string[];
+            submitted: number;
+            unit_names: string[];
+            upstream_adopted: number;
+            years: components["schemas"]["RecordYear"][];
+        };
+        MemberRecords: {
+            from: string;
+            items: components["schemas"]["MemberRecordRow"][];
+            period: string;
+            period_words: string;
+            to: string;
+            total: number;
+        };
         MergeInput: {
             analysis: string;
             /** @default null */
@@ -2388,6 +2457,31 @@ export interface components {
                 [key: string]: string;
             };
             status: string;
+        };
+        RecordFigures: {
+            adopted: number;
+            instructions: number;
+            points: number;
+            submitted: number;
+            upstream_adopted: number;
+        };
+        RecordReport: {
+            /** @enum {string} */
+            credit: "author" | "co_author";
+            decided_on?: string | null;
+            /** @description each outcome as words: 2026年5月12日 市级上级采用 */
+            outcomes: string[];
+            report_id: string;
+            status: string;
+            status_words: string;
+            submitted_on: string;
+            title: string;
+        };
+        RecordYear: {
+            met: boolean;
+            quota: number;
+            submitted: number;
+            year: number;
         };
         RejectInput: {
             comment: string;
@@ -8718,6 +8812,81 @@ export interface operations {
             };
         };
     };
+    person_record: {
+        parameters: {
+            query?: {
+                /** @description term:十五届 (the default: the current term), or years */
+                period?: string;
+                /** @description json (the default), xlsx or docx */
+                format?: "json" | "xlsx" | "docx";
+            };
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberRecord"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     quota: {
         parameters: {
             query?: {
@@ -8924,6 +9093,79 @@ export interface operations {
             };
             /** @description Body over 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    member_records: {
+        parameters: {
+            query?: {
+                /** @description term:十五届 (the default: the current term), or years */
+                period?: string;
+                /** @description json (the default) or xlsx */
+                format?: "json" | "xlsx";
+            };
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberRecords"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
