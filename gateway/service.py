@@ -954,7 +954,7 @@ class GatewayService:
         return json_response(self.scoring.file_appeal(person, read_json(request)), status=201)
 
     @api("GET", "/scores/appeals", page_of=c.AppealSchema,
-         query=PAGE + (("status", {"type": "string", "enum": ["open", "accepted", "rejected"]},
+         query=PAGE + (("status", {"type": "string", "enum": list(c.APPEAL_STATUSES)},
                         "open, accepted or rejected"),),
          summary="Appeals, newest first: editors every one, anyone else their own")
     def list_appeals(self, request):

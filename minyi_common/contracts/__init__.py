@@ -22,7 +22,8 @@ from .review import (AdoptInput, CaseSchema, IssueImprint, IssueInput, IssuePiec
                      IssueSchema, MergeInput, OutcomeInput, PieceOutcomes, PieceSchema,
                      QueueDays, RejectInput, RetainInput, ReturnInput, SimilarReport,
                      SpecialReportOptions, issue_label)
-from .scoring import (AdjustmentInput, AdjustmentSchema, AppealInput, AppealResolution,
+from .scoring import (APPEAL_STATUSES, AdjustmentInput, AdjustmentSchema, AppealInput,
+                      AppealResolution,
                       AppealSchema, AwardedUnit, MemberRecord, MemberRecords, Awards, Bulletin, BulletinRow, DEFAULT_COAUTHOR_SHARE,
                       LineSchema, NotableReport, OfficeFigures, PublishedBulletin,
                       PublishedBulletins, QUOTA_ROLES, Quota, QuotaInput, QuotaRow,
@@ -37,7 +38,7 @@ from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordCh
 from .gateway import (AuditEntry, Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
                       Readiness, SessionAnswer)
 
-__all__ = ["AdjustmentInput", "AdjustmentSchema", "AppealInput", "AppealResolution",
+__all__ = ["APPEAL_STATUSES", "AdjustmentInput", "AdjustmentSchema", "AppealInput", "AppealResolution",
            "AppealSchema", "MemberRecord", "MemberRecords", "AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",
            "CaseSchema", "DEFAULT_COAUTHOR_SHARE", "Decision", "Deleted", "DeliverySchema",
            "Credit", "DecisionMessage", "ForwardAnswer", "ForwardInput", "InboundAnswer",

@@ -289,6 +289,10 @@ class AppealResolution(Schema):
                                                      plain_text_value, _said])
 
 
+# 申诉 states: filed and open, then accepted or rejected by an editor.
+APPEAL_STATUSES = ("open", "accepted", "rejected")
+
+
 class AppealSchema(Schema):
     id = fields.String(required=True)
     line_key = fields.String(required=True)
@@ -296,8 +300,7 @@ class AppealSchema(Schema):
     person_name = fields.String(allow_none=True)
     line = fields.Dict(required=True, metadata={"description": "the line when appealed"})
     reason = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(
-        ("open", "accepted", "rejected")))
+    status = fields.String(required=True, validate=validate.OneOf(APPEAL_STATUSES))
     comment = fields.String(allow_none=True)
     resolved_by = fields.String(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)

@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events, officetime
-from minyi_common.contracts import (AdjustmentInput, AdjustmentSchema, AppealInput,
-                                    AppealResolution, AppealSchema, load_contract,
-                                    load_principal, may, require)
+from minyi_common.contracts import (APPEAL_STATUSES, AdjustmentInput, AdjustmentSchema,
+                                    AppealInput, AppealResolution, AppealSchema,
+                                    load_contract, load_principal, may, require)
 from minyi_common.db import lock, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
@@ -25,7 +25,6 @@ from .records import REBUILD_KEY
 
 # An appeal may name any line the person has, of any period.
 EVERY_DAY = (date(1900, 1, 1), date(9999, 12, 31))
-APPEAL_STATUSES = ("open", "accepted", "rejected")
 
 
 def _invalid(field: str, problem: str):

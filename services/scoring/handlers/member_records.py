@@ -13,8 +13,8 @@ from minyi_common.errors import NotFound, ValidationFailed
 from .. import domain
 from ..adapters import record_files
 from ..adapters.repository import ScoringRepository
-from .quotas import _owed
-from .standings import _may_see_person
+from .quotas import quotas_owed
+from .standings import may_see_person
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -33,7 +33,7 @@ def _years(repo, start: date, end: date, keep) -> dict:
     """person id -> [{year, quota, submitted, met}] for each year of the period."""
     found = {}
     for year in range(start.year, end.year + 1):
-        for row in _owed(repo, year, date(year, 12, 31), keep):
+        for row in quotas_owed(repo, year, date(year, 12, 31), keep):
             found.setdefault(row["person_id"], []).append({
                 "year": year, "quota": row["quota"], "submitted": row["submitted"],
                 "met": row["submitted"] >= row["quota"]})
@@ -58,7 +58,7 @@ def person_record(db, principal, person_id: str, period: str | None) -> dict:
     period, start, end = _period(period)
     with db.unit_of_work(read_only=True) as uow:
         repo = ScoringRepository(uow)
-        if not _may_see_person(repo, principal, person_id):
+        if not may_see_person(repo, principal, person_id):
             raise NotFound(f"no scores for {person_id} that you may see")
         person = repo.person_row(person_id)
         if person is None:
@@ -71,8 +71,8 @@ def person_record(db, principal, person_id: str, period: str | None) -> dict:
     totals = dict.fromkeys(FIGURES, 0)
     for line in lines:
         totals["points"] += float(line["points"])
-        figure = domain.COUNTED.get(line["event"])
-        if figure and line["role"] in ("author", "co_author"):
+        figure = domain.COUNTED.get(line["event"])  # an adjustment counts points only
+        if figure:
             totals[figure] += 1
     reports = sorted((_report_line(r, person_id) for r in records.values()),
                      key=lambda r: r["submitted_on"])

@@ -33,7 +33,7 @@ def set_quota(db, principal, payload) -> dict:
     return {"role": data["role"], "year": year or None, "count": data["count"]}
 
 
-def _owed(repo, year: int, upto: date, person_filter=None) -> list:
+def quotas_owed(repo, year: int, upto: date, person_filter=None) -> list:
     """Each active member and officer (those ``person_filter`` keeps), with the reports
     their roles owe in ``year`` and those they submitted up to ``upto``."""
     per_role = repo.quotas_for(year)
@@ -67,7 +67,7 @@ def quota(db, principal, year=None) -> dict:
         # A member or officer sees their own progress (the desk's 进度).
         keep = lambda person_id, unit_ids: person_id == principal["id"]  # noqa: E731
     with db.unit_of_work(read_only=True) as uow:
-        items = _owed(ScoringRepository(uow), year, date(year, 12, 31), keep)
+        items = quotas_owed(ScoringRepository(uow), year, date(year, 12, 31), keep)
     return {"year": year, "items": items, "total": len(items)}
 
 
@@ -82,7 +82,7 @@ def send_quota_reminders(db, today: date) -> int:
     with db.unit_of_work() as uow:
         repo = ScoringRepository(uow)
         reminded = repo.reminded_in(quarter)
-        for row in _owed(repo, today.year, today):
+        for row in quotas_owed(repo, today.year, today):
             due = math.ceil(row["quota"] * share)
             owed = due - row["submitted"]
             if owed <= 0 or row["person_id"] in reminded:

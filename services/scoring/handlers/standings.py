@@ -35,7 +35,7 @@ def standings(db, principal, filters) -> dict:
     return {"period": period, "kind": kind, "items": rows, "total": total, **paging}
 
 
-def _may_see_person(repo, principal, person_id) -> bool:
+def may_see_person(repo, principal, person_id) -> bool:
     if principal["id"] == person_id or may(principal, "see_every_score"):
         return True
     if not has_role(principal, "unit_admin"):
@@ -68,7 +68,7 @@ def person_scores(db, principal, person_id, period=None) -> dict:
     domain.period_range(period)
     with db.unit_of_work(read_only=True) as uow:
         repo = ScoringRepository(uow)
-        if not _may_see_person(repo, principal, person_id):
+        if not may_see_person(repo, principal, person_id):
             raise NotFound(f"no scores for {person_id} that you may see")
         return _scores(repo, "person", person_id, period)
 
