@@ -618,6 +618,64 @@ class GatewayService:
             raise PayloadTooLarge(ATTACHMENT_TOO_LARGE)
         return upload
 
+    # --- what the office publishes and asks for (intake) ----------------------------
+    @api("POST", "/topics", body=c.TopicInput, answer=c.TopicSchema, status=201,
+         roles=MAY["review"], summary="Publish a topic for a year (年度选题)")
+    def add_topic(self, request):
+        return json_response(self.intake.add_topic(self._principal(request), read_json(request)),
+                             status=201)
+
+    @api("GET", "/topics", answer=c.Topics, query=(("year", "integer", "a year"),),
+         summary="The topics, newest year first, with the reports submitted on each")
+    def list_topics(self, request):
+        return self.intake.list_topics(self._principal(request), request.args.get("year"))
+
+    @api("POST", "/commissions", body=c.CommissionInput, answer=c.CommissionSchema,
+         status=201, roles=MAY["review"],
+         summary="Commission a piece (约稿) from a person or a unit, by a day")
+    def add_commission(self, request):
+        return json_response(self.intake.add_commission(self._principal(request), read_json(request)),
+                             status=201)
+
+    @api("GET", "/commissions", answer=c.Commissions,
+         query=(("state", "string", "open, overdue or answered"),
+                ("mine", "boolean", "editors: only those addressed to me")),
+         summary="Commissions: every one for editors, else those addressed to me or "
+                 "(unit admins) my units")
+    def list_commissions(self, request):
+        return self.intake.list_commissions(self._principal(request), request.args.to_dict())
+
+    @api("POST", "/notices", body=c.NoticeInput, answer=c.NoticeSchema, status=201,
+         roles=MAY["review"], summary="Publish a notice (通知公告); everyone is told once")
+    def add_notice(self, request):
+        return json_response(self.intake.add_notice(self._principal(request), read_json(request)),
+                             status=201)
+
+    @api("GET", "/notices", page_of=c.NoticeSchema, query=PAGE,
+         summary="The office's notices, newest first, with their files")
+    def list_notices(self, request):
+        return self.intake.list_notices(self._principal(request), request.args.to_dict())
+
+    @api("GET", "/notices/<notice_id>", answer=c.NoticeSchema, summary="A notice")
+    def get_notice(self, request, notice_id):
+        return self.intake.get_notice(self._principal(request), notice_id)
+
+    @api("POST", "/notices/<notice_id>/files", upload="file", answer=c.AttachmentSchema,
+         status=201, roles=MAY["review"], max_body=ATTACHMENT_MAX_BODY,
+         too_large=ATTACHMENT_TOO_LARGE,
+         summary="Add a file to a notice (as for a report: checked by its content, at "
+                 "most 20 MB, 10 per notice)")
+    def add_notice_file(self, request, notice_id):
+        principal = self._principal(request)
+        return self._store_upload(request, lambda blob: self.intake.add_notice_file(
+            principal, notice_id, blob))
+
+    @api("GET", "/notices/<notice_id>/files/<file_id>", binary="application/octet-stream",
+         summary="A file of a notice")
+    def download_notice_file(self, request, notice_id, file_id):
+        return self._send_file(self.intake.notice_file_to_send(
+            self._principal(request), notice_id, file_id))
+
     @api("POST", "/reports/<report_id>/co-authorship/decline", answer=c.CoAuthorshipDeclined,
          summary="Leave a report I am named on as co-author (退出联名), until it is decided")
     def decline_co_authorship(self, request, report_id):

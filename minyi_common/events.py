@@ -66,6 +66,18 @@ class ReportRecord(Schema):
     # as the lower office credits them (name and unit, as text), and that office.
     credited = fields.List(fields.Dict(), load_default=None, allow_none=True)
     from_office = fields.String(load_default=None, allow_none=True)
+    # 年度选题: the topic it was written on (the 通报 counts per topic).
+    topic_id = fields.String(load_default=None, allow_none=True)
+    topic_title = fields.String(load_default=None, allow_none=True)
+
+
+class CommissionRecord(Schema):
+    """约稿 as its addressee is told of it."""
+    id = fields.String(required=True)
+    person_id = fields.String(required=True, allow_none=True)
+    unit_id = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True)
+    due_on = fields.Date(required=True)
 
 
 class Outcome(Schema):
@@ -155,6 +167,12 @@ PAYLOADS = {
     "bulletin_published": {"period": fields.String(required=True),
                            "url": fields.String(required=True)},
     # 申诉: an editor resolved a person's appeal of one of their score lines.
+    # What the office asks for and publishes (docs/office-voice.md): a commission is
+    # told to its person or its unit's admins, a notice to everyone.
+    "commission_issued": {"commission": fields.Nested(CommissionRecord, required=True,
+                                                      unknown=EXCLUDE)},
+    "notice_published": {"notice_id": fields.String(required=True),
+                         "title": fields.String(required=True)},
     "appeal_resolved": {"person_id": fields.String(required=True),
                         "appeal_id": fields.String(required=True),
                         "accepted": fields.Boolean(required=True),

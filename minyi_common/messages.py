@@ -148,6 +148,7 @@ DETAILS = (
     ("appeal_open", N_("this line has an open appeal already")),
     ("appeal_resolved", N_("this appeal has been resolved already")),
     ("appeal_not_found", N_("no appeal {id}")),
+    ("notice_not_found", N_("no notice {id}")),
 )
 
 # Field messages (``errors``): marshmallow's own and ours.
@@ -286,4 +287,11 @@ FIELD_MESSAGES = (
     N_("Not zero."),
     N_("No such appeal."),
     N_("Not one of your score lines."),
+    N_("No such topic."),
+    N_("This topic is for {year}, not {counting}."),
+    N_("No such commission."),
+    N_("This commission is not addressed to the author or their unit."),
+    N_("No such unit."),
+    N_("Name one person or one unit."),
+    N_("At most {max} files on one notice."),
 )

@@ -33,7 +33,7 @@ SUBSCRIPTIONS = {
                "report_adopted", "report_forwarded", "report_outcome_recorded",
                "points_changed", "quota_reminder_due", "bulletin_published",
                "handoff_created", "handoff_replied", "handoff_rated", "handoff_reminder_due",
-               "appeal_resolved", "piece_forwarded"),
+               "appeal_resolved", "commission_issued", "notice_published", "piece_forwarded"),
 }
 
 

@@ -77,7 +77,8 @@ EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新
                "quota_reminder_due": "报送提醒", "bulletin_published": "通报发布",
                "handoff_created": "转办", "handoff_replied": "办复",
                "handoff_rated": "办复评价", "handoff_reminder_due": "转办催办",
-               "appeal_resolved": "积分申诉处理"}
+               "appeal_resolved": "积分申诉处理", "commission_issued": "约稿",
+               "notice_published": "通知公告"}
 # What the audit log records (gateway/audit.py ACTIONS), as its page names it.
 AUDIT_ACTIONS = {"auth.login": "登录", "me.password": "修改本人密码", "user.create": "新增账号",
                  "user.update": "修改账号或角色", "user.password_reset": "重置密码",

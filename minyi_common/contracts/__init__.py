@@ -30,6 +30,8 @@ from .scoring import (APPEAL_STATUSES, AdjustmentInput, AdjustmentSchema, Appeal
                       RemindersAnswer, RemindersInput, Rule, RuleInput, RuleSetInput,
                       RuleSetOutput, SCORING_EVENTS, ScoreCheck, Scores, StandingRow,
                       Standings, UnitGroup)
+from .office import (COMMISSION_STATES, CommissionInput, Commissions, CommissionSchema, NoticeInput,
+                     NoticeSchema, TopicInput, TopicSchema, Topics)
 from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences,
                      WEBHOOK_EVENT_TYPES, WebhookInput, WebhookSchema)
 from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,

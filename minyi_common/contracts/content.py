@@ -79,6 +79,11 @@ class ReportInputSchema(Schema):
         "description": "代录: the office day it was handed in (default today); it counts "
                        "in that day's period"})
 
+    topic_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "年度选题: a topic of the year the report counts in"})
+    commission_id = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "约稿: the commission it answers (to its author, or their unit)"})
+
     @validates("co_author_ids")
     def _no_duplicates(self, value, **_):
         if len(set(value)) != len(value):

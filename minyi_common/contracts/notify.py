@@ -9,6 +9,8 @@ class NotificationSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
     report_id = fields.String(required=True, allow_none=True)
+    link = fields.String(required=True, allow_none=True, metadata={
+        "description": "the web app's page it is about, as a path (/notices/…)"})
     title = fields.String(required=True)
     body = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)

@@ -86,6 +86,9 @@ class ReportSchema(ReportFields):
     updated_at = fields.AwareDateTime(required=True)
     submitted_at = fields.AwareDateTime(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistorySchema))
+    topic_id = fields.String(required=True, allow_none=True)
+    topic_title = fields.String(required=True, allow_none=True)
+    commission_id = fields.String(required=True, allow_none=True)
 
 
 class CoAuthorshipDeclined(Schema):

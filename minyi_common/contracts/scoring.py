@@ -156,6 +156,14 @@ class UnitGroup(Schema):
     rows = fields.List(fields.Nested(BulletinRow), required=True)
 
 
+class TopicFigures(Schema):
+    """年度选题: the reports on a topic in a period, and how many were adopted."""
+    topic_id = fields.String(required=True)
+    title = fields.String(required=True)
+    submitted = fields.Integer(required=True)
+    adopted = fields.Integer(required=True)
+
+
 class Bulletin(Schema):
     period = fields.String(required=True)
     period_words = fields.String(required=True, metadata={"example": "2026年第三季度"})
@@ -167,6 +175,7 @@ class Bulletin(Schema):
     previous_period = fields.String(required=True, allow_none=True)
     previous = fields.Nested(OfficeFigures, allow_none=True, required=True)
     handoffs = fields.Nested(HandoffFigures, required=True)
+    topics = fields.List(fields.Nested(TopicFigures), required=True)
     units = fields.List(fields.Nested(BulletinRow), required=True)
     unit_groups = fields.List(fields.Nested(UnitGroup), required=True)
     officers = fields.List(fields.Nested(BulletinRow), required=True)

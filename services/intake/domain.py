@@ -3,7 +3,7 @@ status follows which, and the checks of a report against the directory."""
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from minyi_common import officetime, words
 from minyi_common.errors import Conflict, Forbidden, ValidationFailed
@@ -170,9 +170,71 @@ def body_hash(data: dict) -> str:
     (the 代录 fields left out when empty, so that a key taken before they existed still
     recognises its retry)."""
     data = {k: v for k, v in data.items()
-            if v is not None or k not in ("on_behalf_of", "received_on")}
+            if v is not None or k not in ("on_behalf_of", "received_on", "topic_id",
+                                          "commission_id")}
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
                           .encode("utf-8")).hexdigest()
+
+
+# --- what the office asks for (docs/office-voice.md) --------------------------------
+def counting_year(data: dict, report=None) -> int:
+    """The year a report counts in: the day it was handed in (代录), the day it was
+    first submitted, or today for one not yet submitted."""
+    if data.get("received_on") or (report and report.get("received_on")):
+        return (data.get("received_on") or report["received_on"]).year
+    if report and report.get("submitted_at"):
+        return officetime.office_date(report["submitted_at"]).year
+    return officetime.today().year
+
+
+def check_topic_and_commission(data: dict, author_id: str, author_unit_ids, year: int,
+                               topic, commission) -> None:
+    """A report's topic is one of the year it counts in; the commission it answers is
+    addressed to its author or one of the author's units. ``topic`` and ``commission``
+    are the rows the ids name (None when there is none)."""
+    errors = {}
+    if data.get("topic_id"):
+        if topic is None:
+            errors["topic_id"] = ["No such topic."]
+        elif topic["year"] != year:
+            errors["topic_id"] = [f"This topic is for {topic['year']}, not {year}."]
+    if data.get("commission_id"):
+        if commission is None:
+            errors["commission_id"] = ["No such commission."]
+        elif commission["person_id"] != author_id and \
+                commission["unit_id"] not in (author_unit_ids or ()):
+            errors["commission_id"] = [
+                "This commission is not addressed to the author or their unit."]
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+
+
+def check_commission(data: dict, today, person, unit, topic) -> None:
+    """约稿 to an active person, or an existing unit, due today or later; its topic, if
+    any, one of the year it is due in."""
+    errors = {}
+    if data.get("person_id") and (person is None or not person["active"]):
+        errors["person_id"] = ["No such person, or the account is disabled."]
+    if data.get("unit_id") and unit is None:
+        errors["unit_id"] = ["No such unit."]
+    if data["due_on"] < today:
+        errors["due_on"] = ["The due date cannot be in the past."]
+    elif data["due_on"] > today + timedelta(days=366):
+        errors["due_on"] = ["The due date is more than a year away."]
+    if data.get("topic_id"):
+        if topic is None:
+            errors["topic_id"] = ["No such topic."]
+        elif topic["year"] != data["due_on"].year:
+            errors["topic_id"] = [f"This topic is for {topic['year']}, "
+                                  f"not {data['due_on'].year}."]
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+
+
+def commission_state(commission: dict, answered_at, today) -> str:
+    if answered_at is not None:
+        return "answered"
+    return "overdue" if commission["due_on"] < today else "open"
 
 
 def period_bounds(period: str) -> tuple:

@@ -12,6 +12,7 @@ from minyi_common.db import DirectoryCopy, Every, handle_each, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
 from . import domain
+from .adapters.office import OfficeRepository
 from .adapters.orm import people, units
 from .adapters.repository import IntakeRepository
 
@@ -29,7 +30,22 @@ def _record(report: dict) -> dict:
         "submitted_at": report["submitted_at"].isoformat(),
         "entered_by": report.get("entered_by"),
         "received_on": received_on.isoformat() if received_on else None,
-        "from_office": report.get("from_office"), "credited": report.get("credited")}
+        "from_office": report.get("from_office"), "credited": report.get("credited"),
+        "topic_id": report.get("topic_id"), "topic_title": report.get("topic_title")}
+
+
+def _check_asks(uow, data: dict, author_id: str, author_unit_ids, report=None) -> None:
+    """The topic and the commission a report names (docs/office-voice.md); a report
+    answering a commission on a topic carries that topic unless it names one. Leaves the
+    topic's title in ``data`` for the report's events."""
+    office = OfficeRepository(uow)
+    commission = office.commission(data.get("commission_id"))
+    if commission and commission["topic_id"] and not data.get("topic_id"):
+        data["topic_id"] = commission["topic_id"]
+    topic = office.topic(data.get("topic_id"))
+    domain.check_topic_and_commission(data, author_id, author_unit_ids,
+                                      domain.counting_year(data, report), topic, commission)
+    data["topic_title"] = topic["title"] if topic else None
 
 
 def create_report(db, principal, payload, idempotency_key=None) -> dict:
@@ -61,6 +77,8 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
                                        repo.person_unit_ids(author_id) if on_behalf
                                        else principal["unit_ids"],
                                        unit_kind=repo.unit_kind(data.get("unit_id")))
+        _check_asks(uow, data, author_id, repo.person_unit_ids(author_id))
+        topic_title = data.pop("topic_title")
         now = utcnow()
         fields = {k: v for k, v in data.items() if k not in ("draft", "on_behalf_of")}
         status = "draft" if data["draft"] else "submitted"
@@ -71,11 +89,14 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
                   "status": status, "decision": None,
                   "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
                   "submitted_at": None if data["draft"] else now}
+        report["topic_title"] = topic_title
         submitted = None if data["draft"] else events.new_event(
             "report_submitted", principal["id"], report["id"], report=_record(report))
         # The history says who typed it in (由 王编辑 代录), then what became of it.
         first = "entered_on_behalf" if on_behalf else status if status != "draft" else "created"
-        created = repo.add(report, first, principal["id"], submitted)
+        created = repo.add({k: v for k, v in report.items() if k != "topic_title"}, first,
+                           principal["id"], submitted)
+        created["topic_title"] = topic_title
         if on_behalf and status != "draft":
             repo.add_history(report_id, status, principal["id"], now)
             created["history"].append({"at": now, "actor_id": principal["id"],
@@ -104,6 +125,9 @@ def update_report(db, principal, report_id, payload) -> dict:
                                        repo.person_unit_ids(report["author_id"]),
                                        repo.declined(report_id),
                                        unit_kind=repo.unit_kind(data.get("unit_id")))
+        _check_asks(uow, data, report["author_id"],
+                    repo.person_unit_ids(report["author_id"]), report)
+        data.pop("topic_title")
         repo.update(report_id, **data)
         repo.add_history(report_id, "edited", principal["id"])
         uow.commit()

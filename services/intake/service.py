@@ -2,7 +2,7 @@
 from minyi_common.nameko import (DatabaseProvider, RequestContext, consume_each, rpc,
                                       service_stats)
 
-from . import backlog, handlers
+from . import backlog, handlers, office
 from .adapters.orm import metadata
 
 
@@ -58,6 +58,43 @@ class IntakeService:
     @rpc
     def list_reports(self, principal, filters=None):
         return handlers.list_reports(self.db, principal, filters)
+
+    # --- what the office publishes and asks for ---------------------------------------
+    @rpc
+    def add_topic(self, principal, payload):
+        return office.add_topic(self.db, principal, payload)
+
+    @rpc
+    def list_topics(self, principal, year=None):
+        return office.list_topics(self.db, principal, year)
+
+    @rpc
+    def add_commission(self, principal, payload):
+        return office.add_commission(self.db, principal, payload)
+
+    @rpc
+    def list_commissions(self, principal, filters=None):
+        return office.list_commissions(self.db, principal, filters)
+
+    @rpc
+    def add_notice(self, principal, payload):
+        return office.add_notice(self.db, principal, payload)
+
+    @rpc
+    def list_notices(self, principal, filters=None):
+        return office.list_notices(self.db, principal, filters)
+
+    @rpc
+    def get_notice(self, principal, notice_id):
+        return office.get_notice(self.db, principal, notice_id)
+
+    @rpc
+    def add_notice_file(self, principal, notice_id, blob):
+        return office.add_notice_file(self.db, principal, notice_id, blob)
+
+    @rpc
+    def notice_file_to_send(self, principal, notice_id, file_id):
+        return office.notice_file_to_send(self.db, principal, notice_id, file_id)
 
     @rpc
     def stats(self):

@@ -32,6 +32,14 @@ def recipients(event: dict, audience: str, active_people) -> list:
         return list(dict.fromkeys(event["report"]["co_author_ids"]))
     if kind in ("points_changed", "quota_reminder_due", "appeal_resolved"):
         return [event["person_id"]]
+    if kind == "notice_published":  # everyone, once
+        return having(lambda _roles, _units: True)
+    if kind == "commission_issued":  # its person, or its unit's admins
+        commission = event["commission"]
+        if commission["person_id"]:
+            return [commission["person_id"]]
+        return having(lambda roles, units: "unit_admin" in roles
+                      and commission["unit_id"] in units)
     if kind == "bulletin_published":
         return having(lambda roles, _units: "unit_admin" in roles)
     report = event["report"]

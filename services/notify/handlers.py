@@ -32,7 +32,8 @@ def on_events(db, settings, *events) -> None:
             told.update(targets)
             repo.add_notifications([dict(
                 recipient_id=person_id, event_id=event["event_id"], kind=kind,
-                report_id=event.get("report_id"), title=title, body=body, created_at=now)
+                report_id=event.get("report_id"), title=title, body=body, created_at=now,
+                link=templates.link("", event))  # the web app's page, as a path
                 for person_id in targets])
             if settings.smtp_url:
                 page = templates.link(settings.web_url, event)

@@ -19,6 +19,10 @@ def link(web_url: str, event: dict) -> str | None:
         return f"{web_url}/reports/new"
     if event["event_type"] == "bulletin_published":
         return f"{web_url}/bulletins/{event['period']}"
+    if event["event_type"] == "notice_published":
+        return f"{web_url}/notices/{event['notice_id']}"
+    if event["event_type"] == "commission_issued":  # straight to writing the piece
+        return f"{web_url}/reports/new?commission={event['commission']['id']}"
     return None
 
 
@@ -52,6 +56,15 @@ def render(event: dict) -> tuple:
         period = period_words(event["period"])
         return ("bulletin", f"{period}社情民意信息工作通报已发布",
                 f"{period}社情民意信息工作通报已发布，请在“通报”栏目查看。")
+    if kind == "notice_published":
+        return ("notice", f"通知公告：{event['title']}",
+                f"信息办发布了通知公告《{event['title']}》，请在“通知公告”栏目查阅。")
+    if kind == "commission_issued":
+        commission = event["commission"]
+        whom = "您" if commission["person_id"] else "贵单位"
+        return ("commission", f"约稿：{commission['title']}",
+                f"信息办向{whom}约稿《{commission['title']}》，请于"
+                f"{date_words(commission['due_on'])}前报送。可在工作台查看约稿并撰写。")
     title = event["report"]["title"]
     if kind == "report_returned":
         return ("returned", f"《{title}》已退回修改",

@@ -36,6 +36,52 @@ reports = Table(
     # is that office's unit; its authors as that office credits them, as text.
     Column("from_office", String(100), nullable=True),
     Column("credited", JSON, nullable=True),
+    # 年度选题 and 约稿 (docs/office-voice.md): the topic it was written on and the
+    # commission it answers.
+    Column("topic_id", String(36), nullable=True, index=True),
+    Column("commission_id", String(36), nullable=True, index=True),
+)
+
+# What the office publishes and asks for (docs/office-voice.md).
+topics = Table(
+    "topics", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("year", Integer, nullable=False, index=True),
+    Column("title", String(60), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+commissions = Table(
+    "commissions", metadata,
+    Column("id", String(36), primary_key=True),
+    # One of the two: a person, or a unit whose admins answer for it.
+    Column("person_id", String(36), nullable=True, index=True),
+    Column("unit_id", String(36), nullable=True, index=True),
+    Column("title", String(60), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("topic_id", String(36), ForeignKey("topics.id"), nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+notices = Table(
+    "notices", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(60), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
+
+notice_files = Table(
+    "notice_files", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("notice_id", String(36), ForeignKey("notices.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    *file_columns(),
 )
 
 report_co_authors = Table(

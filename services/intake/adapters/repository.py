@@ -8,7 +8,7 @@ from minyi_common import officetime
 from minyi_common.db import Repository, conflict_insert, decode_json, utcnow
 
 from .orm import (co_author_declines, idempotency_keys, people, report_attachments,
-                  report_co_authors, report_history, reports, units)
+                  report_co_authors, report_history, reports, topics, units)
 
 
 # What a report's history shows of each entry.
@@ -143,8 +143,12 @@ class IntakeRepository(Repository):
                 select(report_co_authors).where(report_co_authors.c.report_id.in_(
                     [r["id"] for r in found])).order_by(report_co_authors.c.position)):
             co.setdefault(link.report_id, []).append(link.person_id)
+        topic_ids = {r["topic_id"] for r in found if r["topic_id"]}
+        titles = dict(self.uow.execute(select(topics.c.id, topics.c.title).where(
+            topics.c.id.in_(topic_ids))).all()) if topic_ids else {}
         for report in found:
             report["co_author_ids"] = co.get(report["id"], [])
+            report["topic_title"] = titles.get(report["topic_id"])
             self._decoded(report)
         return found
 

@@ -14,6 +14,8 @@ notifications = Table(
     Column("event_id", String(36), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("report_id", String(36), nullable=True),
+    # The web app's page the notice is about (/notices/…, /scores), as a path.
+    Column("link", String(200), nullable=True),
     Column("title", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),

@@ -47,3 +47,14 @@ def test_a_report_entered_on_behalf_reaches_its_author_and_a_naming_its_co_autho
 
 def test_a_co_author_leaving_is_told_to_the_author_alone():
     assert told(report_event("report_co_author_declined")) == (["author"], False)
+
+
+def test_a_commission_reaches_its_person_or_its_units_admins_and_a_notice_everyone():
+    def commission(person_id=None, unit_id=None):
+        return {"event_type": "commission_issued", "commission": {
+            "id": "c1", "person_id": person_id, "unit_id": unit_id, "title": "约稿一篇",
+            "due_on": "2026-12-20"}}
+    assert told(commission(person_id="co")) == (["co"], False)
+    assert told(commission(unit_id="u2"))[0] == ["admin-u2"]
+    assert told({"event_type": "notice_published", "notice_id": "n1", "title": "通知"})[0] == [
+        person for person, _, _ in PEOPLE]

@@ -7,7 +7,7 @@ import os
 from minyi_common.gbt9704 import OfficialDocument
 from minyi_common.words import date_words, points_words
 
-from .bulletin_files import FIGURES, number
+from .bulletin_files import FIGURES, TOPIC_COLUMNS, number, topic_rows
 
 CJK_FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                   "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
@@ -114,6 +114,10 @@ def render(office_name: str, place: str, bulletin: dict, on) -> bytes:
         others = len(bulletin[key]) - len(rows)
         if others:
             document.body(f"其余{others}名{name}本期未报送信息。")
+    if topic_rows(bulletin):
+        section += 1
+        document.heading(f"{SERIALS[section]}、年度选题报送情况")
+        document.table(TOPIC_COLUMNS, topic_rows(bulletin), (14, 98, 22, 22))
     picture = chart(bulletin["units"])
     if picture:
         section += 1

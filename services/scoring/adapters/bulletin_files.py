@@ -49,6 +49,19 @@ def tables(bulletin: dict) -> list:
     return found
 
 
+TOPIC_COLUMNS = ("序号", "年度选题", "报送篇数", "采用篇数")
+
+
+def topic_rows(bulletin: dict) -> list:
+    """年度选题: a row per topic the period's reports were written on, with a total."""
+    rows = [[n, t["title"], t["submitted"], t["adopted"]]
+            for n, t in enumerate(bulletin.get("topics") or [], start=1)]
+    if rows:
+        rows.append(["合计", f"{len(rows)}个", sum(r[2] for r in rows),
+                     sum(r[3] for r in rows)])
+    return rows
+
+
 def total_row(rows, label_width: int) -> list:
     sums = [number(sum(row[label_width + i] for row in rows)) for i in range(len(FIGURES))]
     return ["合计", f"{len(rows)}个" if label_width == 3 else ""] + [""] * (label_width - 2) + sums
@@ -71,6 +84,11 @@ def to_csv(bulletin: dict) -> bytes:
         writer.writerow(columns)
         writer.writerows([csv_safe(cell) for cell in row] for row in rows)
         writer.writerow(_total(name, rows))
+    if topic_rows(bulletin):
+        writer.writerow([])
+        writer.writerow(["年度选题报送情况"])
+        writer.writerow(TOPIC_COLUMNS)
+        writer.writerows([csv_safe(cell) for cell in row] for row in topic_rows(bulletin))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -97,6 +115,9 @@ def to_xlsx(bulletin: dict) -> bytes:
         sheet.freeze_panes = "A3"
         for letter, width in zip("ABCDEFGH", (8, 28, 16, 10, 10, 10, 10, 10)):
             sheet.column_dimensions[letter].width = width
+    if topic_rows(bulletin):
+        add_sheet(book, "年度选题", f"{bulletin['title']}　年度选题报送情况", TOPIC_COLUMNS,
+                  topic_rows(bulletin), (8, 40, 12, 12))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

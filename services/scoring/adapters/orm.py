@@ -33,6 +33,9 @@ report_records = Table(
     Column("outcomes", JSON, nullable=False),
     # Co-authors who left (退出联名): kept out of co_author_ids whatever a late event says.
     Column("declined_ids", JSON, nullable=True),
+    # 年度选题: the topic it was written on, and its title then (the 通报 counts per topic).
+    Column("topic_id", String(36), nullable=True),
+    Column("topic_title", String(60), nullable=True),
 )
 
 score_lines = Table(

@@ -5,7 +5,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, text, update
 
 from minyi_common.words import NOT_A_REPORT_UNIT
 from minyi_common.db import CONFLICT_INSERTS, Repository, decode_json, utcnow
@@ -188,6 +188,20 @@ class ScoringRepository(Repository):
                 score_lines.c.role == "author", score_lines.c.event.in_(tuple(counted_events)),
                 score_lines.c.event_date >= start, score_lines.c.event_date <= end)
             .group_by(score_lines.c.event)))
+
+    def topic_counts(self, start: date, end: date) -> list:
+        """Per topic (年度选题): reports on it submitted in the period and not withdrawn,
+        and how many of them were adopted, most reports first."""
+        adopted = func.sum(case((report_records.c.status == "adopted", 1), else_=0))
+        return [{"topic_id": r.topic_id, "title": r.title, "submitted": r.submitted,
+                 "adopted": int(r.adopted or 0)} for r in self._all(
+            select(report_records.c.topic_id, func.max(report_records.c.topic_title)
+                   .label("title"), func.count().label("submitted"), adopted.label("adopted"))
+            .where(report_records.c.topic_id.is_not(None),
+                   report_records.c.status != "withdrawn",
+                   report_records.c.submitted_on >= start, report_records.c.submitted_on <= end)
+            .group_by(report_records.c.topic_id)
+            .order_by(func.count().desc(), func.max(report_records.c.topic_title)))]
 
     # --- hand-offs (转办) ----------------------------------------------------------------
     def handoff_record(self, handoff_id: str) -> dict | None:

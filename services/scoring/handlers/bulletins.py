@@ -52,6 +52,7 @@ def bulletin(db, principal, period) -> dict:
         members, _ = repo.ranked("person", period, "member")
         summary = _office_figures(repo, period)
         handoff_figures = repo.handoff_counts(start, end)
+        topic_figures = repo.topic_counts(start, end)
         before = _office_figures(repo, previous) if previous else None
         unit_info = repo.units_by_id()
         person_units = repo.unit_ids_of_everyone()
@@ -74,7 +75,7 @@ def bulletin(db, principal, period) -> dict:
             "title": f"社情民意信息工作通报（{words.period_words(period)}）",
             "published_at": published.published_at.isoformat() if published else None,
             "summary": summary, "previous_period": previous, "previous": before,
-            "handoffs": handoff_figures,
+            "handoffs": handoff_figures, "topics": topic_figures,
             "units": unit_rows, "unit_groups": [g for g in groups if g["rows"]],
             "officers": officers, "members": members, "people": person_rows}
 

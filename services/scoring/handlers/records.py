@@ -16,6 +16,8 @@ DECISIONS = {"report_returned": "returned", "report_retained": "retained",
              "report_submitted": "submitted", "report_resubmitted": "resubmitted",
              "report_withdrawn": "withdrawn"}
 OUTCOMES = ("report_forwarded", "report_outcome_recorded")
+# Events of intake's, whose record carries the report's topic (年度选题).
+FROM_INTAKE = ("report_submitted", "report_resubmitted")
 FINAL = ("adopted", "retained", "rejected")
 # Event handlers hold this shared and their report's own key exclusively; each batch of a
 # rebuild holds it exclusively. So a report's record and lines change one writer at a
@@ -135,7 +137,7 @@ def on_report_events(db, settings, *events) -> None:
             # a submitted report, then changed by this event below, in one INSERT.
             row = SimpleNamespace(report_id=report["id"], status="submitted",
                                   status_at=report["submitted_at"], decision=None, outcomes={},
-                                  declined_ids=None, **who)
+                                  declined_ids=None, topic_id=None, topic_title=None, **who)
         # Co-authors who left (退出联名) stay out, whatever a record written before says.
         declined = set(decode_json(row.declined_ids) or [])
         if kind == "report_co_author_declined":
@@ -170,6 +172,8 @@ def on_report_events(db, settings, *events) -> None:
                                       "on": on.isoformat()}
             elif status in ("returned", "rejected", "withdrawn"):
                 values["decision"] = None
+        if kind in FROM_INTAKE:  # the topic as its author chose it (review's copy has none)
+            values.update(topic_id=report.get("topic_id"), topic_title=report.get("topic_title"))
         created_now = uow.memo["records created"]  # inserted when the batch ends
         if created or report["id"] in created_now:
             created_now.add(report["id"])

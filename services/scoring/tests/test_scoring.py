@@ -583,3 +583,41 @@ def test_the_bulletin_counts_hand_offs_replies_and_ratings_and_ranks_no_departme
     document = Document(io.BytesIO(base64.b64decode(bulletins.bulletin_file(
         db, Settings, EDITOR, "2026-Q3", "docx")["content_base64"])))
     assert any("转交有关单位办理2件，办复1件" in p.text for p in document.paragraphs)
+
+
+def test_the_bulletin_counts_reports_per_topic_as_their_authors_chose_it(db):
+    """年度选题: the topic comes with intake's events only (review's copy of a report has
+    none, and must not erase it); a withdrawn report is not counted."""
+    unit(db, "u1", "民进县委会")
+    person(db, "zhang", "张三", ["member"])
+
+    def on_topic(event_type, report_id, when, **fields):
+        body = events.new_event(event_type, "zhang", report_id, report={
+            "id": report_id, "author_id": "zhang", "co_author_ids": [], "unit_id": "u1",
+            "title": f"关于{report_id}的建议", "category": "rural",
+            "submitted_at": at(date(2026, 7, 1)).isoformat(), "topic_id": "t1",
+            "topic_title": "县域养老服务体系建设"}, **fields)
+        body["occurred_at"] = when.isoformat()
+        return events.parse_event(body)
+
+    for e in [on_topic("report_submitted", "r1", at(date(2026, 7, 1))),
+              event("report_adopted", "r1", at(date(2026, 7, 10)), mode="single",
+                    level="county", decided_on="2026-07-10"),
+              on_topic("report_submitted", "r2", at(date(2026, 7, 2))),
+              on_topic("report_submitted", "r3", at(date(2026, 7, 3))),
+              on_topic("report_withdrawn", "r3", at(date(2026, 7, 4)))]:
+        handlers.on_report_events(db, Settings, e)
+    figures = bulletins.bulletin(db, EDITOR, "2026-Q3")["topics"]
+    assert figures == [{"topic_id": "t1", "title": "县域养老服务体系建设", "submitted": 2,
+                        "adopted": 1}]
+    assert bulletins.bulletin(db, EDITOR, "2026-Q2")["topics"] == []
+    document = bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "docx")
+    doc = Document(io.BytesIO(base64.b64decode(document["content_base64"])))
+    assert any(p.text.endswith("、年度选题报送情况") for p in doc.paragraphs)
+    table = [t for t in doc.tables if t.rows[0].cells[1].text == "年度选题"][0]
+    assert [c.text for c in table.rows[1].cells] == ["1", "县域养老服务体系建设", "2", "1"]
+    assert [c.text for c in table.rows[2].cells][:2] == ["合计", "1个"]
+    xlsx = bulletins.bulletin_file(db, Settings, EDITOR, "2026-Q3", "xlsx")
+    book = load_workbook(io.BytesIO(base64.b64decode(xlsx["content_base64"])))
+    assert list(book["年度选题"].iter_rows(values_only=True))[2] == (
+        1, "县域养老服务体系建设", 2, 1)
