@@ -23,6 +23,9 @@ export interface ReportDraft {
   /** 代录: the author the office enters the report for, and the day it was handed in. */
   on_behalf_of?: string | null
   received_on?: string | null
+  /** 年度选题 and 约稿: the topic it is written on, the commission it answers. */
+  topic_id?: string | null
+  commission_id?: string | null
 }
 
 export function emptyDraft(): ReportDraft {

@@ -25,7 +25,7 @@ function fieldErrors(wrapper: ReturnType<typeof mount>): Record<string, string> 
   return found
 }
 
-async function mountForm() {
+async function mountForm(address = '/reports/new') {
   const pinia = createPinia()
   setActivePinia(pinia)
   const session = useSession()
@@ -36,7 +36,7 @@ async function mountForm() {
     { path: '/reports/:id', component: { template: '<p>详情</p>' } },
     { path: '/reports/:id/edit', component: ReportFormView },
   ] })
-  router.push('/reports/new')
+  router.push(address)
   await router.isReady()
   const wrapper = mount(ReportFormView, { global: { plugins: [pinia, router] }, attachTo: document.body })
   await flushPromises()
@@ -49,6 +49,7 @@ describe('the report form', () => {
     const fetch = vi.fn(async () => problem(422, { situation: ['最多 1500 字。'] }))
     vi.stubGlobal('fetch', fetch)
     const wrapper = await mountForm()
+    fetch.mockClear()  // the year's topics and my commissions, asked for at the start
     await wrapper.find('#f-title').setValue('关于加强农村饮水安全保障的建议')
     await wrapper.find('#f-situation').setValue('山村饮水困难。')
     const save = wrapper.findAll('button').find((b) => b.text() === '保存草稿')!
@@ -81,6 +82,7 @@ describe('the report form', () => {
     const fetch = vi.fn(async () => problem(500, {}))
     vi.stubGlobal('fetch', fetch)
     const wrapper = await mountForm()
+    fetch.mockClear()
     await wrapper.find('#f-title').setValue('短')
     await wrapper.find('form').trigger('submit')
     await flushPromises()
@@ -90,6 +92,35 @@ describe('the report form', () => {
     expect(errors.类别).toBe('请选择类别')
     expect(errors.情况).toBe('请填写情况')
     expect(wrapper.text()).toContain('还有内容不符合要求')
+    wrapper.unmount()
+  })
+
+  it('answers the commission it was opened from, with the commission’s topic', async () => {
+    localStorage.clear()
+    const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
+      { status, headers: { 'Content-Type': 'application/json' } })
+    const fetch = vi.fn(async (request: Request) => {
+      if (request.url.includes('/topics')) {
+        return json({ items: [{ id: 't1', year: 2026, title: '县域养老服务', description: '', created_by: 'e',
+          created_at: '2026-12-01T00:00:00Z', reports: 0 }] })
+      }
+      if (request.url.includes('/commissions')) {
+        return json({ total: 1, items: [{ id: 'c1', person_id: 'me-1', person_name: '张三', unit_id: null,
+          unit_name: null, title: '农村互助养老', note: '', due_on: '2026-12-20', topic_id: 't1',
+          topic_title: '县域养老服务', created_by: 'e', created_at: '2026-12-01T00:00:00Z', state: 'open',
+          answered_by: null, answered_at: null }] })
+      }
+      return problem(422, { title: ['标题应为5至60个字。'] })
+    })
+    vi.stubGlobal('fetch', fetch)
+    const wrapper = await mountForm('/reports/new?commission=c1')
+    await wrapper.find('#f-title').setValue('关于发展农村互助养老的建议')
+    await wrapper.findAll('button').find((b) => b.text() === '保存草稿')!.trigger('click')
+    await flushPromises()
+    const sent = fetch.mock.calls.map((call) => call[0] as Request).find((r) => r.method === 'POST')!
+    const body = JSON.parse(await sent.text())
+    expect(body.commission_id).toBe('c1')
+    expect(body.topic_id).toBe('t1')
     wrapper.unmount()
   })
 })

@@ -12,6 +12,9 @@ export type Unit = Schemas['UnitOutput']
 export type PersonHit = Schemas['PersonHit']
 export type Scores = Schemas['Scores']
 export type QuotaRow = Schemas['QuotaRow']
+export type Topic = Schemas['Topic']
+export type Commission = Schemas['Commission']
+export type Notice = Schemas['Notice']
 
 /** A problem+json answer (docs/api.md), or a request that never got one (status 0). */
 export class ApiError extends Error {

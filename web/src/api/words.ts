@@ -143,7 +143,9 @@ export const EVENT_NAMES: Readonly<Record<string, string>> = {
   "handoff_replied": "办复",
   "handoff_rated": "办复评价",
   "handoff_reminder_due": "转办催办",
-  "appeal_resolved": "积分申诉处理"
+  "appeal_resolved": "积分申诉处理",
+  "commission_issued": "约稿",
+  "notice_published": "通知公告"
 }
 
 export const RESOLUTIONS: Readonly<Record<string, string>> = {
