@@ -17,6 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
 # Font names as offices have them installed; a machine without them substitutes its own
 # CJK fonts (LibreOffice on Debian: Noto CJK), the sizes and grid stay.
@@ -204,9 +205,26 @@ class OfficialDocument:
             self.paragraph(line, indent=True)
 
     def signature(self, text: str) -> None:
-        """A credit or signature line, right-aligned, two characters in (楷体)."""
+        """A credit or signature line, right-aligned, two characters in (楷体).
+
+        The 落款 never stands on a page without the text it closes: each line keeps with
+        the one above it, across a blank line up to the last line of text (the last row
+        of a table counts as that line)."""
         paragraph = self.paragraph(text, KAITI, SAN, WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = Pt(SAN * 2)
+        previous = paragraph._p.getprevious()
+        while previous is not None:
+            if previous.tag == qn("w:tbl"):
+                for cell in previous.findall(qn("w:tr"))[-1].findall(qn("w:tc")):
+                    for p in cell.findall(qn("w:p")):
+                        Paragraph(p, paragraph._parent).paragraph_format.keep_with_next = True
+                break
+            if previous.tag != qn("w:p"):
+                break
+            Paragraph(previous, paragraph._parent).paragraph_format.keep_with_next = True
+            if "".join(previous.itertext()).strip():
+                break
+            previous = previous.getprevious()
 
     def page_break(self) -> None:
         self.doc.add_page_break()
