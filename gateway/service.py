@@ -1084,8 +1084,9 @@ class GatewayService:
     def get_preferences(self, request):
         return self.notify.get_preferences(self._principal(request))
 
-    @api("PUT", "/notifications/preferences", body=c.Preferences, answer=c.Preferences,
-         summary="Set my preferences")
+    @api("PUT", "/notifications/preferences", body=c.PreferencesInput, answer=c.Preferences,
+         summary="Set my channels: email, SMS (with a mainland mobile, where the office "
+                 "sends SMS); the inbox is always on")
     def put_preferences(self, request):
         return self.notify.put_preferences(self._principal(request), read_json(request))
 

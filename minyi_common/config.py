@@ -1,4 +1,5 @@
 """Settings from the environment (docs/operations.md), one place for every process."""
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -42,6 +43,12 @@ class Settings:
     secret_key: str | None = None
     office_name: str = "政协委员会办公室"
     smtp_url: str | None = None
+    # SMS through the office's provider (docs/notifications.md): aliyun://… or tencent://…,
+    # the provider's approved template code per kind of notice (JSON, "*" for the rest),
+    # and how many SMS one person may get in a day.
+    sms_url: str | None = None
+    sms_templates: str = "{}"
+    sms_daily_limit: int = 5
     mail_from: str = "minyi@localhost"
     delivery_base_delay: float = 2.0
     # Seconds one email or webhook send may take in all; with a 10 s margin it is also
@@ -105,6 +112,15 @@ def load(service: str) -> Settings:
                          "of `python -c 'import secrets; print(secrets.token_hex(32))'`)")
     if level not in LEVELS:
         raise SystemExit(f"MINYI_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
+    sms_url = env.get("SMS_URL") or None
+    if sms_url and sms_url.split("://", 1)[0] not in ("aliyun", "tencent"):
+        raise SystemExit("SMS_URL must be aliyun://KEY_ID:SECRET@dysmsapi.aliyuncs.com?sign=… "
+                         "or tencent://SECRET_ID:SECRET_KEY@sms.tencentcloudapi.com?app=…&sign=…")
+    try:
+        if not isinstance(json.loads(env.get("SMS_TEMPLATES") or "{}"), dict):
+            raise ValueError
+    except ValueError:
+        raise SystemExit('SMS_TEMPLATES must be a JSON object, e.g. {"*": "SMS_123456"}') from None
     return Settings(
         service=service,
         amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@localhost:5672/"),
@@ -122,6 +138,9 @@ def load(service: str) -> Settings:
         secret_key=env.get("MINYI_SECRET_KEY") or None,
         office_name=env.get("MINYI_OFFICE_NAME", "政协委员会办公室"),
         smtp_url=env.get("SMTP_URL") or None,
+        sms_url=sms_url,
+        sms_templates=env.get("SMS_TEMPLATES") or "{}",
+        sms_daily_limit=int(env.get("MINYI_SMS_DAILY_LIMIT") or 5),
         mail_from=env.get("MINYI_MAIL_FROM", "minyi@localhost"),
         delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
         delivery_deadline=float(env.get("MINYI_DELIVERY_DEADLINE", "10")),

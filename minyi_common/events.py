@@ -31,6 +31,8 @@ class PersonRecord(Schema):
     roles = fields.List(fields.String(), required=True)
     unit_ids = fields.List(fields.String(), required=True)
     email = fields.String(load_default=None, allow_none=True)
+    # Their mobile, for SMS notices (notify alone keeps it).
+    phone = fields.String(load_default=None, allow_none=True)
     active = fields.Boolean(required=True)
     # The directory's row version: copies keep the newest snapshot (events of one record
     # may arrive out of order). 0 from producers that predate it.

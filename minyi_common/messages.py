@@ -294,4 +294,6 @@ FIELD_MESSAGES = (
     N_("No such unit."),
     N_("Name one person or one unit."),
     N_("At most {max} files on one notice."),
+    N_("This office does not send SMS."),
+    N_("Record a mainland mobile number first."),
 )

@@ -1,5 +1,6 @@
 """Start the whole system the way `make run` does, and talk to it over HTTP."""
 import contextlib
+import json
 import os
 import pathlib
 import signal
@@ -13,6 +14,11 @@ from kombu import Connection
 
 from minyi_common import topology
 from minyi_common.testing import DatabaseMaker, SmtpServer, free_port, race
+
+from .fake_sms import FakeSms
+
+# The approved template of each kind of SMS the test office sends (the rest: "*").
+SMS_TEMPLATES = {"returned": "SMS_RETURNED", "*": "SMS_NOTICE"}
 
 SERVICES = ("gateway", "intake", "review", "scoring", "notify")
 
@@ -200,12 +206,17 @@ def running_system(amqp_uri: str, data_dir: str, extra_env=None, backend="sqlite
     cleanly."""
     databases = DatabaseMaker(backend, pathlib.Path(data_dir), pg_server_url)
     smtp = SmtpServer(pathlib.Path(data_dir)).start()
+    # An SMS provider too (Alibaba's, faked): nobody gets SMS until they choose them.
+    sms = FakeSms("aliyun", data_dir).start()
+    extra_env = {"SMS_URL": sms.url, "SMS_TEMPLATES": json.dumps(SMS_TEMPLATES),
+                 **(extra_env or {})}
     running = None
     try:
         # Migrations run in the services as they start, as in deployment.
         urls = {s: databases.url(s, migrate=False) for s in SERVICES} \
             if backend == "postgresql" else None
         running = RunningSystem(amqp_uri, data_dir, extra_env, urls, smtp).start(timeout)
+        running.sms = sms
         yield running
     finally:
         clean = True
@@ -213,6 +224,7 @@ def running_system(amqp_uri: str, data_dir: str, extra_env=None, backend="sqlite
             clean = running.stop()
             running.cleanup_broker()
         smtp.stop()
+        sms.stop()
         databases.drop_all()
     assert clean, "SIGTERM did not stop every process of the system within 30 s"
 

@@ -145,10 +145,12 @@ class Receiver:
 
 def test_preferences_webhooks_and_deliveries(office):
     admin, zhang = office["admin"], office["zhang"]
-    assert zhang.api.get("/notifications/preferences").json() == {"email": True}
+    mine = {"sms": False, "sms_available": True}  # the test office sends SMS
+    assert zhang.api.get("/notifications/preferences").json() == {"email": True, **mine}
     assert zhang.api.put("/notifications/preferences", {"email": "yes"}).status_code == 422
-    assert zhang.api.put("/notifications/preferences", {"email": False}).json() == {"email": False}
-    assert zhang.api.get("/notifications/preferences").json() == {"email": False}
+    assert zhang.api.put("/notifications/preferences", {"email": False}).json() == {
+        "email": False, **mine}
+    assert zhang.api.get("/notifications/preferences").json() == {"email": False, **mine}
 
     receiver = Receiver()
     secret = "shared-secret-0123456789"

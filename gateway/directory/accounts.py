@@ -34,7 +34,7 @@ def user_row(row) -> dict:
 
 def person_event(actor_id, user: dict) -> dict:
     person = {k: user[k] for k in ("id", "username", "display_name", "roles", "unit_ids",
-                                   "email", "active")}
+                                   "email", "phone", "active")}
     person["version"] = user["row_version"]
     return events.new_event("directory.person_upserted", actor_id, person=person)
 

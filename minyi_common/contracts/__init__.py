@@ -32,7 +32,7 @@ from .scoring import (APPEAL_STATUSES, AdjustmentInput, AdjustmentSchema, Appeal
                       Standings, UnitGroup)
 from .office import (COMMISSION_STATES, CommissionInput, Commissions, CommissionSchema, NoticeInput,
                      NoticeSchema, TopicInput, TopicSchema, Topics)
-from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences,
+from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences, PreferencesInput,
                      WEBHOOK_EVENT_TYPES, WebhookInput, WebhookSchema)
 from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,

@@ -50,8 +50,18 @@ class WebhookSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
+class PreferencesInput(Schema):
+    """The channels to change (the inbox is always on); those left out stay."""
+    email = fields.Boolean()
+    sms = fields.Boolean()
+
+
 class Preferences(Schema):
     email = fields.Boolean(required=True)
+    sms = fields.Boolean(required=True, metadata={
+        "description": "短信: only with a mainland mobile on record and SMS_URL set"})
+    sms_available = fields.Boolean(required=True, metadata={
+        "description": "whether this office sends SMS (SMS_URL is set)"})
 
 
 # What outside systems may subscribe to: every event notify hears but the directory's

@@ -1,7 +1,9 @@
 """Notify's use cases: turn events into inbox items, emails and webhook calls for the
 right people, exactly once per (event, recipient, channel)."""
+import json
 import logging
 import uuid
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, WebhookSchema,
@@ -10,7 +12,7 @@ from minyi_common.db import DirectoryCopy, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
 from . import delivery, domain, links, templates
-from .adapters import addresses, sealing
+from .adapters import addresses, sealing, sms
 from .adapters.orm import people
 from .adapters.repository import NotifyRepository
 
@@ -40,6 +42,13 @@ def on_events(db, settings, *events) -> None:
                 mail = f"{body}\n\n查看详情：{page}" if page else body
                 for person_id, address in repo.emails_for(targets).items():
                     delivery.record(repo, event, "email", person_id, address, mail, title)
+            if settings.sms_url:
+                text = templates.sms_parameters(kind, title)
+                since = now - timedelta(days=1)
+                for person_id, phone in repo.phones_for(targets).items():
+                    # A cap per person and day: one bug cannot send a member a thousand.
+                    if repo.sms_since(person_id, since) < settings.sms_daily_limit:
+                        delivery.record(repo, event, "sms", person_id, phone, text, kind)
         if "webhooks" not in uow.memo:  # read once for a batch of events
             uow.memo["webhooks"] = [(hook["id"], hook["url"], set(hook["event_types"]))
                                     for hook in repo.webhooks()]
@@ -60,7 +69,8 @@ def on_piece_events(db, settings, *events) -> None:
 # notify copies people only: it needs no unit's name or kind.
 DIRECTORY = DirectoryCopy("notify", people, lambda person: {
     "display_name": person["display_name"], "roles": person["roles"],
-    "unit_ids": person["unit_ids"], "email": person.get("email"), "active": person["active"]})
+    "unit_ids": person["unit_ids"], "email": person.get("email"), "phone": person.get("phone"),
+    "active": person["active"]})
 
 
 def on_directory_events(db, *events) -> None:
@@ -95,22 +105,35 @@ def mark_read(db, principal, notification_id) -> dict:
     return NotificationSchema().dump(row)
 
 
-def get_preferences(db, principal) -> dict:
+def get_preferences(db, settings, principal) -> dict:
     principal = load_principal(principal)
     with db.unit_of_work(read_only=True) as uow:
-        return {"email": NotifyRepository(uow).wants_email(principal["id"])}
+        chosen = NotifyRepository(uow).preferences(principal["id"])
+    return {**chosen, "sms_available": bool(settings.sms_url)}
 
 
-def put_preferences(db, principal, payload) -> dict:
+def put_preferences(db, settings, principal, payload) -> dict:
+    """Change some channels ({email?, sms?}; the inbox is always on). SMS only to a
+    mainland mobile on record, and only where the office sends SMS."""
     principal = load_principal(principal)
-    if not isinstance(payload, dict) or set(payload) - {"email"} \
-            or not isinstance(payload.get("email"), bool):
-        raise ValidationFailed("preferences are {email: true|false}",
-                               {"email": ["Must be true or false."]})
+    if not isinstance(payload, dict) or not payload:
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    errors = {name: ["Unknown field."] for name in set(payload) - {"email", "sms"}}
+    errors.update({name: ["Not a valid boolean."] for name in ("email", "sms")
+                   if name in payload and not isinstance(payload[name], bool)})
     with db.unit_of_work() as uow:
-        NotifyRepository(uow).set_wants_email(principal["id"], payload["email"])
+        repo = NotifyRepository(uow)
+        if payload.get("sms") is True and not errors:
+            if not settings.sms_url:
+                errors["sms"] = ["This office does not send SMS."]
+            elif not sms.mainland_mobile(repo.phone_of(principal["id"])):
+                errors["sms"] = ["Record a mainland mobile number first."]
+        if errors:
+            raise ValidationFailed("some fields are invalid", errors)
+        chosen = {**repo.preferences(principal["id"]), **payload}
+        repo.set_preferences(principal["id"], chosen)
         uow.commit()
-    return {"email": payload["email"]}
+    return {**chosen, "sms_available": bool(settings.sms_url)}
 
 
 # --- webhooks (admins) -----------------------------------------------------------------
@@ -205,9 +228,25 @@ def sender(db, settings):
         hooks.post(row["target"], row["body"].encode("utf-8"), secret, row["event_id"],
                    row["event_type"], pinned_address=address)
 
+    texts = sms.provider(settings.sms_url) if settings.sms_url else None
+    template_codes = json.loads(settings.sms_templates or "{}")
+
+    def send_sms(row):
+        if texts is None:
+            raise delivery.Undeliverable("未配置短信服务（SMS_URL），短信未发送")
+        code = template_codes.get(row["subject"]) or template_codes.get("*")
+        if not code:
+            raise delivery.Undeliverable(f"SMS_TEMPLATES 中没有“{row['subject']}”类通知的短信模板")
+        try:
+            texts.send(row["target"], code, json.loads(row["body"]))
+        except (sms.Refused, sms.Busy) as problem:  # both retried; the reason shown to admins
+            raise delivery.Undeliverable(str(problem)) from problem
+
+    channels = {"email": send_email, "webhook": send_webhook, "sms": send_sms}
+
     def send(row):
         try:
-            (send_email if row["channel"] == "email" else send_webhook)(row)
+            channels[row["channel"]](row)
         except delivery.Undeliverable:
             raise
         except Exception as exc:

@@ -94,11 +94,11 @@ class NotifyService:
 
     @rpc
     def get_preferences(self, principal):
-        return handlers.get_preferences(self.db, principal)
+        return handlers.get_preferences(self.db, self.settings, principal)
 
     @rpc
     def put_preferences(self, principal, payload):
-        return handlers.put_preferences(self.db, principal, payload)
+        return handlers.put_preferences(self.db, self.settings, principal, payload)
 
     @rpc
     def create_webhook(self, principal, payload):

@@ -1,4 +1,5 @@
 """What each notification says (docs/notifications.md), in Chinese. Pure functions of the event."""
+import json
 
 from minyi_common.words import (MODES, ORGANS, RATINGS, REJECT_REASONS, RESOLUTIONS,
                                 SCORE_EVENTS, date_words, period_words)
@@ -185,3 +186,15 @@ def _handoff_staff_notices(event: dict) -> list:
 
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+# A template parameter carries at most this many characters (the providers' limit for
+# one variable); the notice's page says the rest.
+SMS_PARAMETER_MAX = 35
+
+
+def sms_parameters(kind: str, title: str) -> str:
+    """What an SMS of a notice carries, as JSON: its title as the approved template's one
+    parameter (providers send no free text), shortened to what a parameter holds."""
+    text = title if len(title) <= SMS_PARAMETER_MAX else title[:SMS_PARAMETER_MAX - 1] + "…"
+    return json.dumps({"title": text}, ensure_ascii=False)

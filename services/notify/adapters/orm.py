@@ -34,6 +34,7 @@ people = Table(
     Column("roles", JSON, nullable=False),
     Column("unit_ids", JSON, nullable=False),
     Column("email", String(254), nullable=True),
+    Column("phone", String(32), nullable=True),
     Column("active", Boolean, nullable=False),
 )
 
@@ -41,6 +42,8 @@ preferences = Table(
     "preferences", metadata,
     Column("person_id", String(36), primary_key=True),
     Column("email", Boolean, nullable=False),
+    # SMS are opt-in: each one costs the office money and reaches a phone at any hour.
+    Column("sms", Boolean, nullable=False, server_default="0"),
 )
 
 # Outside systems subscribed to event types; each delivery is signed with the secret.

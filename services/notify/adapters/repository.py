@@ -4,6 +4,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from minyi_common.db import Repository, decode_json, utcnow
 
+from . import sms
 from .orm import deliveries, notifications, people, preferences, webhooks
 
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
@@ -25,6 +26,30 @@ class NotifyRepository(Repository):
             preferences.c.person_id.in_(person_ids), preferences.c.email.is_(False)))}
         return {r.id: r.email for r in self._all(select(people.c.id, people.c.email).where(
             people.c.id.in_(person_ids), people.c.email.is_not(None))) if r.id not in off}
+
+    def phones_for(self, person_ids) -> dict:
+        """{person id: mobile} of those who chose SMS and have a mainland mobile."""
+        if not person_ids:
+            return {}
+        chose = {r.person_id for r in self._all(select(preferences.c.person_id).where(
+            preferences.c.person_id.in_(person_ids), preferences.c.sms.is_(True)))}
+        if not chose:
+            return {}
+        found = {}
+        for r in self._all(select(people.c.id, people.c.phone).where(people.c.id.in_(chose))):
+            mobile = sms.mainland_mobile(r.phone)
+            if mobile:
+                found[r.id] = mobile
+        return found
+
+    def sms_since(self, person_id: str, since) -> int:
+        """SMS recorded for a person since ``since`` (sent or to be sent)."""
+        return self.uow.execute(select(func.count()).select_from(deliveries).where(
+            deliveries.c.channel == "sms", deliveries.c.recipient == person_id,
+            deliveries.c.created_at >= since)).scalar_one()
+
+    def phone_of(self, person_id: str):
+        return self.uow.execute(select(people.c.phone).where(people.c.id == person_id)).scalar()
 
     # --- the inbox and preferences -------------------------------------------------------
     def add_notifications(self, rows: list) -> None:
@@ -56,14 +81,16 @@ class NotifyRepository(Repository):
             row = self.uow.execute(select(notifications).where(mine)).mappings().first()
         return row
 
-    def wants_email(self, person_id: str) -> bool:
-        row = self.uow.execute(select(preferences.c.email).where(
+    def preferences(self, person_id: str) -> dict:
+        """{email, sms}: email on and SMS off unless the person chose otherwise."""
+        row = self.uow.execute(select(preferences.c.email, preferences.c.sms).where(
             preferences.c.person_id == person_id)).first()
-        return True if row is None else row.email
+        return {"email": True, "sms": False} if row is None else {"email": row.email,
+                                                                   "sms": row.sms}
 
-    def set_wants_email(self, person_id: str, email: bool) -> None:
+    def set_preferences(self, person_id: str, chosen: dict) -> None:
         self.uow.execute(delete(preferences).where(preferences.c.person_id == person_id))
-        self.uow.execute(insert(preferences).values(person_id=person_id, email=email))
+        self.uow.execute(insert(preferences).values(person_id=person_id, **chosen))
 
     # --- webhooks ------------------------------------------------------------------
     def add_webhook(self, hook: dict) -> None:

@@ -506,7 +506,7 @@ export interface paths {
         };
         /** My preferences */
         get: operations["get_preferences"];
-        /** Set my preferences */
+        /** Set my channels: email, SMS (with a mainland mobile, where the office sends SMS); the inbox is always on */
         put: operations["put_preferences"];
         post?: never;
         delete?: never;
@@ -2587,6 +2587,14 @@ export interface components {
         };
         Preferences: {
             email: boolean;
+            /** @description 短信: only with a mainland mobile on record and SMS_URL set */
+            sms: boolean;
+            /** @description whether this office sends SMS (SMS_URL is set) */
+            sms_available: boolean;
+        };
+        PreferencesInput: {
+            email?: boolean;
+            sms?: boolean;
         };
         Problem: {
             /** @description stable, machine-readable (docs/office.md); title, detail and errors follow Accept-Language */
@@ -5387,7 +5395,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Preferences"];
+                "application/json": components["schemas"]["PreferencesInput"];
             };
         };
         responses: {
