@@ -27,7 +27,7 @@ from minyi_common.contracts import (MAY, ReportInputSchema, load_contract, load_
                                     require_role)
 
 from . import audit, directory, docs, metrics, openapi, webapp
-from .directory import auth, backlog, roster
+from .directory import auth, backlog, phone_login, roster
 from . import attachments
 from .adapters import backlog_xlsx, blobs, docx_import, roster_xlsx, uploads
 from .adapters.orm import metadata
@@ -244,6 +244,8 @@ class GatewayService:
     def login(self, request):
         payload = read_json(request)
         address = client_address(request, self.settings.trusted_proxies)
+        if isinstance(payload, dict) and ("phone" in payload or "code" in payload):
+            return self._login_by_code(request, payload)
         try:
             if isinstance(payload, dict) and payload.get("session") is True:
                 token, answer = directory.open_session(self.db, payload,
@@ -260,6 +262,34 @@ class GatewayService:
         except directory.TooManyAttempts as exc:
             raise RateLimited("too many failed logins; wait and retry",
                               exc.retry_after) from None
+
+    def _login_by_code(self, request, payload):
+        """短信验证码登录: the account whose mobile got the code, as a password opens it."""
+        if "session" in payload and not isinstance(payload["session"], bool):
+            raise ValidationFailed("some fields are invalid", {"session": ["Not a valid boolean."]})
+        user = phone_login.user_for_code(self.db, payload, self.notify.check_login_code)
+        audit.note_actor(request, user["id"], user["username"])
+        lifetime = self.settings.token_lifetime
+        if payload.get("session") is True:
+            token, answer = directory.session_for(self.db, user, lifetime)
+            response = json_response(answer)
+            response.set_cookie(SESSION_COOKIE, token, max_age=lifetime, **self._cookie_attributes())
+            return response
+        return directory.token_for(self.secret, user, lifetime)
+
+    @api("POST", "/auth/sms-code", public=True, body=c.SmsCodeInput, answer=c.SmsCodeAnswer,
+         status=202, summary="Send a sign-in code to a mobile (6 digits, 5 minutes, one use); "
+                             "the same answer whether the number is known or not. One a "
+                             "minute and five an hour per number, twenty an hour per address "
+                             "(429)")
+    def request_sms_code(self, request):
+        address = client_address(request, self.settings.trusted_proxies)
+        try:
+            answer = phone_login.request_code(self.db, read_json(request), address,
+                                              self.notify.send_login_code)
+        except directory.TooManyAttempts as exc:
+            raise RateLimited("too many code requests; wait and retry", exc.retry_after) from None
+        return json_response(answer, status=202)
 
     @api("POST", "/auth/logout", public=True, answer=c.LoggedOut,
          summary="End the browser session (its cookie no longer works anywhere)")
@@ -292,10 +322,11 @@ class GatewayService:
          summary="Who this browser is signed in as (user: null when nobody): the web app "
                  "asks at start, without a 401 for the signed-out case")
     def current_session(self, request):
+        sms_login = bool(self.settings.sms_url)
         try:
-            return {"user": self._me(request)}
+            return {"user": self._me(request), "sms_login": sms_login}
         except Unauthorized:
-            return {"user": None}
+            return {"user": None, "sms_login": sms_login}
 
     @api("GET", "/me", answer=c.MeAnswer, summary="Who I am")
     def me(self, request):

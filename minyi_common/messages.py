@@ -46,6 +46,8 @@ DETAILS = (
     ("login_required", N_("send Authorization: Bearer <token> (POST /api/v1/auth/login)")),
     ("csrf_header_missing", N_("a change made with the session cookie needs the header {header}")),
     ("too_many_login_failures", N_("too many failed logins; wait and retry")),
+    ("too_many_code_requests", N_("too many code requests; wait and retry")),
+    ("wrong_code", N_("wrong or expired code")),
     ("unsigned_principal", N_("this call does not come from the gateway")),
     ("token_expired", N_("the access token has expired; log in again")),
     ("metrics_token_required", N_("send Authorization: Bearer <MINYI_METRICS_TOKEN> for /metrics")),
@@ -296,4 +298,5 @@ FIELD_MESSAGES = (
     N_("At most {max} files on one notice."),
     N_("This office does not send SMS."),
     N_("Record a mainland mobile number first."),
+    N_("Not a mainland mobile number."),
 )

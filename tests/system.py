@@ -18,7 +18,7 @@ from minyi_common.testing import DatabaseMaker, SmtpServer, free_port, race
 from .fake_sms import FakeSms
 
 # The approved template of each kind of SMS the test office sends (the rest: "*").
-SMS_TEMPLATES = {"returned": "SMS_RETURNED", "*": "SMS_NOTICE"}
+SMS_TEMPLATES = {"returned": "SMS_RETURNED", "login_code": "SMS_LOGIN", "*": "SMS_NOTICE"}
 
 SERVICES = ("gateway", "intake", "review", "scoring", "notify")
 

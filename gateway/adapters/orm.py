@@ -38,6 +38,16 @@ units = Table(
     Column("row_version", Integer, nullable=False, server_default="1"),
 )
 
+# Requests for sign-in codes by SMS (docs/security.md), counted per number and per
+# address: each costs the office an SMS and reaches someone's phone.
+sms_code_requests = Table(
+    "sms_code_requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", String(11), nullable=False, index=True),
+    Column("address", String(45), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
 login_failures = Table(
     "login_failures", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -8,12 +8,12 @@ from .accounts import (MIN_PASSWORD, change_password, create_unit, create_user, 
 from .sessions import (ADDRESS_FAILURE_LIMIT, GLOBAL_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT,
                        LOGIN_FAILURE_WINDOW, TooManyAttempts, authenticate, close_session, login,
                        open_session, principal_for_session, principal_for_token, search_people,
-                       secret_key)
+                       secret_key, session_for, token_for)
 
 __all__ = ["ADDRESS_FAILURE_LIMIT", "GLOBAL_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT",
            "LOGIN_FAILURE_WINDOW", "MIN_PASSWORD", "TooManyAttempts", "auth", "authenticate",
            "change_password", "close_session", "create_unit", "create_user", "ensure_admin",
-           "list_units", "list_users", "login", "one_time_password", "open_session",
+           "list_units", "list_users", "login", "one_time_password", "open_session", "session_for", "token_for",
            "password_problem", "principal_for_session", "principal_for_token",
            "reset_password", "roster", "search_people", "secret_key", "unit_name_taken",
            "update_unit",

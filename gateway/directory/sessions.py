@@ -117,7 +117,11 @@ def _login_wait(uow, username: str, address: str, now) -> tuple:
 
 def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME,
           address: str | None = None) -> dict:
-    user = authenticate(db, payload, address)
+    return token_for(secret, authenticate(db, payload, address), lifetime)
+
+
+def token_for(secret: str, user: dict, lifetime: int) -> dict:
+    """The answer of a login: a bearer token for ``user``."""
     token = auth.issue_token(secret, user["id"], user["token_version"], lifetime)
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
             "user": UserOutput().dump(user)}
@@ -125,7 +129,11 @@ def login(db, secret: str, payload, lifetime: int = auth.TOKEN_LIFETIME,
 
 def open_session(db, payload, lifetime: int, address: str | None = None) -> tuple:
     """A browser login (docs/web.md): (the cookie's token, the answer without any token)."""
-    user = authenticate(db, payload, address)
+    return session_for(db, authenticate(db, payload, address), lifetime)
+
+
+def session_for(db, user: dict, lifetime: int) -> tuple:
+    """A browser session for ``user``: (the cookie's token, the answer)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.unit_of_work() as uow:

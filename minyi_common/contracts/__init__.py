@@ -38,7 +38,7 @@ from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordCh
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
                         UnitOutput, UserInput, UserOutput)
 from .gateway import (AuditEntry, Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
-                      Readiness, SessionAnswer)
+                      Readiness, SessionAnswer, SmsCodeAnswer, SmsCodeInput)
 
 __all__ = ["APPEAL_STATUSES", "AdjustmentInput", "AdjustmentSchema", "AppealInput", "AppealResolution",
            "AppealSchema", "MemberRecord", "MemberRecords", "AdoptInput", "AuditEntry", "AwardedUnit", "Awards", "Bulletin", "BulletinRow", "CATEGORIES",

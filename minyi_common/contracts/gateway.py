@@ -7,8 +7,11 @@ from .directory import UserOutput
 
 # --- answers and small bodies the gateway documents -------------------------------------
 class LoginInput(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    """A username and password, or (短信验证码登录) a mobile and the code sent to it."""
+    username = fields.String()
+    password = fields.String(load_only=True)
+    phone = fields.String(metadata={"description": "with code: sign in by SMS code"})
+    code = fields.String(load_only=True, metadata={"description": "the 6 digits sent"})
     session = fields.Boolean(load_default=False, metadata={
         "description": "true: a browser session in an HttpOnly cookie, no token answered"})
 
@@ -33,6 +36,17 @@ class MeAnswer(Schema):
 
 class SessionAnswer(Schema):
     user = fields.Nested(MeAnswer, allow_none=True, required=True)
+    sms_login = fields.Boolean(required=True, metadata={
+        "description": "whether this office signs in by SMS code (it sends SMS)"})
+
+
+class SmsCodeInput(Schema):
+    phone = fields.String(required=True, metadata={"description": "a mainland mobile"})
+
+
+class SmsCodeAnswer(Schema):
+    accepted = fields.Boolean(required=True, metadata={
+        "description": "always true: whether the number is known is not told"})
 
 
 class LoggedOut(Schema):

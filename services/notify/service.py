@@ -11,7 +11,7 @@ from minyi_common.nameko import (BackgroundLoop, DatabaseProvider, RequestContex
                                       consume_each, database_of, rpc, service_stats,
                                       settings_of)
 
-from . import delivery, handlers, links
+from . import delivery, handlers, links, login_codes
 from .adapters import sealing
 from .adapters.orm import metadata
 
@@ -91,6 +91,15 @@ class NotifyService:
     @rpc
     def mark_read(self, principal, notification_id):
         return handlers.mark_read(self.db, principal, notification_id)
+
+    # Sign-in by SMS code: asked by the gateway for a caller not yet signed in.
+    @rpc
+    def send_login_code(self, phone):
+        return login_codes.send_code(self.db, self.settings, phone)
+
+    @rpc
+    def check_login_code(self, phone, code):
+        return login_codes.check_code(self.db, phone, code)
 
     @rpc
     def get_preferences(self, principal):

@@ -46,6 +46,19 @@ preferences = Table(
     Column("sms", Boolean, nullable=False, server_default="0"),
 )
 
+# Sign-in codes sent by SMS (docs/security.md): only a salted hash is kept, for 5
+# minutes, for one use and a few tries; never in an event, an outbox or a delivery.
+login_codes = Table(
+    "login_codes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("salt", String(32), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("tries", Integer, nullable=False, server_default="0"),
+    Column("used_at", UTCDateTime(), nullable=True),
+)
+
 # Outside systems subscribed to event types; each delivery is signed with the secret.
 webhooks = Table(
     "webhooks", metadata,

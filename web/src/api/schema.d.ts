@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sms-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a sign-in code to a mobile (6 digits, 5 minutes, one use); the same answer whether the number is known or not. One a minute and five an hour per number, twenty an hour per address (429) */
+        post: operations["request_sms_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/commissions": {
         parameters: {
             query?: never;
@@ -2381,13 +2398,17 @@ export interface components {
             user: components["schemas"]["UserOutput"];
         };
         LoginInput: {
-            password: string;
+            /** @description the 6 digits sent */
+            code?: string;
+            password?: string;
+            /** @description with code: sign in by SMS code */
+            phone?: string;
             /**
              * @description true: a browser session in an HttpOnly cookie, no token answered
              * @default false
              */
             session?: boolean;
-            username: string;
+            username?: string;
         };
         MeAnswer: {
             display_name: string;
@@ -2866,6 +2887,8 @@ export interface components {
             unit_id?: string;
         };
         SessionAnswer: {
+            /** @description whether this office signs in by SMS code (it sends SMS) */
+            sms_login: boolean;
             user: components["schemas"]["MeAnswer"] | null;
         };
         SimilarReport: {
@@ -2873,6 +2896,14 @@ export interface components {
             score: number;
             status: string;
             title: string;
+        };
+        SmsCodeAnswer: {
+            /** @description always true: whether the number is known is not told */
+            accepted: boolean;
+        };
+        SmsCodeInput: {
+            /** @description a mainland mobile */
+            phone: string;
         };
         StandingRow: {
             adopted: number;
@@ -3327,6 +3358,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswer"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_sms_code: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmsCodeInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsCodeAnswer"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid fields (errors names each) */

@@ -8,6 +8,8 @@ export const useSession = defineStore('session', () => {
   const me = ref<Me | null>(null)
   const units = ref<Unit[]>([])
   const checked = ref(false)
+  /** Whether this office signs in by SMS code (it sends SMS). */
+  const smsLogin = ref(false)
 
   const roles = computed(() => me.value?.roles ?? [])
   const has = (...wanted: string[]) => wanted.some((r) => roles.value.includes(r))
@@ -24,6 +26,7 @@ export const useSession = defineStore('session', () => {
       try {
         const answer = await unwrap(api.GET('/api/v1/auth/session'))
         me.value = answer.user ?? null
+        smsLogin.value = !!answer.sms_login
         if (me.value && !me.value.must_change_password) await loadUnits()
         checked.value = true
         return me.value
@@ -44,6 +47,12 @@ export const useSession = defineStore('session', () => {
     await load()
   }
 
+  /** 短信验证码登录: the account whose mobile got ``code``. */
+  async function loginByCode(phone: string, code: string): Promise<void> {
+    await unwrap(api.POST('/api/v1/auth/login', { body: { phone, code, session: true } }))
+    await load()
+  }
+
   async function logout(): Promise<void> {
     try {
       await unwrap(api.POST('/api/v1/auth/logout'))
@@ -56,6 +65,6 @@ export const useSession = defineStore('session', () => {
     return units.value.find((u) => u.id === id)?.name ?? ''
   }
 
-  return { me, units, checked, roles, has, isAuthor, isEditor, isUnitAdmin, myUnits,
-    load, loadUnits, login, logout, unitName }
+  return { me, units, checked, smsLogin, roles, has, isAuthor, isEditor, isUnitAdmin, myUnits,
+    load, loadUnits, login, loginByCode, logout, unitName }
 })
