@@ -423,8 +423,9 @@ class GatewayService:
          summary="Add an account", audit="user.create")
     def create_user(self, request):
         admin = self._principal(request)
-        return json_response(directory.create_user(self.db, admin["id"], read_json(request)),
-                             status=201)
+        return json_response(directory.create_user(
+            self.db, admin["id"], read_json(request),
+            mobile_required=bool(self.settings.sms_url)), status=201)
 
     @api("GET", "/users", page_of=c.UserOutput, query=PAGE, roles=MAY["manage_directory"],
          summary="Accounts")
@@ -437,7 +438,8 @@ class GatewayService:
          summary="Change an account (any fields; active=false disables it)", audit="user.update")
     def update_user(self, request, user_id):
         admin = self._principal(request)
-        return directory.update_user(self.db, admin["id"], user_id, read_json(request))
+        return directory.update_user(self.db, admin["id"], user_id, read_json(request),
+                                     mobile_required=bool(self.settings.sms_url))
 
     @api("GET", "/audit", page_of=c.AuditEntry, roles=MAY["read_audit"],
          query=PAGE + (("actor", {"type": "string", "maxLength": 64}, "a person's id or username"),

@@ -48,6 +48,7 @@ DETAILS = (
     ("too_many_login_failures", N_("too many failed logins; wait and retry")),
     ("too_many_code_requests", N_("too many code requests; wait and retry")),
     ("wrong_code", N_("wrong or expired code")),
+    ("phone_in_use", N_("this mobile number is another active account's; people who share a phone need a number each")),
     ("unsigned_principal", N_("this call does not come from the gateway")),
     ("token_expired", N_("the access token has expired; log in again")),
     ("metrics_token_required", N_("send Authorization: Bearer <MINYI_METRICS_TOKEN> for /metrics")),
@@ -299,4 +300,5 @@ FIELD_MESSAGES = (
     N_("This office does not send SMS."),
     N_("Record a mainland mobile number first."),
     N_("Not a mainland mobile number."),
+    N_("This mobile number is another active account's."),
 )

@@ -74,3 +74,26 @@ def test_unknown_malformed_and_flooded_numbers(system, member):
     username = member.api.get("/me").json()["username"]
     assert anonymous.post("/auth/login", {"username": username,
                                           "password": "password-123"}).status_code == 200
+
+
+def test_one_active_account_per_mobile_and_only_mobiles_where_sms_is_sent(system, member):
+    admin = system.admin()
+    suffix = uuid.uuid4().hex[:6]
+    spaced = f"+86 {member.phone[:3]} {member.phone[3:7]} {member.phone[7:]}"
+    def new(name, **fields):
+        return admin.post("/users", {"username": f"{name}{suffix}", "password": "password-123",
+                                     "display_name": name, "roles": ["member"], **fields})
+    taken = new("twin", phone=spaced)
+    assert taken.status_code == 409 and taken.json()["code"] == "phone_in_use"
+    assert_speaks_chinese(taken.json())
+    assert "家人共用" in taken.json()["detail"]
+    landline = new("landline", phone="010-6512 3456")  # this office sends SMS: a mobile
+    assert landline.status_code == 422 and "phone" in landline.json()["errors"]
+    # A disabled account may keep the number; enabling it again is refused while it is taken.
+    asleep = new("asleep", phone=spaced, active=False)
+    assert asleep.status_code == 201, asleep.text
+    assert asleep.json()["phone"] == member.phone  # kept as its 11 digits
+    woken = admin.patch(f"/users/{asleep.json()['id']}", {"active": True})
+    assert woken.status_code == 409 and woken.json()["code"] == "phone_in_use"
+    mine = admin.patch(f"/users/{member.id}", {"phone": member.phone})  # its own: fine
+    assert mine.status_code == 200

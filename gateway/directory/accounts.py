@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minyi_common import events
 from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserInput,
-                                    UserOutput, load_contract)
+                                    UserOutput, load_contract, mainland_mobile)
 from minyi_common.db import decode_json, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
@@ -96,13 +96,42 @@ def _check_units_exist(uow, unit_ids) -> None:
 
 
 # --- users -------------------------------------------------------------------------------
-def create_user(db, actor_id, payload) -> dict:
+PHONE_IN_USE = ("this mobile number is another active account's; people who share a phone "
+                "need a number each")
+
+
+def mobiles_in_use(uow, but=None) -> dict:
+    """{mobile: username} of the active accounts (other than ``but``) with a mobile."""
+    return {mainland_mobile(r.phone): r.username for r in uow.execute(
+        select(users.c.phone, users.c.username).where(
+            users.c.active.is_(True), users.c.phone.is_not(None), users.c.id != (but or "")))
+        if mainland_mobile(r.phone)}
+
+
+def _checked_phone(uow, phone, active: bool, user_id, mobile_required: bool):
+    """The phone to keep: a mobile as its 11 digits, one active account per mobile (409),
+    and, where the office sends SMS, a mainland mobile or nothing (422 at ``phone``)."""
+    if not phone:
+        return None
+    mobile = mainland_mobile(phone)
+    if mobile is None:
+        if mobile_required:
+            raise ValidationFailed("some fields are invalid", {"phone": [
+                "Not a mainland mobile number."]})
+        return phone
+    if active and mobile in mobiles_in_use(uow, but=user_id):
+        raise Conflict(PHONE_IN_USE)
+    return mobile
+
+
+def create_user(db, actor_id, payload, mobile_required=False) -> dict:
     data = load_contract(UserInput, payload)
     with db.unit_of_work() as uow:
         if uow.execute(select(users.c.id).where(users.c.username == data["username"])).first():
             raise ValidationFailed("the username is taken",
                                    {"username": ["This username is taken."]})
         _check_units_exist(uow, data["unit_ids"])
+        data["phone"] = _checked_phone(uow, data["phone"], data["active"], None, mobile_required)
         now = utcnow()
         # The password an admin sets is the person's own until they change it: the answer
         # says so rather than leaving it to the column's default.
@@ -115,7 +144,7 @@ def create_user(db, actor_id, payload) -> dict:
     return UserOutput().dump(user)
 
 
-def update_user(db, actor_id, user_id, payload) -> dict:
+def update_user(db, actor_id, user_id, payload, mobile_required=False) -> dict:
     data = load_contract(UserInput, payload, partial=True)
     with db.unit_of_work() as uow:
         # Locked until commit: two admins changing one account at once both count (the
@@ -133,6 +162,12 @@ def update_user(db, actor_id, user_id, payload) -> dict:
             raise ValidationFailed("the username is taken",
                                    {"username": ["This username is taken."]})
         _check_units_exist(uow, data.get("unit_ids"))
+        if "phone" in data or data.get("active") is True:  # a number now in use, or again
+            phone = _checked_phone(uow, data.get("phone", current["phone"]),
+                                   data.get("active", current["active"]), user_id,
+                                   mobile_required and "phone" in data)
+            if "phone" in data:
+                data["phone"] = phone
         values = dict(data)
         if "password" in values:
             values["password_hash"] = auth.hash_password(values.pop("password"))

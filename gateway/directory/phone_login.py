@@ -1,11 +1,11 @@
 """Sign-in by SMS code, the gateway's part (docs/security.md): requests for a code are
 counted per number and per address; notify makes, sends and checks the code. These
 limits are their own: they never stop anyone from signing in with a password."""
-import re
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, select
 
+from minyi_common.contracts import mainland_mobile
 from minyi_common.db import lock, utcnow
 from minyi_common.errors import Unauthorized, ValidationFailed
 
@@ -22,13 +22,11 @@ def mobile_of(payload) -> str:
     """The mainland mobile a body names, or 422 naming ``phone``."""
     if not isinstance(payload, dict):
         raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    phone = payload.get("phone")
-    digits = re.sub(r"[\s-]", "", phone) if isinstance(phone, str) else ""
-    digits = digits[3:] if digits.startswith("+86") else digits
-    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+    mobile = mainland_mobile(payload.get("phone"))
+    if mobile is None:
         raise ValidationFailed("some fields are invalid", {"phone": [
             "Not a mainland mobile number."]})
-    return digits
+    return mobile
 
 
 def request_code(db, payload, address: str | None, send) -> dict:

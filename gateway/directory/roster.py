@@ -13,12 +13,12 @@ from marshmallow import ValidationError, validate
 from sqlalchemy import select, update
 
 from minyi_common import events, words
-from minyi_common.contracts import USERNAME_RULE, one_line
+from minyi_common.contracts import USERNAME_RULE, mainland_mobile, one_line
 from minyi_common.db import lock, utcnow
 
 from ..adapters.orm import units, users
 from . import auth
-from .accounts import one_time_password, person_event, user_row
+from .accounts import mobiles_in_use, one_time_password, person_event, user_row
 
 COLUMNS = ("姓名", "用户名", "手机", "邮箱", "角色", "单位", "单位类别", "是否常委", "届次")
 REQUIRED = ("姓名", "用户名", "角色")
@@ -42,6 +42,7 @@ M_KIND = "Unknown unit kind {value}: use {choices}."
 M_NEW_UNIT = "New unit {name} needs its kind (单位类别)."
 M_YES_NO = "Use 是 or 否."
 M_PHONE = "Not a phone number."
+M_PHONE_IN_USE = "This mobile number is another active account's."
 M_EMAIL = "Not a valid email address."
 M_TOO_MANY = "At most {max} rows in one file."
 M_EMPTY = "The file has no rows to import."
@@ -162,6 +163,22 @@ def plan(rows: list, unit_kinds: dict) -> tuple:
     return people, new_units, errors
 
 
+def _shared_mobiles(people, in_use: dict) -> list:
+    """One active account per mobile: a row whose mobile another account (or an earlier
+    row) has is an error; each mobile is kept as its 11 digits."""
+    errors, rows_mobiles = [], {}
+    for number, person in people:
+        mobile = mainland_mobile(person["phone"])
+        if mobile is None:
+            continue
+        person["phone"] = mobile
+        owner = in_use.get(mobile)
+        if (owner and owner != person["username"]) or mobile in rows_mobiles:
+            errors.append({"row": number, "column": "手机", "message": M_PHONE_IN_USE})
+        rows_mobiles.setdefault(mobile, number)
+    return errors
+
+
 def _desired(person: dict, unit_ids: dict) -> dict:
     return {"display_name": person["display_name"], "phone": person["phone"],
             "email": person["email"], "roles": person["roles"],
@@ -183,7 +200,7 @@ def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
         existing = {r.username: user_row(r) for r in uow.execute(
             select(users).where(users.c.username.in_(usernames)))} if rows else {}
         people, new_units, row_errors = plan(rows, unit_kinds)
-        errors += row_errors
+        errors += row_errors + _shared_mobiles(people, mobiles_in_use(uow))
         for name in new_units:
             unit_ids[name] = str(uuid.uuid4())
         created, updated, unchanged, passwords = [], [], [], []

@@ -101,7 +101,9 @@ def test_one_bad_row_stops_the_whole_file(container_factory, service_config, mon
     admin = Api(base).login(*ADMIN)
     before = set(people(admin))
     bad = GOOD + [["赵六", "zhaoliu", "not a phone", "bad-mail", "主席", "新单位", None, "也许", None],
-                  ["", "zhangsan", None, None, "委员", None, None, None, None]]
+                  ["", "zhangsan", None, None, "委员", None, None, None, None],
+                  # zhangsan's mobile again, written another way: one account per mobile.
+                  ["孙七", "sunqi", "+86 138-0000-0001", None, "委员", None, None, None, None]]
     dry = upload(admin, workbook(bad), dry_run=True).json()
     problems = {(e["row"], e["column"]): e["message"] for e in dry["errors"]}
     assert problems[(5, "角色")].startswith("没有“主席”这个角色")
@@ -109,6 +111,7 @@ def test_one_bad_row_stops_the_whole_file(container_factory, service_config, mon
     assert problems[(5, "单位类别")] == "新单位“新单位”须填写单位类别。"
     assert problems[(5, "是否常委")] == "请填写“是”或“否”。"
     assert problems[(6, "姓名")] == "必填。" and problems[(6, "用户名")] == "该用户名与第 2 行重复。"
+    assert problems[(7, "手机")].startswith("该手机号已登记在另一个在用账号上")
 
     refused = upload(admin, workbook(bad))
     assert refused.status_code == 422 and refused.json()["code"] == "invalid_import"

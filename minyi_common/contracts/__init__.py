@@ -6,7 +6,8 @@ carries. Contracts only: no behaviour beyond field rules. Event bodies are in
 """
 from .content import (CATEGORIES, LEVELS, MODES, OUTCOME_KINDS, PageSchema, REJECT_REASONS,
                       REPORT_STATUSES, ROLES, ReportInputSchema, StrictSchema, UNIT_KINDS,
-                      comment_field, load_contract, load_page, load_report_input, one_line,
+                      comment_field, load_contract, load_page, load_report_input,
+                      mainland_mobile, one_line,
                       plain_text, reusable)
 from .principal import (MAY, PrincipalSchema, has_role, load_principal, may, require,
                         require_role)

@@ -27,6 +27,17 @@ OUTCOME_KINDS = tuple(words.OUTCOMES)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def mainland_mobile(phone) -> str | None:
+    """The 11 digits of a mainland mobile (spaces, dashes and a leading +86 taken off), or
+    None: the number SMS and sign-in codes go to, and what makes two accounts' phones
+    the same."""
+    if not isinstance(phone, str):
+        return None
+    digits = re.sub(r"[\s-]", "", phone)
+    digits = digits[3:] if digits.startswith("+86") else digits
+    return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None
+
+
 def plain_text(value: str) -> None:
     if _CONTROL.search(value):
         raise ValidationError("Control characters other than newline and tab are not allowed.")

@@ -23,7 +23,7 @@ def test_a_member_signs_in_with_a_code_on_a_phone(system, browser, tmp_path):
     me = Journey(context.new_page(), system.base, tmp_path, "phone")
     page = me.page
     page.goto(f"{system.base}/login")
-    page.get_by_text("短信验证码登录", exact=True).click()
+    page.get_by_role("button", name="手机验证码").click()
     page.get_by_label("手机号码").fill("1234")
     page.get_by_role("button", name="获取验证码").click()
     expect(page.get_by_text("请输入正确的11位手机号码")).to_be_visible()

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import time
 import uuid
 from datetime import datetime, timezone
@@ -15,7 +14,7 @@ from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import requests
 
-MAINLAND_MOBILE = r"^1[3-9]\d{9}$"
+from minyi_common.contracts import mainland_mobile  # noqa: F401  (notify's callers use it here)
 
 
 class Refused(Exception):
@@ -25,13 +24,6 @@ class Refused(Exception):
 
 class Busy(Exception):
     """The provider could not take it now (throttled, an error on its side): try later."""
-
-
-def mainland_mobile(phone) -> str | None:
-    """The 11 digits of a mainland mobile (spaces, dashes and +86 taken off), or None."""
-    digits = re.sub(r"[\s-]", "", phone or "")
-    digits = digits[3:] if digits.startswith("+86") else digits
-    return digits if re.fullmatch(MAINLAND_MOBILE, digits) else None
 
 
 # --- Alibaba Cloud (dysmsapi, RPC style) ------------------------------------------------
