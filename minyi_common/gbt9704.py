@@ -230,10 +230,14 @@ class OfficialDocument:
         self.doc.add_page_break()
 
     def table(self, headers, rows, widths_mm=None, size=12) -> None:
-        """A ruled table in 小四 (tables are outside the 28-character grid)."""
+        """A ruled table in 小四 (tables are outside the 28-character grid); a table that
+        runs onto the next page repeats its header row there."""
         table = self.doc.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         table.autofit = False
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        table.rows[0]._tr.get_or_add_trPr().append(repeat)
         for cell, header in zip(table.rows[0].cells, headers):
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             _set_fonts(cell.paragraphs[0].add_run(str(header)), HEITI, size)

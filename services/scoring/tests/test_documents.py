@@ -62,6 +62,8 @@ def test_the_document_keeps_the_national_page_and_fonts(name):
     signature = [p for p in document.paragraphs if p.text.strip()][-2:]
     assert [p.text for p in signature] == ["某某县政协办公室", "2026年12月5日"]
     assert signature[0].paragraph_format.keep_with_next
+    # A table running onto the next page repeats its header row there.
+    assert all(t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for t in document.tables)
     last_row = document.tables[-1].rows[-1]
     assert all(p.paragraph_format.keep_with_next for c in last_row.cells for p in c.paragraphs)
 
