@@ -32,7 +32,7 @@ from .scoring import (APPEAL_STATUSES, AdjustmentInput, AdjustmentSchema, Appeal
                       RuleSetOutput, SCORING_EVENTS, ScoreCheck, Scores, StandingRow,
                       Standings, UnitGroup)
 from .office import (COMMISSION_STATES, CommissionInput, Commissions, CommissionSchema, NoticeInput,
-                     NoticeSchema, TopicInput, TopicSchema, Topics)
+                     NoticeSchema, TopicFilter, TopicInput, TopicSchema, Topics)
 from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences, PreferencesInput,
                      WEBHOOK_EVENT_TYPES, WebhookInput, WebhookSchema)
 from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,

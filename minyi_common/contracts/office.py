@@ -20,9 +20,12 @@ def _text(max_length: int, required=False):
     return fields.String(load_default="", validate=rules)
 
 
+YEAR = validate.Range(min=2000, max=2100)
+
+
 class TopicInput(StrictSchema):
     """A topic an editor publishes for a year."""
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(required=True, validate=YEAR)
     title = _title()
     description = _text(2000)
 
@@ -36,6 +39,11 @@ class TopicSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
     reports = fields.Integer(required=True, metadata={
         "description": "reports submitted on it (not drafts, not withdrawn)"})
+
+
+class TopicFilter(Schema):
+    """GET /topics?year=: one year's topics, or every year's."""
+    year = fields.Integer(load_default=None, allow_none=True, validate=YEAR)
 
 
 class Topics(Schema):

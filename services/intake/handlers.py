@@ -34,10 +34,10 @@ def _record(report: dict) -> dict:
         "topic_id": report.get("topic_id"), "topic_title": report.get("topic_title")}
 
 
-def _check_asks(uow, data: dict, author_id: str, author_unit_ids, report=None) -> None:
+def _check_asks(uow, data: dict, author_id: str, author_unit_ids, report=None):
     """The topic and the commission a report names (docs/office-voice.md); a report
-    answering a commission on a topic carries that topic unless it names one. Leaves the
-    topic's title in ``data`` for the report's events."""
+    answering a commission on a topic carries that topic unless it names one. Answers the
+    topic's title, for the report's events."""
     office = OfficeRepository(uow)
     commission = office.commission(data.get("commission_id"))
     if commission and commission["topic_id"] and not data.get("topic_id"):
@@ -45,7 +45,7 @@ def _check_asks(uow, data: dict, author_id: str, author_unit_ids, report=None) -
     topic = office.topic(data.get("topic_id"))
     domain.check_topic_and_commission(data, author_id, author_unit_ids,
                                       domain.counting_year(data, report), topic, commission)
-    data["topic_title"] = topic["title"] if topic else None
+    return topic["title"] if topic else None
 
 
 def create_report(db, principal, payload, idempotency_key=None) -> dict:
@@ -72,13 +72,12 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
         author = data.get("on_behalf_of")
         author_id = domain.author_of_entry(principal, data, author and repo.person(author))
         on_behalf = author_id != principal["id"]
+        author_units = repo.person_unit_ids(author_id) if on_behalf else principal["unit_ids"]
         domain.check_against_directory(author_id, data,
                                        repo.known_people(data["co_author_ids"]),
-                                       repo.person_unit_ids(author_id) if on_behalf
-                                       else principal["unit_ids"],
+                                       author_units,
                                        unit_kind=repo.unit_kind(data.get("unit_id")))
-        _check_asks(uow, data, author_id, repo.person_unit_ids(author_id))
-        topic_title = data.pop("topic_title")
+        topic_title = _check_asks(uow, data, author_id, author_units)
         now = utcnow()
         fields = {k: v for k, v in data.items() if k not in ("draft", "on_behalf_of")}
         status = "draft" if data["draft"] else "submitted"
@@ -89,13 +88,12 @@ def create_report(db, principal, payload, idempotency_key=None) -> dict:
                   "status": status, "decision": None,
                   "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
                   "submitted_at": None if data["draft"] else now}
-        report["topic_title"] = topic_title
         submitted = None if data["draft"] else events.new_event(
-            "report_submitted", principal["id"], report["id"], report=_record(report))
+            "report_submitted", principal["id"], report["id"],
+            report=_record({**report, "topic_title": topic_title}))
         # The history says who typed it in (由 王编辑 代录), then what became of it.
         first = "entered_on_behalf" if on_behalf else status if status != "draft" else "created"
-        created = repo.add({k: v for k, v in report.items() if k != "topic_title"}, first,
-                           principal["id"], submitted)
+        created = repo.add(report, first, principal["id"], submitted)
         created["topic_title"] = topic_title
         if on_behalf and status != "draft":
             repo.add_history(report_id, status, principal["id"], now)
@@ -118,16 +116,13 @@ def update_report(db, principal, report_id, payload) -> dict:
             if data.pop(name) is not None:  # the author of record stays who it was
                 raise ValidationFailed("some fields are invalid", {name: [
                     "Set only when a report is first entered."]})
+        author_units = principal["unit_ids"] if report["author_id"] == principal["id"] \
+            else repo.person_unit_ids(report["author_id"])
         domain.check_against_directory(report["author_id"], data,
                                        repo.known_people(data["co_author_ids"]),
-                                       principal["unit_ids"] if report["author_id"] ==
-                                       principal["id"] else
-                                       repo.person_unit_ids(report["author_id"]),
-                                       repo.declined(report_id),
+                                       author_units, repo.declined(report_id),
                                        unit_kind=repo.unit_kind(data.get("unit_id")))
-        _check_asks(uow, data, report["author_id"],
-                    repo.person_unit_ids(report["author_id"]), report)
-        data.pop("topic_title")
+        _check_asks(uow, data, report["author_id"], author_units, report)
         repo.update(report_id, **data)
         repo.add_history(report_id, "edited", principal["id"])
         uow.commit()

@@ -4,9 +4,10 @@ use case takes the ``Database`` and plain data and returns plain data."""
 import uuid
 
 from minyi_common import events, officetime
-from minyi_common.contracts import (AttachmentClaim, AttachmentSchema, CommissionInput,
-                                    CommissionSchema, NoticeInput, NoticeSchema, TopicInput,
-                                    TopicSchema, has_role, load_contract, load_page,
+from minyi_common.contracts import (COMMISSION_STATES, AttachmentClaim, AttachmentSchema,
+                                    CommissionInput,
+                                    CommissionSchema, NoticeInput, NoticeSchema, TopicFilter,
+                                    TopicInput, TopicSchema, has_role, load_contract, load_page,
                                     load_principal, may, require, reusable)
 from minyi_common.db import lock, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
@@ -35,17 +36,8 @@ def add_topic(db, principal, payload) -> dict:
 
 def list_topics(db, principal, year=None) -> dict:
     load_principal(principal)
-    if year not in (None, ""):
-        try:
-            year = int(year)
-        except (TypeError, ValueError):
-            raise ValidationFailed("invalid year", {"year": ["Not a valid integer."]}) from None
-        if not 2000 <= year <= 2100:  # nor a number the database cannot hold
-            raise ValidationFailed("invalid year", {"year": [
-                "Must be greater than or equal to {min} and less than or equal to {max}."
-                .format(min=2000, max=2100)]})
-    else:
-        year = None
+    # Checked as a topic's own year is: nor a number the database cannot hold.
+    year = load_contract(TopicFilter, {} if year in (None, "") else {"year": year})["year"]
     with db.unit_of_work(read_only=True) as uow:
         items = OfficeRepository(uow).topics(year)
     return {"items": reusable(TopicSchema, many=True).dump(items)}
@@ -79,9 +71,9 @@ def list_commissions(db, principal, filters=None) -> dict:
     principal = load_principal(principal)
     filters = dict(filters or {})
     state = filters.get("state") or None
-    if state is not None and state not in ("open", "overdue", "answered"):
+    if state is not None and state not in COMMISSION_STATES:
         raise ValidationFailed("some fields are invalid", {"state": [
-            "Must be one of: open, overdue, answered."]})
+            "Must be one of: {choices}.".format(choices=", ".join(COMMISSION_STATES))]})
     everyone = may(principal, PUBLISH) and \
         str(filters.get("mine", "")).lower() not in ("1", "true", "yes")
     units = principal["unit_ids"] if has_role(principal, "unit_admin") else []

@@ -7,7 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, WebhookSchema,
-                                    load_page, load_principal, require)
+                                    load_page, load_principal, mainland_mobile, require)
 from minyi_common.db import DirectoryCopy, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
@@ -43,7 +43,7 @@ def on_events(db, settings, *events) -> None:
                 for person_id, address in repo.emails_for(targets).items():
                     delivery.record(repo, event, "email", person_id, address, mail, title)
             if settings.sms_url:
-                text = templates.sms_parameters(kind, title)
+                text = templates.sms_parameters(title)
                 since = now - timedelta(days=1)
                 for person_id, phone in repo.phones_for(targets).items():
                     # A cap per person and day: one bug cannot send a member a thousand.
@@ -126,7 +126,7 @@ def put_preferences(db, settings, principal, payload) -> dict:
         if payload.get("sms") is True and not errors:
             if not settings.sms_url:
                 errors["sms"] = ["This office does not send SMS."]
-            elif not sms.mainland_mobile(repo.phone_of(principal["id"])):
+            elif not mainland_mobile(repo.phone_of(principal["id"])):
                 errors["sms"] = ["Record a mainland mobile number first."]
         if errors:
             raise ValidationFailed("some fields are invalid", errors)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from minyi_common.contracts import mainland_mobile
 from minyi_common.db import lock, utcnow
 
 from .adapters import sms
@@ -31,14 +32,14 @@ def _owner(uow, mobile: str) -> str | None:
     phone cannot tell whose account a code would open)."""
     found = [r.id for r in uow.execute(select(people.c.id, people.c.phone).where(
         people.c.active.is_(True), people.c.phone.is_not(None)))
-        if sms.mainland_mobile(r.phone) == mobile]
+        if mainland_mobile(r.phone) == mobile]
     return found[0] if len(found) == 1 else None
 
 
 def send_code(db, settings, phone) -> None:
     """Make and send a code when the number is one active person's; silently nothing
     otherwise (the caller answers the same either way)."""
-    mobile = sms.mainland_mobile(phone if isinstance(phone, str) else None)
+    mobile = mainland_mobile(phone)
     if mobile is None or not settings.sms_url:
         return
     template = json.loads(settings.sms_templates or "{}").get("login_code")
@@ -68,7 +69,7 @@ def send_code(db, settings, phone) -> None:
 
 def check_code(db, phone, code) -> str | None:
     """The person a right, fresh, unused code signs in (the code is used up), else None."""
-    mobile = sms.mainland_mobile(phone if isinstance(phone, str) else None)
+    mobile = mainland_mobile(phone)
     if mobile is None or not isinstance(code, str) or len(code) != 6 or not code.isdigit():
         return None
     with db.unit_of_work() as uow:

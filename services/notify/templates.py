@@ -27,9 +27,9 @@ def link(web_url: str, event: dict) -> str | None:
     return None
 
 
-def _comment(event) -> str:
+def _comment(event, label="编辑意见") -> str:
     # A comment that ends its own sentence gets no second full stop.
-    return f"编辑意见：{event['comment'].rstrip('。.！!；;')}。" if event.get("comment") else ""
+    return f"{label}：{event['comment'].rstrip('。.！!；;')}。" if event.get("comment") else ""
 
 
 def render(event: dict) -> tuple:
@@ -48,7 +48,7 @@ def render(event: dict) -> tuple:
         return ("appeal", f"您的积分申诉已处理：{verdict}",
                 f"您对{date_words(line.get('date', ''))}“{what}”一条积分"
                 f"（{_num(line.get('points', 0))}分）的申诉已处理，{verdict}。"
-                f"处理意见：{event['comment'].rstrip('。.！!；;')}。")
+                f"{_comment(event, '处理意见')}")
     if kind == "quota_reminder_due":
         return ("quota", f"{period_words(event['quarter'])}社情民意信息报送提醒",
                 f"按年度{event['quota']}篇的报送任务，截至本季度末您还需报送{event['owed']}篇"
@@ -193,7 +193,7 @@ def _num(value: float) -> str:
 SMS_PARAMETER_MAX = 35
 
 
-def sms_parameters(kind: str, title: str) -> str:
+def sms_parameters(title: str) -> str:
     """What an SMS of a notice carries, as JSON: its title as the approved template's one
     parameter (providers send no free text), shortened to what a parameter holds."""
     text = title if len(title) <= SMS_PARAMETER_MAX else title[:SMS_PARAMETER_MAX - 1] + "…"

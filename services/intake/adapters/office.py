@@ -34,13 +34,6 @@ class OfficeRepository(Repository):
         return [dict(r) for r in self.uow.execute(
             query.order_by(topics.c.year.desc(), topics.c.created_at, topics.c.id)).mappings()]
 
-    def topic_titles(self, ids) -> dict:
-        ids = [i for i in set(ids) if i]
-        if not ids:
-            return {}
-        return dict(self.uow.execute(select(topics.c.id, topics.c.title)
-                                     .where(topics.c.id.in_(ids))).all())
-
     # --- commissions ----------------------------------------------------------------
     def commission(self, commission_id) -> dict | None:
         if not commission_id:

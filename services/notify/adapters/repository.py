@@ -2,9 +2,9 @@
 webhooks, deliveries and their leases, and the directory's copy."""
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
+from minyi_common.contracts import mainland_mobile
 from minyi_common.db import Repository, decode_json, utcnow
 
-from . import sms
 from .orm import deliveries, notifications, people, preferences, webhooks
 
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
@@ -37,7 +37,7 @@ class NotifyRepository(Repository):
             return {}
         found = {}
         for r in self._all(select(people.c.id, people.c.phone).where(people.c.id.in_(chose))):
-            mobile = sms.mainland_mobile(r.phone)
+            mobile = mainland_mobile(r.phone)
             if mobile:
                 found[r.id] = mobile
         return found

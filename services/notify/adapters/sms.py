@@ -14,8 +14,6 @@ from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import requests
 
-from minyi_common.contracts import mainland_mobile  # noqa: F401  (notify's callers use it here)
-
 
 class Refused(Exception):
     """The provider refused this message for good (a wrong number or template): sending

@@ -14,6 +14,7 @@ from alibabacloud_openapi_util.client import Client as AliyunUtil
 from tencentcloud.common.sign import Sign as TencentSign
 
 from minyi_common import events
+from minyi_common.contracts import mainland_mobile
 from minyi_common.db import Database
 from minyi_common.testing import both_backends
 from services.notify import handlers
@@ -26,7 +27,7 @@ from tests.fake_sms import FakeSms
     ("13800138000", "13800138000"), ("+86 138-0013-8000", "13800138000"),
     ("12800138000", None), ("1380013800", None), ("010-12345678", None), (None, None)])
 def test_only_a_mainland_mobile_is_texted(phone, expected):
-    assert sms.mainland_mobile(phone) == expected
+    assert mainland_mobile(phone) == expected
 
 
 def test_the_aliyun_signature_is_the_sdks():

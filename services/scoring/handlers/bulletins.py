@@ -87,6 +87,12 @@ CONTENT_TYPES = {
 }
 
 
+def file_answer(name: str, file_format: str, content: bytes) -> dict:
+    """A produced file as the gateway sends it: ``name``.``file_format``, typed, in base64."""
+    return {"filename": f"{name}.{file_format}", "content_type": CONTENT_TYPES[file_format],
+            "content_base64": base64.b64encode(content).decode("ascii")}
+
+
 def bulletin_file(db, settings, principal, period, file_format) -> dict:
     load_principal(principal)  # who asks, before anything else
     if not isinstance(file_format, str) or file_format not in CONTENT_TYPES:
@@ -99,9 +105,7 @@ def bulletin_file(db, settings, principal, period, file_format) -> dict:
     else:
         content = bulletin_document.render(settings.office_name, words.PLACES[settings.level],
                                            data, officetime.today())
-    return {"filename": f"社情民意信息工作通报（{data['period_words']}）.{file_format}",
-            "content_type": CONTENT_TYPES[file_format],
-            "content_base64": base64.b64encode(content).decode("ascii")}
+    return file_answer(f"社情民意信息工作通报（{data['period_words']}）", file_format, content)
 
 
 def publish_bulletin(db, principal, period) -> dict:
@@ -171,6 +175,4 @@ def awards_file(db, settings, principal, filters, file_format) -> dict:
     data = awards(db, principal, filters)
     content = (award_files.to_xlsx(data) if file_format == "xlsx"
                else award_files.render(settings.office_name, data, officetime.today()))
-    return {"filename": f"社情民意信息工作表彰名单（{data['period_words']}）.{file_format}",
-            "content_type": CONTENT_TYPES[file_format],
-            "content_base64": base64.b64encode(content).decode("ascii")}
+    return file_answer(f"社情民意信息工作表彰名单（{data['period_words']}）", file_format, content)

@@ -2,7 +2,6 @@
 for mid-term and end-of-term evaluation: each year's quota and what was submitted,
 adopted, taken up above and instructed, the points, and every report they are credited
 on with what became of it. For one person, or for all members and officers at once."""
-import base64
 from datetime import date
 
 from minyi_common import officetime, words
@@ -13,13 +12,10 @@ from minyi_common.errors import NotFound, ValidationFailed
 from .. import domain
 from ..adapters import record_files
 from ..adapters.repository import ScoringRepository
+from .bulletins import file_answer
 from .quotas import quotas_owed
 from .standings import may_see_person
 
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 FIGURES = ("submitted", "adopted", "upstream_adopted", "instructions", "points")
 
 
@@ -120,9 +116,8 @@ def as_file(data: dict, file_format: str, one_person: bool, office_name: str) ->
     if one_person:
         content = (record_files.person_xlsx(data) if file_format == "xlsx"
                    else record_files.person_docx(office_name, data, officetime.today()))
-        name = f"{data['name']}履职档案（{data['period_words']}）.{file_format}"
+        name = f"{data['name']}履职档案（{data['period_words']}）"
     else:
         content = record_files.everyone_xlsx(data)
-        name = f"委员和信息员履职情况（{data['period_words']}）.xlsx"
-    return {"filename": name, "content_type": CONTENT_TYPES[file_format],
-            "content_base64": base64.b64encode(content).decode("ascii")}
+        name = f"委员和信息员履职情况（{data['period_words']}）"
+    return file_answer(name, file_format, content)
