@@ -5,6 +5,7 @@ same declarations make /openapi.json (``openapi.py``).
 """
 import base64
 import hmac
+import logging
 import os
 import uuid
 from urllib.parse import quote
@@ -440,6 +441,19 @@ class GatewayService:
         admin = self._principal(request)
         return directory.update_user(self.db, admin["id"], user_id, read_json(request),
                                      mobile_required=bool(self.settings.sms_url))
+
+    @api("GET", "/users/<user_id>/notification-preferences", answer=c.Preferences,
+         roles=MAY["manage_directory"], summary="A person's notice channels")
+    def get_user_preferences(self, request, user_id):
+        return self.notify.get_preferences_of(self._principal(request), user_id)
+
+    @api("PUT", "/users/<user_id>/notification-preferences", body=c.PreferencesInput,
+         answer=c.Preferences, roles=MAY["manage_directory"], audit="user.channels",
+         summary="Set a person's channels for them (an older member who asked the office "
+                 "to): the same rules as their own change")
+    def put_user_preferences(self, request, user_id):
+        return self.notify.put_preferences_of(self._principal(request), user_id,
+                                              read_json(request))
 
     @api("GET", "/audit", page_of=c.AuditEntry, roles=MAY["read_audit"],
          query=PAGE + (("actor", {"type": "string", "maxLength": 64}, "a person's id or username"),
@@ -1119,7 +1133,8 @@ class GatewayService:
 
     @api("PUT", "/notifications/preferences", body=c.PreferencesInput, answer=c.Preferences,
          summary="Set my channels: email, SMS (with a mainland mobile, where the office "
-                 "sends SMS); the inbox is always on")
+                 "sends SMS), WeCom (with a WeCom user ID, where the office uses WeCom); "
+                 "the inbox is always on")
     def put_preferences(self, request):
         return self.notify.put_preferences(self._principal(request), read_json(request))
 
@@ -1171,11 +1186,17 @@ class GatewayService:
 
 
 def prepare(settings) -> None:
-    """Before the first start: the bootstrap admin (docs/operations.md)."""
+    """Before the container starts: the bootstrap admin (docs/operations.md), and the
+    people published again after an upgrade that adds to person events."""
     database = Database(settings.db_url, metadata)
     try:
         directory.ensure_admin(database, os.environ.get("MINYI_ADMIN_USERNAME", "admin"),
                                os.environ.get("MINYI_ADMIN_PASSWORD"))
+        republished = directory.republish_people_if_stale(database)
+        if republished:
+            logging.getLogger(__name__).info(
+                "published %d people again: person events carry more than they did",
+                republished)
     finally:
         database.dispose()
 

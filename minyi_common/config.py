@@ -1,10 +1,13 @@
 """Settings from the environment (docs/operations.md), one place for every process."""
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 SERVICES = ("intake", "review", "scoring", "notify", "gateway")
 LEVELS = ("county", "city", "province", "national")
+# The channels a notice may take besides the inbox (docs/notifications.md).
+CHANNELS = ("email", "sms", "wecom")
 
 
 def data_dir() -> str:
@@ -49,6 +52,11 @@ class Settings:
     sms_url: str | None = None
     sms_templates: str = "{}"
     sms_daily_limit: int = 5
+    # WeCom (企业微信) app messages: wecom://CORP_ID:SECRET@qyapi.weixin.qq.com?agent=…
+    wecom_url: str | None = None
+    # The channels a person new to notify starts with, besides the inbox (which is always
+    # on); empty: email on, SMS and WeCom off until the person chooses them.
+    default_channels: tuple = ()
     mail_from: str = "minyi@localhost"
     delivery_base_delay: float = 2.0
     # Seconds one email or webhook send may take in all; with a 10 s margin it is also
@@ -121,6 +129,14 @@ def load(service: str) -> Settings:
             raise ValueError
     except ValueError:
         raise SystemExit('SMS_TEMPLATES must be a JSON object, e.g. {"*": "SMS_123456"}') from None
+    wecom_url = env.get("WECOM_URL") or None
+    if wecom_url and not re.match(r"^wecom://[^:@/]+:[^@/]+@[^/?]+\?(.*&)?agent=\d+", wecom_url):
+        raise SystemExit("WECOM_URL must be wecom://CORP_ID:SECRET@qyapi.weixin.qq.com?agent=AGENT_ID")
+    default_channels = tuple(c.strip() for c in env.get("MINYI_DEFAULT_CHANNELS", "").split(",")
+                             if c.strip())
+    if any(c not in CHANNELS for c in default_channels):
+        raise SystemExit(f"MINYI_DEFAULT_CHANNELS lists channels from {', '.join(CHANNELS)} "
+                         f"(e.g. sms or email,wecom), not {env['MINYI_DEFAULT_CHANNELS']!r}")
     return Settings(
         service=service,
         amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@localhost:5672/"),
@@ -141,6 +157,8 @@ def load(service: str) -> Settings:
         sms_url=sms_url,
         sms_templates=env.get("SMS_TEMPLATES") or "{}",
         sms_daily_limit=int(env.get("MINYI_SMS_DAILY_LIMIT") or 5),
+        wecom_url=wecom_url,
+        default_channels=default_channels,
         mail_from=env.get("MINYI_MAIL_FROM", "minyi@localhost"),
         delivery_base_delay=float(env.get("MINYI_DELIVERY_BASE_DELAY", "2")),
         delivery_deadline=float(env.get("MINYI_DELIVERY_DEADLINE", "10")),

@@ -33,6 +33,8 @@ class PersonRecord(Schema):
     email = fields.String(load_default=None, allow_none=True)
     # Their mobile, for SMS notices (notify alone keeps it).
     phone = fields.String(load_default=None, allow_none=True)
+    # Their WeCom UserID, for app messages (notify alone keeps it).
+    wecom_userid = fields.String(load_default=None, allow_none=True)
     active = fields.Boolean(required=True)
     # The directory's row version: copies keep the newest snapshot (events of one record
     # may arrive out of order). 0 from producers that predate it.

@@ -301,4 +301,9 @@ FIELD_MESSAGES = (
     N_("Record a mainland mobile number first."),
     N_("Not a mainland mobile number."),
     N_("This mobile number is another active account's."),
+    N_("This office does not send WeCom messages."),
+    N_("Record a WeCom user ID first."),
+    N_("Another active account has this WeCom user ID."),
+    N_("This WeCom user ID is another active account's."),
+    N_("A WeCom user ID: letters, digits, _ . @ - only, starting with a letter or digit."),
 )

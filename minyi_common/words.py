@@ -82,6 +82,7 @@ EVENT_NAMES = {"report_submitted": "信息提交", "report_resubmitted": "重新
 # What the audit log records (gateway/audit.py ACTIONS), as its page names it.
 AUDIT_ACTIONS = {"auth.login": "登录", "me.password": "修改本人密码", "user.create": "新增账号",
                  "user.update": "修改账号或角色", "user.password_reset": "重置密码",
+                 "user.channels": "设置通知方式",
                  "unit.create": "新增单位", "unit.update": "修改单位",
                  "roster.import": "导入名册", "backlog.import": "导入往期信息",
                  "rules.add": "新增积分规则版本", "quota.set": "设置报送任务",

@@ -16,6 +16,7 @@ from minyi_common import topology
 from minyi_common.testing import DatabaseMaker, SmtpServer, free_port, race
 
 from .fake_sms import FakeSms
+from .fake_wecom import FakeWeCom
 
 # The approved template of each kind of SMS the test office sends (the rest: "*").
 SMS_TEMPLATES = {"returned": "SMS_RETURNED", "login_code": "SMS_LOGIN", "*": "SMS_NOTICE"}
@@ -208,15 +209,16 @@ def running_system(amqp_uri: str, data_dir: str, extra_env=None, backend="sqlite
     smtp = SmtpServer(pathlib.Path(data_dir)).start()
     # An SMS provider too (Alibaba's, faked): nobody gets SMS until they choose them.
     sms = FakeSms("aliyun", data_dir).start()
+    wecom = FakeWeCom().start()  # and WeCom's server API (every UserID a member)
     extra_env = {"SMS_URL": sms.url, "SMS_TEMPLATES": json.dumps(SMS_TEMPLATES),
-                 **(extra_env or {})}
+                 "WECOM_URL": wecom.url, **(extra_env or {})}
     running = None
     try:
         # Migrations run in the services as they start, as in deployment.
         urls = {s: databases.url(s, migrate=False) for s in SERVICES} \
             if backend == "postgresql" else None
         running = RunningSystem(amqp_uri, data_dir, extra_env, urls, smtp).start(timeout)
-        running.sms = sms
+        running.sms, running.wecom = sms, wecom
         yield running
     finally:
         clean = True
@@ -225,6 +227,7 @@ def running_system(amqp_uri: str, data_dir: str, extra_env=None, backend="sqlite
             running.cleanup_broker()
         smtp.stop()
         sms.stop()
+        wecom.stop()
         databases.drop_all()
     assert clean, "SIGTERM did not stop every process of the system within 30 s"
 

@@ -145,12 +145,14 @@ class Receiver:
 
 def test_preferences_webhooks_and_deliveries(office):
     admin, zhang = office["admin"], office["zhang"]
-    mine = {"sms": False, "sms_available": True}  # the test office sends SMS
-    assert zhang.api.get("/notifications/preferences").json() == {"email": True, **mine}
+    # The test office sends SMS and WeCom messages; nobody gets them until they choose.
+    mine = {"sms": False, "wecom": False, "sms_available": True, "wecom_available": True}
+    channels = lambda answer: {k: answer.json()[k] for k in ("email", *mine)}  # noqa: E731
+    assert channels(zhang.api.get("/notifications/preferences")) == {"email": True, **mine}
     assert zhang.api.put("/notifications/preferences", {"email": "yes"}).status_code == 422
-    assert zhang.api.put("/notifications/preferences", {"email": False}).json() == {
+    assert channels(zhang.api.put("/notifications/preferences", {"email": False})) == {
         "email": False, **mine}
-    assert zhang.api.get("/notifications/preferences").json() == {"email": False, **mine}
+    assert channels(zhang.api.get("/notifications/preferences")) == {"email": False, **mine}
 
     receiver = Receiver()
     secret = "shared-secret-0123456789"

@@ -16,6 +16,8 @@ users = Table(
     Column("unit_ids", JSON, nullable=False),
     Column("email", String(254), nullable=True),
     Column("phone", String(32), nullable=True),
+    # Their member ID (UserID) in the office's WeCom (企业微信), for app messages.
+    Column("wecom_userid", String(64), nullable=True),
     Column("active", Boolean, nullable=False),
     # Set by an admin's reset (and for imported accounts): choose a new password first.
     Column("must_change_password", Boolean, nullable=False, server_default="0"),

@@ -4,7 +4,7 @@ from minyi_common import words
 from ..directory.roster import COLUMNS, MAX_ROWS, REQUIRED
 from . import sheets
 
-WIDTHS = (10, 16, 14, 24, 18, 28, 14, 10, 10)
+WIDTHS = (10, 16, 14, 24, 18, 28, 14, 10, 10, 16)
 NOTES = (
     ("姓名", "必填。"),
     ("用户名", "必填，登录用，字母、数字和 _ . @ -；已有的用户名更新该账号，新的创建账号。"),
@@ -15,6 +15,8 @@ NOTES = (
     ("单位类别", "新单位必填：" + "、".join(words.UNIT_KINDS.values()) + "。"),
     ("是否常委", "填“是”或“否”，不填为否。"),
     ("届次", "选填，如：十五届。"),
+    ("企业微信账号", "选填，本单位企业微信中该成员的账号（UserID），用于接收企业微信消息；"
+                "不含此列的文件不改动已登记的账号。"),
 )
 
 
@@ -23,7 +25,7 @@ def template() -> bytes:
     sheet.choices("H", ("是", "否"))
     sheet.choices("G", words.UNIT_KINDS.values())
     sheet.notes(NOTES, example="张三 | zhangsan | 13800000000 | zhangsan@example.cn | "
-                               "委员、信息员 | 民进县委会 | 民主党派 | 是 | 十五届")
+                               "委员、信息员 | 民进县委会 | 民主党派 | 是 | 十五届 | ZhangSan")
     return sheet.bytes()
 
 

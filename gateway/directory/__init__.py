@@ -4,7 +4,7 @@ import (``roster``). Framework-free; the HTTP part (``gateway/service.py``) call
 from . import auth, roster
 from .accounts import (MIN_PASSWORD, change_password, create_unit, create_user, ensure_admin,
                        list_units, list_users, one_time_password, password_problem,
-                       reset_password, unit_name_taken, update_unit, update_user)
+                       republish_people_if_stale, reset_password, unit_name_taken, update_unit, update_user)
 from .sessions import (ADDRESS_FAILURE_LIMIT, GLOBAL_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT,
                        LOGIN_FAILURE_WINDOW, TooManyAttempts, authenticate, close_session, login,
                        open_session, principal_for_session, principal_for_token, search_people,
@@ -15,6 +15,7 @@ __all__ = ["ADDRESS_FAILURE_LIMIT", "GLOBAL_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT
            "change_password", "close_session", "create_unit", "create_user", "ensure_admin",
            "list_units", "list_users", "login", "one_time_password", "open_session", "session_for", "token_for",
            "password_problem", "principal_for_session", "principal_for_token",
+           "republish_people_if_stale",
            "reset_password", "roster", "search_people", "secret_key", "unit_name_taken",
            "update_unit",
            "update_user"]

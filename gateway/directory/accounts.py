@@ -9,10 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from minyi_common import events
 from minyi_common.contracts import (PasswordChange, UnitInput, UnitOutput, UserInput,
                                     UserOutput, load_contract, mainland_mobile)
-from minyi_common.db import decode_json, utcnow
+from minyi_common.db import decode_json, lock, utcnow
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
 
-from ..adapters.orm import sessions, units, users
+from ..adapters.orm import sessions, settings, units, users
 from . import auth
 
 
@@ -34,7 +34,7 @@ def user_row(row) -> dict:
 
 def person_event(actor_id, user: dict) -> dict:
     person = {k: user[k] for k in ("id", "username", "display_name", "roles", "unit_ids",
-                                   "email", "phone", "active")}
+                                   "email", "phone", "wecom_userid", "active")}
     person["version"] = user["row_version"]
     return events.new_event("directory.person_upserted", actor_id, person=person)
 
@@ -124,6 +124,25 @@ def _checked_phone(uow, phone, active: bool, user_id, mobile_required: bool):
     return mobile
 
 
+WECOM_IN_USE = "Another active account has this WeCom user ID."
+
+
+def wecom_ids_in_use(uow, but=None) -> dict:
+    """{WeCom user ID: username} of the active accounts (other than ``but``) with one."""
+    return {r.wecom_userid: r.username for r in uow.execute(
+        select(users.c.wecom_userid, users.c.username).where(
+            users.c.active.is_(True), users.c.wecom_userid.is_not(None),
+            users.c.id != (but or "")))}
+
+
+def _check_wecom_userid(uow, wecom_userid, active: bool, user_id) -> None:
+    """One active account per WeCom member: a message must not reach the wrong person."""
+    if wecom_userid and active and uow.execute(select(users.c.id).where(
+            users.c.active.is_(True), users.c.wecom_userid == wecom_userid,
+            users.c.id != (user_id or ""))).first():
+        raise ValidationFailed("some fields are invalid", {"wecom_userid": [WECOM_IN_USE]})
+
+
 def create_user(db, actor_id, payload, mobile_required=False) -> dict:
     data = load_contract(UserInput, payload)
     with db.unit_of_work() as uow:
@@ -132,6 +151,7 @@ def create_user(db, actor_id, payload, mobile_required=False) -> dict:
                                    {"username": ["This username is taken."]})
         _check_units_exist(uow, data["unit_ids"])
         data["phone"] = _checked_phone(uow, data["phone"], data["active"], None, mobile_required)
+        _check_wecom_userid(uow, data["wecom_userid"], data["active"], None)
         now = utcnow()
         # The password an admin sets is the person's own until they change it: the answer
         # says so rather than leaving it to the column's default.
@@ -168,6 +188,9 @@ def update_user(db, actor_id, user_id, payload, mobile_required=False) -> dict:
                                    mobile_required and "phone" in data)
             if "phone" in data:
                 data["phone"] = phone
+        if "wecom_userid" in data or data.get("active") is True:
+            _check_wecom_userid(uow, data.get("wecom_userid", current["wecom_userid"]),
+                                data.get("active", current["active"]), user_id)
         values = dict(data)
         if "password" in values:
             values["password_hash"] = auth.hash_password(values.pop("password"))
@@ -279,3 +302,32 @@ def ensure_admin(db, username: str, password: str | None) -> bool:
     create_user(db, None, {"username": username, "password": password,
                            "display_name": "系统管理员", "roles": ["admin"]})
     return True
+
+
+# What a person event carries. Raised when it carries more: every service's copy then
+# learns it for the people saved before (an upgrade), not only for those saved after.
+# 1: no contact details for notify; 2: the mobile and the WeCom user ID.
+PERSON_EVENT_FIELDS = 2
+
+
+def republish_people_if_stale(db) -> int:
+    """Publish every person again when the people were last published with fewer fields
+    than person events carry now (run at start; copies keep the newest snapshot, so a
+    second gateway doing the same at the same moment changes nothing). How many."""
+    with db.unit_of_work() as uow:
+        lock(uow, "directory-republish")
+        row = uow.execute(select(settings.c.value).where(
+            settings.c.key == "person_event_fields")).first()
+        if row is not None and int(row.value) >= PERSON_EVENT_FIELDS:
+            return 0
+        people = [user_row(r) for r in uow.execute(select(users).order_by(users.c.id))]
+        for user in people:
+            uow.emit(person_event(None, user))
+        if row is None:
+            uow.execute(insert(settings).values(key="person_event_fields",
+                                                value=str(PERSON_EVENT_FIELDS)))
+        else:
+            uow.execute(update(settings).where(settings.c.key == "person_event_fields")
+                        .values(value=str(PERSON_EVENT_FIELDS)))
+        uow.commit()
+    return len(people)

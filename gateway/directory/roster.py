@@ -13,14 +13,16 @@ from marshmallow import ValidationError, validate
 from sqlalchemy import select, update
 
 from minyi_common import events, words
-from minyi_common.contracts import USERNAME_RULE, mainland_mobile, one_line
+from minyi_common.contracts import USERNAME_RULE, WECOM_USERID_RULE, mainland_mobile, one_line
 from minyi_common.db import lock, utcnow
 
 from ..adapters.orm import units, users
 from . import auth
-from .accounts import mobiles_in_use, one_time_password, person_event, user_row
+from .accounts import (mobiles_in_use, one_time_password, person_event, user_row,
+                       wecom_ids_in_use)
 
-COLUMNS = ("姓名", "用户名", "手机", "邮箱", "角色", "单位", "单位类别", "是否常委", "届次")
+COLUMNS = ("姓名", "用户名", "手机", "邮箱", "角色", "单位", "单位类别", "是否常委", "届次",
+           "企业微信账号")
 REQUIRED = ("姓名", "用户名", "角色")
 MAX_ROWS = 2000
 ROLE_BY_WORD = {word: code for code, word in words.ROLES.items()}
@@ -29,8 +31,10 @@ YES, NO = ("是", "Y", "y", "yes", "true", "1", "√"), ("否", "N", "n", "no", 
 SEPARATORS = re.compile(r"[、,，;；/]+")
 PHONE = re.compile(r"^[0-9+\- ]{5,32}$")
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
+WECOM_USERID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 # What a person row sets on an account; compared to tell an update from no change.
-FIELDS = ("display_name", "phone", "email", "roles", "unit_ids", "is_standing", "term")
+FIELDS = ("display_name", "phone", "email", "roles", "unit_ids", "is_standing", "term",
+          "wecom_userid")
 
 # Messages (English templates, translated at the edge like every other; messages.py).
 M_REQUIRED = "Required."
@@ -43,6 +47,7 @@ M_NEW_UNIT = "New unit {name} needs its kind (单位类别)."
 M_YES_NO = "Use 是 or 否."
 M_PHONE = "Not a phone number."
 M_PHONE_IN_USE = "This mobile number is another active account's."
+M_WECOM_IN_USE = "This WeCom user ID is another active account's."
 M_EMAIL = "Not a valid email address."
 M_TOO_MANY = "At most {max} rows in one file."
 M_EMPTY = "The file has no rows to import."
@@ -145,6 +150,11 @@ def check_row(number: int, values: dict, unit_kinds: dict, new_units: dict) -> t
     person = {"display_name": name, "username": username, "phone": phone or None,
               "email": email or None, "roles": roles, "unit_names": unit_names,
               "is_standing": standing in YES, "term": term or None}
+    if "企业微信账号" in values:  # a file without the column leaves the IDs on record alone
+        wecom_userid = values["企业微信账号"]
+        if wecom_userid and not WECOM_USERID.match(wecom_userid):
+            error("企业微信账号", WECOM_USERID_RULE)
+        person["wecom_userid"] = wecom_userid or None
     return person, errors
 
 
@@ -163,27 +173,32 @@ def plan(rows: list, unit_kinds: dict) -> tuple:
     return people, new_units, errors
 
 
-def _shared_mobiles(people, in_use: dict) -> list:
-    """One active account per mobile: a row whose mobile another account (or an earlier
-    row) has is an error; each mobile is kept as its 11 digits."""
-    errors, rows_mobiles = [], {}
+def _shared(people, in_use: dict, field: str, column: str, message: str,
+            normal=lambda value: value or None) -> list:
+    """One active account per mobile, and per WeCom account: a row whose ``field`` another
+    account (or an earlier row) has is an error at ``column``. Each value is kept as
+    ``normal`` gives it (a mobile as its 11 digits); None ones are not compared."""
+    errors, rows_values = [], {}
     for number, person in people:
-        mobile = mainland_mobile(person["phone"])
-        if mobile is None:
+        value = normal(person.get(field))
+        if value is None:
             continue
-        person["phone"] = mobile
-        owner = in_use.get(mobile)
-        if (owner and owner != person["username"]) or mobile in rows_mobiles:
-            errors.append({"row": number, "column": "手机", "message": M_PHONE_IN_USE})
-        rows_mobiles.setdefault(mobile, number)
+        person[field] = value
+        owner = in_use.get(value)
+        if (owner and owner != person["username"]) or value in rows_values:
+            errors.append({"row": number, "column": column, "message": message})
+        rows_values.setdefault(value, number)
     return errors
 
 
 def _desired(person: dict, unit_ids: dict) -> dict:
-    return {"display_name": person["display_name"], "phone": person["phone"],
-            "email": person["email"], "roles": person["roles"],
-            "unit_ids": [unit_ids[n] for n in person["unit_names"]],
-            "is_standing": person["is_standing"], "term": person["term"]}
+    desired = {"display_name": person["display_name"], "phone": person["phone"],
+               "email": person["email"], "roles": person["roles"],
+               "unit_ids": [unit_ids[n] for n in person["unit_names"]],
+               "is_standing": person["is_standing"], "term": person["term"]}
+    if "wecom_userid" in person:
+        desired["wecom_userid"] = person["wecom_userid"]
+    return desired
 
 
 def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
@@ -200,7 +215,11 @@ def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
         existing = {r.username: user_row(r) for r in uow.execute(
             select(users).where(users.c.username.in_(usernames)))} if rows else {}
         people, new_units, row_errors = plan(rows, unit_kinds)
-        errors += row_errors + _shared_mobiles(people, mobiles_in_use(uow))
+        errors += row_errors \
+            + _shared(people, mobiles_in_use(uow), "phone", "手机", M_PHONE_IN_USE,
+                      mainland_mobile) \
+            + _shared(people, wecom_ids_in_use(uow), "wecom_userid", "企业微信账号",
+                      M_WECOM_IN_USE)
         for name in new_units:
             unit_ids[name] = str(uuid.uuid4())
         created, updated, unchanged, passwords = [], [], [], []
@@ -209,7 +228,8 @@ def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
             account = existing.get(person["username"])
             if account is None:
                 created.append((number, person, desired))
-            elif desired is not None and any(account[f] != desired[f] for f in FIELDS):
+            elif desired is not None and any(account[f] != desired[f] for f in FIELDS
+                                             if f in desired):
                 updated.append((account, desired))
             else:
                 unchanged.append(number)
@@ -226,7 +246,8 @@ def import_roster(db, actor_id, table: list, dry_run: bool) -> dict:
                                       unit={**unit, "version": 1}))
         for number, person, desired in created:
             password = one_time_password()
-            user = {**desired, "id": str(uuid.uuid4()), "username": person["username"],
+            user = {"wecom_userid": None, **desired, "id": str(uuid.uuid4()),
+                    "username": person["username"],
                     "active": True, "must_change_password": True, "token_version": 1,
                     "row_version": 1, "created_at": now, "updated_at": now}
             uow.execute(users.insert().values(

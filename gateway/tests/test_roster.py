@@ -49,7 +49,7 @@ def test_a_roster_goes_in_once_and_again_changes_nothing(container_factory, serv
     template = admin.get("/directory/import-template")
     assert template.status_code == 200 and template.headers["Content-Type"] == XLSX
     book = load_workbook(io.BytesIO(template.content))
-    assert [c.value for c in book["名册"][1]] == HEADER and book.sheetnames[1] == "填写说明"
+    assert [c.value for c in book["名册"][1]] == [*HEADER, "企业微信账号"] and book.sheetnames[1] == "填写说明"
 
     before = set(people(admin))
     dry = upload(admin, workbook(GOOD), dry_run=True)
@@ -140,6 +140,38 @@ def test_one_bad_row_stops_the_whole_file(container_factory, service_config, mon
     editor = Api(base).login("editor1", "editor-pass-1")  # only admins import
     assert editor.get("/directory/import-template").status_code == 403
     assert upload(editor, workbook(GOOD), dry_run=True).status_code == 403
+
+
+@both_backends
+def test_wecom_user_ids_come_with_their_column_and_stay_without_it(
+        container_factory, service_config, monkeypatch, dist):
+    base = start_gateway(container_factory, service_config, monkeypatch)
+    admin = Api(base).login(*ADMIN)
+    with_ids = [*HEADER, "企业微信账号"]
+    rows = [row + [user_id] for row, user_id in zip(GOOD, ("ZhangSan", "li.si@cz", None))]
+    assert upload(admin, workbook(rows, header=with_ids)).status_code == 200
+    assert {n: people(admin)[n]["wecom_userid"] for n in ("zhangsan", "lisi", "wangwu")} == {
+        "zhangsan": "ZhangSan", "lisi": "li.si@cz", "wangwu": None}
+    # A file without the column (last year's template) leaves the IDs on record alone.
+    again = upload(admin, workbook(GOOD)).json()
+    assert again["unchanged"] == 3 and people(admin)["zhangsan"]["wecom_userid"] == "ZhangSan"
+
+    bad = [GOOD[0] + ["-starts-with-a-dash"], GOOD[1] + ["ZhangSan"],
+           ["赵六", "zhaoliu", None, None, "委员", None, None, None, None, "Zhao6"],
+           ["孙七", "sunqi", None, None, "委员", None, None, None, None, "Zhao6"]]
+    dry = upload(admin, workbook(bad, header=with_ids), dry_run=True).json()
+    problems = {(e["row"], e["column"]): e["message"] for e in dry["errors"]}
+    assert problems[(2, "企业微信账号")].startswith("企业微信账号只能由字母")
+    assert problems[(3, "企业微信账号")] == "该企业微信账号已登记在另一个在用账号上。"  # zhangsan's
+    assert problems[(5, "企业微信账号")] == "该企业微信账号已登记在另一个在用账号上。"  # row 4's
+    assert (4, "企业微信账号") not in problems
+
+    # By hand, the same rules: 422 naming the field; a free ID is taken.
+    lisi = people(admin)["lisi"]["id"]
+    for value in ("ZhangSan", "has space", "x" * 65):
+        answer = admin.patch(f"/users/{lisi}", {"wecom_userid": value})
+        assert answer.status_code == 422 and "wecom_userid" in answer.json()["errors"], value
+    assert admin.patch(f"/users/{lisi}", {"wecom_userid": "LiSi"}).json()["wecom_userid"] == "LiSi"
 
 
 def test_three_hundred_people_go_in_with_one_upload(container_factory, service_config,

@@ -37,7 +37,7 @@ from .notify import (DeliverySchema, Inbox, NotificationSchema, Preferences, Pre
                      WEBHOOK_EVENT_TYPES, WebhookInput, WebhookSchema)
 from .directory import (BacklogImport, ImportProblem, IssuedPassword, PasswordChange, PasswordChanged,
                         PasswordReset, PersonHit, RosterImport, USERNAME_RULE, UnitInput,
-                        UnitOutput, UserInput, UserOutput)
+                        UnitOutput, UserInput, UserOutput, WECOM_USERID_RULE)
 from .gateway import (AuditEntry, Deleted, Health, LoggedOut, LoginAnswer, LoginInput, MeAnswer,
                       Readiness, SessionAnswer, SmsCodeAnswer, SmsCodeInput)
 
@@ -61,7 +61,7 @@ __all__ = ["APPEAL_STATUSES", "AdjustmentInput", "AdjustmentSchema", "AppealInpu
            "RetainInput", "ReturnInput", "RosterImport", "Rule", "RuleInput",
            "RuleSetInput", "RuleSetOutput", "SCORING_EVENTS", "ScoreCheck", "Scores",
            "SessionAnswer", "SimilarReport", "SpecialReportOptions", "StandingRow",
-           "Standings", "StrictSchema", "UNIT_KINDS", "USERNAME_RULE", "UnitGroup",
+           "Standings", "StrictSchema", "UNIT_KINDS", "USERNAME_RULE", "WECOM_USERID_RULE", "UnitGroup",
            "UnitInput", "UnitOutput", "UserInput", "UserOutput", "WEBHOOK_EVENT_TYPES",
            "WebhookInput", "WebhookSchema", "comment_field", "has_role", "issue_label",
            "load_contract", "load_page", "load_principal", "load_report_input", "may",

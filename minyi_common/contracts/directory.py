@@ -14,6 +14,12 @@ class UnitInput(Schema):
 
 
 USERNAME_RULE = "Letters, digits, _ . @ - only."
+# A member's UserID in WeCom: 1 to 64 of these, starting with a letter or a digit.
+WECOM_USERID_RULE = "A WeCom user ID: letters, digits, _ . @ - only, starting with a letter or digit."
+wecom_userid_field = dict(load_default=None, allow_none=True, validate=[
+    validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$",
+                                                    error=WECOM_USERID_RULE)],
+    metadata={"description": "their member ID (UserID) in the office's WeCom (企业微信)"})
 
 
 class UserInput(Schema):
@@ -32,6 +38,7 @@ class UserInput(Schema):
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(load_default=None, allow_none=True,
                           validate=[validate.Length(max=32), one_line])
+    wecom_userid = fields.String(**wecom_userid_field)
     active = fields.Boolean(load_default=True)
     is_standing = fields.Boolean(load_default=False, metadata={"description": "常委"})
     term = fields.String(load_default=None, allow_none=True,
@@ -103,6 +110,7 @@ class UserOutput(Schema):
     unit_ids = fields.List(fields.String(), required=True)
     email = fields.String(required=True, allow_none=True)
     phone = fields.String(required=True, allow_none=True)
+    wecom_userid = fields.String(required=True, allow_none=True)
     active = fields.Boolean(required=True)
     is_standing = fields.Boolean(required=True)
     term = fields.String(required=True, allow_none=True)

@@ -54,14 +54,23 @@ class PreferencesInput(Schema):
     """The channels to change (the inbox is always on); those left out stay."""
     email = fields.Boolean()
     sms = fields.Boolean()
+    wecom = fields.Boolean()
 
 
 class Preferences(Schema):
     email = fields.Boolean(required=True)
     sms = fields.Boolean(required=True, metadata={
         "description": "短信: only with a mainland mobile on record and SMS_URL set"})
+    wecom = fields.Boolean(required=True, metadata={
+        "description": "企业微信: only with a WeCom user ID on record and WECOM_URL set"})
     sms_available = fields.Boolean(required=True, metadata={
         "description": "whether this office sends SMS (SMS_URL is set)"})
+    wecom_available = fields.Boolean(required=True, metadata={
+        "description": "whether this office sends WeCom messages (WECOM_URL is set)"})
+    phone = fields.String(required=True, allow_none=True, metadata={
+        "description": "the mobile SMS go to, as on record"})
+    wecom_userid = fields.String(required=True, allow_none=True, metadata={
+        "description": "the WeCom user ID messages go to, as on record"})
 
 
 # What outside systems may subscribe to: every event notify hears but the directory's

@@ -6,13 +6,14 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlparse
 
+from minyi_common.config import CHANNELS
 from minyi_common.contracts import (NotificationSchema, WEBHOOK_EVENT_TYPES, WebhookSchema,
                                     load_page, load_principal, mainland_mobile, require)
 from minyi_common.db import DirectoryCopy, handle_each, utcnow
 from minyi_common.errors import NotFound, ValidationFailed
 
 from . import delivery, domain, links, templates
-from .adapters import addresses, sealing, sms
+from .adapters import addresses, sealing, sms, wecom
 from .adapters.orm import people
 from .adapters.repository import NotifyRepository
 
@@ -49,6 +50,11 @@ def on_events(db, settings, *events) -> None:
                     # A cap per person and day: one bug cannot send a member a thousand.
                     if repo.sms_since(person_id, since) < settings.sms_daily_limit:
                         delivery.record(repo, event, "sms", person_id, phone, text, kind)
+            if settings.wecom_url:
+                card = json.dumps(wecom.message(title, body, templates.link(
+                    settings.web_url, event)), ensure_ascii=False)
+                for person_id, user_id in repo.wecom_ids_for(targets).items():
+                    delivery.record(repo, event, "wecom", person_id, user_id, card, kind)
         if "webhooks" not in uow.memo:  # read once for a batch of events
             uow.memo["webhooks"] = [(hook["id"], hook["url"], set(hook["event_types"]))
                                     for hook in repo.webhooks()]
@@ -70,11 +76,22 @@ def on_piece_events(db, settings, *events) -> None:
 DIRECTORY = DirectoryCopy("notify", people, lambda person: {
     "display_name": person["display_name"], "roles": person["roles"],
     "unit_ids": person["unit_ids"], "email": person.get("email"), "phone": person.get("phone"),
-    "active": person["active"]})
+    "wecom_userid": person.get("wecom_userid"), "active": person["active"]})
 
 
-def on_directory_events(db, *events) -> None:
-    DIRECTORY.consume(db, events)
+def on_directory_events(db, settings, *events) -> None:
+    """Keep the copy of people; someone notify meets for the first time starts with the
+    office's default channels (MINYI_DEFAULT_CHANNELS), when it has set them."""
+    def apply(uow, event):
+        person_id = event.get("person", {}).get("id")
+        new = bool(settings.default_channels) and person_id is not None \
+            and not NotifyRepository(uow).knows(person_id)
+        DIRECTORY.apply(uow, event)
+        repo = NotifyRepository(uow)
+        if new and not repo.has_preferences(person_id):
+            repo.set_preferences(person_id, {channel: channel in settings.default_channels
+                                             for channel in CHANNELS})
+    handle_each(db, "notify", events, apply)
 
 
 # --- the inbox and preferences: each person's own ---------------------------------------
@@ -105,35 +122,89 @@ def mark_read(db, principal, notification_id) -> dict:
     return NotificationSchema().dump(row)
 
 
+def _available(settings) -> dict:
+    return {"sms_available": bool(settings.sms_url), "wecom_available": bool(settings.wecom_url)}
+
+
+def _channels(db, person_id: str, change=None, check=None) -> dict:
+    """A person's channels and where they go, changed by ``change`` when given (after
+    ``check`` of the person's contact details passes)."""
+    with db.unit_of_work(read_only=change is None) as uow:
+        repo = NotifyRepository(uow)
+        if change is not None:
+            check(repo)
+            repo.set_preferences(person_id, {**repo.preferences(person_id), **change})
+        contact = repo.contact_of(person_id)
+        answer = {**repo.preferences(person_id), "phone": contact[0] if contact else None,
+                  "wecom_userid": contact[1] if contact else None}
+        if change is not None:
+            uow.commit()
+    return answer
+
+
+def _checked_change(settings, payload, person_id):
+    """The channels a body changes ({email?, sms?, wecom?}: the inbox is always on), and
+    the check that the person can be reached on those turned on: SMS only to a mainland
+    mobile on record, WeCom only to a member ID on record, each only where the office
+    sends it (422 naming the field)."""
+    if not isinstance(payload, dict) or not payload:
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
+    errors = {name: ["Unknown field."] for name in set(payload) - set(CHANNELS)}
+    errors.update({name: ["Not a valid boolean."] for name in CHANNELS
+                   if name in payload and not isinstance(payload[name], bool)})
+    if errors:
+        raise ValidationFailed("some fields are invalid", errors)
+
+    def check(repo):
+        errors = {}
+        contact = repo.contact_of(person_id)
+        phone, wecom_userid = contact if contact is not None else (None, None)
+        if payload.get("sms") is True:
+            if not settings.sms_url:
+                errors["sms"] = ["This office does not send SMS."]
+            elif not mainland_mobile(phone):
+                errors["sms"] = ["Record a mainland mobile number first."]
+        if payload.get("wecom") is True:
+            if not settings.wecom_url:
+                errors["wecom"] = ["This office does not send WeCom messages."]
+            elif not wecom_userid:
+                errors["wecom"] = ["Record a WeCom user ID first."]
+        if errors:
+            raise ValidationFailed("some fields are invalid", errors)
+    return dict(payload), check
+
+
 def get_preferences(db, settings, principal) -> dict:
     principal = load_principal(principal)
-    with db.unit_of_work(read_only=True) as uow:
-        chosen = NotifyRepository(uow).preferences(principal["id"])
-    return {**chosen, "sms_available": bool(settings.sms_url)}
+    return {**_channels(db, principal["id"]), **_available(settings)}
 
 
 def put_preferences(db, settings, principal, payload) -> dict:
-    """Change some channels ({email?, sms?}; the inbox is always on). SMS only to a
-    mainland mobile on record, and only where the office sends SMS."""
+    """The person changes their own channels."""
     principal = load_principal(principal)
-    if not isinstance(payload, dict) or not payload:
-        raise ValidationFailed("the body must be a JSON object", {"_body": ["Not an object."]})
-    errors = {name: ["Unknown field."] for name in set(payload) - {"email", "sms"}}
-    errors.update({name: ["Not a valid boolean."] for name in ("email", "sms")
-                   if name in payload and not isinstance(payload[name], bool)})
-    with db.unit_of_work() as uow:
-        repo = NotifyRepository(uow)
-        if payload.get("sms") is True and not errors:
-            if not settings.sms_url:
-                errors["sms"] = ["This office does not send SMS."]
-            elif not mainland_mobile(repo.phone_of(principal["id"])):
-                errors["sms"] = ["Record a mainland mobile number first."]
-        if errors:
-            raise ValidationFailed("some fields are invalid", errors)
-        chosen = {**repo.preferences(principal["id"]), **payload}
-        repo.set_preferences(principal["id"], chosen)
-        uow.commit()
-    return {**chosen, "sms_available": bool(settings.sms_url)}
+    change, check = _checked_change(settings, payload, principal["id"])
+    return {**_channels(db, principal["id"], change, check), **_available(settings)}
+
+
+def _known_person(db, person_id) -> str:
+    with db.unit_of_work(read_only=True) as uow:
+        if not isinstance(person_id, str) or not NotifyRepository(uow).knows(person_id):
+            raise NotFound(f"no person {person_id}")
+    return person_id
+
+
+def get_preferences_of(db, settings, principal, person_id) -> dict:
+    """A person's channels as an admin sees them."""
+    require(load_principal(principal), "manage_directory")
+    return {**_channels(db, _known_person(db, person_id)), **_available(settings)}
+
+
+def put_preferences_of(db, settings, principal, person_id, payload) -> dict:
+    """An admin sets a person's channels (an older member who asked the office to): the
+    same rules as the person's own change."""
+    require(load_principal(principal), "manage_directory")
+    change, check = _checked_change(settings, payload, _known_person(db, person_id))
+    return {**_channels(db, person_id, change, check), **_available(settings)}
 
 
 # --- webhooks (admins) -----------------------------------------------------------------
@@ -242,7 +313,18 @@ def sender(db, settings):
         except (sms.Refused, sms.Busy) as problem:  # both retried; the reason shown to admins
             raise delivery.Undeliverable(str(problem)) from problem
 
-    channels = {"email": send_email, "webhook": send_webhook, "sms": send_sms}
+    app = wecom.WeComApp(settings.wecom_url) if settings.wecom_url else None
+
+    def send_wecom(row):
+        if app is None:
+            raise delivery.Undeliverable("未配置企业微信（WECOM_URL），消息未发送")
+        try:
+            app.send(row["target"], json.loads(row["body"]))
+        except (sms.Refused, sms.Busy) as problem:
+            raise delivery.Undeliverable(str(problem)) from problem
+
+    channels = {"email": send_email, "webhook": send_webhook, "sms": send_sms,
+                "wecom": send_wecom}
 
     def send(row):
         try:

@@ -110,6 +110,15 @@ class NotifyService:
         return handlers.put_preferences(self.db, self.settings, principal, payload)
 
     @rpc
+    def get_preferences_of(self, principal, person_id):
+        return handlers.get_preferences_of(self.db, self.settings, principal, person_id)
+
+    @rpc
+    def put_preferences_of(self, principal, person_id, payload):
+        return handlers.put_preferences_of(self.db, self.settings, principal, person_id,
+                                           payload)
+
+    @rpc
     def create_webhook(self, principal, payload):
         return handlers.create_webhook(self.db, principal, payload,
                                        sealing.box_for(self.settings),
@@ -166,7 +175,7 @@ class NotifyService:
         return "notify"
 
     def on_directory_events(self, events):
-        handlers.on_directory_events(self.db, *events)
+        handlers.on_directory_events(self.db, self.settings, *events)
 
     def on_events(self, events):
         handlers.on_events(self.db, self.settings, *events)

@@ -35,6 +35,7 @@ people = Table(
     Column("unit_ids", JSON, nullable=False),
     Column("email", String(254), nullable=True),
     Column("phone", String(32), nullable=True),
+    Column("wecom_userid", String(64), nullable=True),  # their member ID in the office's WeCom
     Column("active", Boolean, nullable=False),
 )
 
@@ -44,6 +45,7 @@ preferences = Table(
     Column("email", Boolean, nullable=False),
     # SMS are opt-in: each one costs the office money and reaches a phone at any hour.
     Column("sms", Boolean, nullable=False, server_default="0"),
+    Column("wecom", Boolean, nullable=False, server_default="0"),
 )
 
 # Sign-in codes sent by SMS (docs/security.md): only a salted hash is kept, for 5

@@ -27,12 +27,14 @@ class NotifyRepository(Repository):
         return {r.id: r.email for r in self._all(select(people.c.id, people.c.email).where(
             people.c.id.in_(person_ids), people.c.email.is_not(None))) if r.id not in off}
 
+    def _chose(self, channel: str, person_ids) -> set:
+        column = preferences.c[channel]
+        return {r.person_id for r in self._all(select(preferences.c.person_id).where(
+            preferences.c.person_id.in_(person_ids), column.is_(True)))}
+
     def phones_for(self, person_ids) -> dict:
         """{person id: mobile} of those who chose SMS and have a mainland mobile."""
-        if not person_ids:
-            return {}
-        chose = {r.person_id for r in self._all(select(preferences.c.person_id).where(
-            preferences.c.person_id.in_(person_ids), preferences.c.sms.is_(True)))}
+        chose = self._chose("sms", person_ids) if person_ids else set()
         if not chose:
             return {}
         found = {}
@@ -42,14 +44,28 @@ class NotifyRepository(Repository):
                 found[r.id] = mobile
         return found
 
+    def wecom_ids_for(self, person_ids) -> dict:
+        """{person id: WeCom UserID} of those who chose WeCom and have a UserID."""
+        chose = self._chose("wecom", person_ids) if person_ids else set()
+        if not chose:
+            return {}
+        return {r.id: r.wecom_userid for r in self._all(
+            select(people.c.id, people.c.wecom_userid).where(
+                people.c.id.in_(chose), people.c.wecom_userid.is_not(None)))}
+
     def sms_since(self, person_id: str, since) -> int:
         """SMS recorded for a person since ``since`` (sent or to be sent)."""
         return self.uow.execute(select(func.count()).select_from(deliveries).where(
             deliveries.c.channel == "sms", deliveries.c.recipient == person_id,
             deliveries.c.created_at >= since)).scalar_one()
 
-    def phone_of(self, person_id: str):
-        return self.uow.execute(select(people.c.phone).where(people.c.id == person_id)).scalar()
+    def contact_of(self, person_id: str):
+        """(phone, WeCom UserID) of a person notify knows; None for one it does not."""
+        return self.uow.execute(select(people.c.phone, people.c.wecom_userid).where(
+            people.c.id == person_id)).first()
+
+    def knows(self, person_id: str) -> bool:
+        return self.contact_of(person_id) is not None
 
     # --- the inbox and preferences -------------------------------------------------------
     def add_notifications(self, rows: list) -> None:
@@ -82,11 +98,18 @@ class NotifyRepository(Repository):
         return row
 
     def preferences(self, person_id: str) -> dict:
-        """{email, sms}: email on and SMS off unless the person chose otherwise."""
-        row = self.uow.execute(select(preferences.c.email, preferences.c.sms).where(
+        """{email, sms, wecom}: as the person (or an admin) chose, or as they started;
+        people from before preferences were kept start with email alone."""
+        row = self.uow.execute(select(preferences.c.email, preferences.c.sms,
+                                      preferences.c.wecom).where(
             preferences.c.person_id == person_id)).first()
-        return {"email": True, "sms": False} if row is None else {"email": row.email,
-                                                                   "sms": row.sms}
+        if row is None:
+            return {"email": True, "sms": False, "wecom": False}
+        return {"email": row.email, "sms": row.sms, "wecom": row.wecom}
+
+    def has_preferences(self, person_id: str) -> bool:
+        return self.uow.execute(select(preferences.c.person_id).where(
+            preferences.c.person_id == person_id)).first() is not None
 
     def set_preferences(self, person_id: str, chosen: dict) -> None:
         self.uow.execute(delete(preferences).where(preferences.c.person_id == person_id))

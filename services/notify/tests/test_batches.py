@@ -11,7 +11,8 @@ from minyi_common.testing import both_backends
 from services.notify import handlers
 from services.notify.adapters.orm import deliveries, metadata, webhooks
 
-SETTINGS = SimpleNamespace(smtp_url=None, sms_url=None, web_url="http://127.0.0.1:8000")
+SETTINGS = SimpleNamespace(smtp_url=None, sms_url=None, wecom_url=None, default_channels=(),
+                           web_url="http://127.0.0.1:8000")
 
 
 def report_event(kind, report_id):

@@ -14,9 +14,12 @@ from services.notify import handlers, login_codes
 from services.notify.adapters.orm import deliveries, login_codes as codes_table, metadata
 from tests.fake_sms import FakeSms
 
+# Offices that set no default channels: email alone until a person chooses.
+SETTINGS = SimpleNamespace(default_channels=())
+
 
 def person(db, person_id, phone, active=True):
-    handlers.on_directory_events(db, events.parse_event(events.new_event(
+    handlers.on_directory_events(db, SETTINGS, events.parse_event(events.new_event(
         "directory.person_upserted", "admin", person={
             "id": person_id, "username": person_id, "display_name": person_id,
             "roles": ["member"], "unit_ids": [], "phone": phone, "active": active})))

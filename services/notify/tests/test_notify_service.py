@@ -185,10 +185,10 @@ def test_a_person_who_turned_email_off_gets_the_inbox_item_only(container_factor
     cfg = start_notify(container_factory, service_config, smtp.port)
     introduce(cfg, person_event("p-author", "author@example.org"))
     with ServiceRpcProxy("notify", cfg) as notify:
-        assert notify.get_preferences(AUTHOR) == {"email": True, "sms": False,
-                                                  "sms_available": False}
-        assert notify.put_preferences(AUTHOR, {"email": False}) == {
-            "email": False, "sms": False, "sms_available": False}
+        off = {"sms": False, "wecom": False, "sms_available": False,
+               "wecom_available": False, "phone": None, "wecom_userid": None}
+        assert notify.get_preferences(AUTHOR) == {"email": True, **off}
+        assert notify.put_preferences(AUTHOR, {"email": False}) == {"email": False, **off}
         publish(cfg, adopted_event())
         assert wait_for(lambda: notify.inbox(AUTHOR, {})["total"] == 1)
     eventlet.sleep(0.5)

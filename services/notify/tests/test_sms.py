@@ -22,6 +22,9 @@ from services.notify.adapters import sms
 from services.notify.adapters.orm import deliveries, metadata
 from tests.fake_sms import FakeSms
 
+# Offices that set no default channels: email alone until a person chooses.
+SETTINGS = SimpleNamespace(default_channels=())
+
 
 @pytest.mark.parametrize("phone,expected", [
     ("13800138000", "13800138000"), ("+86 138-0013-8000", "13800138000"),
@@ -100,10 +103,10 @@ def returned(report_id):
 def test_sms_are_recorded_once_for_who_chose_them_and_at_most_the_daily_limit(databases):
     db = Database(databases.url("notify"), metadata)
     settings = SimpleNamespace(smtp_url=None, web_url="", sms_url="aliyun://k:s@x?sign=s",
-                               sms_daily_limit=2)
+                               wecom_url=None, sms_daily_limit=2)
     try:
         for person_id, phone in (("author", "13800138000"), ("other", "13900139000")):
-            handlers.on_directory_events(db, events.parse_event(events.new_event(
+            handlers.on_directory_events(db, SETTINGS, events.parse_event(events.new_event(
                 "directory.person_upserted", "admin", person={
                     "id": person_id, "username": person_id, "display_name": person_id,
                     "roles": ["member"], "unit_ids": [], "phone": phone, "active": True})))

@@ -523,7 +523,7 @@ export interface paths {
         };
         /** My preferences */
         get: operations["get_preferences"];
-        /** Set my channels: email, SMS (with a mainland mobile, where the office sends SMS); the inbox is always on */
+        /** Set my channels: email, SMS (with a mainland mobile, where the office sends SMS), WeCom (with a WeCom user ID, where the office uses WeCom); the inbox is always on */
         put: operations["put_preferences"];
         post?: never;
         delete?: never;
@@ -1572,6 +1572,30 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/api/v1/users/{user_id}/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A person's notice channels
+         * @description Roles: admin
+         */
+        get: operations["get_user_preferences"];
+        /**
+         * Set a person's channels for them (an older member who asked the office to): the same rules as their own change
+         * @description Roles: admin
+         */
+        put: operations["put_user_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}/password-reset": {
         parameters: {
             query?: never;
@@ -2608,14 +2632,23 @@ export interface components {
         };
         Preferences: {
             email: boolean;
+            /** @description the mobile SMS go to, as on record */
+            phone: string | null;
             /** @description 短信: only with a mainland mobile on record and SMS_URL set */
             sms: boolean;
             /** @description whether this office sends SMS (SMS_URL is set) */
             sms_available: boolean;
+            /** @description 企业微信: only with a WeCom user ID on record and WECOM_URL set */
+            wecom: boolean;
+            /** @description whether this office sends WeCom messages (WECOM_URL is set) */
+            wecom_available: boolean;
+            /** @description the WeCom user ID messages go to, as on record */
+            wecom_userid: string | null;
         };
         PreferencesInput: {
             email?: boolean;
             sms?: boolean;
+            wecom?: boolean;
         };
         Problem: {
             /** @description stable, machine-readable (docs/office.md); title, detail and errors follow Accept-Language */
@@ -3001,6 +3034,11 @@ export interface components {
             term?: string | null;
             unit_ids?: string[];
             username: string;
+            /**
+             * @description their member ID (UserID) in the office's WeCom (企业微信)
+             * @default null
+             */
+            wecom_userid?: string | null;
         };
         UserInputPatch: {
             /** @default true */
@@ -3027,6 +3065,11 @@ export interface components {
             term?: string | null;
             unit_ids?: string[];
             username?: string;
+            /**
+             * @description their member ID (UserID) in the office's WeCom (企业微信)
+             * @default null
+             */
+            wecom_userid?: string | null;
         };
         UserOutput: {
             active: boolean;
@@ -3042,6 +3085,7 @@ export interface components {
             term: string | null;
             unit_ids: string[];
             username: string;
+            wecom_userid: string | null;
         };
         UserPage: {
             items: components["schemas"]["UserOutput"][];
@@ -10999,6 +11043,195 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOutput"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_user_preferences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or not visible */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields (errors names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (with a request id) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_user_preferences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Passed through to every service's log lines */
+                "X-Request-ID"?: string;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
                 };
             };
             /** @description Malformed JSON */

@@ -172,6 +172,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   "user.create": "新增账号",
   "user.update": "修改账号或角色",
   "user.password_reset": "重置密码",
+  "user.channels": "设置通知方式",
   "unit.create": "新增单位",
   "unit.update": "修改单位",
   "roster.import": "导入名册",
