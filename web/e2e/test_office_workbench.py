@@ -212,7 +212,7 @@ def test_an_admin_imports_a_roster_and_changes_the_rules(system, browser, tmp_pa
     # Their own row offers no reset and no disabling (a reset would sign them out with the
     # new password on screen), but the way to change their password.
     own = page.locator("tr", has=page.get_by_role("cell", name="admin", exact=True))
-    expect(own.get_by_role("button")).to_have_text(["编辑", "修改我的密码"])
+    expect(own.get_by_role("button")).to_have_text(["编辑", "通知方式", "修改我的密码"])
     journey.shot("admin-users")
     own.get_by_role("button", name="编辑").click()
     dialog = page.get_by_role("dialog", name="编辑：系统管理员")
