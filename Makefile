@@ -66,6 +66,7 @@ web-check: web/node_modules/.package-lock.json
 ## Throughput and latency through the gateway, similarity hints, scoring at scale.
 bench: install web
 	$(BIN)/python -m bench.web_app
+	$(BIN)/python -m bench.lighthouse
 	$(BIN)/python -m bench.submit_throughput
 	$(BIN)/python -m bench.rpc_floor
 	$(BIN)/python -m bench.login_flood

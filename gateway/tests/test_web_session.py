@@ -1,6 +1,8 @@
 """The browser's way in (docs/web.md): a cookie session beside Bearer tokens, the CSRF
 header, logout on the server, and the web app's files with their caching and security
 headers. A gateway container alone answers all of these."""
+import gzip
+
 import pytest
 import requests
 
@@ -72,6 +74,10 @@ def test_state_changes_from_the_cookie_need_the_csrf_header(gateway):
     names = [u["name"] for u in browser.get(f"{gateway}/api/v1/units").json()["items"]]
     assert unit["name"] not in names
     assert browser.post(f"{gateway}/api/v1/units", json=unit, headers=CSRF).status_code == 201
+    # The session answer names every unit, so that a page load asks once, not twice.
+    answer = browser.get(f"{gateway}/api/v1/auth/session").json()
+    assert unit["name"] in [u["name"] for u in answer["units"]]
+    assert "units" not in requests.get(f"{gateway}/api/v1/auth/session").json()  # signed out
 
 
 def test_logout_ends_the_session_on_the_server(gateway):
@@ -167,6 +173,50 @@ def test_people_one_may_enter_reports_for_are_the_authors_of_ones_units(gateway)
     assert names(member) == []
     page = editor.get("/people?for_entry=true&q=周&page_size=1&page=2").json()
     assert (page["total"], [p["display_name"] for p in page["items"]]) == (2, ["周管理"])
+
+
+def test_the_app_goes_compressed_as_the_browser_accepts(gateway, dist):
+    source = "console.log('民意');" * 200
+    (dist / "assets" / "big-X1.js").write_text(source, encoding="utf-8")
+    (dist / "assets" / "big-X1.js.gz").write_bytes(gzip.compress(source.encode()))
+    (dist / "assets" / "big-X1.js.br").write_bytes(b"brotli bytes")  # as the build made them
+    url = f"{gateway}/assets/big-X1.js"
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.text == source
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    zipped = requests.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.text == source
+    assert zipped.headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+    assert "immutable" in zipped.headers["Cache-Control"]
+    best = requests.get(url, headers={"Accept-Encoding": "gzip, br"}, stream=True)
+    assert best.headers["Content-Encoding"] == "br" and best.raw.read() == b"brotli bytes"
+    refused = requests.get(url, headers={"Accept-Encoding": "br;q=0, gzip;q=0.5"})
+    assert refused.headers["Content-Encoding"] == "gzip"
+    # A file the build did not compress goes as it is.
+    small = requests.get(f"{gateway}/favicon.svg", headers={"Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in small.headers and small.text == "<svg/>"
+
+
+def test_long_json_answers_to_gets_go_gzipped(gateway):
+    admin = Api(gateway).login(*ADMIN)
+    for number in range(12):  # enough accounts for a list longer than COMPRESS_FROM
+        admin.post("/users", {"username": f"gz{number}", "password": "password-123",
+                              "display_name": f"压缩{number}", "roles": ["member"]})
+    url = f"{gateway}/api/v1/users?page_size=50"
+    headers = {"Authorization": f"Bearer {admin.token}"}
+    raw = requests.get(url, headers={**headers, "Accept-Encoding": "identity"}, stream=True)
+    body = raw.raw.read()
+    assert "Content-Encoding" not in raw.headers and len(body) >= 1400
+    zipped = requests.get(url, headers={**headers, "Accept-Encoding": "gzip"}, stream=True)
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.raw.read()) == body
+    # Short answers and answers to anything but GET go as they are.
+    short = requests.get(f"{gateway}/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in short.headers
+    made = requests.post(f"{gateway}/api/v1/units", headers={**headers, "Accept-Encoding": "gzip"},
+                         json={"name": "压缩测试单位" * 3, "kind": "party"})
+    assert made.status_code == 201 and "Content-Encoding" not in made.headers
 
 
 def test_the_web_app_is_served_with_caching_and_security_headers(gateway, dist):

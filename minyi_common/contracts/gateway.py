@@ -2,7 +2,7 @@
 """
 from marshmallow import Schema, fields
 
-from .directory import UserOutput
+from .directory import UnitOutput, UserOutput
 
 
 # --- answers and small bodies the gateway documents -------------------------------------
@@ -38,6 +38,9 @@ class SessionAnswer(Schema):
     user = fields.Nested(MeAnswer, allow_none=True, required=True)
     sms_login = fields.Boolean(required=True, metadata={
         "description": "whether this office signs in by SMS code (it sends SMS)"})
+    units = fields.List(fields.Nested(UnitOutput), metadata={
+        "description": "every unit, for someone signed in and not waiting to change a reset "
+                       "password: the web app names units with them without asking again"})
 
 
 class SmsCodeInput(Schema):

@@ -16,6 +16,7 @@ declare module 'vue' {
     AppLayout: typeof import('./components/AppLayout.vue')['default']
     AttachmentList: typeof import('./components/AttachmentList.vue')['default']
     BarChart: typeof import('./components/BarChart.vue')['default']
+    DatePicker: typeof import('./components/DatePicker.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElButton: typeof import('element-plus/es')['ElButton']
     ElCard: typeof import('element-plus/es')['ElCard']

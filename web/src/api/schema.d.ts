@@ -2922,6 +2922,8 @@ export interface components {
         SessionAnswer: {
             /** @description whether this office signs in by SMS code (it sends SMS) */
             sms_login: boolean;
+            /** @description every unit, for someone signed in and not waiting to change a reset password: the web app names units with them without asking again */
+            units?: components["schemas"]["UnitOutput"][];
             user: components["schemas"]["MeAnswer"] | null;
         };
         SimilarReport: {
