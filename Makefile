@@ -72,6 +72,7 @@ bench: install web
 	$(BIN)/python -m bench.login_flood
 	$(BIN)/python -m bench.similarity_hints
 	$(BIN)/python -m bench.scoring_scale
+	$(BIN)/python -m bench.million_reports
 	$(BIN)/python -m bench.backlog_import
 
 ## Each reliability mechanism taken out in a scratch copy, its tests expected to fail

@@ -1,0 +1,178 @@
+"""A province's archive on PostgreSQL: the report list and search at 1,000,000 reports.
+
+Fills a scratch intake database with 1,000 units, 100,000 people and BENCH_REPORTS
+(1,000,000) reports over ten years (title and text from a pool of realistic sentences,
+each title with a number of its own), then times intake's list as an editor opens it:
+unfiltered, by status, category, unit and quarter, all four together, a search by a
+two-character and by a four-character term, and one report's page; p50 and p99 of
+BENCH_RUNS (30) each, against 150 ms (lists, the page) and 300 ms (search). With
+BENCH_PLANS=1 it prints each query's plan (EXPLAIN ANALYZE); with BENCH_TRGM=1 it first
+builds pg_trgm indexes on the four text columns, to show what they would buy.
+Environment: MINYI_TEST_PG_URL (a server where a scratch database may be made).
+"""
+import hashlib
+import os
+import random
+import sys
+import time
+import uuid
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from minyi_common.db import Database, make_engine
+from minyi_common.migrate import upgrade
+from minyi_common.registry import migrations_dir
+from services.intake import handlers
+from services.intake.adapters.orm import metadata
+
+EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
+CATEGORIES = ("rural", "urban", "health", "education", "ecology", "economy", "other")
+PHRASES = ("我县部分偏远山村仍依靠山泉水和浅井取水", "旱季断水、雨季浑浊的情况时有发生",
+           "城区老旧小区停车位严重不足", "夜间占道停车影响消防通道畅通", "基层卫生院全科医生缺口较大",
+           "乡村学校寄宿条件有待改善", "农村生活污水收集处理设施覆盖率偏低", "小微企业融资难、融资贵问题突出",
+           "养老服务机构护理人员流动性大", "河道垃圾清理责任不清", "一是供水管网老化严重",
+           "二是管护经费不足", "三是村级管水员缺少培训", "建议将农村供水管护经费纳入县级财政预算",
+           "建立村级管水员制度", "每季度抽检水质并公开结果", "推动错时共享停车", "完善家庭医生签约服务",
+           "加大对寄宿制学校的投入", "探索政府购买护理服务", "明确河长制下的日常保洁责任",
+           "设立中小企业应急转贷资金", "推进智慧停车平台建设", "提高乡村医生待遇")
+SEARCH_2, SEARCH_4 = "停车", "护理人员"
+
+
+def sentence_pool(rng, size=4000, parts=18) -> list:
+    return ["，".join(rng.choice(PHRASES) for _ in range(parts)) + "。" for _ in range(size)]
+
+
+def fill(url: str, n_reports: int, rng) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO units (id, name, kind) SELECT md5('u' || i)::uuid::text, '单位' || i, "
+            "'party' FROM generate_series(1, 1000) i"))
+        connection.execute(text(
+            "INSERT INTO people (id, display_name, roles, unit_ids, active) "
+            "SELECT md5('p' || i)::uuid::text, '委员' || i, '[\"member\"]', "
+            "json_build_array(md5('u' || (1 + i % 1000))::uuid::text), true "
+            "FROM generate_series(1, 100000) i"))
+        connection.execute(text("CREATE TEMP TABLE pool (n int PRIMARY KEY, body text)"))
+        connection.execute(text("INSERT INTO pool VALUES (:n, :body)"),
+                           [{"n": n, "body": body} for n, body in enumerate(sentence_pool(rng))])
+        connection.execute(text(f"""
+            INSERT INTO reports (id, author_id, unit_id, title, situation, analysis, suggestions,
+                category, consent_to_publish, urgent, status, outcomes, created_at, updated_at,
+                submitted_at, status_at)
+            SELECT md5('r' || i)::uuid::text, md5('p' || (1 + i % 100000))::uuid::text,
+                md5('u' || (1 + (i % 100000) % 1000))::uuid::text,
+                left('关于' || left(s.body, 12) || '的建议（第' || i || '号）', 60),
+                s.body, a.body, g.body,
+                (ARRAY{list(CATEGORIES)!r})[1 + i % {len(CATEGORIES)}],
+                true, i % 50 = 0,
+                (ARRAY['submitted','resubmitted','adopted','adopted','retained','rejected',
+                       'returned','draft','adopted','retained'])[1 + (i / 7) % 10],
+                '[]', at, at, at, at
+            FROM generate_series(1, {n_reports}) i
+            CROSS JOIN LATERAL (SELECT now() - make_interval(secs => i * 315.0) AS at) t
+            JOIN pool s ON s.n = i % 4000
+            JOIN pool a ON a.n = (i * 7) % 4000
+            JOIN pool g ON g.n = (i * 13) % 4000
+        """))
+    raw = engine.raw_connection()
+    raw.set_isolation_level(0)
+    raw.cursor().execute("VACUUM ANALYZE")
+    raw.close()
+    engine.dispose()
+
+
+def uid(seed: str) -> str:
+    """The id the load gave ``seed`` (md5(seed)::uuid in PostgreSQL)."""
+    return str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest()))
+
+
+def pct(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    server = os.environ.get("MINYI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    n_reports = int(os.environ.get("BENCH_REPORTS", "1000000"))
+    runs = int(os.environ.get("BENCH_RUNS", "30"))
+    plans = os.environ.get("BENCH_PLANS") == "1"
+    name = f"minyi_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(migrations_dir("intake"), url)
+        t0 = time.perf_counter()
+        fill(url, n_reports, random.Random(5))
+        print(f"\nThe report list at {n_reports:,} reports and 100,000 people (PostgreSQL; "
+              f"loaded in {time.perf_counter() - t0:.0f} s)")
+        if os.environ.get("BENCH_TRGM") == "1":  # what trigram indexes would buy search
+            t0 = time.perf_counter()
+            engine = make_engine(url)
+            with engine.begin() as connection:
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+                for column in ("title", "situation", "analysis", "suggestions"):
+                    connection.execute(text(f"CREATE INDEX ix_trgm_{column} ON reports "
+                                            f"USING gin ({column} gin_trgm_ops)"))
+                connection.execute(text("ANALYZE reports"))
+            size = engine.connect().execute(text(
+                "SELECT pg_size_pretty(sum(pg_relation_size(indexrelid))) FROM pg_index "
+                "JOIN pg_class c ON c.oid = indexrelid WHERE c.relname LIKE 'ix_trgm_%'"
+            )).scalar()
+            engine.dispose()
+            print(f"pg_trgm GIN indexes on the four text columns: built in "
+                  f"{time.perf_counter() - t0:.0f} s, {size}")
+        db = Database(url, metadata)
+        statements = []
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, sql, params, *_: statements.append((sql, params)))
+        unit = uid("u17")
+        cases = (("list, newest first", {}, 150),
+                 ("list by status", {"status": "submitted"}, 150),
+                 ("list by category", {"category": "health"}, 150),
+                 ("list by unit", {"unit_id": unit}, 150),
+                 ("list by quarter", {"period": "2025-Q2"}, 150),
+                 ("list by all four", {"status": "adopted", "category": "rural",
+                                       "unit_id": unit, "period": "2024"}, 150),
+                 ("list, page 500", {"page": 500}, 150),
+                 (f"search, 2 characters ({SEARCH_2})", {"q": SEARCH_2}, 300),
+                 (f"search, 4 characters ({SEARCH_4})", {"q": SEARCH_4}, 300),
+                 ("search, a title's number", {"q": f"第{n_reports // 3}号"}, 300))
+        for label, filters, target in cases:
+            timings = []
+            for _ in range(runs):
+                statements.clear()
+                started = time.perf_counter()
+                answer = handlers.list_reports(db, EDITOR, {"page_size": 20, **filters})
+                timings.append(time.perf_counter() - started)
+            p99 = pct(timings, 99) * 1000
+            print(f"{label:<34} p50 {pct(timings, 50) * 1000:7.1f} ms  p99 {p99:7.1f} ms  "
+                  f"({p99 / target:.2f}x of {target} ms)  total {answer['total']:,}")
+            if plans:
+                with db.engine.connect() as connection:
+                    for sql, params in statements[:2]:
+                        cursor = connection.connection.cursor()
+                        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                        print("    " + "\n    ".join(r[0] for r in cursor.fetchall()[:12]))
+        report_id = uid(f"r{n_reports // 2}")
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            handlers.get_report(db, EDITOR, report_id)
+            timings.append(time.perf_counter() - started)
+        p99 = pct(timings, 99) * 1000
+        print(f"{'a report page':<34} p50 {pct(timings, 50) * 1000:7.1f} ms  p99 {p99:7.1f} ms  "
+              f"({p99 / 150:.2f}x of 150 ms)")
+        db.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
