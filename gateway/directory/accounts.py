@@ -137,9 +137,7 @@ def wecom_ids_in_use(uow, but=None) -> dict:
 
 def _check_wecom_userid(uow, wecom_userid, active: bool, user_id) -> None:
     """One active account per WeCom member: a message must not reach the wrong person."""
-    if wecom_userid and active and uow.execute(select(users.c.id).where(
-            users.c.active.is_(True), users.c.wecom_userid == wecom_userid,
-            users.c.id != (user_id or ""))).first():
+    if wecom_userid and active and wecom_userid in wecom_ids_in_use(uow, but=user_id):
         raise ValidationFailed("some fields are invalid", {"wecom_userid": [WECOM_IN_USE]})
 
 
