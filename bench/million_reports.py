@@ -18,11 +18,11 @@ import time
 import uuid
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 
 from minyi_common.db import Database, make_engine
 from minyi_common.migrate import upgrade
 from minyi_common.registry import migrations_dir
+from bench.scratch import scratch_database
 from services.intake import handlers
 from services.intake.adapters.orm import metadata
 
@@ -94,16 +94,10 @@ def pct(values, q):
 
 
 def main() -> int:
-    server = os.environ.get("MINYI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     n_reports = int(os.environ.get("BENCH_REPORTS", "1000000"))
     runs = int(os.environ.get("BENCH_RUNS", "30"))
     plans = os.environ.get("BENCH_PLANS") == "1"
-    name = f"minyi_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database() as url:
         upgrade(migrations_dir("intake"), url)
         t0 = time.perf_counter()
         fill(url, n_reports, random.Random(5))
@@ -167,10 +161,6 @@ def main() -> int:
         print(f"{'a report page':<34} p50 {pct(timings, 50) * 1000:7.1f} ms  p99 {p99:7.1f} ms  "
               f"({p99 / 150:.2f}x of 150 ms)")
         db.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

@@ -6,7 +6,6 @@ lines, then times a full rebuild (every line recomputed from the records; target
 Environment: MINYI_TEST_PG_URL (a server where a scratch database may be made),
 BENCH_PEOPLE (100000), BENCH_REPORTS (125000; eight lines each).
 """
-import io
 import itertools
 import json
 import os
@@ -18,11 +17,11 @@ import uuid
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 
-from minyi_common.db import Database, make_engine
+from minyi_common.db import Database
 from minyi_common.migrate import upgrade
 from minyi_common.registry import migrations_dir
+from bench.scratch import copy_rows, scratch_database
 from services.scoring import handlers
 from services.scoring.handlers import standings
 from services.scoring.adapters.orm import metadata, score_lines
@@ -30,26 +29,10 @@ from services.scoring.adapters.orm import metadata, score_lines
 EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
 
 
-def copy_rows(engine, table, columns, rows):
-    raw = engine.raw_connection()
-    try:
-        buffer = io.StringIO("".join("\t".join(row) + "\n" for row in rows))
-        raw.cursor().copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-        raw.commit()
-    finally:
-        raw.close()
-
-
 def main() -> int:
-    server = os.environ.get("MINYI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     n_people = int(os.environ.get("BENCH_PEOPLE", "100000"))
     n_reports = int(os.environ.get("BENCH_REPORTS", "125000"))
-    name = f"minyi_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database() as url:
         upgrade(migrations_dir("scoring"), url)
         db = Database(url, metadata)
         handlers.ensure_default_rules(db)
@@ -101,13 +84,6 @@ def main() -> int:
                 runs.append(time.perf_counter() - t1)
             timings[f"{label}, {period}"] = statistics.median(runs)
         db.dispose()
-    finally:
-        if not os.environ.get("BENCH_KEEP"):
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        else:
-            print(f"kept database {name}")
-        admin.dispose()
 
     print(f"\nScoring at scale on PostgreSQL: {n_people:,} people, {n_reports:,} reports, "
           f"{lines:,} score lines in one quarter (load {load:.1f} s)")

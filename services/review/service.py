@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class Similarity(DependencyProvider):
-    """One in-memory similarity index per container, caught up from the database in the
-    background at start (20,000 reports take about ten seconds)."""
+    """One in-memory similarity index per container, loaded from the stored sketches in
+    the background at start (a million reports take about ten seconds: make bench)."""
 
     def setup(self):
         self.index = SimilarityIndex()

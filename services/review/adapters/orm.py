@@ -1,6 +1,6 @@
 """Review's tables: one case per report, its decisions, edits, outcomes and history."""
-from sqlalchemy import (JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, Date, Float, Integer, LargeBinary, MetaData,
+                        String, Table, Text, UniqueConstraint)
 
 from minyi_common.db import UTCDateTime, file_columns, plumbing_tables
 
@@ -109,6 +109,10 @@ similarity_docs = Table(
     "similarity_docs", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("report_id", String(36), nullable=False, unique=True),
+    # The report's bottom-k sketch (similarity.py), worked out once, when it arrived:
+    # an instance loads these at start instead of reading every report's text. Rows
+    # from before sketches were kept have none until an instance first reads them.
+    Column("sketch", LargeBinary, nullable=True),
 )
 
 # The most similar earlier reports, worked out when a report arrives.

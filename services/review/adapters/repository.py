@@ -116,18 +116,30 @@ class ReviewRepository(Repository):
         if rows:
             self.uow.execute(insert(similarity_hints), rows)
 
-    def add_to_similarity_feed(self, report_ids: list) -> list:
-        """Append to the feed every instance's index catches up from; their seqs."""
+    def add_to_similarity_feed(self, docs: list) -> list:
+        """Append (report id, sketch bytes) to the feed every instance's index catches
+        up from; their seqs."""
         return list(self.uow.execute(
             insert(similarity_docs).returning(similarity_docs.c.seq),
-            [{"report_id": report_id} for report_id in report_ids]).scalars())
+            [{"report_id": report_id, "sketch": sketch} for report_id, sketch in docs]
+        ).scalars())
 
     def similarity_feed_after(self, seq: int, limit: int) -> list:
+        """(seq, report id, sketch) of the feed's next rows; sketch is None for rows
+        from before sketches were kept."""
         return self._all(
-            select(similarity_docs.c.seq, cases.c.report_id, cases.c.title, cases.c.situation,
-                   cases.c.analysis, cases.c.suggestions)
-            .join(cases, cases.c.report_id == similarity_docs.c.report_id)
+            select(similarity_docs.c.seq, similarity_docs.c.report_id, similarity_docs.c.sketch)
             .where(similarity_docs.c.seq > seq).order_by(similarity_docs.c.seq).limit(limit))
+
+    def texts_for_sketches(self, report_ids: list) -> list:
+        return self._all(
+            select(cases.c.report_id, cases.c.title, cases.c.situation, cases.c.analysis,
+                   cases.c.suggestions).where(cases.c.report_id.in_(report_ids)))
+
+    def keep_sketches(self, sketches: dict) -> None:
+        for report_id, sketch in sketches.items():
+            self.uow.execute(update(similarity_docs).where(
+                similarity_docs.c.report_id == report_id).values(sketch=sketch))
 
     # --- pieces --------------------------------------------------------------------
     def add_piece(self, piece: dict) -> None:

@@ -129,7 +129,7 @@ class RowsToAdd:
     def __init__(self):
         self.history = []
         self.hints = {}  # report id -> its hints (a later event's replace an earlier's)
-        self.docs = []  # report ids new to the similarity feed, in the order indexed
+        self.docs = []  # (report id, sketch) new to the similarity feed, in index order
 
     def insert(self, uow, index) -> None:
         repo = ReviewRepository(uow)
@@ -143,24 +143,49 @@ class RowsToAdd:
 
 
 def catch_up_batch(uow, index, batch=500) -> int:
-    """Add to the in-memory index up to ``batch`` cases it has not seen, in feed order."""
-    rows = ReviewRepository(uow).similarity_feed_after(index.last_seq, batch)
-    for row in rows:
-        index.add(row.report_id, similarity.grams(row.title, row.situation, row.analysis,
-                                                  row.suggestions))
-        index.last_seq = max(index.last_seq, row.seq)
+    """Add to the index up to ``batch`` cases it has not seen, in feed order. Until the
+    index is loaded they are only appended (``index.freeze`` makes them findable)."""
+    repo = ReviewRepository(uow)
+    rows = repo.similarity_feed_after(index.last_seq, batch)
+    if not rows:
+        return 0
+    sketches = {row.report_id: row.sketch for row in rows}
+    missing = [report_id for report_id, sketch in sketches.items() if sketch is None]
+    if missing:  # fed before sketches were kept: worked out once, and kept
+        made = {row.report_id: similarity.sketch_to_bytes(similarity.sketch(
+            row.title, row.situation, row.analysis, row.suggestions))
+            for row in repo.texts_for_sketches(missing)}
+        repo.keep_sketches(made)
+        sketches.update(made)
+    keys = [row.report_id for row in rows if sketches[row.report_id] is not None]
+    values = [similarity.sketch_from_bytes(sketches[key]) for key in keys]
+    if index.loaded:
+        for key, doc in zip(keys, values):
+            index.add(key, doc)
+    else:
+        index.load(keys, values)
+    index.last_seq = rows[-1].seq
     return len(rows)
 
 
-def catch_up(db, index, pause=lambda: None, batch=500) -> None:
-    """Bring a fresh index up to date at start, a batch per transaction, pausing in
-    between so that neither the broker heartbeats nor other workers wait."""
-    while True:
-        with db.unit_of_work() as uow:
-            added = catch_up_batch(uow, index, batch)
-        if added < batch:
-            return
-        pause()
+LOAD_BATCH = 20_000
+
+
+def catch_up(db, index, pause=lambda: None, batch=LOAD_BATCH) -> None:
+    """Load the index at start (or catch a loaded one up): the feed a batch per
+    transaction, pausing in between so that neither the broker heartbeats nor other
+    workers wait; then the sketches are grouped by value at once."""
+    with index.catching_up:
+        while True:
+            with db.unit_of_work() as uow:
+                added = catch_up_batch(uow, index, batch)
+                uow.commit()  # the sketches worked out for older rows, if any
+            if added < batch:
+                break
+            pause()
+        if not index.loaded:
+            index.freeze()
+            index.loaded = True
 
 
 def _note_similar(repo, index, report, pause, first_time=False) -> None:
@@ -170,14 +195,22 @@ def _note_similar(repo, index, report, pause, first_time=False) -> None:
     uow = repo.uow
     lock(uow, "review:similarity")
     if "similarity caught up" not in uow.memo:
-        # The index takes a batch's docs before they commit: if the batch rolls back,
-        # it forgets them again.
-        uow.undo["similarity index"] = partial(index.undo_to, index.mark())
-        while catch_up_batch(uow, index) == 500:
-            pause()
+        # Not loaded yet (the instance is starting): waits for the load at start, or
+        # loads it here if there is none (a handler called on its own).
+        with index.catching_up:
+            if not index.loaded:
+                while catch_up_batch(uow, index, LOAD_BATCH) == LOAD_BATCH:
+                    pause()
+                index.freeze()
+                index.loaded = True
+            # The index takes a batch's docs before they commit: if the batch rolls
+            # back, it forgets them again.
+            uow.undo["similarity index"] = partial(index.undo_to, index.mark())
+            while catch_up_batch(uow, index) == 500:
+                pause()
         uow.memo["similarity caught up"] = True
-    doc = similarity.grams(report["title"], report["situation"], report["analysis"],
-                           report["suggestions"])
+    doc = similarity.sketch(report["title"], report["situation"], report["analysis"],
+                            report["suggestions"])
     hints = index.most_similar(doc, exclude=report["id"])
     to_add = uow.memo["rows to add"]
     if not first_time:  # a resubmission's hints are those of its new text, both ways
@@ -189,7 +222,7 @@ def _note_similar(repo, index, report, pause, first_time=False) -> None:
         # In the index at once, for the batch's next reports; its doc row is inserted
         # with the batch's others when the batch ends.
         index.add(report["id"], doc)
-        to_add.docs.append(report["id"])
+        to_add.docs.append((report["id"], similarity.sketch_to_bytes(doc)))
 
 
 DIRECTORY = DirectoryCopy("review", people, lambda person: {

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from minyi_common import events
-from minyi_common.db import Database
 from minyi_common.errors import ValidationFailed
 from minyi_common.testing import both_backends
 from services.review import handlers
@@ -33,13 +32,6 @@ def arrive(db, report_id, when, urgent=False):
 def unit(db, uid, kind):
     handlers.on_directory_events(db, events.parse_event(events.new_event(
         "directory.unit_upserted", "admin", unit={"id": uid, "name": f"单位{uid}", "kind": kind})))
-
-
-@pytest.fixture
-def db(databases):
-    database = Database(databases.url("review"), metadata)
-    yield database
-    database.dispose()
 
 
 @both_backends
