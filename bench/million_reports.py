@@ -4,8 +4,10 @@ Fills a scratch intake database with 1,000 units, 100,000 people and BENCH_REPOR
 (1,000,000) reports over ten years (title and text from a pool of realistic sentences,
 each title with a number of its own), then times intake's list as an editor opens it:
 unfiltered, by status, category, unit and quarter, all four together, a search by a
-two-character and by a four-character term, and one report's page; p50 and p99 of
-BENCH_RUNS (30) each, against 150 ms (lists, the page) and 300 ms (search). With
+two-character and by a four-character term, and one report's page. Then review's
+cases for the same reports (the newest 2,000 waiting, the rest decided) and the queue
+as an editor opens it. p50 and p99 of BENCH_RUNS (30) each, against 150 ms (lists,
+pages, the queue) and 300 ms (search). With
 BENCH_PLANS=1 it prints each query's plan (EXPLAIN ANALYZE); with BENCH_TRGM=1 it first
 builds pg_trgm indexes on the four text columns, to show what they would buy.
 Environment: MINYI_TEST_PG_URL (a server where a scratch database may be made).
@@ -25,6 +27,8 @@ from minyi_common.registry import migrations_dir
 from bench.scratch import scratch_database
 from services.intake import handlers
 from services.intake.adapters.orm import metadata
+from services.review import handlers as review
+from services.review.adapters.orm import metadata as review_metadata
 
 EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
 CATEGORIES = ("rural", "urban", "health", "education", "ecology", "economy", "other")
@@ -81,6 +85,47 @@ def fill(url: str, n_reports: int, rng) -> None:
     raw.cursor().execute("VACUUM ANALYZE")
     raw.close()
     engine.dispose()
+
+
+def fill_review(url: str, n_reports: int, waiting: int) -> None:
+    """Review's cases for the same reports: the newest ``waiting`` still in the queue,
+    every older one decided long ago (as in an office that keeps up)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TEMP TABLE pool (n int PRIMARY KEY, body text)"))
+        connection.execute(text("INSERT INTO pool VALUES (:n, :body)"),
+                           [{"n": n, "body": body}
+                            for n, body in enumerate(sentence_pool(random.Random(6), 400))])
+        connection.execute(text(f"""
+            INSERT INTO cases (report_id, author_id, co_author_ids, unit_id, title, situation,
+                analysis, suggestions, category, consent_to_publish, status, submitted_at,
+                outcomes, version, updated_at, urgent)
+            SELECT md5('r' || i)::uuid::text, md5('p' || (1 + i % 100000))::uuid::text, '[]',
+                md5('u' || (1 + (i % 100000) % 1000))::uuid::text,
+                '关于第' || i || '号事项的建议', s.body, s.body, s.body,
+                (ARRAY{list(CATEGORIES)!r})[1 + i % {len(CATEGORIES)}], true,
+                CASE WHEN i <= {waiting} THEN (ARRAY['submitted','resubmitted'])[1 + i % 2]
+                     ELSE (ARRAY['adopted','retained','rejected','returned'])[1 + i % 4] END,
+                at, '[]', 1, at, i % 50 = 0
+            FROM generate_series(1, {n_reports}) i
+            CROSS JOIN LATERAL (SELECT now() - make_interval(secs => i * 315.0) AS at) t
+            JOIN pool s ON s.n = i % 400
+        """))
+    raw = engine.raw_connection()
+    raw.set_isolation_level(0)
+    raw.cursor().execute("VACUUM ANALYZE")
+    raw.close()
+    engine.dispose()
+
+
+def timed(runs: int, call) -> tuple:
+    """(p50, p99) in ms of ``runs`` calls."""
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return pct(timings, 50) * 1000, pct(timings, 99) * 1000
 
 
 def uid(seed: str) -> str:
@@ -152,14 +197,29 @@ def main() -> int:
                         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                         print("    " + "\n    ".join(r[0] for r in cursor.fetchall()[:12]))
         report_id = uid(f"r{n_reports // 2}")
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            handlers.get_report(db, EDITOR, report_id)
-            timings.append(time.perf_counter() - started)
-        p99 = pct(timings, 99) * 1000
-        print(f"{'a report page':<34} p50 {pct(timings, 50) * 1000:7.1f} ms  p99 {p99:7.1f} ms  "
+        p50, p99 = timed(runs, lambda: handlers.get_report(db, EDITOR, report_id))
+        print(f"{'a report page':<34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
               f"({p99 / 150:.2f}x of 150 ms)")
+        with scratch_database() as review_url:
+            upgrade(migrations_dir("review"), review_url)
+            t0 = time.perf_counter()
+            fill_review(review_url, n_reports, waiting=2000)
+            print(f"\nReview's queue at {n_reports:,} cases, 2,000 waiting "
+                  f"(loaded in {time.perf_counter() - t0:.0f} s)")
+            review_db = Database(review_url, review_metadata)
+            for label, filters in (("the queue", {}), ("the queue, urgent", {"urgent": "1"}),
+                                   ("the queue by category", {"category": "health"}),
+                                   ("the queue, page 50", {"page": 50}),
+                                   ("a case", None)):
+                if filters is None:
+                    call = lambda: review.get_case(review_db, EDITOR, uid(f"r{n_reports // 2}"))
+                else:
+                    call = lambda f=filters: review.queue(review_db, EDITOR,
+                                                          {"page_size": 20, **f})
+                p50, p99 = timed(runs, call)
+                print(f"{label:<34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+                      f"({p99 / 150:.2f}x of 150 ms)")
+            review_db.dispose()
         db.dispose()
     return 0
 

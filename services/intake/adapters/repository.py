@@ -181,12 +181,16 @@ class IntakeRepository(Repository):
                                       for column in (reports.c.title, reports.c.situation,
                                                      reports.c.analysis,
                                                      reports.c.suggestions)]))
+        order = (reports.c.created_at.desc(), reports.c.id)
         if filters.get("between"):
             start, end = filters["between"]
             when = func.coalesce(reports.c.submitted_at, reports.c.created_at)
             query = query.where(when >= start, when < end)
+            # Newest by the instant the period is about: a page is then read in the
+            # order of ix_reports_counted, not found by walking every newer report.
+            order = (when.desc(), reports.c.id)
         total = self.uow.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = self.uow.execute(query.order_by(reports.c.created_at.desc(), reports.c.id)
+        rows = self.uow.execute(query.order_by(*order)
                                 .limit(page_size).offset((page - 1) * page_size)).mappings()
         return self._hydrate(rows), total
 
