@@ -432,11 +432,14 @@ class GatewayService:
             self.db, admin["id"], read_json(request),
             mobile_required=bool(self.settings.sms_url)), status=201)
 
-    @api("GET", "/users", page_of=c.UserOutput, query=PAGE, roles=MAY["manage_directory"],
-         summary="Accounts")
+    @api("GET", "/users", page_of=c.UserOutput,
+         query=PAGE + (("q", {"type": "string", "maxLength": 50},
+                        "part of a name, user name or mobile"),),
+         roles=MAY["manage_directory"], summary="Accounts")
     def list_users(self, request):
         self._principal(request)
-        return directory.list_users(self.db, **load_page(request.args))
+        return directory.list_users(self.db, (request.args.get("q") or "").strip()[:50],
+                                    **load_page(request.args))
 
     @api("PATCH", "/users/<user_id>", body=c.UserInput, answer=c.UserOutput,
          roles=MAY["manage_directory"],

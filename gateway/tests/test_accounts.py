@@ -153,3 +153,24 @@ def test_metrics_need_the_token_when_one_is_set(container_factory, service_confi
     scraped = requests.get(f"{base}/metrics", timeout=20,
                            headers={"Authorization": "Bearer metrics-token-for-the-scraper"})
     assert scraped.status_code == 200 and "minyi_" in scraped.text
+
+
+@both_backends
+def test_the_accounts_search_finds_people_on_any_page(container_factory, service_config,
+                                                      monkeypatch, dist):
+    """The accounts page searches on the server: a name past the first page is found,
+    by name, user name or mobile; % is text, not a wildcard."""
+    base = start_gateway(container_factory, service_config, monkeypatch)
+    admin = admin_api(base)
+    new_member(admin, "aaa-zhang")
+    answer = admin.post("/users", {"username": "zzz-zhao", "password": "first-pass-1",
+                                   "display_name": "赵六", "roles": ["member"],
+                                   "phone": "13800001234"})
+    assert answer.status_code == 201, answer.text
+    first_page = admin.get("/users?page_size=1").json()
+    assert first_page["total"] >= 3 and first_page["items"][0]["username"] != "zzz-zhao"
+    for q in ("赵", "zzz", "0001234"):
+        found = admin.get("/users", params={"q": q, "page_size": 1}).json()
+        assert found["total"] == 1 and found["items"][0]["username"] == "zzz-zhao", q
+    assert admin.get("/users", params={"q": "%"}).json()["total"] == 0
+    assert admin.get("/users", params={"q": "  张三 "}).json()["total"] == 1

@@ -6,7 +6,8 @@ from journey import VIEWPORTS, Journey
 from playwright.sync_api import expect
 
 from tests.people import make_people
-from tests.system import Api
+from tests.system import ADMIN_PASSWORD, Api
+from test_office_workbench import login
 
 
 
@@ -56,3 +57,33 @@ def test_after_a_reset_the_member_sets_a_new_password_first(system, browser, tmp
     assert [e for e in journey.errors if "422" not in e] == [], journey.errors
     context.close()
     assert os.path.exists(tmp_path / "phone-password-changed.png")
+
+
+def test_the_accounts_search_finds_a_person_past_the_first_page(system, browser, tmp_path):
+    """With more accounts than a page holds, the search still finds anyone: it asks the
+    server, not the page at hand."""
+    admin = system.admin()
+    for n in range(51):
+        # Named to sort after everyone else's accounts: other tests find theirs on page 1.
+        assert admin.post("/users", {"username": f"zz-member-{n:02d}", "password": "password-123",
+                                     "display_name": f"委员{n:02d}", "roles": ["member"]}
+                          ).status_code == 201
+    assert admin.post("/users", {"username": "zzz-zhaoliu", "password": "password-123",
+                                 "display_name": "赵六", "roles": ["member"]}).status_code == 201
+    for viewport in ("desktop", "phone"):
+        context = browser.new_context(viewport=VIEWPORTS[viewport])
+        journey = Journey(context.new_page(), system.base, tmp_path, viewport)
+        page = journey.page
+        login(journey, "admin", ADMIN_PASSWORD)
+        page.goto(f"{system.base}/admin/users")
+        expect(page.get_by_text("admin", exact=True).first).to_be_visible()
+        expect(page.get_by_text("zzz-zhaoliu")).to_have_count(0)  # on a later page
+        page.get_by_label("查找用户").fill("赵六")
+        expect(page.get_by_text("zzz-zhaoliu")).to_be_visible()
+        expect(page.get_by_text("admin", exact=True)).to_have_count(0)
+        journey.shot("accounts-search")
+        page.get_by_label("查找用户").fill("")
+        expect(page.get_by_text("admin", exact=True).first).to_be_visible()
+        expect(page.get_by_text("zzz-zhaoliu")).to_have_count(0)
+        assert journey.errors == [], journey.errors
+        context.close()

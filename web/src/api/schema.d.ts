@@ -10864,6 +10864,8 @@ export interface operations {
                 page?: number;
                 /** @description 1 to 200 */
                 page_size?: number;
+                /** @description part of a name, user name or mobile */
+                q?: string;
             };
             header?: {
                 /** @description Passed through to every service's log lines */
