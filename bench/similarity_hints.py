@@ -11,7 +11,7 @@ reports' sketches, then measures what an instance pays:
   sketch the text, query, store).
 
 Reports are drawn in the sketch's own terms, so a million fit in a minute: each has
-BENCH_GRAMS (500) distinct bigrams from a Zipf-distributed vocabulary of 400,000 (as
+BENCH_GRAMS (500) bigrams drawn (some more than once) from a Zipf-distributed vocabulary of 400,000 (as
 in real text, a few bigrams are everywhere and most are rare). A new report keeps 70%
 of an earlier one's bigrams and draws the rest afresh (a Jaccard similarity near 0.5).
 Environment: MINYI_TEST_PG_URL (a server where a scratch database may be made).

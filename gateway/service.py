@@ -63,6 +63,13 @@ BACKENDS = ("intake", "review", "scoring", "notify")
 PAGE = (("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "page number, from 1"),
         ("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, "1 to 200"))
 SESSION_COOKIE = "minyi_session"
+
+
+def search_term(args) -> str:
+    """A name search's ``q`` as typed, trimmed to the 50 characters its schema allows."""
+    return (args.get("q") or "").strip()[:50]
+
+
 # A cookie rides along with any request the browser makes, also one another site makes it
 # send: state changes from a cookie need this header, which no other site can set on a
 # same-origin request without CORS (we allow none).
@@ -312,7 +319,7 @@ class GatewayService:
                  "entered on behalf (names and units only)")
     def search_people(self, request):
         principal = self._principal(request)
-        query = (request.args.get("q") or "").strip()[:50]
+        query = search_term(request.args)
         ids = [i for i in (request.args.get("ids") or "").split(",") if i][:50]
         for_entry = (request.args.get("for_entry") or "").lower() in ("1", "true", "yes")
         return directory.search_people(self.db, query, ids=ids,
@@ -438,7 +445,7 @@ class GatewayService:
          roles=MAY["manage_directory"], summary="Accounts")
     def list_users(self, request):
         self._principal(request)
-        return directory.list_users(self.db, (request.args.get("q") or "").strip()[:50],
+        return directory.list_users(self.db, search_term(request.args),
                                     **load_page(request.args))
 
     @api("PATCH", "/users/<user_id>", body=c.UserInput, answer=c.UserOutput,

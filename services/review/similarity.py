@@ -174,6 +174,11 @@ class SimilarityIndex:
         self._frozen = count
         self._recent, self._recent_keys = {}, {}
 
+    def finish_loading(self) -> None:
+        """The whole feed is in: group it, and from now on add reports one by one."""
+        self.freeze()
+        self.loaded = True
+
     def mark(self) -> tuple:
         """Where the index stands, to go back to with ``undo_to``. Nothing is pending
         here, so this is when a grown recent part is folded in."""

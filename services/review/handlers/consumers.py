@@ -184,8 +184,7 @@ def catch_up(db, index, pause=lambda: None, batch=LOAD_BATCH) -> None:
                 break
             pause()
         if not index.loaded:
-            index.freeze()
-            index.loaded = True
+            index.finish_loading()
 
 
 def _note_similar(repo, index, report, pause, first_time=False) -> None:
@@ -201,8 +200,7 @@ def _note_similar(repo, index, report, pause, first_time=False) -> None:
             if not index.loaded:
                 while catch_up_batch(uow, index, LOAD_BATCH) == LOAD_BATCH:
                     pause()
-                index.freeze()
-                index.loaded = True
+                index.finish_loading()
             # The index takes a batch's docs before they commit: if the batch rolls
             # back, it forgets them again.
             uow.undo["similarity index"] = partial(index.undo_to, index.mark())
