@@ -2,7 +2,10 @@
 
 Loads 100,000 people, 1,000 units and enough adopted reports for about 1,000,000 score
 lines, then times a full rebuild (every line recomputed from the records; target under
-60 s) and standings for the quarter holding every line (target under 200 ms).
+60 s), standings for the quarter holding every line (target under 200 ms), and that
+quarter's bulletin (JSON and XLSX under 2 s; the .docx, which lists every member, under
+10 s) and the award list (JSON, XLSX and .docx under 2 s). One report in 200 was also
+adopted nationally, so the award list names reports too.
 Environment: MINYI_TEST_PG_URL (a server where a scratch database may be made),
 BENCH_PEOPLE (100000), BENCH_REPORTS (125000; eight lines each).
 """
@@ -23,10 +26,16 @@ from minyi_common.migrate import upgrade
 from minyi_common.registry import migrations_dir
 from bench.scratch import copy_rows, scratch_database
 from services.scoring import handlers
-from services.scoring.handlers import standings
+from services.scoring.handlers import bulletins, standings
 from services.scoring.adapters.orm import metadata, score_lines
 
 EDITOR = {"id": "editor", "roles": ["editor"], "unit_ids": []}
+
+
+class Office:
+    """The settings a file is made with: who signs it, and at which level."""
+    level = "county"
+    office_name = "某某县政协办公室"
 
 
 def main() -> int:
@@ -48,15 +57,18 @@ def main() -> int:
                     "t", "f" if i % 10 else "t") for i, p in enumerate(people)])
         now = datetime.now(timezone.utc).isoformat()
         records = []
-        for _ in range(n_reports):
+        for n in range(n_reports):
             day = date(2026, 7, 1 + rng.randrange(30)).isoformat()
+            outcomes = {} if n % 200 else {"e": {"kind": "upstream_adopted", "level": "national",
+                                                 "mode": "single", "date": "2026-09-01"}}
             records.append((str(uuid.uuid4()), rng.choice(people),
-                            json.dumps([rng.choice(people)]), rng.choice(unit_ids), "关于某事的建议",
-                            "2026-07-01", "adopted", now,
-                            json.dumps({"kind": "adopted", "mode": "single", "on": day}), "{}"))
+                            json.dumps([rng.choice(people)]), rng.choice(unit_ids),
+                            f"关于某事的建议（第{n}号）", "2026-07-01", "adopted", now,
+                            json.dumps({"kind": "adopted", "mode": "single", "on": day}),
+                            json.dumps(outcomes), "t"))
         copy_rows(db.engine, "report_records",
                   ("report_id", "author_id", "co_author_ids", "unit_id", "title", "submitted_on",
-                   "status", "status_at", "decision", "outcomes"), records)
+                   "status", "status_at", "decision", "outcomes", "consent_to_publish"), records)
         load = time.perf_counter() - t0
         with db.engine.connect() as connection:
             connection.execute(text("ANALYZE"))
@@ -83,6 +95,25 @@ def main() -> int:
                 standings.standings(db, EDITOR, {"period": period, **filters})
                 runs.append(time.perf_counter() - t1)
             timings[f"{label}, {period}"] = statistics.median(runs)
+        documents = {}
+        for label, call, target in (
+                ("bulletin, JSON", lambda: bulletins.bulletin(db, EDITOR, "2026-Q3"), 2),
+                ("bulletin, XLSX", lambda: bulletins.bulletin_file(
+                    db, Office, EDITOR, "2026-Q3", "xlsx"), 2),
+                ("bulletin, .docx", lambda: bulletins.bulletin_file(
+                    db, Office, EDITOR, "2026-Q3", "docx"), 10),
+                ("award list, JSON", lambda: bulletins.awards(db, EDITOR, {"period": "2026"}), 2),
+                ("award list, XLSX", lambda: bulletins.awards_file(
+                    db, Office, EDITOR, {"period": "2026"}, "xlsx"), 2),
+                ("award list, .docx", lambda: bulletins.awards_file(
+                    db, Office, EDITOR, {"period": "2026"}, "docx"), 2)):
+            runs = []
+            for _ in range(3):
+                t1 = time.perf_counter()
+                answer = call()
+                runs.append(time.perf_counter() - t1)
+            size = len(answer.get("content_base64", "")) * 3 // 4
+            documents[label] = (statistics.median(runs), target, size)
         db.dispose()
 
     print(f"\nScoring at scale on PostgreSQL: {n_people:,} people, {n_reports:,} reports, "
@@ -91,6 +122,9 @@ def main() -> int:
           f"target 60 s: {rebuild / 60:.2f}x)")
     for label, seconds in timings.items():
         print(f"{label:<40} {seconds * 1000:8.1f} ms   (target 200 ms: {seconds / 0.2:.2f}x)")
+    for label, (seconds, target, size) in documents.items():
+        made = f", {size / 1e6:.1f} MB" if size else ""
+        print(f"{label:<40} {seconds:8.2f} s    (target {target} s: {seconds / target:.2f}x{made})")
     return 0
 
 

@@ -236,6 +236,17 @@ def period_keys(period: str) -> list:
     return keys
 
 
+def rerank(rows) -> list:
+    """Rows already in order of points, ranked among themselves as ``rank_by_histogram``
+    ranks them (ties share a rank; the next skips past them)."""
+    ranked, previous = [], None
+    for position, row in enumerate(rows, start=1):
+        rank = ranked[-1]["rank"] if previous == row["points"] else position
+        ranked.append({**row, "rank": rank})
+        previous = row["points"]
+    return ranked
+
+
 def rank_by_histogram(rows: list, histogram) -> tuple:
     """(rows with their rank, how many subjects there are): ``rows`` are a page of
     subjects in order of points, ``histogram`` (points, how many subjects have them) covers

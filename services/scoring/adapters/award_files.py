@@ -2,12 +2,11 @@
 (GB/T 9704-2012) naming the 先进单位 by tier, the 优秀信息员 and the 优秀社情民意信息, and a
 workbook with a sheet for each. An author who did not consent to publication is never
 named: the report is credited as the award list says (本刊编辑部)."""
-from openpyxl import Workbook
-
 from minyi_common.gbt9704 import OfficialDocument
 from minyi_common.words import date_words, points_words
 
-from .bulletin_files import add_sheet, saved
+from .bulletin_files import add_sheet
+from .workbook import Workbook
 
 TIERS = ("一等奖", "二等奖", "三等奖")
 
@@ -38,11 +37,10 @@ def sheets(awards: dict) -> list:
 
 def to_xlsx(awards: dict) -> bytes:
     book = Workbook()
-    book.remove(book.active)
     for name, columns, rows in sheets(awards):
         add_sheet(book, name, f"{awards['period_words']}{name}名单", columns, rows,
                   (10, 8, 40, 24, 10, 10))
-    return saved(book)
+    return book.to_bytes()
 
 
 def render(office_name: str, awards: dict, on) -> bytes:

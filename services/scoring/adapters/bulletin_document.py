@@ -95,6 +95,8 @@ def _rows(rows, person=False) -> list:
 
 def render(office_name: str, place: str, bulletin: dict, on) -> bytes:
     document = OfficialDocument()
+    png = chart(bulletin["units"])
+    picture = document.picture(png) if png else None  # made before the long tables
     document.title(f"关于{bulletin['period_words']}社情民意信息工作情况的通报")
     document.paragraph()
     document.paragraph("各民主党派、各专委会、各镇办政协工作室，各位委员、信息员：")
@@ -118,11 +120,10 @@ def render(office_name: str, place: str, bulletin: dict, on) -> bytes:
         section += 1
         document.heading(f"{SERIALS[section]}、年度选题报送情况")
         document.table(TOPIC_COLUMNS, topic_rows(bulletin), (14, 98, 22, 22))
-    picture = chart(bulletin["units"])
-    if picture:
+    if picture is not None:
         section += 1
         document.heading(f"{SERIALS[section]}、各单位积分情况")
-        document.picture(picture)
+        document.move_to_end(picture)
     document.paragraph()
     document.signature(office_name)
     document.signature(date_words(on))

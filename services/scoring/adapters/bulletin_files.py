@@ -4,17 +4,16 @@ by kind, officers and members apart (docs/office.md); points as 6 or 6.5, never 
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from minyi_common.words import UNIT_KINDS
+
+from .workbook import Workbook
 
 FIGURES = (("submitted", "报送篇数"), ("adopted", "采用篇数"), ("upstream_adopted", "上级采用"),
            ("instructions", "领导批示"), ("points", "积分"))
 
 
 # A cell that starts like a formula would run as one in Excel or WPS (a unit named
-# =HYPERLINK(...)): CSV cells get a leading apostrophe, XLSX cells are typed as text.
+# =HYPERLINK(...)): CSV cells get a leading apostrophe, XLSX cells are always text (see workbook).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -94,56 +93,16 @@ def to_csv(bulletin: dict) -> bytes:
 
 def to_xlsx(bulletin: dict) -> bytes:
     book = Workbook()
-    book.remove(book.active)
-    bold = Font(bold=True)
     for name, heading, columns, rows in tables(bulletin):
-        sheet = book.create_sheet(name[:31])
-        sheet.append([f"{bulletin['title']}　{heading}"])
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append(list(columns))
-        for cell in sheet[2]:
-            cell.font = bold
-            cell.alignment = Alignment(horizontal="center")
-        for row in rows:
-            sheet.append(row)
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, never a formula
-        sheet.append(_total(name, rows))
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        sheet.freeze_panes = "A3"
-        for letter, width in zip("ABCDEFGH", (8, 28, 16, 10, 10, 10, 10, 10)):
-            sheet.column_dimensions[letter].width = width
+        book.add_sheet(name, f"{bulletin['title']}　{heading}", columns, rows,
+                       (8, 28, 16, 10, 10, 10, 10, 10), total=_total(name, rows))
     if topic_rows(bulletin):
         add_sheet(book, "年度选题", f"{bulletin['title']}　年度选题报送情况", TOPIC_COLUMNS,
                   topic_rows(bulletin), (8, 40, 12, 12))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()
 
 
-def add_sheet(book, name: str, heading: str, columns, rows, widths) -> None:
-    """A sheet of a heading line, bold column names and rows kept as text (never a
-    formula), frozen under the names."""
-    sheet = book.create_sheet(name)
-    sheet.append([csv_safe(heading)])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(columns))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        sheet.append([csv_safe(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula
-    sheet.freeze_panes = "A3"
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-
-
-def saved(book) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def add_sheet(book: Workbook, name: str, heading: str, columns, rows, widths) -> None:
+    """A sheet whose every cell is also safe pasted elsewhere as CSV."""
+    book.add_sheet(name, csv_safe(heading), columns,
+                   [[csv_safe(v) for v in row] for row in rows], widths)

@@ -1,11 +1,10 @@
 """履职档案 as files: one person's record as a document in the national layout and as a
 workbook, and every member's and officer's figures in one sheet."""
-from openpyxl import Workbook
-
 from minyi_common.gbt9704 import OfficialDocument
 from minyi_common.words import ROLES, date_words, points_words
 
-from .bulletin_files import add_sheet, saved
+from .bulletin_files import add_sheet
+from .workbook import Workbook
 
 CREDITS = {"author": "作者", "co_author": "联名"}
 
@@ -23,13 +22,12 @@ def _report_rows(record: dict) -> list:
 
 def person_xlsx(record: dict) -> bytes:
     book = Workbook()
-    book.remove(book.active)
     title = f"{record['name']}履职档案（{record['period_words']}）"
     add_sheet(book, "年度情况", title, ("年度", "报送任务", "已报送", "完成情况"),
            _year_rows(record), (10, 10, 10, 10))
     add_sheet(book, "信息明细", title, ("序号", "标题", "报送日期", "署名", "办理结果", "上级采用与批示"),
            _report_rows(record), (6, 40, 16, 8, 12, 50))
-    return saved(book)
+    return book.to_bytes()
 
 
 def person_docx(office_name: str, record: dict, on) -> bytes:
@@ -69,7 +67,6 @@ def everyone_xlsx(data: dict) -> bytes:
                        row["upstream_adopted"], row["instructions"],
                        points_words(row["points"])])
     book = Workbook()
-    book.remove(book.active)
     add_sheet(book, "履职情况", f"委员和信息员社情民意信息履职情况（{data['period_words']}）", columns,
            rows, (12, 12, 24) + (14,) * len(years) + (12, 8, 10, 10, 8))
-    return saved(book)
+    return book.to_bytes()

@@ -319,6 +319,29 @@ class ScoringRepository(Repository):
             select(points, func.count()).select_from(joined).where(who).group_by(points))]
         return domain.rank_by_histogram(rows, histogram)
 
+    def everyone_ranked(self, kind: str, period: str) -> list:
+        """Every subject in order of points with figures and rank, in one read: a
+        bulletin's tables. People come with their roles and unit ids, so that officers
+        and members are ranked among themselves from these rows (``rerank``)."""
+        figures = self._figures(kind, domain.period_keys(period))
+        base, name, who = self._subjects(kind, None)
+        points = func.coalesce(figures.c.points, 0)
+        more = (units.c.kind,) if kind == "unit" else (
+            people.c.is_member, people.c.is_officer, people.c.unit_ids)
+        result = self.uow.execute(
+            select(base.c.id, name.label("name"),
+                   *[func.coalesce(getattr(figures.c, f), 0).label(f)
+                     for f in domain.FIGURES[1:]], points.label("points"), *more)
+            .select_from(base.outerjoin(figures, figures.c.sid == base.c.id)).where(who)
+            .order_by(points.desc(), name, base.c.id))
+        keys = list(result.keys())
+        rows = [dict(zip(keys, row)) for row in result]  # a million Row objects are slow
+        for row in rows:
+            row["points"] = float(row["points"])
+            if kind != "unit":
+                row["unit_ids"] = decode_json(row["unit_ids"]) or []
+        return domain.rerank(rows)
+
     # --- quotas and reminders ------------------------------------------------------------
     def quotas_for(self, year: int) -> dict:
         """role -> reports owed in ``year``: the year's own figure, else the default

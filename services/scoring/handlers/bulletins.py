@@ -11,16 +11,6 @@ from ..adapters import award_files, bulletin_document, bulletin_files
 from ..adapters.repository import ScoringRepository
 
 
-def _reranked(rows) -> list:
-    """Rows already in order of points, ranked among themselves (ties share a rank)."""
-    ranked, previous = [], None
-    for position, row in enumerate(rows, start=1):
-        rank = ranked[-1]["rank"] if previous == row["points"] else position
-        ranked.append({**row, "rank": rank})
-        previous = row["points"]
-    return ranked
-
-
 def _office_figures(repo, period: str) -> dict:
     """Reports submitted and adopted, upstream adoptions and instructions in a period,
     counted once per report (the author's line), not per co-author or unit."""
@@ -46,29 +36,27 @@ def bulletin(db, principal, period) -> dict:
     previous = domain.previous_period(period)
     with db.unit_of_work(read_only=True) as uow:
         repo = ScoringRepository(uow)
-        unit_rows, _ = repo.ranked("unit", period)
-        person_rows, _ = repo.ranked("person", period)
-        officers, _ = repo.ranked("person", period, "officer")
-        members, _ = repo.ranked("person", period, "member")
+        unit_rows = repo.everyone_ranked("unit", period)
+        everyone = repo.everyone_ranked("person", period)
         summary = _office_figures(repo, period)
         handoff_figures = repo.handoff_counts(start, end)
         topic_figures = repo.topic_counts(start, end)
         before = _office_figures(repo, previous) if previous else None
         unit_info = repo.units_by_id()
-        person_units = repo.unit_ids_of_everyone()
         published = repo.bulletin(period)
     if published is None and not may(principal, "publish_bulletins"):
         # Before 发布 a bulletin is the office's draft: members read published ones
         # (docs/scoring.md).
         raise NotFound(f"the bulletin for {period} is not published")
-    for row in unit_rows:
-        row["kind"] = unit_info[row["id"]].kind if row["id"] in unit_info else "other"
-    for rows in (person_rows, officers, members):
-        for row in rows:
-            row["unit_names"] = [unit_info[u].name for u in person_units.get(row["id"], [])
-                                 if u in unit_info]
+    person_rows = []
+    for row in everyone:
+        row["unit_names"] = [unit_info[u].name for u in row["unit_ids"] if u in unit_info]
+        person_rows.append({k: v for k, v in row.items()
+                            if k not in ("is_member", "is_officer", "unit_ids")})
+    officers = domain.rerank(p for p, row in zip(person_rows, everyone) if row["is_officer"])
+    members = domain.rerank(p for p, row in zip(person_rows, everyone) if row["is_member"])
     groups = [{"kind": kind, "kind_name": name,
-               "rows": _reranked([r for r in unit_rows if r["kind"] == kind])}
+               "rows": domain.rerank(r for r in unit_rows if r["kind"] == kind)}
               for kind, name in words.UNIT_KINDS.items() if kind not in words.NOT_A_REPORT_UNIT]
     return {"period": period, "period_words": words.period_words(period),
             "from": start.isoformat(), "to": end.isoformat(),
