@@ -45,7 +45,17 @@ export default defineConfig({
   // `npm run dev` talks to a gateway started by `make run`.
   server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
   // The manifest lets `make bench` weigh what each page loads (bench/web_app.py).
-  build: { chunkSizeWarningLimit: 1200, manifest: true },
+  build: {
+    chunkSizeWarningLimit: 1200,
+    manifest: true,
+    // Vue and the Element Plus code most pages share come as two files, not some forty
+    // small ones: over slow 4G with six connections each round of requests costs a round
+    // trip, and a page's first screen waited on several rounds (docs/web.md).
+    rolldownOptions: { output: { codeSplitting: { groups: [
+      { name: 'framework', test: /node_modules[\\/](@vue|vue|vue-router|pinia|openapi-fetch)[\\/]/, priority: 3 },
+      { name: 'element-plus', test: /node_modules[\\/](element-plus|@element-plus|lodash-es|lodash-unified|@floating-ui|@popperjs|dayjs|async-validator|memoize-one|normalize-wheel-es|@ctrl|escape-html)[\\/]/, minShareCount: 10, priority: 2 },
+    ] } } },
+  },
   // Element Plus's styles come with its components: Vite must handle them in tests too.
   test: { environment: 'happy-dom', include: ['tests/**/*.test.ts'], server: { deps: { inline: ['element-plus'] } } },
 })
