@@ -48,7 +48,10 @@ def _page_of(item: type) -> type:
         _pages[item] = Schema.from_dict({
             "items": fields.List(fields.Nested(item), required=True),
             "total": fields.Integer(required=True), "page": fields.Integer(required=True),
-            "page_size": fields.Integer(required=True)}, name=name)
+            "page_size": fields.Integer(required=True),
+            "total_exact": fields.Boolean(metadata={"description": (
+                "false when total is a lower bound: a search of reports counts its first "
+                "1,000 matches")})}, name=name)
     return _pages[item]
 
 

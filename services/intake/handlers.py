@@ -275,10 +275,10 @@ def list_reports(db, principal, filters) -> dict:
     if filters.get("period"):
         filters["between"] = domain.period_bounds(filters["period"])
     with db.unit_of_work(read_only=True) as uow:
-        items, total = IntakeRepository(uow).list_visible(
+        items, total, exact = IntakeRepository(uow).list_visible(
             principal, may(principal, "see_every_report"), filters, **paging)
     return {"items": reusable(ReportSchema, many=True, exclude=("history",)).dump(items),
-            "total": total, **paging}
+            "total": total, "total_exact": exact, **paging}
 
 
 # --- events ---------------------------------------------------------------------------

@@ -7,8 +7,11 @@ import pytest
 
 from minyi_common import events
 from minyi_common.errors import ValidationFailed
+from sqlalchemy import event
+
 from minyi_common.testing import both_backends
 from services.intake import handlers
+from services.intake.adapters.repository import IntakeRepository
 
 from .test_races import AUTHOR, REPORT, db, review_event  # noqa: F401 (fixture)
 
@@ -31,6 +34,75 @@ def test_search_finds_words_in_analysis_and_suggestions(db):
     assert titles(db, AUTHOR, q="不存在的词") == []
     assert len(titles(db, EDITOR, mine="false")) == 2  # "false" means false
     assert titles(db, EDITOR, mine="true") == []
+
+
+@both_backends
+def test_a_search_counts_its_first_matches_and_says_when_there_are_more(db, monkeypatch):
+    for n in range(4):
+        handlers.create_report(db, AUTHOR, dict(REPORT, title=f"关于养老服务的建议（{n}）"))
+    handlers.create_report(db, AUTHOR, dict(REPORT, title="关于停车难的建议"))
+    monkeypatch.setattr(IntakeRepository, "SEARCH_COUNT_LIMIT", 3)
+    found = handlers.list_reports(db, EDITOR, {"q": "养老服务", "page_size": 2, "page": 2})
+    assert (found["total"], found["total_exact"], len(found["items"])) == (3, False, 2)
+    found = handlers.list_reports(db, EDITOR, {"q": "停车难"})
+    assert (found["total"], found["total_exact"]) == (1, True)
+    everything = handlers.list_reports(db, EDITOR, {})  # a list without words counts all
+    assert (everything["total"], everything["total_exact"]) == (5, True)
+
+
+@both_backends
+@pytest.mark.parametrize("window", [1, 3, 5, 100])
+def test_a_search_pages_the_same_whether_its_matches_are_new_or_old(db, monkeypatch, window):
+    """The newest reports are looked through first: each page must be what reading every
+    report would give, newest first, whatever the window and wherever the matches are."""
+    made = []
+    for n in range(9):
+        words = ("养老" if n % 2 else "停车") + ("鹿鸣乡" if n in (0, 1, 6) else "")
+        made.append(handlers.create_report(db, AUTHOR, dict(
+            REPORT, title=f"关于{words}的建议（{n}）"))["report"]["title"])
+    monkeypatch.setattr(IntakeRepository, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(IntakeRepository, "SEARCH_COUNT_LIMIT", 4)
+    for words, matching in (("停车", [t for t in made if "停车" in t]),
+                            ("鹿鸣乡", [t for t in made if "鹿鸣乡" in t]),
+                            ("建议", made), ("不存在", [])):
+        newest_first, pages = matching[::-1], []
+        for page in (1, 2, 3, 4, 5):
+            found = handlers.list_reports(db, EDITOR, {"q": words, "page": page,
+                                                       "page_size": 2})
+            pages += [r["title"] for r in found["items"]]
+            assert found["total"] == min(len(matching), 4)
+            assert found["total_exact"] is (len(matching) <= 4)
+        assert pages == newest_first, (words, window)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # the trigram index is PostgreSQL's
+def test_postgresql_looks_words_up_in_the_trigram_index_when_they_have_a_trigram(db):
+    handlers.create_report(db, AUTHOR, dict(REPORT, title="关于供水管网改造的建议"))
+
+    def plans(words: str) -> str:
+        """The plans of what a search asks, as the planner would run them on a table
+        too big to read whole."""
+        asked = []
+        listen = lambda conn, cursor, sql, params, *_: asked.append((sql, params))  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert handlers.list_reports(db, EDITOR, {"q": words})["total"] == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        found = []
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            for sql, params in asked:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    cursor = connection.connection.cursor()
+                    cursor.execute("EXPLAIN " + sql, params)
+                    found += [row[0] for row in cursor.fetchall()]
+        return "\n".join(found)
+
+    # The query's expression must be the index's, character for character.
+    assert "ix_reports_searched" in plans("管网改造")
+    # Two characters have no trigram: the index would be read whole, to no use.
+    assert "ix_reports_searched" not in plans("管网")
 
 
 @both_backends

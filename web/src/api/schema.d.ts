@@ -1851,6 +1851,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         AppealResolution: {
             accepted: boolean;
@@ -1898,6 +1900,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         AwardedOfficer: {
             adopted: number;
@@ -2014,6 +2018,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         CoAuthorshipDeclined: {
             /** Format: date-time */
@@ -2118,6 +2124,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         DocxImport: {
             analysis: string;
@@ -2203,6 +2211,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         HandoffRating: {
             /** Format: date-time */
@@ -2334,6 +2344,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         IssuePiecesInput: {
             piece_ids: string[];
@@ -2512,6 +2524,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         Notification: {
             body: string;
@@ -2608,6 +2622,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         Piece: {
             analysis: string;
@@ -2629,6 +2645,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         Preferences: {
             email: boolean;
@@ -2835,6 +2853,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         RetainInput: {
             /** @default null */
@@ -2898,6 +2918,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         ScoreCheck: {
             /** @description adjustments whose score line is missing or differs */
@@ -3010,6 +3032,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         UserInput: {
             /** @default true */
@@ -3094,6 +3118,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
         Webhook: {
             /** Format: date-time */
@@ -3113,6 +3139,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @description false when total is a lower bound: a search of reports counts its first 1,000 matches */
+            total_exact?: boolean;
         };
     };
     responses: never;
