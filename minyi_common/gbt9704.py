@@ -65,6 +65,12 @@ def _plain(text: str) -> bool:
             and "\r" not in text)
 
 
+def _set_widths(row, widths_mm) -> None:
+    """Each cell of ``row`` as wide as given (Word reads the cells' widths)."""
+    for cell, width in zip(row.cells, widths_mm or ()):
+        cell.width = Mm(width)
+
+
 def _rule(paragraph, edge: str, thickness_eighths: int, color="000000") -> None:
     """A line over the type area's width along one edge of a paragraph."""
     ppr = paragraph._p.get_or_add_pPr()
@@ -256,7 +262,8 @@ class OfficialDocument:
         model = None
         for values in rows:
             texts = [str(value) for value in values]
-            if model is not None and len(texts) == len(headers) and all(map(_plain, texts)):
+            copyable = len(texts) == len(headers) and all(map(_plain, texts))
+            if model is not None and copyable:
                 row = copy.deepcopy(model)
                 for element, text in zip(row.iter(qn("w:t")), texts):
                     element.text = text
@@ -266,11 +273,9 @@ class OfficialDocument:
             for cell, text in zip(row.cells, texts):
                 cell.paragraphs[0].style = self._table_text(size)
                 cell.paragraphs[0].add_run(text)
-            if widths_mm:
-                for cell, width in zip(row.cells, widths_mm):
-                    cell.width = Mm(width)
-            if len(texts) == len(headers) and all(map(_plain, texts)):
-                model = table._tbl.tr_lst[-1]
+            _set_widths(row, widths_mm)
+            if copyable:
+                model = row._tr
         if widths_mm:  # LibreOffice reads the grid, Word the cells
             for column, width in zip(table.columns, widths_mm):
                 column.width = Mm(width)
@@ -306,9 +311,7 @@ class OfficialDocument:
             _set_fonts(paragraph.add_run(str(value)), HEITI, size)
             paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
             _off_grid(paragraph)
-        if widths_mm:
-            for cell, width in zip(row.cells, widths_mm):
-                cell.width = Mm(width)
+        _set_widths(row, widths_mm)
 
     def picture(self, png: bytes, width_mm=150) -> Paragraph:
         """A centred picture at the end of the document so far.

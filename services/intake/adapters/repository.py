@@ -48,7 +48,6 @@ def _whole_text(columns):
 
 
 class IntakeRepository(Repository):
-    SEARCHED = _whole_text(reports.c)
     SEARCH_COUNT_LIMIT = 1000  # a search counts its matches up to this many
     SEARCH_WINDOW = 5000  # the newest reports a search looks through first
 

@@ -296,6 +296,20 @@ class ScoringRepository(Repository):
         return people, people.c.display_name, and_(who, or_(people.c.is_member.is_(True),
                                                             people.c.is_officer.is_(True)))
 
+    def _standing(self, kind: str, period: str, role=None, *more):
+        """(query, whose rows and how much they have): the subjects of ``role`` in order
+        of points with their figures (zeros for those with nothing), and ``more`` of
+        their columns."""
+        figures = self._figures(kind, domain.period_keys(period))
+        base, name, who = self._subjects(kind, role)
+        joined = base.outerjoin(figures, figures.c.sid == base.c.id)
+        points = func.coalesce(figures.c.points, 0)
+        query = (select(base.c.id, name.label("name"),
+                        *[func.coalesce(getattr(figures.c, f), 0).label(f)
+                          for f in domain.FIGURES[1:]], points.label("points"), *more)
+                 .select_from(joined).where(who).order_by(points.desc(), name, base.c.id))
+        return query, select(points, func.count()).select_from(joined).where(who).group_by(points)
+
     def ranked(self, kind: str, period: str, role=None, limit=None, offset=0) -> tuple:
         """(rows, total): the subjects in order of points with their figures and rank
         (ties share a rank); those with nothing are there too, with zeros.
@@ -303,37 +317,21 @@ class ScoringRepository(Repository):
         Ranks come from a histogram of points rather than a window over every subject,
         so that a page costs a top-N sort and one small aggregate.
         """
-        figures = self._figures(kind, domain.period_keys(period))
-        base, name, who = self._subjects(kind, role)
-        joined = base.outerjoin(figures, figures.c.sid == base.c.id)
-        points = func.coalesce(figures.c.points, 0)
-        query = (select(base.c.id, name.label("name"),
-                        *[func.coalesce(getattr(figures.c, f), 0).label(f)
-                          for f in domain.FIGURES[1:]], points.label("points"))
-                 .select_from(joined).where(who).order_by(points.desc(), name, base.c.id))
+        query, histogram = self._standing(kind, period, role)
         if limit is not None:
             query = query.limit(limit).offset(offset)
         rows = [{**dict(r._mapping), "points": float(Decimal(str(r.points)))}
                 for r in self.uow.execute(query)]
-        histogram = [(float(Decimal(str(p))), n) for p, n in self.uow.execute(
-            select(points, func.count()).select_from(joined).where(who).group_by(points))]
+        histogram = [(float(Decimal(str(p))), n) for p, n in self.uow.execute(histogram)]
         return domain.rank_by_histogram(rows, histogram)
 
     def everyone_ranked(self, kind: str, period: str) -> list:
         """Every subject in order of points with figures and rank, in one read: a
         bulletin's tables. People come with their roles and unit ids, so that officers
         and members are ranked among themselves from these rows (``rerank``)."""
-        figures = self._figures(kind, domain.period_keys(period))
-        base, name, who = self._subjects(kind, None)
-        points = func.coalesce(figures.c.points, 0)
         more = (units.c.kind,) if kind == "unit" else (
             people.c.is_member, people.c.is_officer, people.c.unit_ids)
-        result = self.uow.execute(
-            select(base.c.id, name.label("name"),
-                   *[func.coalesce(getattr(figures.c, f), 0).label(f)
-                     for f in domain.FIGURES[1:]], points.label("points"), *more)
-            .select_from(base.outerjoin(figures, figures.c.sid == base.c.id)).where(who)
-            .order_by(points.desc(), name, base.c.id))
+        result = self.uow.execute(self._standing(kind, period, None, *more)[0])
         keys = list(result.keys())
         rows = [dict(zip(keys, row)) for row in result]  # a million Row objects are slow
         for row in rows:

@@ -16,7 +16,7 @@ depends_on = None
 
 log = logging.getLogger(__name__)
 
-# The very expression the repository searches (ReportRepository.SEARCHED): PostgreSQL
+# The very expression the repository searches (its _whole_text): PostgreSQL
 # uses an expression index only for the same expression.
 SEARCHED = "(title || ' ' || situation || ' ' || analysis || ' ' || suggestions)"
 
