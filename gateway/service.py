@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import eventlet
 from kombu import Connection
+from nameko.exceptions import deserialize
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -29,6 +30,7 @@ from minyi_common.contracts import (MAY, ReportInputSchema, load_contract, load_
 
 from . import audit, directory, docs, metrics, openapi, webapp
 from .directory import auth, backlog, phone_login, roster
+from .gather import Submissions
 from . import attachments
 from .adapters import backlog_xlsx, blobs, docx_import, roster_xlsx, uploads
 from .adapters.orm import metadata
@@ -128,6 +130,7 @@ class GatewayService:
     review = TimedRpcProxy("review")
     scoring = TimedRpcProxy("scoring")
     notify = TimedRpcProxy("notify")
+    submissions = Submissions()
 
     @timer(interval=600)
     def sweep_uploads(self):
@@ -496,7 +499,14 @@ class GatewayService:
         if key is not None and not 1 <= len(key) <= 200:
             raise ValidationFailed("some fields are invalid", {
                 "Idempotency-Key": ["At most {max} characters.".format(max=200)]})
-        answer = self.intake.create_report(principal, body, key)
+        # Gathered with the submissions arriving at the same moment (gateway/gather.py).
+        outcome = self.submissions.call(
+            [principal, body, key],
+            lambda batch, remaining: self.intake.within(remaining).create_reports(batch),
+            self.settings.rpc_timeout)
+        if "error" in outcome:
+            raise deserialize(outcome["error"])
+        answer = outcome["answer"]
         # A retry with the same key is answered as the first request was (a client whose
         # 201 was lost to a fault gets it now), marked as a replay.
         replayed = {} if answer["created"] else {"Idempotent-Replayed": "true"}

@@ -1,8 +1,9 @@
 """The first slice through every service, over HTTP, on a system started like `make run`."""
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
-from .system import Api, eventually
+from .system import Api, assert_speaks_chinese, eventually
 
 REPORT = {
     "title": "关于加强农村饮水安全保障的建议",
@@ -122,6 +123,65 @@ def test_a_returned_report_is_revised_and_resubmitted(system):
     assert author.post(f"/reports/{report['id']}/submit").json()["status"] == "resubmitted"
     assert eventually(lambda: [i for i in editor.get("/review/queue?status=resubmitted")
                                .json()["items"] if i["id"] == report["id"]])
+
+
+def test_a_burst_with_bad_submissions_among_good_ones_refuses_only_those(system):
+    """Concurrent submissions travel to intake together (gateway/gather.py): each is
+    still answered in its own right, a bad one refused alone, a good one stored once."""
+    admin, suffix = system.admin(), uuid.uuid4().hex[:6]
+    writers = []
+    for i in range(6):
+        assert admin.post("/users", {"username": f"burst{i}{suffix}", "password": "password-123",
+                                     "display_name": f"委员{i}", "roles": ["member"]}
+                          ).status_code == 201
+        writers.append(Api(system.base).login(f"burst{i}{suffix}", "password-123"))
+    editor_name = f"burstedit{suffix}"
+    assert admin.post("/users", {"username": editor_name, "password": "password-123",
+                                 "display_name": "编辑", "roles": ["editor"]}).status_code == 201
+    editor = Api(system.base).login(editor_name, "password-123")
+    tag = f"齐发{suffix}"
+
+    def body(n):
+        if n % 5 == 0:  # refused by its fields
+            return dict(REPORT, title="短", category="weather")
+        if n % 7 == 0:  # refused by the directory: no such co-author
+            return dict(REPORT, title=f"{tag}第{n}篇", co_author_ids=[str(uuid.uuid4())])
+        return dict(REPORT, title=f"{tag}第{n}篇")
+
+    def write(i):
+        answers = []
+        for n in range(i, 60, len(writers)):
+            key = f"{suffix}-{n}"
+            answers.append((n, writers[i].post("/reports", body(n),
+                                               headers={"Idempotency-Key": key})))
+        return answers
+
+    with ThreadPoolExecutor(len(writers)) as pool:
+        answers = [a for each in pool.map(write, range(len(writers))) for a in each]
+    good = {n for n in range(60) if n % 5 and n % 7}
+    for n, answer in answers:
+        if n in good:
+            assert answer.status_code == 201, (n, answer.text)
+            assert answer.json()["title"] == f"{tag}第{n}篇"
+        else:
+            assert answer.status_code == 422, (n, answer.text)
+            assert set(answer.json()["errors"]) == (
+                {"title", "category"} if n % 5 == 0 else {"co_author_ids"})
+            assert_speaks_chinese(answer.json())
+    ids = {answer.json()["id"] for n, answer in answers if n in good}
+    assert len(ids) == len(good)
+    # Sent again with the same keys, every stored one is answered as before, no new one.
+    replay = writers[1].post("/reports", body(1), headers={"Idempotency-Key": f"{suffix}-1"})
+    assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json()["id"] in ids
+
+    def queued():
+        found = editor.get(f"/review/queue?q={tag}&page_size=200").json()["items"]
+        return {item["id"] for item in found}
+    assert eventually(lambda: queued() == ids, timeout=30)
+    for writer in writers:
+        mine = writer.get(f"/reports?q={tag}&page_size=200").json()
+        assert {r["id"] for r in mine["items"]} <= ids
 
 
 def test_bad_input_is_refused_with_problem_json_and_nothing_is_stored(system):

@@ -1,20 +1,24 @@
 """Intake's use cases. Each takes the ``Database`` and plain data and returns plain
 data; the nameko service class only wires them to RPC and events."""
+import logging
 import uuid
 from datetime import timedelta
-
 
 from minyi_common import events, officetime
 from minyi_common.contracts import (AttachmentClaim, AttachmentSchema, ReportSchema,
                                     load_contract, load_page, load_principal,
                                     load_report_input, may, reusable)
 from minyi_common.db import DirectoryCopy, Every, handle_each, lock, utcnow
-from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.errors import (Conflict, DomainError, NotFound, ServiceUnavailable,
+                                 ValidationFailed)
+from minyi_common.outages import what_is_away
 
 from . import domain
 from .adapters.office import OfficeRepository
 from .adapters.orm import people, units
 from .adapters.repository import IntakeRepository
+
+log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 # Keys a day old are forgotten now and then, not by a DELETE in every submit's transaction.
@@ -48,58 +52,126 @@ def _check_asks(uow, data: dict, author_id: str, author_unit_ids, report=None):
     return topic["title"] if topic else None
 
 
-def create_report(db, principal, payload, idempotency_key=None) -> dict:
+def _prepare(principal, payload) -> tuple:
+    """What a submission says, checked without the database: (principal, fields, hash)."""
     principal = load_principal(principal)
     data = load_report_input(payload)
     domain.may_enter(principal, data)
-    digest = domain.body_hash(data)
-    report_id = str(uuid.uuid4())
+    return principal, data, domain.body_hash(data)
+
+
+def create_report(db, principal, payload, idempotency_key=None) -> dict:
+    principal, data, digest = _prepare(principal, payload)
     with db.unit_of_work() as uow:
-        repo = IntakeRepository(uow)
-        if idempotency_key:
-            if _key_pruning_due():
-                repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
-            # The key is taken first, for this new report: the same request on another
-            # connection (two clicks) waits here until this one ends, then finds the key
-            # and answers as this one did.
-            seen = repo.take_key(principal["id"], idempotency_key, digest, report_id)
-            if seen is not None:
-                if seen.body_hash != digest:
-                    raise Conflict("this Idempotency-Key was used with a different body")
-                uow.commit()
-                return {"created": False, "report": reusable(ReportSchema).dump(
-                    repo.get(seen.report_id, with_history=True))}
-        author = data.get("on_behalf_of")
-        author_id = domain.author_of_entry(principal, data, author and repo.person(author))
-        on_behalf = author_id != principal["id"]
-        author_units = repo.person_unit_ids(author_id) if on_behalf else principal["unit_ids"]
-        domain.check_against_directory(author_id, data,
-                                       repo.known_people(data["co_author_ids"]),
-                                       author_units,
-                                       unit_kind=repo.unit_kind(data.get("unit_id")))
-        topic_title = _check_asks(uow, data, author_id, author_units)
-        now = utcnow()
-        fields = {k: v for k, v in data.items() if k not in ("draft", "on_behalf_of")}
-        status = "draft" if data["draft"] else "submitted"
-        report = {**fields, "id": report_id, "author_id": author_id,
-                  "entered_by": principal["id"] if on_behalf else None,
-                  "received_on": (data["received_on"] or officetime.today()) if on_behalf
-                  else None,
-                  "status": status, "decision": None,
-                  "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
-                  "submitted_at": None if data["draft"] else now}
-        submitted = None if data["draft"] else events.new_event(
-            "report_submitted", principal["id"], report["id"],
-            report=_record({**report, "topic_title": topic_title}))
-        # The history says who typed it in (由 王编辑 代录), then what became of it.
-        first = "entered_on_behalf" if on_behalf else status if status != "draft" else "created"
-        created = repo.add(report, first, principal["id"], submitted)
-        created["topic_title"] = topic_title
-        if on_behalf and status != "draft":
-            repo.add_history(report_id, status, principal["id"], now)
-            created["history"].append({"at": now, "actor_id": principal["id"],
-                                       "action": status, "comment": None})
+        answer = _create_in(uow, principal, data, digest, idempotency_key)
         uow.commit()
+    return answer
+
+
+def create_reports(db, submissions: list) -> list:
+    """Many submissions (each [principal, payload, idempotency key]) answered as each
+    would be alone, in order: each answer as ``create_report``'s, or the error it met.
+
+    Under a burst the gateway gathers concurrent submissions into one call: one
+    transaction and one commit for all of them instead of one each. A submission its
+    fields or its author's rights refuse fails alone before any is stored. If the shared
+    transaction fails (the directory refuses one, a key is reused with another body),
+    nothing of it stays and each submission is stored again in a transaction of its own,
+    so that only the refused one fails.
+    """
+    answers: list = [None] * len(submissions)
+    ready = []
+    for at, (principal, payload, key) in enumerate(submissions):
+        try:
+            ready.append((at, *_prepare(principal, payload), key))
+        except DomainError as refused:
+            answers[at] = refused
+    # Keys are taken in one order: two batches that share one (a client retrying through
+    # two gateways) wait for each other instead of deadlocking.
+    ready.sort(key=lambda each: (each[1]["id"], each[4] or ""))
+    try:
+        with db.unit_of_work() as uow:
+            done = [(each[0], _create_in(uow, *each[1:])) for each in ready]
+            uow.commit()
+    except Exception as failed:
+        if len(ready) == 1:  # alone already
+            answers[ready[0][0]] = _answerable(failed)
+        else:
+            for at, *submission in ready:
+                answers[at] = _alone(db, *submission)
+        return answers
+    for at, answer in done:
+        answers[at] = answer
+    return answers
+
+
+def _alone(db, principal, data, digest, key):
+    """One submission of a batch that failed, in a transaction of its own."""
+    try:
+        with db.unit_of_work() as uow:
+            answer = _create_in(uow, principal, data, digest, key)
+            uow.commit()
+        return answer
+    except Exception as failed:
+        return _answerable(failed)
+
+
+def _answerable(failed: Exception) -> Exception:
+    """The error a submission's caller is told."""
+    if isinstance(failed, DomainError):
+        return failed
+    if what_is_away(failed) == "the database":
+        return ServiceUnavailable("the database is not answering")
+    log.error("a submission failed", exc_info=failed)
+    return failed
+
+
+def _create_in(uow, principal: dict, data: dict, digest: str, idempotency_key) -> dict:
+    """Store one submission in ``uow`` (not committed): {"created", "report"}."""
+    report_id = str(uuid.uuid4())
+    repo = IntakeRepository(uow)
+    if idempotency_key:
+        if _key_pruning_due():
+            repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+        # The key is taken first, for this new report: the same request on another
+        # connection (two clicks) waits here until this one ends, then finds the key
+        # and answers as this one did.
+        seen = repo.take_key(principal["id"], idempotency_key, digest, report_id)
+        if seen is not None:
+            if seen.body_hash != digest:
+                raise Conflict("this Idempotency-Key was used with a different body")
+            return {"created": False, "report": reusable(ReportSchema).dump(
+                repo.get(seen.report_id, with_history=True))}
+    author = data.get("on_behalf_of")
+    author_id = domain.author_of_entry(principal, data, author and repo.person(author))
+    on_behalf = author_id != principal["id"]
+    author_units = repo.person_unit_ids(author_id) if on_behalf else principal["unit_ids"]
+    domain.check_against_directory(author_id, data,
+                                   repo.known_people(data["co_author_ids"]),
+                                   author_units,
+                                   unit_kind=repo.unit_kind(data.get("unit_id")))
+    topic_title = _check_asks(uow, data, author_id, author_units)
+    now = utcnow()
+    fields = {k: v for k, v in data.items() if k not in ("draft", "on_behalf_of")}
+    status = "draft" if data["draft"] else "submitted"
+    report = {**fields, "id": report_id, "author_id": author_id,
+              "entered_by": principal["id"] if on_behalf else None,
+              "received_on": (data["received_on"] or officetime.today()) if on_behalf
+              else None,
+              "status": status, "decision": None,
+              "outcomes": [], "created_at": now, "updated_at": now, "status_at": now,
+              "submitted_at": None if data["draft"] else now}
+    submitted = None if data["draft"] else events.new_event(
+        "report_submitted", principal["id"], report["id"],
+        report=_record({**report, "topic_title": topic_title}))
+    # The history says who typed it in (由 王编辑 代录), then what became of it.
+    first = "entered_on_behalf" if on_behalf else status if status != "draft" else "created"
+    created = repo.add(report, first, principal["id"], submitted)
+    created["topic_title"] = topic_title
+    if on_behalf and status != "draft":
+        repo.add_history(report_id, status, principal["id"], now)
+        created["history"].append({"at": now, "actor_id": principal["id"],
+                                   "action": status, "comment": None})
     return {"created": True, "report": reusable(ReportSchema).dump(created)}
 
 

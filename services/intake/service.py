@@ -1,4 +1,6 @@
 """The intake service: reports as their authors submit them (docs/architecture.md)."""
+from nameko.exceptions import serialize
+
 from minyi_common.nameko import (DatabaseProvider, RequestContext, consume_each, rpc,
                                       service_stats)
 
@@ -14,6 +16,14 @@ class IntakeService:
     @rpc
     def create_report(self, principal, payload, idempotency_key=None):
         return handlers.create_report(self.db, principal, payload, idempotency_key)
+
+    @rpc
+    def create_reports(self, submissions):
+        """Submissions the gateway gathered from concurrent requests, each answered in
+        its own right: {"answer": ...} or {"error": ...} (an exception as nameko sends
+        one, rebuilt by the caller)."""
+        return [{"error": serialize(each)} if isinstance(each, Exception)
+                else {"answer": each} for each in handlers.create_reports(self.db, submissions)]
 
     @rpc
     def update_report(self, principal, report_id, payload):

@@ -3,10 +3,11 @@ import json
 
 import pytest
 from kombu import Connection
+from nameko.exceptions import deserialize
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from minyi_common import events, topology
-from minyi_common.errors import ValidationFailed
+from minyi_common.errors import Conflict, Forbidden, ValidationFailed
 from minyi_common.testing import both_backends
 from services.intake.service import IntakeService
 
@@ -105,3 +106,49 @@ def test_two_retries_with_one_key_at_once_make_one_report(container_factory, ser
     assert sum(a["created"] for a in answers) == 1
     with ServiceRpcProxy("intake", cfg) as intake:
         assert intake.list_reports(AUTHOR, {})["total"] == 1
+
+
+@both_backends
+def test_a_gathered_batch_answers_each_submission_in_its_own_right(
+        container_factory, service_config, amqp_uri, namespace):
+    """The gateway gathers concurrent submissions into one call; each is answered as it
+    would be alone, and only what was answered as stored is stored and published."""
+    cfg = service_config("intake")
+    container_factory(IntakeService, cfg).start()
+    batch = [
+        [AUTHOR, GOOD, "k1"],                                      # stored
+        [AUTHOR, dict(GOOD, title="短", category="weather"), "k2"],  # refused by its fields
+        [AUTHOR, GOOD, "k1"],                                      # the same request again
+        [AUTHOR, dict(GOOD, co_author_ids=["p-nobody"]), None],    # refused by the directory
+        [AUTHOR, dict(GOOD, title=GOOD["title"] + "（二）"), None],  # stored
+        [AUTHOR, dict(GOOD, title=GOOD["title"] + "（三）"), "k1"],  # k1 with another body
+        [{"id": "p-x", "roles": []}, GOOD, None],                  # may not write at all
+    ]
+    with ServiceRpcProxy("intake", cfg) as intake:
+        answers = intake.create_reports(batch)
+        assert len(answers) == len(batch)
+        first, fields, again, directory, second, reused, nobody = answers
+        assert first["answer"]["created"] and second["answer"]["created"]
+        assert not again["answer"]["created"]
+        assert again["answer"]["report"]["id"] == first["answer"]["report"]["id"]
+        refused = {name: deserialize(each["error"]) for name, each in (
+            ("fields", fields), ("directory", directory), ("reused", reused),
+            ("nobody", nobody))}
+        assert isinstance(refused["fields"], ValidationFailed)
+        assert set(refused["fields"].errors) == {"title", "category"}
+        assert isinstance(refused["directory"], ValidationFailed)
+        assert set(refused["directory"].errors) == {"co_author_ids"}
+        assert isinstance(refused["reused"], Conflict)
+        assert isinstance(refused["nobody"], (Forbidden, ValidationFailed))
+        listed = intake.list_reports(AUTHOR, {})
+        assert sorted(r["id"] for r in listed["items"]) == sorted(
+            [first["answer"]["report"]["id"], second["answer"]["report"]["id"]])
+        # k2 was refused: it was never taken, so the corrected request is stored.
+        assert intake.create_report(AUTHOR, GOOD | {"title": GOOD["title"] + "（四）"},
+                                    "k2")["created"]
+
+    queue = topology.queue_name(namespace, "review", "report_submitted")
+    published = [b if isinstance(b, dict) else json.loads(b) for b in drain(amqp_uri, queue, 3)]
+    assert len({event["report_id"] for event in published}) == 3
+    with pytest.raises(Exception):  # and nothing more: the refused left no event behind
+        drain(amqp_uri, queue, 1, timeout=1.0)

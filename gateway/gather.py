@@ -1,0 +1,83 @@
+"""Concurrent submissions gathered into one call to intake.
+
+At quarter end hundreds of members submit within seconds. Each submission alone costs an
+RPC round trip and a transaction with its own commit; gathered, one RPC and one commit
+serve many. No submission waits on a timer: while fewer than ``in_flight`` calls are on
+the way, a submission goes at once (a lone one as before, a batch of one). Only when
+every slot is taken do the submissions that arrive meanwhile wait together, and the
+first of them carries them all in the next call as the slot frees. So a batch grows with
+the load and no further.
+
+Each caller still gets its own answer: the report it submitted (answered 201 only after
+the transaction holding it committed), or its own error; a refused submission fails
+alone (intake answers each one of a batch in its own right).
+"""
+import time
+
+from eventlet.event import Event
+from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
+
+from minyi_common.errors import ServiceUnavailable
+
+# Calls to intake on the way at once from one gateway process: two keep intake busy while
+# the next batch gathers; more would split a burst into smaller batches again.
+IN_FLIGHT = 2
+# Most submissions in one call (one transaction in intake).
+MOST = 50
+
+
+class Gatherer:
+    """``call(item, send, timeout)`` answers ``send([item, ...], remaining)[i]`` for the
+    caller's item, sending many callers' items at once when they arrive together."""
+
+    def __init__(self, in_flight: int = IN_FLIGHT, most: int = MOST):
+        self._slots = Semaphore(in_flight)
+        self._most = most
+        self._open = None  # the batch waiting for a slot, which later callers join
+
+    def call(self, item, send, timeout: float):
+        batch = self._open
+        if batch is not None and len(batch) < self._most:
+            waiting = Event()
+            batch.append((item, waiting))
+            return waiting.wait()  # the carrier always answers: a value or an error
+        batch = self._open = [(item, None)]
+        deadline = time.monotonic() + timeout
+        try:
+            try:
+                # Does not yield when a slot is free: a lone submission goes at once.
+                acquired = self._slots.acquire(timeout=timeout)
+            finally:
+                if self._open is batch:
+                    self._open = None  # whoever comes now starts the next batch
+            if not acquired:
+                raise ServiceUnavailable(f"intake did not answer within {timeout:g} s")
+            try:
+                answers = send([each for each, _ in batch],
+                               max(0.001, deadline - time.monotonic()))
+            finally:
+                self._slots.release()
+        except Exception as failed:
+            for _, waiting in batch[1:]:
+                waiting.send_exception(failed)
+            raise
+        except BaseException:
+            # This carrier is being killed (the process stops): the others are told, not
+            # left waiting for ever.
+            for _, waiting in batch[1:]:
+                waiting.send_exception(ServiceUnavailable("the gateway is stopping"))
+            raise
+        for (_, waiting), answer in zip(batch[1:], answers[1:]):
+            waiting.send(answer)
+        return answers[0]
+
+
+class Submissions(DependencyProvider):
+    """The gateway process's one ``Gatherer`` for report submissions."""
+
+    def setup(self):
+        self.gatherer = Gatherer()
+
+    def get_dependency(self, worker_ctx):
+        return self.gatherer
