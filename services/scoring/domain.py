@@ -236,14 +236,20 @@ def period_keys(period: str) -> list:
     return keys
 
 
-def rerank(rows) -> list:
+def rerank(rows, in_place=False) -> list:
     """Rows already in order of points, ranked among themselves as ``rank_by_histogram``
-    ranks them (ties share a rank; the next skips past them)."""
-    ranked, previous = [], None
+    ranks them (ties share a rank; the next skips past them): copies, or with
+    ``in_place`` the rows themselves (rows made for this ranking alone)."""
+    ranked, previous, rank = [], None, 0
     for position, row in enumerate(rows, start=1):
-        rank = ranked[-1]["rank"] if previous == row["points"] else position
-        ranked.append({**row, "rank": rank})
+        if previous != row["points"]:
+            rank = position
         previous = row["points"]
+        if in_place:
+            row["rank"] = rank
+            ranked.append(row)
+        else:
+            ranked.append({**row, "rank": rank})
     return ranked
 
 

@@ -25,6 +25,10 @@ def csv_safe(value):
 
 def number(value):
     """6.0 → 6 and 6.5 → 6.5, as a number a spreadsheet can add up."""
+    if type(value) is int:  # counts: most of a bulletin's cells
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
     value = round(float(value), 2)
     return int(value) if value == int(value) else value
 
@@ -41,9 +45,16 @@ def tables(bulletin: dict) -> list:
                       [[r["rank"], r["name"], group["kind_name"]]
                        + [number(r[k]) for k, _ in FIGURES] for r in group["rows"]]))
     person_columns = ("排名", "姓名", "所在单位") + tuple(h for _, h in FIGURES)
+    joined = {}  # people share their lists of unit names: each joined once
+
+    def units_of(row):
+        names = row.get("unit_names") or []
+        if id(names) not in joined:
+            joined[id(names)] = (names, "、".join(names))  # kept: the id stays its own
+        return joined[id(names)][1]
     for key, name in (("officers", "信息员"), ("members", "委员")):
         found.append((name, f"{name}报送采用情况", person_columns,
-                      [[r["rank"], r["name"], "、".join(r.get("unit_names") or [])]
+                      [[r["rank"], r["name"], units_of(r)]
                        + [number(r[k]) for k, _ in FIGURES] for r in bulletin[key]]))
     return found
 

@@ -5,7 +5,8 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, text, update
+from sqlalchemy import (Text, and_, case, cast, delete, func, insert, or_, select, text,
+                        update)
 
 from minyi_common.words import NOT_A_REPORT_UNIT
 from minyi_common.db import CONFLICT_INSERTS, Repository, decode_json, utcnow
@@ -329,16 +330,23 @@ class ScoringRepository(Repository):
         """Every subject in order of points with figures and rank, in one read: a
         bulletin's tables. People come with their roles and unit ids, so that officers
         and members are ranked among themselves from these rows (``rerank``)."""
+        # Unit ids come as text and are decoded once per distinct list: a province's
+        # 100,000 members belong to a few thousand combinations of units.
         more = (units.c.kind,) if kind == "unit" else (
-            people.c.is_member, people.c.is_officer, people.c.unit_ids)
+            people.c.is_member, people.c.is_officer,
+            cast(people.c.unit_ids, Text).label("unit_ids"))
         result = self.uow.execute(self._standing(kind, period, None, *more)[0])
         keys = list(result.keys())
         rows = [dict(zip(keys, row)) for row in result]  # a million Row objects are slow
+        decoded = {}
         for row in rows:
             row["points"] = float(row["points"])
             if kind != "unit":
-                row["unit_ids"] = decode_json(row["unit_ids"]) or []
-        return domain.rerank(rows)
+                text_ids = row["unit_ids"]
+                if text_ids not in decoded:
+                    decoded[text_ids] = decode_json(text_ids) or []
+                row["unit_ids"] = decoded[text_ids]
+        return domain.rerank(rows, in_place=True)
 
     # --- quotas and reminders ------------------------------------------------------------
     def quotas_for(self, year: int) -> dict:

@@ -43,6 +43,8 @@ LETTERS = [chr(ord("A") + n) for n in range(26)]
 
 def _cell(reference: str, value, style: int) -> str:
     styled = f' s="{style}"' if style else ""
+    if type(value) is int:  # most cells of a long list: ranks and counts
+        return f'<c r="{reference}"{styled}><v>{value}</v></c>'
     if isinstance(value, bool) or value is None:
         value = "" if value is None else ("是" if value else "否")
     if isinstance(value, (int, float)):
@@ -54,8 +56,11 @@ def _cell(reference: str, value, style: int) -> str:
 
 
 def _row(number: int, values, style: int = PLAIN) -> str:
-    cells = "".join(_cell(f"{LETTERS[column]}{number}", value, style)
-                    for column, value in enumerate(values) if value is not None)
+    # Whole numbers inline: a long list's most common cell.
+    cells = "".join(f'<c r="{letter}{number}"><v>{value}</v></c>'
+                    if type(value) is int and not style
+                    else _cell(f"{letter}{number}", value, style)
+                    for letter, value in zip(LETTERS, values) if value is not None)
     return f'<row r="{number}">{cells}</row>'
 
 
@@ -89,7 +94,9 @@ class Workbook:
 
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        # The fastest deflate: a province's bulletin packs in a third of the time, and
+        # the file is still a tenth of its text.
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
             package.writestr("[Content_Types].xml", self._content_types())
             package.writestr("_rels/.rels", HEAD + (
                 f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '

@@ -48,13 +48,21 @@ def bulletin(db, principal, period) -> dict:
         # Before 发布 a bulletin is the office's draft: members read published ones
         # (docs/scoring.md).
         raise NotFound(f"the bulletin for {period} is not published")
-    person_rows = []
+    # The rows are this call's own: changed in place, their unit names made once per
+    # list of units (a province's 100,000 members share a few thousand).
+    names_of, officer_rows, member_rows = {}, [], []
     for row in everyone:
-        row["unit_names"] = [unit_info[u].name for u in row["unit_ids"] if u in unit_info]
-        person_rows.append({k: v for k, v in row.items()
-                            if k not in ("is_member", "is_officer", "unit_ids")})
-    officers = domain.rerank(p for p, row in zip(person_rows, everyone) if row["is_officer"])
-    members = domain.rerank(p for p, row in zip(person_rows, everyone) if row["is_member"])
+        unit_ids = row.pop("unit_ids")
+        key = tuple(unit_ids)
+        if key not in names_of:
+            names_of[key] = [unit_info[u].name for u in unit_ids if u in unit_info]
+        row["unit_names"] = names_of[key]
+        if row.pop("is_officer"):
+            officer_rows.append(row)
+        if row.pop("is_member"):
+            member_rows.append(row)
+    person_rows = everyone
+    officers, members = domain.rerank(officer_rows), domain.rerank(member_rows)
     groups = [{"kind": kind, "kind_name": name,
                "rows": domain.rerank(r for r in unit_rows if r["kind"] == kind)}
               for kind, name in words.UNIT_KINDS.items() if kind not in words.NOT_A_REPORT_UNIT]
