@@ -24,7 +24,12 @@ def recipients(repo, event, audience="default") -> list:
     return domain.recipients(event, audience, repo.active_people)
 
 
-def on_events(db, settings, *events) -> None:
+def on_events(db, settings, *events) -> set:
+    """Notices, deliveries and link messages for ``events``; which sending loops now
+    have work ("deliveries", "links"), so that a burst of submissions, which goes down
+    no link, does not wake the link loop for every batch."""
+    queued = set()
+
     def apply(uow, event):
         repo = NotifyRepository(uow)
         notices = [("default", *rendered) for rendered in [templates.render(event)] if rendered]
@@ -43,6 +48,7 @@ def on_events(db, settings, *events) -> None:
                 mail = f"{body}\n\n查看详情：{page}" if page else body
                 for person_id, address in repo.emails_for(targets).items():
                     delivery.record(repo, event, "email", person_id, address, mail, title)
+                    queued.add("deliveries")
             if settings.sms_url:
                 text = templates.sms_parameters(title)
                 since = now - timedelta(days=1)
@@ -50,11 +56,13 @@ def on_events(db, settings, *events) -> None:
                     # A cap per person and day: one bug cannot send a member a thousand.
                     if repo.sms_since(person_id, since) < settings.sms_daily_limit:
                         delivery.record(repo, event, "sms", person_id, phone, text, kind)
+                        queued.add("deliveries")
             if settings.wecom_url:
                 card = json.dumps(wecom.message(title, body, templates.link(
                     settings.web_url, event)), ensure_ascii=False)
                 for person_id, user_id in repo.wecom_ids_for(targets).items():
                     delivery.record(repo, event, "wecom", person_id, user_id, card, kind)
+                    queued.add("deliveries")
         if "webhooks" not in uow.memo:  # read once for a batch of events
             uow.memo["webhooks"] = [(hook["id"], hook["url"], set(hook["event_types"]))
                                     for hook in repo.webhooks()]
@@ -62,8 +70,11 @@ def on_events(db, settings, *events) -> None:
             if event["event_type"] in event_types:
                 delivery.record(repo, event, "webhook", hook_id, url,
                                 delivery.webhook_body(event))
-        links.queue_for_links(uow, settings, event)
+                queued.add("deliveries")
+        if links.queue_for_links(uow, settings, event):
+            queued.add("links")
     handle_each(db, "notify", events, apply)
+    return queued
 
 
 def on_piece_events(db, settings, *events) -> None:

@@ -99,9 +99,10 @@ def _dump(row: dict) -> dict:
 
 
 # --- what goes down a link ---------------------------------------------------------------
-def queue_for_links(uow, settings, event) -> None:
+def queue_for_links(uow, settings, event) -> bool:
     """Inside notify's handling of an event: a forwarded piece goes up its link, and
-    what this office did with a report that came by a link goes back down it."""
+    what this office did with a report that came by a link goes back down it. True when
+    a message was queued (the link loop has work)."""
     repo = LinkRepository(uow)
     kind = event["event_type"]
     if kind == "piece_forwarded":
@@ -109,12 +110,12 @@ def queue_for_links(uow, settings, event) -> None:
         _queue(repo, settings, event["link_id"], event["piece_id"], 1,
                {**event["message"], "type": "piece", "piece_id": event["piece_id"]},
                event["event_id"])
-        return
+        return True
     if kind not in DECISIONS:
-        return
+        return False
     taken = repo.take_seq(event["report_id"])
     if taken is None:
-        return  # a report of this office's own people
+        return False  # a report of this office's own people
     link_id, remote_piece_id, seq = taken
     message = {"type": "decision", "piece_id": remote_piece_id, "decision": DECISIONS[kind],
                "comment": event.get("comment")}
@@ -126,6 +127,7 @@ def queue_for_links(uow, settings, event) -> None:
     else:
         message["date"] = officetime.office_date(event["occurred_at"]).isoformat()
     _queue(repo, settings, link_id, remote_piece_id, seq, message, event["event_id"])
+    return True
 
 
 def _queue(repo, settings, link_id, piece_key, seq, message, event_id) -> None:

@@ -178,9 +178,11 @@ class NotifyService:
         handlers.on_directory_events(self.db, self.settings, *events)
 
     def on_events(self, events):
-        handlers.on_events(self.db, self.settings, *events)
-        self.deliveries.wake()
-        self.link_messages.wake()
+        queued = handlers.on_events(self.db, self.settings, *events)
+        if "deliveries" in queued:
+            self.deliveries.wake()
+        if "links" in queued:
+            self.link_messages.wake()
 
     def on_piece_events(self, events):
         handlers.on_piece_events(self.db, self.settings, *events)

@@ -40,7 +40,8 @@ def test_a_batch_gives_each_event_its_webhook_deliveries_and_reads_the_hooks_onc
         statements = []
         sqlalchemy_event.listen(db.engine, "before_cursor_execute",
                                 lambda *args: statements.append(args[2]))
-        handlers.on_events(db, SETTINGS, *batch)
+        # The deliveries it queued wake the delivery loop; nothing went down a link.
+        assert handlers.on_events(db, SETTINGS, *batch) == {"deliveries"}
         assert sum("FROM webhooks" in s for s in statements) == 1, statements
         with db.engine.connect() as connection:
             made = sorted((r.recipient, r.event_id) for r in connection.execute(
@@ -49,5 +50,18 @@ def test_a_batch_gives_each_event_its_webhook_deliveries_and_reads_the_hooks_onc
         assert made == sorted([("h-submitted", batch[0]["event_id"]),
                                ("h-withdrawn", batch[1]["event_id"]),
                                ("h-submitted", batch[2]["event_id"])])
+    finally:
+        db.dispose()
+
+
+@both_backends
+def test_a_batch_that_queues_nothing_wakes_no_sending_loop(databases):
+    db = Database(databases.url("notify"), metadata)
+    try:
+        # No webhook, no mail server: the author is told in the inbox alone.
+        queued = handlers.on_events(db, SETTINGS, report_event("report_submitted", "r1"))
+        assert queued == set()
+        with db.engine.connect() as connection:
+            assert connection.execute(select(deliveries.c.id)).first() is None
     finally:
         db.dispose()
