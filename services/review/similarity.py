@@ -212,16 +212,6 @@ class SimilarityIndex:
             8 * len(positions) for positions in self._recent.values())
         return sum(a.nbytes for a in arrays) + recent
 
-    def _postings_of(self, value: int) -> list:
-        found = []
-        i = int(np.searchsorted(self._values, value))
-        if i < len(self._values) and self._values[i] == value:
-            found.append(self._postings[self._starts[i]:self._starts[i + 1]])
-        recent = self._recent.get(value)
-        if recent:
-            found.append(np.array(recent, np.int32))
-        return found
-
     def most_similar(self, values: np.ndarray, limit: int = 3, threshold: float = 0.2,
                      exclude: str | None = None) -> list:
         """[(report id, estimated Jaccard similarity)] of the closest reports, best
@@ -230,11 +220,23 @@ class SimilarityIndex:
             return []
         values = values[:SKETCH_SIZE]
         common = max(self.common_floor, int(self.common_share * self.count))
+        # Every value looked up in the frozen part at once; a value's postings are taken
+        # only when it is not too common, counted before any list is copied (in a burst of
+        # reports on one matter the recent part holds thousands of positions per value).
+        at = np.searchsorted(self._values, values)
+        inside = np.minimum(at, max(len(self._values) - 1, 0))
+        frozen = (at < len(self._values)) & (self._values[inside] == values) \
+            if len(self._values) else np.zeros(len(values), bool)
         lists = []
-        for value in values.tolist():
-            found = self._postings_of(value)
-            if sum(len(p) for p in found) <= common:
-                lists.extend(found)
+        for value, hit, i in zip(values.tolist(), frozen.tolist(), inside.tolist()):
+            start, end = (int(self._starts[i]), int(self._starts[i + 1])) if hit else (0, 0)
+            recent = self._recent.get(value) or ()
+            if end - start + len(recent) > common:
+                continue
+            if end > start:
+                lists.append(self._postings[start:end])
+            if recent:
+                lists.append(np.array(recent, np.int32))
         if not lists:
             return []
         candidates, shared = np.unique(np.concatenate(lists), return_counts=True)
