@@ -1,12 +1,14 @@
-"""Concurrent submissions gathered into one call to intake.
+"""Concurrent requests' work gathered into one: submissions into one call to intake, and
+the reads of who is calling into one statement.
 
 At quarter end hundreds of members submit within seconds. Each submission alone costs an
-RPC round trip and a transaction with its own commit; gathered, one RPC and one commit
-serve many. No submission waits on a timer: while fewer than ``in_flight`` calls are on
-the way, a submission goes at once (a lone one as before, a batch of one). Only when
-every slot is taken do the submissions that arrive meanwhile wait together, and the
-first of them carries them all in the next call as the slot frees. So a batch grows with
-the load and no further.
+RPC round trip and a transaction with its own commit, and each request a read of its
+caller's account; gathered, one RPC and one commit serve many submissions, and one read
+many callers. No request waits on a timer: while fewer than ``in_flight`` calls are on
+the way, a request's call goes at once (a lone one as before, a batch of one). Only when
+every slot is taken do the requests that arrive meanwhile wait together, and the first
+of them carries them all in the next call as the slot frees. So a batch grows with the
+load and no further, and every call starts after the requests it carries arrived.
 
 Each caller still gets its own answer: the report it submitted (answered 201 only after
 the transaction holding it committed), or its own error; a refused submission fails
@@ -33,8 +35,9 @@ class Gatherer:
     """``call(item, send, timeout)`` answers ``send([item, ...], remaining)[i]`` for the
     caller's item, sending many callers' items at once when they arrive together."""
 
-    def __init__(self, in_flight: int = IN_FLIGHT, most: int = MOST):
+    def __init__(self, in_flight: int = IN_FLIGHT, most: int = MOST, answering: str = "intake"):
         self._slots = Semaphore(in_flight)
+        self._answering = answering  # who answers the calls, for a 503's words
         self._most = most
         self._open = None  # the batch waiting for a slot, which later callers join
 
@@ -54,7 +57,8 @@ class Gatherer:
                 if self._open is batch:
                     self._open = None  # whoever comes now starts the next batch
             if not acquired:
-                raise ServiceUnavailable(f"intake did not answer within {timeout:g} s")
+                raise ServiceUnavailable(
+                    f"{self._answering} did not answer within {timeout:g} s")
             try:
                 answers = send([each for each, _ in batch],
                                max(0.001, deadline - time.monotonic()))
@@ -75,11 +79,14 @@ class Gatherer:
         return answers[0]
 
 
-class Submissions(DependencyProvider):
-    """The gateway process's one ``Gatherer`` for report submissions."""
+class Gathered(DependencyProvider):
+    """A gateway process's own ``Gatherer`` for one kind of call."""
+
+    def __init__(self, answering: str):
+        self.answering = answering
 
     def setup(self):
-        self.gatherer = Gatherer()
+        self.gatherer = Gatherer(answering=self.answering)
 
     def get_dependency(self, worker_ctx):
         return self.gatherer

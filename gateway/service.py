@@ -30,7 +30,7 @@ from minyi_common.contracts import (MAY, ReportInputSchema, load_contract, load_
 
 from . import audit, directory, docs, metrics, openapi, webapp
 from .directory import auth, backlog, phone_login, roster
-from .gather import Submissions
+from .gather import Gathered
 from . import attachments
 from .adapters import backlog_xlsx, blobs, docx_import, roster_xlsx, uploads
 from .adapters.orm import metadata
@@ -130,7 +130,8 @@ class GatewayService:
     review = TimedRpcProxy("review")
     scoring = TimedRpcProxy("scoring")
     notify = TimedRpcProxy("notify")
-    submissions = Submissions()
+    submissions = Gathered("intake")  # concurrent submissions, one call (gateway/gather.py)
+    callers = Gathered("the database")  # who is calling, one read for concurrent requests
 
     @timer(interval=600)
     def sweep_uploads(self):
@@ -146,14 +147,15 @@ class GatewayService:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
-            principal = directory.principal_for_token(self.db, self.secret, token.strip())
+            principal = directory.principal_for_token(self.db, self.secret, token.strip(),
+                                                      self._read_caller)
         else:
             session = request.cookies.get(SESSION_COOKIE)
             if not session:
                 raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/login)")
             if request.method not in SAFE_METHODS:
                 self._require_csrf_header(request)
-            principal = directory.principal_for_session(self.db, session)
+            principal = directory.principal_for_session(self.db, session, self._read_caller)
         audit.note_actor(request, principal["id"], principal.get("username"))
         if principal["must_change_password"] and not password_pending_ok:
             raise Forbidden("choose a new password before going on")
@@ -164,6 +166,11 @@ class GatewayService:
             require_role(principal, *roles)
         # Services believe only a principal the gateway signed (minyi_common.principals).
         return principals.sign(principal)
+
+    def _read_caller(self, asked):
+        """The account row behind one call, read with those of concurrent calls."""
+        return self.callers.call(asked, lambda batch, _: directory.callers(self.db, batch),
+                                 self.settings.rpc_timeout)
 
     @staticmethod
     def _require_csrf_header(request) -> None:

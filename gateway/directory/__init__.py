@@ -6,12 +6,13 @@ from .accounts import (MIN_PASSWORD, change_password, create_unit, create_user, 
                        list_units, list_users, one_time_password, password_problem,
                        republish_people_if_stale, reset_password, unit_name_taken, update_unit, update_user)
 from .sessions import (ADDRESS_FAILURE_LIMIT, GLOBAL_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT,
-                       LOGIN_FAILURE_WINDOW, TooManyAttempts, authenticate, close_session, login,
+                       LOGIN_FAILURE_WINDOW, TooManyAttempts, authenticate, callers, close_session, login,
                        open_session, principal_for_session, principal_for_token, search_people,
                        secret_key, session_for, token_for)
 
 __all__ = ["ADDRESS_FAILURE_LIMIT", "GLOBAL_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT",
            "LOGIN_FAILURE_WINDOW", "MIN_PASSWORD", "TooManyAttempts", "auth", "authenticate",
+           "callers",
            "change_password", "close_session", "create_unit", "create_user", "ensure_admin",
            "list_units", "list_users", "login", "one_time_password", "open_session", "session_for", "token_for",
            "password_problem", "principal_for_session", "principal_for_token",

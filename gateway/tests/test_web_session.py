@@ -2,6 +2,7 @@
 header, logout on the server, and the web app's files with their caching and security
 headers. A gateway container alone answers all of these."""
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -114,6 +115,43 @@ def test_bearer_tokens_work_as_before_and_win_over_a_cookie(gateway):
     bad = requests.get(f"{gateway}/api/v1/me", headers={"Authorization": "Bearer nonsense"},
                        cookies={"minyi_session": "also-nonsense"})
     assert bad.status_code == 401
+
+
+def test_concurrent_callers_are_each_themselves_and_a_disabled_one_is_refused_at_once(gateway):
+    """Who is calling is read for concurrent requests together (gateway/gather.py): each
+    request is still answered as its own caller, and a read never predates its request."""
+    admin = Api(gateway).login(*ADMIN)
+    people = {}
+    for n in range(6):
+        name = f"caller{n}"
+        people[name] = admin.post("/users", {"username": name, "password": "password-123",
+                                             "display_name": f"来访{n}", "roles": ["member"]}
+                                  ).json()["id"]
+    tokens = {name: Api(gateway).login(name, "password-123") for name in list(people)[:3]}
+    browsers = {}
+    for name in list(people)[3:]:
+        browser = requests.Session()
+        assert browser.post(f"{gateway}/api/v1/auth/login", json={
+            "username": name, "password": "password-123", "session": True}).status_code == 200
+        browsers[name] = browser
+
+    def who(name):
+        if name in tokens:
+            return name, tokens[name].get("/me")
+        return name, browsers[name].get(f"{gateway}/api/v1/me")
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(who, [name for name in people for _ in range(8)]))
+    assert all(a.status_code == 200 and a.json()["username"] == name for name, a in answers)
+
+    for name in ("caller0", "caller3"):  # a bearer client and a browser
+        assert admin.patch(f"/users/{people[name]}", {"active": False}).status_code == 200
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(who, [name for name in people for _ in range(4)]))
+    for name, answer in answers:
+        if name in ("caller0", "caller3"):
+            assert answer.status_code == 401, (name, answer.text)
+        else:
+            assert answer.status_code == 200 and answer.json()["username"] == name
 
 
 def test_a_wrong_password_gives_no_session(gateway):

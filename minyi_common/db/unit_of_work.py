@@ -36,16 +36,23 @@ class Database:
         transaction (autocommit): the BEGIN and ROLLBACK round trips cost more than a
         short read by key itself, and one statement sees one snapshot anyway. Several
         statements that must agree need a unit of work."""
+        return self._read(statement, lambda result: result.first())
+
+    def read_all(self, statement) -> list:
+        """Every row of one read-only statement, as ``read_first`` reads."""
+        return self._read(statement, lambda result: result.all())
+
+    def _read(self, statement, take):
         if self.is_sqlite:
             with self.unit_of_work(read_only=True) as uow:
-                return uow.execute(statement).first()
+                return take(uow.execute(statement))
         with self.engine.connect() as connection:
             # psycopg2's own switch, a client-side flag: SQLAlchemy's isolation_level
             # option would reset the session with a SET statement on every return.
             dbapi_connection = connection.connection.dbapi_connection
             dbapi_connection.autocommit = True
             try:
-                return connection.execute(statement).first()
+                return take(connection.execute(statement))
             finally:
                 if not dbapi_connection.closed:
                     dbapi_connection.autocommit = False
