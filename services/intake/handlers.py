@@ -91,7 +91,7 @@ def create_reports(db, submissions: list) -> list:
     ready.sort(key=lambda each: (each[1]["id"], each[4] or ""))
     try:
         with db.unit_of_work() as uow:
-            done = [(each[0], _create_in(uow, *each[1:])) for each in ready]
+            done = _create_all_in(uow, ready)
             uow.commit()
     except Exception as failed:
         if len(ready) == 1:  # alone already
@@ -138,10 +138,58 @@ def _create_in(uow, principal: dict, data: dict, digest: str, idempotency_key) -
         # and answers as this one did.
         seen = repo.take_key(principal["id"], idempotency_key, digest, report_id)
         if seen is not None:
-            if seen.body_hash != digest:
-                raise Conflict("this Idempotency-Key was used with a different body")
-            return {"created": False, "report": reusable(ReportSchema).dump(
-                repo.get(seen.report_id, with_history=True))}
+            return _replayed(repo, seen, digest)
+    new = _new_report(uow, repo, principal, data, report_id)
+    return _created(repo, new, repo.add(*new[:4]))
+
+
+class _SameRequestTwice(Exception):
+    """One key twice in a gathered batch: each is stored alone, the second a replay."""
+
+
+def _create_all_in(uow, ready: list) -> list:
+    """``_create_in`` for a gathered batch (each (at, principal, data, digest, key)), in
+    one statement per table instead of one per submission: [(at, answer or the error it
+    met)]. A key used by a request that committed before is answered as that request was
+    (or refused, alone); any other refusal raises, and the caller stores each submission
+    alone."""
+    keys = [(each[1]["id"], each[4]) for each in ready if each[4]]
+    if len(set(keys)) < len(keys):
+        raise _SameRequestTwice()
+    repo = IntakeRepository(uow)
+    if keys and _key_pruning_due():
+        repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+    report_ids = [str(uuid.uuid4()) for _ in ready]
+    taken = repo.take_keys([(principal["id"], key, digest, report_id) for
+                            (_, principal, _, digest, key), report_id in zip(ready, report_ids)
+                            if key])
+    done, new = [], []
+    for (at, principal, data, digest, key), report_id in zip(ready, report_ids):
+        if key and (principal["id"], key) not in taken:  # used before: the first answer
+            try:
+                done.append((at, _replayed(repo, repo.take_key(
+                    principal["id"], key, digest, report_id), digest)))
+            except Conflict as refused:  # nothing of it is written: refused alone
+                done.append((at, refused))
+        else:
+            new.append((at, _new_report(uow, repo, principal, data, report_id)))
+    stored = repo.add_many([each[:4] for _, each in new])
+    done += [(at, _created(repo, each, row)) for (at, each), row in zip(new, stored)]
+    return done
+
+
+def _replayed(repo, seen, digest) -> dict:
+    """The answer to a request whose key was used before: the first answer again."""
+    if seen.body_hash != digest:
+        raise Conflict("this Idempotency-Key was used with a different body")
+    return {"created": False, "report": reusable(ReportSchema).dump(
+        repo.get(seen.report_id, with_history=True))}
+
+
+def _new_report(uow, repo, principal, data, report_id) -> tuple:
+    """A submission checked against the directory and what the office asks for, as it
+    will be stored (nothing is written here): (report, first history action, actor,
+    event, topic title, whether entered for its author, when)."""
     author = data.get("on_behalf_of")
     author_id = domain.author_of_entry(principal, data, author and repo.person(author))
     on_behalf = author_id != principal["id"]
@@ -166,12 +214,17 @@ def _create_in(uow, principal: dict, data: dict, digest: str, idempotency_key) -
         report=_record({**report, "topic_title": topic_title}))
     # The history says who typed it in (由 王编辑 代录), then what became of it.
     first = "entered_on_behalf" if on_behalf else status if status != "draft" else "created"
-    created = repo.add(report, first, principal["id"], submitted)
+    return report, first, principal["id"], submitted, topic_title, on_behalf, now
+
+
+def _created(repo, new: tuple, created: dict) -> dict:
+    """The answer for a report ``repo`` just stored (``created``, as ``add`` answers)."""
+    report, _, actor_id, _, topic_title, on_behalf, now = new
     created["topic_title"] = topic_title
-    if on_behalf and status != "draft":
-        repo.add_history(report_id, status, principal["id"], now)
-        created["history"].append({"at": now, "actor_id": principal["id"],
-                                   "action": status, "comment": None})
+    if on_behalf and report["status"] != "draft":
+        repo.add_history(report["id"], report["status"], actor_id, now)
+        created["history"].append({"at": now, "actor_id": actor_id,
+                                   "action": report["status"], "comment": None})
     return {"created": True, "report": reusable(ReportSchema).dump(created)}
 
 

@@ -78,6 +78,33 @@ class IntakeRepository(Repository):
         return {**self._decoded(dict(stored)), "co_author_ids": list(co_authors),
                 "history": [first]}
 
+    def add_many(self, entries) -> list:
+        """``add`` for many reports (each (report, first action, actor id, event)): one
+        statement per table for all of them, as a gathered batch of submissions is
+        stored; each report as ``add`` answers it, in order."""
+        if not entries:
+            return []
+        rows = [{k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
+                for report, *_ in entries]
+        if len({frozenset(row) for row in rows}) > 1:  # not one shape: one by one
+            return [self.add(*entry) for entry in entries]
+        stored = self.uow.execute(
+            insert(reports).returning(*reports.c, sort_by_parameter_order=True),
+            rows).mappings().all()
+        firsts = [dict(at=report["created_at"], actor_id=actor_id, action=action, comment=None)
+                  for report, action, actor_id, _ in entries]
+        self.uow.execute(insert(report_history), [
+            dict(report_id=report["id"], **first)
+            for (report, *_), first in zip(entries, firsts)])
+        outbox_rows = [self.uow.outbox_row(event) for *_, event in entries if event is not None]
+        if outbox_rows:
+            self.uow.execute(insert(self.uow.db.outbox), outbox_rows)
+        for report, *_ in entries:
+            self._insert_co_authors(report["id"], report["co_author_ids"])
+        return [{**self._decoded(dict(row)), "co_author_ids": list(report["co_author_ids"]),
+                 "history": [first]}
+                for row, (report, *_), first in zip(stored, entries, firsts)]
+
     def _set_co_authors(self, report_id: str, co_author_ids) -> None:
         self.uow.execute(delete(report_co_authors).where(
             report_co_authors.c.report_id == report_id))
@@ -266,6 +293,20 @@ class IntakeRepository(Repository):
             return None
         return self.uow.execute(select(idempotency_keys).where(
             idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)).first()
+
+    def take_keys(self, wanted) -> set:
+        """``take_key`` for many (user id, key, body hash, report id), no (user, key)
+        twice, in one statement: the (user id, key) pairs recorded now; the others were
+        used before, and nothing is written for them."""
+        if not wanted:
+            return set()
+        now = utcnow()
+        taken = self.uow.execute(
+            conflict_insert(self.uow.db, idempotency_keys).on_conflict_do_nothing()
+            .returning(idempotency_keys.c.user_id, idempotency_keys.c.key),
+            [dict(user_id=user_id, key=key, body_hash=digest, report_id=report_id,
+                  created_at=now) for user_id, key, digest, report_id in wanted])
+        return {(row.user_id, row.key) for row in taken}
 
     def forget_keys_before(self, cutoff) -> None:
         self.uow.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff))

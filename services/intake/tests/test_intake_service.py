@@ -146,9 +146,19 @@ def test_a_gathered_batch_answers_each_submission_in_its_own_right(
         # k2 was refused: it was never taken, so the corrected request is stored.
         assert intake.create_report(AUTHOR, GOOD | {"title": GOOD["title"] + "（四）"},
                                     "k2")["created"]
+        # Keys used by requests that committed before, in a batch with a new one: the
+        # retry is answered as its first request was, the misuse refused alone.
+        retry, fifth, misuse = intake.create_reports([
+            [AUTHOR, GOOD, "k1"], [AUTHOR, dict(GOOD, title=GOOD["title"] + "（五）"), "k5"],
+            [AUTHOR, GOOD, "k2"]])
+        assert not retry["answer"]["created"]
+        assert retry["answer"]["report"]["id"] == first["answer"]["report"]["id"]
+        assert fifth["answer"]["created"]
+        assert isinstance(deserialize(misuse["error"]), Conflict)
+        assert intake.list_reports(AUTHOR, {})["total"] == 4
 
     queue = topology.queue_name(namespace, "review", "report_submitted")
-    published = [b if isinstance(b, dict) else json.loads(b) for b in drain(amqp_uri, queue, 3)]
-    assert len({event["report_id"] for event in published}) == 3
+    published = [b if isinstance(b, dict) else json.loads(b) for b in drain(amqp_uri, queue, 4)]
+    assert len({event["report_id"] for event in published}) == 4
     with pytest.raises(Exception):  # and nothing more: the refused left no event behind
         drain(amqp_uri, queue, 1, timeout=1.0)
