@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import ReportFormView from '@/views/ReportFormView.vue'
-import { useSession } from '@/stores/session'
+import { pageAt } from './pages'
 
 afterEach(() => vi.unstubAllGlobals())
 
@@ -26,18 +24,12 @@ function fieldErrors(wrapper: ReturnType<typeof mount>): Record<string, string> 
 }
 
 async function mountForm(address = '/reports/new') {
-  const pinia = createPinia()
-  setActivePinia(pinia)
-  const session = useSession()
-  session.me = { id: 'me-1', username: 'zhang', display_name: '张三', roles: ['member'], unit_ids: [],
-    must_change_password: false }
-  const router = createRouter({ history: createMemoryHistory(), routes: [
+  const { pinia, router } = await pageAt(address, [
     { path: '/reports/new', component: ReportFormView },
     { path: '/reports/:id', component: { template: '<p>详情</p>' } },
     { path: '/reports/:id/edit', component: ReportFormView },
-  ] })
-  router.push(address)
-  await router.isReady()
+  ], { id: 'me-1', username: 'zhang', display_name: '张三', roles: ['member'], unit_ids: [],
+    must_change_password: false })
   const wrapper = mount(ReportFormView, { global: { plugins: [pinia, router] }, attachTo: document.body })
   await flushPromises()
   return wrapper

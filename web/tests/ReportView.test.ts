@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import ReportView from '@/views/ReportView.vue'
-import { useSession } from '@/stores/session'
+import { json, pageAt } from './pages'
 
 afterEach(() => vi.unstubAllGlobals())
 
@@ -13,24 +11,15 @@ const REPORT = {
   history: [], outcomes: [{ id: 'o-1', kind: 'instructed', level: 'county', date: '2026-12-01', leader: '县长' }],
 }
 
-function json(body: unknown) {
-  return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
-}
-
 describe('the report page', () => {
   it('asks for its own report’s files even when the person has moved on meanwhile', async () => {
     // The member opens a report and goes to 通知 before its answers are in: the requests
     // still on their way once carried /reports/undefined/... (a 404 in the console).
-    const pinia = createPinia()
-    setActivePinia(pinia)
-    useSession().me = { id: 'me-1', username: 'zhang', display_name: '张三', roles: ['member'],
-      unit_ids: [], must_change_password: false }
-    const router = createRouter({ history: createMemoryHistory(), routes: [
+    const { pinia, router } = await pageAt('/reports/r-1', [
       { path: '/reports/:id', component: ReportView },
       { path: '/inbox', component: { template: '<p>通知</p>' } },
-    ] })
-    router.push('/reports/r-1')
-    await router.isReady()
+    ], { id: 'me-1', username: 'zhang', display_name: '张三', roles: ['member'], unit_ids: [],
+      must_change_password: false })
     let answerReport: () => void = () => {}
     const asked: string[] = []
     vi.stubGlobal('fetch', vi.fn(async (request: Request) => {

@@ -1,27 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import ReportsView from '@/views/ReportsView.vue'
-import { useSession } from '@/stores/session'
+import { json, pageAt } from './pages'
 
 afterEach(() => vi.unstubAllGlobals())
 
-function json(body: unknown) {
-  return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
-}
-
 async function listed(answer: Record<string, unknown>) {
-  const pinia = createPinia()
-  setActivePinia(pinia)
-  useSession().me = { id: 'e-1', username: 'zhao', display_name: '赵编辑', roles: ['editor'],
-    unit_ids: [], must_change_password: false }
-  const router = createRouter({ history: createMemoryHistory(), routes: [
+  const { pinia, router } = await pageAt('/reports?q=%E5%81%9C%E8%BD%A6', [
     { path: '/reports', component: ReportsView },
     { path: '/reports/:id', component: { template: '<p>详情</p>' } },
-  ] })
-  router.push('/reports?q=%E5%81%9C%E8%BD%A6')
-  await router.isReady()
+  ], { id: 'e-1', username: 'zhao', display_name: '赵编辑', roles: ['editor'], unit_ids: [],
+    must_change_password: false })
   vi.stubGlobal('fetch', vi.fn(async () => json({ items: [], page: 1, page_size: 20, ...answer })))
   const wrapper = mount(ReportsView, { global: { plugins: [pinia, router] } })
   await flushPromises()
