@@ -131,8 +131,7 @@ def _create_in(uow, principal: dict, data: dict, digest: str, idempotency_key) -
     report_id = str(uuid.uuid4())
     repo = IntakeRepository(uow)
     if idempotency_key:
-        if _key_pruning_due():
-            repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+        _forget_old_keys(repo)
         # The key is taken first, for this new report: the same request on another
         # connection (two clicks) waits here until this one ends, then finds the key
         # and answers as this one did.
@@ -143,8 +142,15 @@ def _create_in(uow, principal: dict, data: dict, digest: str, idempotency_key) -
     return _created(repo, new, repo.add(*new[:4]))
 
 
-class _SameRequestTwice(Exception):
-    """One key twice in a gathered batch: each is stored alone, the second a replay."""
+def _forget_old_keys(repo) -> None:
+    if _key_pruning_due():
+        repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+
+
+class _StoreAlone(Exception):
+    """What a gathered batch leaves to the one-by-one path: one key twice in the batch
+    (the second is then a replay), or a key whose first request rolled back while this
+    batch waited for it."""
 
 
 def _create_all_in(uow, ready: list) -> list:
@@ -155,10 +161,10 @@ def _create_all_in(uow, ready: list) -> list:
     alone."""
     keys = [(each[1]["id"], each[4]) for each in ready if each[4]]
     if len(set(keys)) < len(keys):
-        raise _SameRequestTwice()
+        raise _StoreAlone("one key twice in a batch")
     repo = IntakeRepository(uow)
-    if keys and _key_pruning_due():
-        repo.forget_keys_before(utcnow() - IDEMPOTENCY_KEY_LIFETIME)
+    if keys:
+        _forget_old_keys(repo)
     report_ids = [str(uuid.uuid4()) for _ in ready]
     taken = repo.take_keys([(principal["id"], key, digest, report_id) for
                             (_, principal, _, digest, key), report_id in zip(ready, report_ids)
@@ -166,9 +172,11 @@ def _create_all_in(uow, ready: list) -> list:
     done, new = [], []
     for (at, principal, data, digest, key), report_id in zip(ready, report_ids):
         if key and (principal["id"], key) not in taken:  # used before: the first answer
+            seen = repo.key_row(principal["id"], key)
+            if seen is None:
+                raise _StoreAlone("a key's first request rolled back")
             try:
-                done.append((at, _replayed(repo, repo.take_key(
-                    principal["id"], key, digest, report_id), digest)))
+                done.append((at, _replayed(repo, seen, digest)))
             except Conflict as refused:  # nothing of it is written: refused alone
                 done.append((at, refused))
         else:

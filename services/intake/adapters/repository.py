@@ -285,12 +285,12 @@ class IntakeRepository(Repository):
     def take_key(self, user_id: str, key: str, digest: str, report_id: str):
         """Record ``key`` for ``report_id``, unless the user used it before: then the row
         stored then (its body hash and report), and nothing is written."""
-        taken = self.uow.execute(
-            conflict_insert(self.uow.db, idempotency_keys).on_conflict_do_nothing(),
-            dict(user_id=user_id, key=key, body_hash=digest, report_id=report_id,
-                 created_at=utcnow()))
-        if taken.rowcount == 1:
+        if (user_id, key) in self.take_keys([(user_id, key, digest, report_id)]):
             return None
+        return self.key_row(user_id, key)
+
+    def key_row(self, user_id: str, key: str):
+        """The row a user's key was recorded with (its body hash and report), or None."""
         return self.uow.execute(select(idempotency_keys).where(
             idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)).first()
 
