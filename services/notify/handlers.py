@@ -30,6 +30,10 @@ def on_events(db, settings, *events) -> set:
     no link, does not wake the link loop for every batch."""
     queued = set()
 
+    def record(*delivery_fields):
+        delivery.record(*delivery_fields)
+        queued.add("deliveries")
+
     def apply(uow, event):
         repo = NotifyRepository(uow)
         notices = [("default", *rendered) for rendered in [templates.render(event)] if rendered]
@@ -47,30 +51,25 @@ def on_events(db, settings, *events) -> set:
                 page = templates.link(settings.web_url, event)
                 mail = f"{body}\n\n查看详情：{page}" if page else body
                 for person_id, address in repo.emails_for(targets).items():
-                    delivery.record(repo, event, "email", person_id, address, mail, title)
-                    queued.add("deliveries")
+                    record(repo, event, "email", person_id, address, mail, title)
             if settings.sms_url:
                 text = templates.sms_parameters(title)
                 since = now - timedelta(days=1)
                 for person_id, phone in repo.phones_for(targets).items():
                     # A cap per person and day: one bug cannot send a member a thousand.
                     if repo.sms_since(person_id, since) < settings.sms_daily_limit:
-                        delivery.record(repo, event, "sms", person_id, phone, text, kind)
-                        queued.add("deliveries")
+                        record(repo, event, "sms", person_id, phone, text, kind)
             if settings.wecom_url:
                 card = json.dumps(wecom.message(title, body, templates.link(
                     settings.web_url, event)), ensure_ascii=False)
                 for person_id, user_id in repo.wecom_ids_for(targets).items():
-                    delivery.record(repo, event, "wecom", person_id, user_id, card, kind)
-                    queued.add("deliveries")
+                    record(repo, event, "wecom", person_id, user_id, card, kind)
         if "webhooks" not in uow.memo:  # read once for a batch of events
             uow.memo["webhooks"] = [(hook["id"], hook["url"], set(hook["event_types"]))
                                     for hook in repo.webhooks()]
         for hook_id, url, event_types in uow.memo["webhooks"]:
             if event["event_type"] in event_types:
-                delivery.record(repo, event, "webhook", hook_id, url,
-                                delivery.webhook_body(event))
-                queued.add("deliveries")
+                record(repo, event, "webhook", hook_id, url, delivery.webhook_body(event))
         if links.queue_for_links(uow, settings, event):
             queued.add("links")
     handle_each(db, "notify", events, apply)
