@@ -48,10 +48,10 @@ def tables(bulletin: dict) -> list:
     joined = {}  # people share their lists of unit names: each joined once
 
     def units_of(row):
-        names = row.get("unit_names") or []
-        if id(names) not in joined:
-            joined[id(names)] = (names, "、".join(names))  # kept: the id stays its own
-        return joined[id(names)][1]
+        names = tuple(row.get("unit_names") or ())
+        if names not in joined:
+            joined[names] = "、".join(names)
+        return joined[names]
     for key, name in (("officers", "信息员"), ("members", "委员")):
         found.append((name, f"{name}报送采用情况", person_columns,
                       [[r["rank"], r["name"], units_of(r)]
