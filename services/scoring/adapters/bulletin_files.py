@@ -3,6 +3,7 @@ with Chinese intact (UTF-8 with a byte-order mark), and XLSX with a sheet per ta
 by kind, officers and members apart (docs/office.md); points as 6 or 6.5, never 6.0."""
 import csv
 import io
+import operator
 
 from minyi_common.words import UNIT_KINDS
 
@@ -33,17 +34,25 @@ def number(value):
     return int(value) if value == int(value) else value
 
 
+_figures_of = operator.itemgetter(*(key for key, _ in FIGURES))
+
+
+def figures(row: dict) -> list:
+    """A row's figures in FIGURES' order, as numbers (whole ones, most of them, as they are)."""
+    return [value if type(value) is int else number(value) for value in _figures_of(row)]
+
+
 def tables(bulletin: dict) -> list:
     """(sheet name, heading, columns, rows) of every table, in the bulletin's order."""
     found = []
     unit_columns = ("排名", "单位名称", "类别") + tuple(h for _, h in FIGURES)
     found.append(("单位", "各单位报送采用情况", unit_columns,
-                  [[r["rank"], r["name"], UNIT_KINDS.get(r["kind"], "其他")]
-                   + [number(r[k]) for k, _ in FIGURES] for r in bulletin["units"]]))
+                  [[r["rank"], r["name"], UNIT_KINDS.get(r["kind"], "其他"), *figures(r)]
+                   for r in bulletin["units"]]))
     for group in bulletin["unit_groups"]:
         found.append((group["kind_name"], group["kind_name"], unit_columns,
-                      [[r["rank"], r["name"], group["kind_name"]]
-                       + [number(r[k]) for k, _ in FIGURES] for r in group["rows"]]))
+                      [[r["rank"], r["name"], group["kind_name"], *figures(r)]
+                       for r in group["rows"]]))
     person_columns = ("排名", "姓名", "所在单位") + tuple(h for _, h in FIGURES)
     joined = {}  # people share their lists of unit names: each joined once
 
@@ -54,8 +63,8 @@ def tables(bulletin: dict) -> list:
         return joined[names]
     for key, name in (("officers", "信息员"), ("members", "委员")):
         found.append((name, f"{name}报送采用情况", person_columns,
-                      [[r["rank"], r["name"], units_of(r)]
-                       + [number(r[k]) for k, _ in FIGURES] for r in bulletin[key]]))
+                      [[r["rank"], r["name"], units_of(r), *figures(r)]
+                       for r in bulletin[key]]))
     return found
 
 

@@ -49,19 +49,62 @@ def _cell(reference: str, value, style: int) -> str:
         value = "" if value is None else ("是" if value else "否")
     if isinstance(value, (int, float)):
         return f'<c r="{reference}"{styled}><v>{value!r}</v></c>'
-    text = NOT_XML.sub("", str(value))
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return (f'<c r="{reference}"{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is>'
-            "</c>")
+    return f'<c r="{reference}"{styled} t="inlineStr">{_text(value)}</c>'
 
 
 def _row(number: int, values, style: int = PLAIN) -> str:
-    # Whole numbers inline: a long list's most common cell.
-    cells = "".join(f'<c r="{letter}{number}"><v>{value}</v></c>'
-                    if type(value) is int and not style
-                    else _cell(f"{letter}{number}", value, style)
+    cells = "".join(_cell(f"{letter}{number}", value, style)
                     for letter, value in zip(LETTERS, values) if value is not None)
     return f'<row r="{number}">{cells}</row>'
+
+
+def _text(value) -> str:
+    """The inline-string body of a text cell."""
+    text = value if type(value) is str else str(value)
+    if not text.isprintable():  # rare: a control character, a tab or an odd space
+        text = NOT_XML.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    if text and (text[0].isspace() or text[-1].isspace()):
+        return f'<is><t xml:space="preserve">{text}</t></is>'
+    return f"<is><t>{text}</t></is>"
+
+
+PLAIN_TYPES = (int, float, str, type(None))
+
+
+def _shape_template(shape: tuple) -> str:
+    """A %-template of a plain row whose cells have the types of ``shape``, filled with
+    the row's number and then its cells as written. The cells carry no reference, which
+    the format leaves optional: each is the next column, and an empty one (<c/>) holds
+    its place (openpyxl reads them so in the tests, and LibreOffice Calc does too)."""
+    cells = []
+    for letter, kind in zip(LETTERS, shape):
+        if kind is type(None):
+            cells.append("<c/>")
+        elif kind is str:
+            cells.append('<c t="inlineStr">%s</c>')
+        else:
+            cells.append("<c><v>%s</v></c>")
+    return '<row r="%d">' + "".join(cells) + "</row>"
+
+
+def _rows(rows, first: int):
+    """The XML of plain ``rows`` numbered from ``first``. A long list's rows share a few
+    shapes (which cells are numbers, which text): each shape's template is made once and
+    filled per row, instead of a cell at a time."""
+    templates = {}
+    for number, values in enumerate(rows, start=first):
+        shape = tuple(map(type, values))
+        template = templates.get(shape)
+        if template is None:
+            if len(shape) > len(LETTERS) or not all(kind in PLAIN_TYPES for kind in shape):
+                yield _row(number, values)
+                continue
+            template = templates[shape] = _shape_template(shape)
+        yield template % (number, *[
+            value if kind is int else (_text(value) if kind is str else repr(value))
+            for kind, value in zip(shape, values) if value is not None])
 
 
 class Workbook:
@@ -84,11 +127,10 @@ class Workbook:
         parts.append("</cols><sheetData>")
         parts.append(_row(1, [heading], TITLE))
         parts.append(_row(2, columns, COLUMN_NAME))
-        number = 2
-        for number, values in enumerate(rows, start=3):
-            parts.append(_row(number, values))
+        rows = list(rows)
+        parts.extend(_rows(rows, 3))
         if total is not None:
-            parts.append(_row(number + 1, total, BOLD))
+            parts.append(_row(len(rows) + 3, total, BOLD))
         parts.append("</sheetData></worksheet>")
         self.sheets.append((name[:31], "".join(parts)))
 

@@ -54,3 +54,15 @@ def test_every_row_is_numbered_in_turn_down_to_the_total():
     assert sheet.max_row == 5_003
     assert [c.value for c in sheet[5_002]] == [5_000, "委员5000", "民进县委会", 5_000 % 7]
     assert sheet["A5003"].value == "合计" and sheet["A5003"].font.b
+
+
+def test_cells_keep_their_columns_in_rows_of_every_shape():
+    """Rows are written from a template per shape; a missing cell must not shift the
+    cells after it, and odd values (yes/no, decimals) keep their meaning."""
+    rows = [[1, None, "甲", 2.5], [None, "乙", None, 3], [2, "丙", "丁", None], [True, 1.25, False, "戊"],
+            [3, " 空格 ", "a&b<c>", 0.1]]
+    book = Workbook()
+    book.add_sheet("表", "表", ("一", "二", "三", "四"), rows, (8, 8, 8, 8))
+    read = list(_read(book)["表"].iter_rows(min_row=3, values_only=True))
+    assert read == [(1, None, "甲", 2.5), (None, "乙", None, 3), (2, "丙", "丁", None),
+                    ("是", 1.25, "否", "戊"), (3, " 空格 ", "a&b<c>", 0.1)]
