@@ -5,6 +5,7 @@ import base64
 from minyi_common import events, officetime, words
 from minyi_common.contracts import load_principal, may, require
 from minyi_common.errors import Conflict, NotFound, ValidationFailed
+from minyi_common.gcpause import collector_paused
 
 from .. import domain
 from ..adapters import award_files, bulletin_document, bulletin_files
@@ -30,6 +31,7 @@ def list_bulletins(db, principal) -> dict:
             "total": len(rows)}
 
 
+@collector_paused()
 def bulletin(db, principal, period) -> dict:
     principal = load_principal(principal)
     start, end = domain.period_range(period)
@@ -89,6 +91,7 @@ def file_answer(name: str, file_format: str, content: bytes) -> dict:
             "content_base64": base64.b64encode(content).decode("ascii")}
 
 
+@collector_paused()
 def bulletin_file(db, settings, principal, period, file_format) -> dict:
     load_principal(principal)  # who asks, before anything else
     if not isinstance(file_format, str) or file_format not in CONTENT_TYPES:
@@ -119,6 +122,7 @@ def publish_bulletin(db, principal, period) -> dict:
     return bulletin(db, principal, period)
 
 
+@collector_paused()
 def awards(db, principal, filters) -> dict:
     """先进单位 by points in tiers, 优秀信息员 (top officers with enough adoptions),
     优秀社情民意信息 (a national adoption, or an instruction at province level or above)."""
@@ -163,6 +167,7 @@ def awards(db, principal, filters) -> dict:
             "excellent_reports": reports}
 
 
+@collector_paused()
 def awards_file(db, settings, principal, filters, file_format) -> dict:
     """The award list as a decision (docx, the national layout) or a workbook (xlsx)."""
     load_principal(principal)
