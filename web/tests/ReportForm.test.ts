@@ -106,6 +106,11 @@ describe('the report form', () => {
     })
     vi.stubGlobal('fetch', fetch)
     const wrapper = await mountForm('/reports/new?commission=c1')
+    // The choices' lists are drawn only when opened; what is chosen still reads as words.
+    const shown = (id: string) => wrapper.find(id).element.closest('.el-select')?.textContent?.trim()
+    expect(shown('#f-topic')).toBe('县域养老服务')
+    expect(shown('#f-commission')).toContain('农村互助养老')
+    expect(document.querySelector('.el-select-dropdown')).toBeNull()
     await wrapper.find('#f-title').setValue('关于发展农村互助养老的建议')
     await wrapper.findAll('button').find((b) => b.text() === '保存草稿')!.trigger('click')
     await flushPromises()
