@@ -71,6 +71,7 @@ def session_cookie(base: str, username: str) -> str:
 def lighthouse(url: str, cookie: str | None, out_dir: str) -> tuple:
     """(largest contentful paint in ms, accessibility score) of one page."""
     name = urlparse(url).path.strip("/").replace("/", "-") or "index"
+    os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, f"lighthouse-{name}.json")
     command = ["npx", "--yes", LIGHTHOUSE, url, "--quiet", "--output=json",
                f"--output-path={out}", "--only-categories=performance,accessibility",
