@@ -4,7 +4,9 @@ A province's bulletin is some 100,000 rows of dicts and lists made in one go. Ea
 allocation counts towards CPython's next collection, and every full collection walks all
 of them while they are still being built: a third of the bulletin's time went there.
 Those rows hold no reference cycles (reference counting frees them), so the collector is
-paused while they are built and resumed when the last builder is done.
+paused while they are built and resumed when the last builder is done. The rest of the
+process (other green threads) runs without it meanwhile; whatever cycles they make wait
+those few seconds to be collected.
 """
 import contextlib
 import gc
