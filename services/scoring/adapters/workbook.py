@@ -49,7 +49,7 @@ def _cell(reference: str, value, style: int) -> str:
         value = "" if value is None else ("是" if value else "否")
     if isinstance(value, (int, float)):
         return f'<c r="{reference}"{styled}><v>{value!r}</v></c>'
-    return f'<c r="{reference}"{styled} t="inlineStr">{_text(value)}</c>'
+    return _text_cell(value, f' r="{reference}"{styled}')
 
 
 def _row(number: int, values, style: int = PLAIN) -> str:
@@ -58,16 +58,15 @@ def _row(number: int, values, style: int = PLAIN) -> str:
     return f'<row r="{number}">{cells}</row>'
 
 
-def _text(value) -> str:
-    """The inline-string body of a text cell."""
+def _text_cell(value, attributes: str = "") -> str:
+    """A text cell: always an inline string, never a formula, whatever it holds."""
     text = value if type(value) is str else str(value)
     if not text.isprintable():  # rare: a control character, a tab or an odd space
         text = NOT_XML.sub("", text)
     if "&" in text or "<" in text or ">" in text:
         text = escape(text)
-    if text and (text[0].isspace() or text[-1].isspace()):
-        return f'<is><t xml:space="preserve">{text}</t></is>'
-    return f"<is><t>{text}</t></is>"
+    space = ' xml:space="preserve"' if text and (text[0].isspace() or text[-1].isspace()) else ""
+    return f'<c{attributes} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 PLAIN_TYPES = (int, float, str, type(None))
@@ -79,11 +78,11 @@ def _shape_template(shape: tuple) -> str:
     the format leaves optional: each is the next column, and an empty one (<c/>) holds
     its place (openpyxl reads them so in the tests, and LibreOffice Calc does too)."""
     cells = []
-    for letter, kind in zip(LETTERS, shape):
+    for kind in shape:
         if kind is type(None):
             cells.append("<c/>")
         elif kind is str:
-            cells.append('<c t="inlineStr">%s</c>')
+            cells.append("%s")
         else:
             cells.append("<c><v>%s</v></c>")
     return '<row r="%d">' + "".join(cells) + "</row>"
@@ -103,7 +102,7 @@ def _rows(rows, first: int):
                 continue
             template = templates[shape] = _shape_template(shape)
         yield template % (number, *[
-            value if kind is int else (_text(value) if kind is str else repr(value))
+            value if kind is int else (_text_cell(value) if kind is str else repr(value))
             for kind, value in zip(shape, values) if value is not None])
 
 
