@@ -56,10 +56,7 @@ class IntakeRepository(Repository):
         """Store a new report with its first history entry, and ``event`` in the outbox;
         the report as ``get`` with history reads it, from what the database returned (no
         second read)."""
-        co_authors = report["co_author_ids"]
-        row = {k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
-        first = dict(at=report["created_at"], actor_id=actor_id, action=first_action,
-                     comment=None)
+        row, first = self._new_rows(report, first_action, actor_id)
         if self.uow.db.is_sqlite:
             stored = self.uow.execute(insert(reports).returning(*reports.c), row).mappings().one()
             self.uow.execute(insert(report_history), dict(report_id=report["id"], **first))
@@ -74,8 +71,20 @@ class IntakeRepository(Repository):
                 params |= {f"event_{k}": v for k, v in self.uow.outbox_row(event).items()}
             statement = _new_report(frozenset(row), self.uow.db.outbox, event is not None)
             stored = self.uow.execute(statement, params).mappings().one()
-        self._insert_co_authors(report["id"], co_authors)
-        return {**self._decoded(dict(stored)), "co_author_ids": list(co_authors),
+        self._insert_co_authors(report["id"], report["co_author_ids"])
+        return self._as_added(stored, report, first)
+
+    @staticmethod
+    def _new_rows(report: dict, first_action: str, actor_id) -> tuple:
+        """A new report's row of ``reports`` and its first history entry."""
+        row = {k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
+        return row, dict(at=report["created_at"], actor_id=actor_id, action=first_action,
+                         comment=None)
+
+    def _as_added(self, stored, report: dict, first: dict) -> dict:
+        """A report just stored as ``get`` with history reads it, from what the database
+        returned (no second read)."""
+        return {**self._decoded(dict(stored)), "co_author_ids": list(report["co_author_ids"]),
                 "history": [first]}
 
     def add_many(self, entries) -> list:
@@ -84,15 +93,13 @@ class IntakeRepository(Repository):
         stored; each report as ``add`` answers it, in order."""
         if not entries:
             return []
-        rows = [{k: v for k, v in report.items() if k not in ("co_author_ids", "history")}
-                for report, *_ in entries]
+        rows, firsts = zip(*(self._new_rows(report, action, actor_id)
+                             for report, action, actor_id, _ in entries))
         if len({frozenset(row) for row in rows}) > 1:  # not one shape: one by one
             return [self.add(*entry) for entry in entries]
         stored = self.uow.execute(
             insert(reports).returning(*reports.c, sort_by_parameter_order=True),
-            rows).mappings().all()
-        firsts = [dict(at=report["created_at"], actor_id=actor_id, action=action, comment=None)
-                  for report, action, actor_id, _ in entries]
+            list(rows)).mappings().all()
         self.uow.execute(insert(report_history), [
             dict(report_id=report["id"], **first)
             for (report, *_), first in zip(entries, firsts)])
@@ -101,8 +108,7 @@ class IntakeRepository(Repository):
             self.uow.execute(insert(self.uow.db.outbox), outbox_rows)
         for report, *_ in entries:
             self._insert_co_authors(report["id"], report["co_author_ids"])
-        return [{**self._decoded(dict(row)), "co_author_ids": list(report["co_author_ids"]),
-                 "history": [first]}
+        return [self._as_added(row, report, first)
                 for row, (report, *_), first in zip(stored, entries, firsts)]
 
     def _set_co_authors(self, report_id: str, co_author_ids) -> None:
