@@ -14,14 +14,14 @@ free_port from here for the browser tests (web/e2e), whose Playwright must run u
 from .broker import (TEST_RETRY_DELAYS, NamespaceSupply, amqp_uri, broker_uri, namespace,
                      namespace_supply, own_vhost)
 from .databases import (BACKENDS, DEFAULT_PG, DatabaseMaker, backend, both_backends, databases,
-                        emptied, make_settings, pg_server_url, pytest_generate_tests,
-                        service_config)
+                        emptied, make_settings, migrated_templates, pg_server_url,
+                        pytest_generate_tests, service_config)
 from .tools import SmtpServer, free_port, race
 
 __all__ = ["BACKENDS", "DEFAULT_PG", "DatabaseMaker", "NamespaceSupply", "SmtpServer",
            "TEST_RETRY_DELAYS", "amqp_uri", "backend", "both_backends", "broker_uri",
-           "databases", "emptied", "free_port", "make_settings", "namespace",
-           "namespace_supply", "own_vhost", "pg_server_url", "pytest_configure",
+           "databases", "emptied", "free_port", "make_settings", "migrated_templates",
+           "namespace", "namespace_supply", "own_vhost", "pg_server_url", "pytest_configure",
            "pytest_generate_tests", "race", "service_config"]
 
 
