@@ -1204,12 +1204,14 @@ class GatewayService:
     # --- the web app (docs/web.md) --------------------------------------------------------------
     @api("GET", "/", prefix="", public=True, binary="text/html", summary="The web app")
     def web_index(self, request):
-        return webapp.index(request.headers.get("Accept-Encoding"))
+        return webapp.index(request.headers.get("Accept-Encoding"), "/",
+                            SESSION_COOKIE in request.cookies)
 
     @api("GET", "/<path:path>", prefix="", public=True, binary="text/html",
          summary="The web app's files; any other page path answers the app")
     def web_files(self, request, path):
-        return webapp.serve(path, request.headers.get("Accept-Encoding"))
+        return webapp.serve(path, request.headers.get("Accept-Encoding"),
+                            SESSION_COOKIE in request.cookies)
 
     @rpc
     def ping(self):

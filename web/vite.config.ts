@@ -7,6 +7,7 @@ import vue from '@vitejs/plugin-vue'
 import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { pagePreloads } from './build/pagePreloads.ts'
 
 /** Every text file of the build also as .br and .gz beside it: the gateway sends the
  * one the browser accepts (docs/web.md). On a phone over slow 4G the app's code is what
@@ -38,6 +39,7 @@ export default defineConfig({
   plugins: [
     vue(),
     precompress(),
+    pagePreloads(new URL('./src/router.ts', import.meta.url).pathname),
     AutoImport({ resolvers: [ElementPlusResolver()], dts: 'src/auto-imports.d.ts' }),
     Components({ resolvers: [ElementPlusResolver()], dts: 'src/components.d.ts' }),
   ],

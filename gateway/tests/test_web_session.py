@@ -2,6 +2,7 @@
 header, logout on the server, and the web app's files with their caching and security
 headers. A gateway container alone answers all of these."""
 import gzip
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -339,3 +340,38 @@ def test_the_web_apps_api_types_match_the_openapi_document():
     assert fresh.returncode == 0, fresh.stderr
     with open(os.path.join(web, "src", "api", "schema.d.ts"), encoding="utf-8") as handle:
         assert handle.read() == fresh.stdout, "regenerate: cd web && npm run gen:api"
+
+
+def test_a_page_names_its_own_files_for_the_browser_to_fetch_at_once(gateway, dist):
+    """The build's table of each page's files (.vite/pages.json) goes into the HTML of
+    that page: matched as the app's router matches, /login's for a page that needs a
+    session asked for without one, nothing for an unknown path."""
+    (dist / "index.html").write_text("<!doctype html><head><title>民意</title></head>"
+                                     "<div id=app></div>", encoding="utf-8")
+    (dist / ".vite").mkdir()
+    (dist / ".vite" / "pages.json").write_text(json.dumps([
+        {"path": "/login", "public": True, "modules": ["assets/Login-1.js"], "styles": []},
+        {"path": "/reports/:id", "public": False, "modules": ["assets/Report-1.js"],
+         "styles": ["assets/Report-1.css"]},
+        {"path": "/reports/new", "public": False, "modules": ["assets/Form-1.js"], "styles": []},
+        {"path": "/:rest(.*)*", "public": False, "modules": ["assets/Missing-1.js"],
+         "styles": []}]), encoding="utf-8")
+    cookie = {"minyi_session": "any"}  # the page's files are public; the API checks it
+    form = requests.get(f"{gateway}/reports/new", cookies=cookie)
+    assert form.status_code == 200 and form.headers["Cache-Control"] == "no-cache"
+    assert '<link rel="modulepreload" crossorigin href="/assets/Form-1.js"></head>' in form.text
+    assert "Report-1" not in form.text and "<div id=app>" in form.text
+    report = requests.get(f"{gateway}/reports/4f1c7a0e", cookies=cookie,
+                          headers={"Accept-Encoding": "gzip"})
+    assert report.headers["Content-Encoding"] == "gzip"
+    assert '<link rel="preload" as="style" crossorigin href="/assets/Report-1.css">' \
+        in report.text and "/assets/Report-1.js" in report.text
+    signed_out = requests.get(f"{gateway}/reports/new").text
+    assert "/assets/Login-1.js" in signed_out and "Form-1" not in signed_out
+    for plain in ("/reports/4f1c7a0e/extra", "/no/such/page"):
+        assert "modulepreload" not in requests.get(f"{gateway}{plain}", cookies=cookie).text
+    # A new build's table is read again.
+    (dist / ".vite" / "pages.json").write_text(json.dumps([
+        {"path": "/reports/new", "public": False, "modules": ["assets/Form-2.js"],
+         "styles": []}]), encoding="utf-8")
+    assert "/assets/Form-2.js" in requests.get(f"{gateway}/reports/new", cookies=cookie).text
