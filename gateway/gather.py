@@ -35,9 +35,12 @@ class Gatherer:
     """``call(item, send, timeout)`` answers ``send([item, ...], remaining)[i]`` for the
     caller's item, sending many callers' items at once when they arrive together."""
 
-    def __init__(self, in_flight: int = IN_FLIGHT, most: int = MOST, answering: str = "intake"):
+    def __init__(self, in_flight: int = IN_FLIGHT, most: int = MOST,
+                 busy: str = "the intake service did not answer within {seconds:g} s"):
         self._slots = Semaphore(in_flight)
-        self._answering = answering  # who answers the calls, for a 503's words
+        # A 503's words when no slot frees in time: a text of the message catalogue, so
+        # that the caller reads it in Chinese (the burst of a broker restart met it).
+        self._busy = busy
         self._most = most
         self._open = None  # the batch waiting for a slot, which later callers join
 
@@ -57,8 +60,7 @@ class Gatherer:
                 if self._open is batch:
                     self._open = None  # whoever comes now starts the next batch
             if not acquired:
-                raise ServiceUnavailable(
-                    f"{self._answering} did not answer within {timeout:g} s")
+                raise ServiceUnavailable(self._busy.format(seconds=timeout))
             try:
                 answers = send([each for each, _ in batch],
                                max(0.001, deadline - time.monotonic()))
@@ -82,11 +84,11 @@ class Gatherer:
 class Gathered(DependencyProvider):
     """A gateway process's own ``Gatherer`` for one kind of call."""
 
-    def __init__(self, answering: str):
-        self.answering = answering
+    def __init__(self, busy: str):
+        self.busy = busy
 
     def setup(self):
-        self.gatherer = Gatherer(answering=self.answering)
+        self.gatherer = Gatherer(busy=self.busy)
 
     def get_dependency(self, worker_ctx):
         return self.gatherer

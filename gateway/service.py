@@ -130,8 +130,10 @@ class GatewayService:
     review = TimedRpcProxy("review")
     scoring = TimedRpcProxy("scoring")
     notify = TimedRpcProxy("notify")
-    submissions = Gathered("intake")  # concurrent submissions, one call (gateway/gather.py)
-    callers = Gathered("the database")  # who is calling, one read for concurrent requests
+    # Concurrent submissions, one call (gateway/gather.py).
+    submissions = Gathered("the intake service did not answer within {seconds:g} s")
+    # Who is calling, one read for concurrent requests.
+    callers = Gathered("the database is not answering")
 
     @timer(interval=600)
     def sweep_uploads(self):

@@ -5,6 +5,7 @@ from eventlet.event import Event
 
 from gateway.gather import Gatherer
 from minyi_common.errors import ServiceUnavailable
+from minyi_common.i18n import translate_detail
 
 
 class Intake:
@@ -83,8 +84,10 @@ def test_no_submission_waits_longer_than_its_deadline_for_a_slot():
     eventlet.sleep(0)
     late = spawn_calls(gatherer, intake, ["b", "c"], timeout=0.05)
     for call in late:
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(ServiceUnavailable) as refused:
             call.wait()
+        # The 503 a member reads is in Chinese: its words are the catalogue's.
+        assert translate_detail(refused.value.args[0], "zh")[0] == "service_busy"
     assert intake.batches == [["a"]]  # they were never sent: nothing was done for them
     intake.release.send()
 
@@ -100,3 +103,13 @@ def test_a_carrier_killed_on_the_way_tells_the_others():
     with eventlet.Timeout(2.0), pytest.raises(ServiceUnavailable):
         others[0].wait()
     intake.release.send()
+
+
+def test_the_gateways_gatherers_say_a_timeout_in_the_catalogues_words():
+    """A 503's detail is read by a member: each gatherer's text has a Chinese translation
+    (a burst through a broker restart once met intake's in English)."""
+    from gateway.service import GatewayService
+    for gathered, code in ((GatewayService.submissions, "service_busy"),
+                           (GatewayService.callers, "database_unavailable")):
+        text = Gatherer(busy=gathered.busy)._busy.format(seconds=10.0)
+        assert translate_detail(text, "zh")[0] == code, text
