@@ -29,6 +29,10 @@ from minyi_common.errors import ServiceUnavailable
 IN_FLIGHT = 1
 # Most submissions in one call (one transaction in intake).
 MOST = 50
+# A 503's words when no slot frees in time: texts of the message catalogue, so that the
+# caller reads them in Chinese (a burst through a broker restart met an English one).
+INTAKE_BUSY = "the intake service did not answer within {seconds:g} s"
+DATABASE_BUSY = "the database is not answering"
 
 
 class Gatherer:
@@ -36,11 +40,9 @@ class Gatherer:
     caller's item, sending many callers' items at once when they arrive together."""
 
     def __init__(self, in_flight: int = IN_FLIGHT, most: int = MOST,
-                 busy: str = "the intake service did not answer within {seconds:g} s"):
+                 busy: str = INTAKE_BUSY):
         self._slots = Semaphore(in_flight)
-        # A 503's words when no slot frees in time: a text of the message catalogue, so
-        # that the caller reads it in Chinese (the burst of a broker restart met it).
-        self._busy = busy
+        self._busy = busy  # a 503's words; ``{seconds}`` is the caller's timeout
         self._most = most
         self._open = None  # the batch waiting for a slot, which later callers join
 

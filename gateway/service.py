@@ -30,7 +30,7 @@ from minyi_common.contracts import (MAY, ReportInputSchema, load_contract, load_
 
 from . import audit, directory, docs, metrics, openapi, webapp
 from .directory import auth, backlog, phone_login, roster
-from .gather import Gathered
+from .gather import DATABASE_BUSY, INTAKE_BUSY, Gathered
 from . import attachments
 from .adapters import backlog_xlsx, blobs, docx_import, roster_xlsx, uploads
 from .adapters.orm import metadata
@@ -130,10 +130,8 @@ class GatewayService:
     review = TimedRpcProxy("review")
     scoring = TimedRpcProxy("scoring")
     notify = TimedRpcProxy("notify")
-    # Concurrent submissions, one call (gateway/gather.py).
-    submissions = Gathered("the intake service did not answer within {seconds:g} s")
-    # Who is calling, one read for concurrent requests.
-    callers = Gathered("the database is not answering")
+    submissions = Gathered(INTAKE_BUSY)  # concurrent submissions, one call (gateway/gather.py)
+    callers = Gathered(DATABASE_BUSY)  # who is calling, one read for concurrent requests
 
     @timer(interval=600)
     def sweep_uploads(self):

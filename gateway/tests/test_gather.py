@@ -111,5 +111,5 @@ def test_the_gateways_gatherers_say_a_timeout_in_the_catalogues_words():
     from gateway.service import GatewayService
     for gathered, code in ((GatewayService.submissions, "service_busy"),
                            (GatewayService.callers, "database_unavailable")):
-        text = Gatherer(busy=gathered.busy)._busy.format(seconds=10.0)
+        text = gathered.busy.format(seconds=10.0)
         assert translate_detail(text, "zh")[0] == code, text
